@@ -1,0 +1,16 @@
+"""Controlled vocabularies stored as plain strings (portable across SQLite and PostgreSQL)."""
+
+ROLES = ("admin", "lead", "faculty", "mentor")
+SIDES = ("school", "enterprise")
+NODE_KINDS = ("area", "task", "competency")
+COMPETENCY_TYPES = ("knowledge", "skill", "quality")
+NODE_STATUSES = ("proposed", "accepted", "retired")
+COURSE_TYPES = ("public_basic", "professional_basic", "professional_core", "practice", "elective")
+STANDARD_STATUSES = ("draft", "in_review", "approved")
+OBJECTIVE_DIMENSIONS = ("knowledge", "skill", "quality")
+ALIGNMENT_STATUSES = ("proposed", "accepted", "rejected")
+ASSESSMENT_CATEGORIES = ("process", "summative")
+ENTITY_TYPES = (
+    "program", "job_role", "competency", "course", "standard", "objective",
+    "unit", "assessment", "alignment", "comment", "user", "rating", "import",
+)

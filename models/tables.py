@@ -1,0 +1,317 @@
+"""Table definitions. Timestamps are aware UTC (SQLModel's UTCDateTime); enumerations are strings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    display_name: str = Field(max_length=128)
+    role: str = Field(max_length=16)
+    side: str = Field(max_length=16)
+    organisation: str = Field(default="", max_length=200)
+    password_hash: str = Field(default="", max_length=255)
+    is_active: bool = True
+    is_demo: bool = False
+    preferred_lang: str | None = Field(default=None, max_length=8)
+    created_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class Program(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    name: str = Field(max_length=200)
+    language: str = Field(default="zh", max_length=8)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    is_demo: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class JobRole(SQLModel, table=True):
+    __tablename__ = "job_role"
+    __table_args__ = (UniqueConstraint("program_id", "name", name="uq_job_role_program_name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=200)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    external_code: str = Field(default="", max_length=64)
+    external_uri: str = Field(default="", max_length=500)
+    source: str = Field(default="manual", max_length=32)
+    sort_order: int = 0
+    version: int = 1
+
+
+class Competency(SQLModel, table=True):
+    """A node of a programme's competency framework: area → task → competency (the leaf)."""
+
+    __table_args__ = (
+        UniqueConstraint("program_id", "code", name="uq_competency_program_code"),
+        CheckConstraint("importance IS NULL OR (importance BETWEEN 1 AND 5)", name="ck_competency_importance"),
+        CheckConstraint(
+            "required_level IS NULL OR (required_level BETWEEN 1 AND 3)", name="ck_competency_required_level"
+        ),
+        Index("ix_competency_program_kind", "program_id", "kind"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True, ondelete="CASCADE")
+    parent_id: int | None = Field(default=None, foreign_key="competency.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=16)
+    # Outline code kept as text: "1.10" and "1.1" are different codes.
+    code: str = Field(max_length=64)
+    statement: str = Field(sa_column=Column(Text, nullable=False))
+    comp_type: str | None = Field(default=None, max_length=16)
+    importance: int | None = None
+    required_level: int | None = None
+    job_role_id: int | None = Field(default=None, foreign_key="job_role.id", index=True, ondelete="SET NULL")
+    external_uri: str = Field(default="", max_length=500)
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    sort_order: int = 0
+    status: str = Field(default="accepted", max_length=16)
+    proposed_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    proposed_side: str | None = Field(default=None, max_length=16)
+    confirmed_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class Course(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("program_id", "code", name="uq_course_program_code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True, ondelete="CASCADE")
+    code: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    course_type: str = Field(default="professional_core", max_length=32)
+    credits: float = 0.0
+    hours_theory: int = 0
+    hours_practice: int = 0
+    semester: int | None = None
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class CourseOwner(SQLModel, table=True):
+    __tablename__ = "course_owner"
+    course_id: int = Field(foreign_key="course.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True, ondelete="CASCADE")
+
+
+class CourseStandard(SQLModel, table=True):
+    """One revision of a course's standard (课程标准). Approved revisions are frozen."""
+
+    __tablename__ = "course_standard"
+    __table_args__ = (UniqueConstraint("course_id", "revision", name="uq_standard_course_revision"),)
+    id: int | None = Field(default=None, primary_key=True)
+    course_id: int = Field(foreign_key="course.id", index=True, ondelete="CASCADE")
+    revision: int = 1
+    status: str = Field(default="draft", max_length=16)
+    title: str = Field(default="", max_length=200)
+    department: str = Field(default="", max_length=200)
+    author_name: str = Field(default="", max_length=100)
+    author_date: str = Field(default="", max_length=32)
+    reviewer_name: str = Field(default="", max_length=100)
+    reviewer_date: str = Field(default="", max_length=32)
+    prerequisites: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    follow_on: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    nature: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    design_rationale: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    teaching_methods: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    resources: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    school_signed_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    school_signed_at: datetime | None = None
+    enterprise_signed_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    enterprise_signed_at: datetime | None = None
+    submitted_at: datetime | None = None
+    approved_at: datetime | None = None
+    rejection_reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class StandardVersion(SQLModel, table=True):
+    """Immutable snapshot of a standard taken at every save (history, diff, restore)."""
+
+    __tablename__ = "standard_version"
+    __table_args__ = (UniqueConstraint("standard_id", "number", name="uq_standard_version_number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    standard_id: int = Field(foreign_key="course_standard.id", index=True, ondelete="CASCADE")
+    number: int
+    content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    author_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    note: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Objective(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    standard_id: int = Field(foreign_key="course_standard.id", index=True, ondelete="CASCADE")
+    dimension: str = Field(max_length=16)
+    code: str = Field(default="", max_length=32)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    sort_order: int = 0
+    proposed_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    proposed_side: str | None = Field(default=None, max_length=16)
+    version: int = 1
+
+
+class LearningUnit(SQLModel, table=True):
+    __tablename__ = "learning_unit"
+    id: int | None = Field(default=None, primary_key=True)
+    standard_id: int = Field(foreign_key="course_standard.id", index=True, ondelete="CASCADE")
+    title: str = Field(max_length=300)
+    content: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    learning_tasks: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    hours_theory: int = 0
+    hours_practice: int = 0
+    sort_order: int = 0
+    proposed_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    proposed_side: str | None = Field(default=None, max_length=16)
+    version: int = 1
+
+
+class AssessmentItem(SQLModel, table=True):
+    __tablename__ = "assessment_item"
+    id: int | None = Field(default=None, primary_key=True)
+    standard_id: int = Field(foreign_key="course_standard.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=200)
+    category: str = Field(default="process", max_length=16)
+    weight: float = 0.0
+    method: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    sort_order: int = 0
+    version: int = 1
+
+
+class Alignment(SQLModel, table=True):
+    """Course, learning unit or objective → competency, with a level 1–3.
+
+    ``course_id`` is always set (also for unit and objective alignments) so coverage can
+    aggregate per course without joins; ``target`` ("course", "unit:<id>", "objective:<id>")
+    makes the uniqueness of one link per target and competency a database constraint.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("competency_id", "target", name="uq_alignment_competency_target"),
+        CheckConstraint("level BETWEEN 1 AND 3", name="ck_alignment_level"),
+        Index("ix_alignment_course", "course_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    competency_id: int = Field(foreign_key="competency.id", index=True, ondelete="CASCADE")
+    course_id: int = Field(foreign_key="course.id", ondelete="CASCADE")
+    unit_id: int | None = Field(default=None, foreign_key="learning_unit.id", index=True, ondelete="CASCADE")
+    objective_id: int | None = Field(default=None, foreign_key="objective.id", index=True, ondelete="CASCADE")
+    target: str = Field(max_length=40)
+    level: int = 1
+    status: str = Field(default="proposed", max_length=16)
+    source: str = Field(default="manual", max_length=16)
+    proposed_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    proposed_side: str | None = Field(default=None, max_length=16)
+    decided_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    decided_at: datetime | None = None
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class Comment(SQLModel, table=True):
+    """A threaded comment on any entity (``entity_type`` + ``entity_id``)."""
+
+    __table_args__ = (Index("ix_comment_entity", "entity_type", "entity_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int | None = Field(default=None, foreign_key="program.id", index=True, ondelete="CASCADE")
+    entity_type: str = Field(max_length=32)
+    entity_id: int
+    parent_id: int | None = Field(default=None, foreign_key="comment.id", ondelete="CASCADE")
+    author_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    author_side: str | None = Field(default=None, max_length=16)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    resolved: bool = False
+    resolved_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    resolved_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class Rating(SQLModel, table=True):
+    """One rater's survey answer for one competency (DACUM verification survey)."""
+
+    __table_args__ = (
+        UniqueConstraint("competency_id", "rater", name="uq_rating_competency_rater"),
+        CheckConstraint("importance IS NULL OR (importance BETWEEN 1 AND 5)", name="ck_rating_importance"),
+        CheckConstraint("frequency IS NULL OR (frequency BETWEEN 1 AND 7)", name="ck_rating_frequency"),
+        CheckConstraint("difficulty IS NULL OR (difficulty BETWEEN 1 AND 5)", name="ck_rating_difficulty"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    competency_id: int = Field(foreign_key="competency.id", index=True, ondelete="CASCADE")
+    rater: str = Field(max_length=128)
+    rater_user_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    rater_side: str | None = Field(default=None, max_length=16)
+    importance: int | None = None
+    frequency: int | None = None
+    difficulty: int | None = None
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    username: str = Field(default="", max_length=64)
+    program_id: int | None = Field(default=None, foreign_key="program.id", index=True, ondelete="SET NULL")
+    entity_type: str = Field(max_length=32)
+    entity_id: int | None = None
+    action: str = Field(max_length=32)
+    summary: str = Field(default="", max_length=500)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class ImportRecord(SQLModel, table=True):
+    __tablename__ = "import_record"
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int | None = Field(default=None, foreign_key="program.id", index=True, ondelete="SET NULL")
+    user_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    username: str = Field(default="", max_length=64)
+    at: datetime = Field(default_factory=utcnow)
+    filename: str = Field(max_length=300)
+    kind: str = Field(max_length=32)
+    ok: bool = True
+    counts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    errors: int = 0
+    warnings: int = 0
+
+
+class CoverageSnapshot(SQLModel, table=True):
+    __tablename__ = "coverage_snapshot"
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    reason: str = Field(default="manual", max_length=32)
+    label: str = Field(default="", max_length=200)
+    confirmed_only: bool = False
+    metrics: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    by_competency: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,1 @@
+"""Domain logic of CoStandard. Nothing here imports streamlit (a test enforces it)."""

@@ -1,0 +1,105 @@
+"""One engine per process, one short session per action.
+
+``DATABASE_URL`` selects the database; the default is a SQLite file under ``var/``
+(git-ignored) in WAL mode with foreign keys on and a busy timeout, so several readers and
+one writer work side by side. PostgreSQL goes through psycopg 3.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import event, inspect, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlmodel import Session, create_engine
+
+from services.errors import DatabaseUnavailable
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "costandard.db"
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL to use: explicit argument, then ``DATABASE_URL``, then the SQLite default."""
+    return url or os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - exercised via engine use
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
+    """Create an engine for ``url`` with the settings every CoStandard process uses."""
+    raw = database_url(url)
+    try:
+        parsed = make_url(raw)
+    except ArgumentError as exc:
+        raise DatabaseUnavailable(f"DATABASE_URL is not a valid database URL: {raw!r}", url=raw) from exc
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            database = parsed.database
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(
+                parsed, echo=echo, connect_args={"check_same_thread": False, "timeout": 15}
+            )
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(
+                parsed, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                connect_args={"connect_timeout": 5},
+            )
+    except (NoSuchModuleError, ImportError) as exc:
+        raise DatabaseUnavailable(f"Unsupported database driver in {safe_url(raw)}: {exc}", url=raw) from exc
+    return engine
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password hidden, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def check_connection(engine: Engine) -> None:
+    """Raise ``DatabaseUnavailable`` with one clear sentence if the database cannot be reached."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseUnavailable(
+            f"Cannot connect to the database {safe_url(str(engine.url))}: {reason}",
+            url=safe_url(str(engine.url)), reason=reason,
+        ) from exc
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """True when the database has been migrated (the ``program`` table exists)."""
+    return inspect(engine).has_table("program")
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One short transaction: commit on success, roll back on any error."""
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

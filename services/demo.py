@@ -1,0 +1,260 @@
+"""Demo data: two programmes from ``data/demo/*.json`` plus the demo accounts.
+
+``seed_demo`` is idempotent: a programme whose code already exists is left alone, and the
+demo accounts are created only when missing. Everything is written in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from models import (
+    ALIGNMENT_STATUSES, COMPETENCY_TYPES, COURSE_TYPES, OBJECTIVE_DIMENSIONS,
+    Alignment, AssessmentItem, Competency, Course, CourseOwner, CourseStandard, JobRole, LearningUnit,
+    Objective, Program, StandardVersion, User,
+)
+from services import audit
+from services.actor import SYSTEM
+from services.db import session_scope
+from services.errors import ValidationFailed
+from services.users import hash_password
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
+DEMO_PASSWORD = "demo"
+DEMO_USERS = (
+    ("admin", "系统管理员 Admin", "admin", "school", "CoStandard"),
+    ("lead", "李专业带头人 Li (Programme lead)", "lead", "school", "智能制造学院"),
+    ("faculty", "王老师 Wang (Faculty)", "faculty", "school", "智能制造学院"),
+    ("faculty2", "陈老师 Chen (Faculty)", "faculty", "school", "智能制造学院"),
+    ("mentor", "张工 Zhang (Industry mentor)", "mentor", "enterprise", "埃夫特智能装备"),
+    ("mentor2", "刘工 Liu (Industry mentor)", "mentor", "enterprise", "新松机器人"),
+)
+
+
+def demo_files() -> list[Path]:
+    return sorted(DEMO_DIR.glob("*.json"))
+
+
+def validate_program_data(data: dict[str, Any], *, source: str = "") -> None:
+    """Check a demo programme file against data/demo/FORMAT.md; raise ``ValidationFailed``."""
+    errors: list[str] = []
+    prefix = f"{source}: " if source else ""
+    roles = {r["key"] for r in data.get("job_roles", [])}
+    codes: dict[str, str] = {}
+
+    def walk(nodes: list[dict], parent_kind: str | None) -> None:
+        expected = {None: "area", "area": "task", "task": "competency"}[parent_kind]
+        for node in nodes:
+            code = str(node.get("code", ""))
+            if node.get("kind") != expected:
+                errors.append(f"{prefix}node {code}: kind {node.get('kind')!r}, expected {expected}")
+            if code in codes:
+                errors.append(f"{prefix}node {code}: duplicate code")
+            codes[code] = node.get("kind", "")
+            if node.get("type") not in (None, *COMPETENCY_TYPES):
+                errors.append(f"{prefix}node {code}: type {node.get('type')!r}")
+            if node.get("importance") is not None and not 1 <= int(node["importance"]) <= 5:
+                errors.append(f"{prefix}node {code}: importance outside 1–5")
+            if node.get("job_role") and node["job_role"] not in roles:
+                errors.append(f"{prefix}node {code}: unknown job role {node['job_role']}")
+            if node.get("kind") == "competency" and node.get("children"):
+                errors.append(f"{prefix}node {code}: a competency has no children")
+            if node.get("kind") in ("area", "task"):
+                walk(node.get("children", []), node.get("kind"))
+
+    walk(data.get("framework", []), None)
+    courses = {c["code"]: c for c in data.get("courses", [])}
+    for course in courses.values():
+        if course.get("type") not in COURSE_TYPES:
+            errors.append(f"{prefix}course {course['code']}: type {course.get('type')!r}")
+
+    def check_alignment(a: dict, where: str) -> None:
+        if codes.get(str(a.get("competency"))) != "competency":
+            errors.append(f"{prefix}{where}: {a.get('competency')} is not a competency (leaf) code")
+        if a.get("level") not in (1, 2, 3):
+            errors.append(f"{prefix}{where}: level {a.get('level')!r}")
+        if a.get("status", "proposed") not in ALIGNMENT_STATUSES:
+            errors.append(f"{prefix}{where}: status {a.get('status')!r}")
+
+    for a in data.get("alignments", []):
+        if a.get("course") not in courses:
+            errors.append(f"{prefix}alignment: unknown course {a.get('course')}")
+        check_alignment(a, f"alignment {a.get('course')}→{a.get('competency')}")
+    for s in data.get("standards", []):
+        course = courses.get(s.get("course"))
+        if course is None:
+            errors.append(f"{prefix}standard: unknown course {s.get('course')}")
+            continue
+        hours = sum(u.get("hours_theory", 0) + u.get("hours_practice", 0) for u in s.get("units", []))
+        if hours != course["hours_theory"] + course["hours_practice"]:
+            errors.append(f"{prefix}standard {course['code']}: unit hours {hours} ≠ course hours")
+        weight = sum(float(i.get("weight", 0)) for i in s.get("assessment", []))
+        if abs(weight - 100) > 1e-6:
+            errors.append(f"{prefix}standard {course['code']}: assessment weights add up to {weight}")
+        for o in s.get("objectives", []):
+            if o.get("dimension") not in OBJECTIVE_DIMENSIONS:
+                errors.append(f"{prefix}standard {course['code']}: objective dimension {o.get('dimension')!r}")
+            for a in o.get("alignments", []):
+                check_alignment(a, f"standard {course['code']} objective {o.get('code')}")
+        for u in s.get("units", []):
+            for a in u.get("alignments", []):
+                check_alignment(a, f"standard {course['code']} unit {u.get('title')}")
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _ensure_users(session: Session) -> dict[str, User]:
+    users = {u.username: u for u in session.exec(select(User)).all()}
+    hashed = None
+    for username, display, role, side, org in DEMO_USERS:
+        if username in users:
+            continue
+        hashed = hashed or hash_password(DEMO_PASSWORD)
+        user = User(username=username, display_name=display, role=role, side=side, organisation=org,
+                    password_hash=hashed, is_demo=True)
+        session.add(user)
+        users[username] = user
+    session.flush()
+    return users
+
+
+def _load_program(session: Session, data: dict[str, Any], users: dict[str, User]) -> Program:
+    p = data["program"]
+    program = Program(code=p["code"], name=p["name"], language=p.get("language", "zh"),
+                      description=p.get("description", ""), is_demo=True)
+    session.add(program)
+    session.flush()
+    mentor, faculty = users["mentor"], users["faculty"]
+
+    def proposer(side: str | None) -> tuple[int | None, str]:
+        side = side or "school"
+        return (mentor.id if side == "enterprise" else faculty.id), side
+
+    roles: dict[str, JobRole] = {}
+    for i, r in enumerate(data.get("job_roles", [])):
+        role = JobRole(program_id=program.id, name=r["name"], description=r.get("description", ""),
+                       external_code=r.get("external_code", ""), external_uri=r.get("external_uri", ""),
+                       source=r.get("source", "manual"), sort_order=i)
+        session.add(role)
+        roles[r["key"]] = role
+    session.flush()
+
+    nodes: dict[str, Competency] = {}
+
+    def add_nodes(items: list[dict], parent: Competency | None, inherited_role: str | None) -> None:
+        for order, item in enumerate(items):
+            role_key = item.get("job_role") or inherited_role
+            by, side = proposer(item.get("side"))
+            node = Competency(
+                program_id=program.id, parent_id=parent.id if parent else None, kind=item["kind"],
+                code=str(item["code"]), statement=item["statement"], comp_type=item.get("type"),
+                importance=item.get("importance"), required_level=item.get("required_level"),
+                job_role_id=roles[role_key].id if role_key and item["kind"] != "area" else None,
+                external_uri=item.get("external_uri", ""), sort_order=order, status="accepted",
+                proposed_by_id=by, proposed_side=side,
+                confirmed_by_id=mentor.id if side == "school" else users["lead"].id,
+            )
+            session.add(node)
+            session.flush()
+            nodes[node.code] = node
+            add_nodes(item.get("children", []), node, role_key)
+
+    add_nodes(data.get("framework", []), None, None)
+
+    courses: dict[str, Course] = {}
+    for c in data.get("courses", []):
+        course = Course(program_id=program.id, code=c["code"], name=c["name"], course_type=c["type"],
+                        credits=c.get("credits", 0), hours_theory=c.get("hours_theory", 0),
+                        hours_practice=c.get("hours_practice", 0), semester=c.get("semester"),
+                        description=c.get("description", ""))
+        session.add(course)
+        courses[c["code"]] = course
+    session.flush()
+    for c in data.get("courses", []):
+        for owner in c.get("owners", []):
+            session.add(CourseOwner(course_id=courses[c["code"]].id, user_id=users[owner].id))
+
+    def alignment(a: dict, course: Course, target: str, unit_id=None, objective_id=None) -> Alignment:
+        by, side = proposer(a.get("side"))
+        status = a.get("status", "proposed")
+        decider = None if status == "proposed" else (mentor.id if side == "school" else faculty.id)
+        return Alignment(competency_id=nodes[str(a["competency"])].id, course_id=course.id, unit_id=unit_id,
+                         objective_id=objective_id, target=target, level=a["level"], status=status,
+                         source="demo", proposed_by_id=by, proposed_side=side, decided_by_id=decider,
+                         reason=a.get("reason", ""))
+
+    for a in data.get("alignments", []):
+        session.add(alignment(a, courses[a["course"]], "course"))
+
+    for s in data.get("standards", []):
+        course = courses[s["course"]]
+        course_data = next(c for c in data["courses"] if c["code"] == s["course"])
+        owner = users[course_data["owners"][0]] if course_data.get("owners") else users["faculty"]
+        standard = CourseStandard(
+            course_id=course.id, revision=1, status=s.get("status", "draft"), title=s.get("title", course.name),
+            **{k: s.get(k, "") for k in ("department", "author_name", "author_date", "reviewer_name",
+                                         "reviewer_date", "prerequisites", "follow_on", "nature",
+                                         "design_rationale", "teaching_methods", "resources")},
+            created_by_id=owner.id)
+        session.add(standard)
+        session.flush()
+        for order, o in enumerate(s.get("objectives", [])):
+            objective = Objective(standard_id=standard.id, dimension=o["dimension"], code=o.get("code", ""),
+                                  text=o["text"], sort_order=order, proposed_by_id=faculty.id, proposed_side="school")
+            session.add(objective)
+            session.flush()
+            for a in o.get("alignments", []):
+                session.add(alignment(a, course, f"objective:{objective.id}", objective_id=objective.id))
+        for order, u in enumerate(s.get("units", [])):
+            unit = LearningUnit(standard_id=standard.id, title=u["title"], content=u.get("content", ""),
+                                learning_tasks=u.get("learning_tasks", ""), hours_theory=u.get("hours_theory", 0),
+                                hours_practice=u.get("hours_practice", 0), sort_order=order,
+                                proposed_by_id=faculty.id, proposed_side="school")
+            session.add(unit)
+            session.flush()
+            for a in u.get("alignments", []):
+                session.add(alignment(a, course, f"unit:{unit.id}", unit_id=unit.id))
+        for order, item in enumerate(s.get("assessment", [])):
+            session.add(AssessmentItem(standard_id=standard.id, name=item["name"],
+                                       category=item.get("category", "process"), weight=float(item["weight"]),
+                                       method=item.get("method", ""), sort_order=order))
+        session.flush()
+        session.add(StandardVersion(standard_id=standard.id, number=1, content={"seed": True, "course": course.code},
+                                    author_id=owner.id, note="demo"))
+    session.flush()
+    audit.record(session, actor=SYSTEM, entity_type="program", entity_id=program.id, action="seed",
+                 program_id=program.id, summary=f"demo {program.code}")
+    return program
+
+
+def seed_demo(engine: Engine, *, files: list[Path] | None = None) -> dict[str, Any]:
+    """Load the demo programmes and accounts that are missing; report what was done."""
+    files = files if files is not None else demo_files()
+    datasets = []
+    for path in files:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        validate_program_data(data, source=path.name)
+        datasets.append(data)
+    created, skipped = [], []
+    with session_scope(engine) as session:
+        users = _ensure_users(session)
+        existing = set(session.exec(select(Program.code)).all())
+        for data in datasets:
+            code = data["program"]["code"]
+            if code in existing:
+                skipped.append(code)
+                continue
+            _load_program(session, data, users)
+            created.append(code)
+    return {"created": created, "skipped": skipped}
+
+
+def database_is_empty(engine: Engine) -> bool:
+    """True when there is no programme and no user yet (``make run`` seeds then)."""
+    with session_scope(engine) as session:
+        return session.exec(select(Program.id)).first() is None and session.exec(select(User.id)).first() is None

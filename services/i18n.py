@@ -1,0 +1,51 @@
+"""Translation catalogs (zh, en) shared by pages, services and the command line.
+
+Catalogs live in ``locales/<lang>.json`` as flat ``key -> text`` maps with ``{name}``
+placeholders. Both catalogs have the same keys (a test checks).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    """The catalog of ``lang`` (cached; files are read once per process)."""
+    path = LOCALES_DIR / f"{lang}.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def normalize_lang(value: str | None) -> str:
+    """Map a locale such as ``zh-CN``, ``en_US`` or ``None`` onto a supported language."""
+    if not value:
+        return DEFAULT_LANG
+    head = value.replace("_", "-").split("-")[0].lower()
+    return head if head in LANGS else "en"
+
+
+def translate(key: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
+    """Text of ``key`` in ``lang`` with placeholders filled; falls back to en, then the key."""
+    text = catalog(normalize_lang(lang)).get(key)
+    if text is None:
+        text = catalog("en").get(key, key)
+    if params:
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return text
+    return text
+
+
+def label(kind: str, value: str | None, lang: str) -> str:
+    """Translated label of an enumeration value, e.g. ``label("role", "mentor", "zh")``."""
+    if value is None or value == "":
+        return ""
+    return translate(f"enum.{kind}.{value}", lang)

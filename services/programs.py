@@ -1,0 +1,160 @@
+"""Programmes (专业): list, create, edit, and the home page's summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from models import Alignment, Comment, Competency, Course, CourseStandard, JobRole, Program
+from services import audit
+from services.actor import Actor
+from services.db import session_scope
+from services.errors import NotFound, ValidationFailed
+from services.outline import code_sort_key
+from services.permissions import require
+from services.versioning import apply_changes
+
+LANGUAGES = ("zh", "en")
+
+
+def _validate(code: str, name: str, language: str) -> list[str]:
+    errors = []
+    if not code or len(code) > 32:
+        errors.append("code: 1–32 characters")
+    if not name.strip():
+        errors.append("name: required")
+    if language not in LANGUAGES:
+        errors.append("language: zh or en")
+    return errors
+
+
+def list_programs(engine: Engine) -> list[dict[str, Any]]:
+    """All programmes with counts of competencies (leaves), courses and alignments."""
+    with session_scope(engine) as session:
+        programs = session.exec(select(Program).order_by(Program.code)).all()
+        leaf_counts = dict(session.exec(
+            select(Competency.program_id, func.count()).where(Competency.kind == "competency")
+            .group_by(Competency.program_id)).all())
+        course_counts = dict(session.exec(
+            select(Course.program_id, func.count()).group_by(Course.program_id)).all())
+        align_counts = dict(session.exec(
+            select(Course.program_id, func.count()).join(Alignment, Alignment.course_id == Course.id)
+            .group_by(Course.program_id)).all())
+        return [
+            {**(audit.snapshot(p) or {}), "competencies": leaf_counts.get(p.id, 0),
+             "courses": course_counts.get(p.id, 0), "alignments": align_counts.get(p.id, 0)}
+            for p in programs
+        ]
+
+
+def get_program(engine: Engine, *, program_id: int | None = None, code: str | None = None) -> dict[str, Any]:
+    """One programme by id or code; ``NotFound`` otherwise."""
+    with session_scope(engine) as session:
+        program = session.get(Program, program_id) if program_id is not None else session.exec(
+            select(Program).where(Program.code == code)).first()
+        if program is None:
+            raise NotFound(f"programme {code or program_id} not found", code=code or program_id)
+        return audit.snapshot(program) or {}
+
+
+def create_program(
+    engine: Engine, *, actor: Actor, code: str, name: str, language: str = "zh", description: str = "",
+    is_demo: bool = False,
+) -> dict[str, Any]:
+    """Create a programme (admins and leads)."""
+    require(actor, "program.create")
+    code, name = code.strip(), name.strip()
+    errors = _validate(code, name, language)
+    if errors:
+        raise ValidationFailed(errors)
+    with session_scope(engine) as session:
+        if session.exec(select(Program).where(Program.code == code)).first():
+            raise ValidationFailed([f"code: programme {code} already exists"])
+        program = Program(code=code, name=name, language=language, description=description, is_demo=is_demo)
+        session.add(program)
+        session.flush()
+        audit.record(session, actor=actor, entity_type="program", entity_id=program.id, action="create",
+                     after=audit.snapshot(program), program_id=program.id, summary=f"{code} {name}")
+        return audit.snapshot(program) or {}
+
+
+def update_program(
+    engine: Engine, *, actor: Actor, program_id: int, expected_version: int, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """Edit name, language or description; the save names the version it started from."""
+    require(actor, "program.edit")
+    allowed = {"name", "language", "description", "code"}
+    if set(changes) - allowed:
+        raise ValidationFailed([f"cannot change {', '.join(sorted(set(changes) - allowed))}"])
+    with session_scope(engine) as session:
+        program = session.get(Program, program_id)
+        if program is None:
+            raise NotFound(f"programme {program_id} not found")
+        merged = {**(audit.snapshot(program) or {}), **changes}
+        errors = _validate(merged["code"], merged["name"], merged["language"])
+        if errors:
+            raise ValidationFailed(errors)
+        if "code" in changes and changes["code"] != program.code and session.exec(
+                select(Program).where(Program.code == changes["code"])).first():
+            raise ValidationFailed([f"code: programme {changes['code']} already exists"])
+        before = audit.snapshot(program)
+        apply_changes(session, program, expected_version=expected_version, changes=changes)
+        audit.record(session, actor=actor, entity_type="program", entity_id=program.id, action="update",
+                     before=before, after=audit.snapshot(program), program_id=program.id, summary=program.code)
+        return audit.snapshot(program) or {}
+
+
+def program_summary(engine: Engine, *, program_id: int) -> dict[str, Any]:
+    """Counts and the things that need attention, for the home page."""
+    with session_scope(engine) as session:
+        if session.get(Program, program_id) is None:
+            raise NotFound(f"programme {program_id} not found")
+        kinds = dict(session.exec(
+            select(Competency.kind, func.count()).where(Competency.program_id == program_id)
+            .group_by(Competency.kind)).all())
+        course_ids = session.exec(select(Course.id).where(Course.program_id == program_id)).all()
+        alignments = session.exec(
+            select(Alignment.status, func.count()).join(Course, Course.id == Alignment.course_id)
+            .where(Course.program_id == program_id).group_by(Alignment.status)).all()
+        by_status = dict(alignments)
+        standards = dict(session.exec(
+            select(CourseStandard.status, func.count()).join(Course, Course.id == CourseStandard.course_id)
+            .where(Course.program_id == program_id).group_by(CourseStandard.status)).all())
+        covered_ids = set(session.exec(
+            select(Alignment.competency_id).join(Course, Course.id == Alignment.course_id)
+            .where(Course.program_id == program_id, Alignment.status != "rejected")).all())
+        core_uncovered = session.exec(
+            select(Competency.code, Competency.statement, Competency.importance)
+            .where(Competency.program_id == program_id, Competency.kind == "competency",
+                   Competency.importance >= 4)).all()
+        core_uncovered = [
+            {"code": c, "statement": s, "importance": i} for c, s, i in core_uncovered
+        ]
+        leaf_ids = session.exec(select(Competency.id, Competency.code).where(
+            Competency.program_id == program_id, Competency.kind == "competency")).all()
+        uncovered_codes = {code for cid, code in leaf_ids if cid not in covered_ids}
+        core_uncovered = [row for row in core_uncovered if row["code"] in uncovered_codes]
+        unresolved = session.exec(select(func.count()).select_from(Comment).where(
+            Comment.program_id == program_id, Comment.resolved == False, Comment.parent_id == None)).one()  # noqa: E711,E712
+        job_roles = session.exec(select(func.count()).select_from(JobRole).where(
+            JobRole.program_id == program_id)).one()
+        leaves = kinds.get("competency", 0)
+        return {
+            "job_roles": job_roles,
+            "areas": kinds.get("area", 0),
+            "tasks": kinds.get("task", 0),
+            "competencies": leaves,
+            "courses": len(course_ids),
+            "alignments": sum(by_status.values()),
+            "alignments_proposed": by_status.get("proposed", 0),
+            "alignments_rejected": by_status.get("rejected", 0),
+            "covered": leaves - len(uncovered_codes),
+            "uncovered": len(uncovered_codes),
+            "core_uncovered": sorted(core_uncovered, key=lambda r: (-(r["importance"] or 0), code_sort_key(r["code"]))),
+            "standards": standards,
+            "standards_in_review": standards.get("in_review", 0),
+            "unresolved_comments": unresolved,
+        }

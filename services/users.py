@@ -1,0 +1,166 @@
+"""Users, passwords (argon2) and login."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from models import ROLES, SIDES, User
+from services import audit
+from services.actor import Actor
+from services.db import session_scope
+from services.errors import NotFound, ValidationFailed
+from services.permissions import require
+from services.versioning import apply_changes
+
+_hasher = PasswordHasher()
+DEMO_USERNAMES = ("admin", "lead", "faculty", "mentor")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(id=user.id, username=user.username, display_name=user.display_name, role=user.role, side=user.side)
+
+
+def _user_dict(user: User) -> dict[str, Any]:
+    data = audit.snapshot(user) or {}
+    return data
+
+
+def _validate(username: str, role: str, side: str, password: str | None) -> None:
+    errors = []
+    if not username or not username.strip() or len(username) > 64 or any(c.isspace() for c in username):
+        errors.append("username: 1–64 characters without spaces")
+    if role not in ROLES:
+        errors.append(f"role: one of {', '.join(ROLES)}")
+    if side not in SIDES:
+        errors.append(f"side: one of {', '.join(SIDES)}")
+    if password is not None and len(password) < 4:
+        errors.append("password: at least 4 characters")
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def create_user(
+    engine: Engine,
+    *,
+    actor: Actor,
+    username: str,
+    display_name: str,
+    role: str,
+    side: str,
+    password: str,
+    organisation: str = "",
+    is_demo: bool = False,
+) -> dict[str, Any]:
+    """Create a user (admins only). Raises ``ValidationFailed`` for a taken name or bad values."""
+    require(actor, "user.manage")
+    username = username.strip()
+    _validate(username, role, side, password)
+    with session_scope(engine) as session:
+        if session.exec(select(User).where(User.username == username)).first():
+            raise ValidationFailed([f"username: {username!r} is already taken"])
+        user = User(
+            username=username, display_name=display_name.strip() or username, role=role, side=side,
+            organisation=organisation, password_hash=hash_password(password), is_demo=is_demo,
+        )
+        session.add(user)
+        session.flush()
+        audit.record(session, actor=actor, entity_type="user", entity_id=user.id, action="create",
+                     after=_user_dict(user), summary=username)
+        return _user_dict(user)
+
+
+def authenticate(engine: Engine, *, username: str, password: str) -> Actor | None:
+    """The actor for valid credentials of an active user, else ``None``."""
+    with session_scope(engine) as session:
+        user = session.exec(select(User).where(User.username == username.strip())).first()
+        if user is None or not user.is_active or not verify_password(user.password_hash, password):
+            return None
+        return actor_of(user)
+
+
+def get_actor(engine: Engine, *, username: str) -> Actor:
+    with session_scope(engine) as session:
+        user = session.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise NotFound(f"user {username!r} not found", username=username)
+        return actor_of(user)
+
+
+def list_users(engine: Engine, *, actor: Actor) -> list[dict[str, Any]]:
+    """All users without password hashes (admins only)."""
+    require(actor, "user.manage")
+    with session_scope(engine) as session:
+        return [_user_dict(u) for u in session.exec(select(User).order_by(User.username)).all()]
+
+
+def user_directory(engine: Engine) -> dict[int, str]:
+    """Map user id → display name, for showing provenance (no secrets)."""
+    with session_scope(engine) as session:
+        return {u.id: u.display_name for u in session.exec(select(User)).all()}
+
+
+def update_user(
+    engine: Engine, *, actor: Actor, user_id: int, expected_version: int, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """Change display name, role, side, organisation or active flag (admins only)."""
+    require(actor, "user.manage")
+    allowed = {"display_name", "role", "side", "organisation", "is_active"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationFailed([f"cannot change {', '.join(sorted(unknown))}"])
+    with session_scope(engine) as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"user {user_id} not found")
+        _validate(user.username, changes.get("role", user.role), changes.get("side", user.side), None)
+        if user.id == actor.id and (changes.get("is_active") is False or changes.get("role", "admin") != "admin"):
+            raise ValidationFailed(["you cannot lock yourself out (deactivate or demote your own account)"])
+        before = _user_dict(user)
+        apply_changes(session, user, expected_version=expected_version, changes=changes)
+        audit.record(session, actor=actor, entity_type="user", entity_id=user.id, action="update",
+                     before=before, after=_user_dict(user), summary=user.username)
+        return _user_dict(user)
+
+
+def set_password(engine: Engine, *, actor: Actor, user_id: int, password: str) -> None:
+    """Set a new password: admins for anyone, every user for themselves."""
+    if actor.id != user_id:
+        require(actor, "user.manage")
+    if len(password) < 4:
+        raise ValidationFailed(["password: at least 4 characters"])
+    with session_scope(engine) as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"user {user_id} not found")
+        user.password_hash = hash_password(password)
+        user.version += 1
+        audit.record(session, actor=actor, entity_type="user", entity_id=user.id, action="password",
+                     summary=user.username)
+
+
+def demo_accounts_active(engine: Engine) -> bool:
+    """True while the seeded demo accounts exist (the login page then lists them)."""
+    with session_scope(engine) as session:
+        rows = session.exec(select(User.username).where(User.is_demo == True, User.is_active == True)).all()  # noqa: E712
+        return set(DEMO_USERNAMES) <= set(rows)
+
+
+def count_users(engine: Engine) -> int:
+    with session_scope(engine) as session:
+        return len(session.exec(select(User.id)).all())
