@@ -204,8 +204,8 @@ class Alignment(SQLModel, table=True):
     """Course, learning unit or objective → competency, with a level 1–3.
 
     ``course_id`` is always set (also for unit and objective alignments) so coverage can
-    aggregate per course without joins; ``target`` ("course", "unit:<id>", "objective:<id>")
-    makes the uniqueness of one link per target and competency a database constraint.
+    aggregate per course without joins; ``target`` ("course:<id>", "unit:<id>", "objective:<id>",
+    see ``alignment_target``) makes one link per target and competency a database constraint.
     """
 
     __table_args__ = (
@@ -230,6 +230,15 @@ class Alignment(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     version: int = 1
+
+
+def alignment_target(*, course_id: int, unit_id: int | None = None, objective_id: int | None = None) -> str:
+    """The ``Alignment.target`` key: the most specific of unit, objective or course."""
+    if unit_id is not None:
+        return f"unit:{unit_id}"
+    if objective_id is not None:
+        return f"objective:{objective_id}"
+    return f"course:{course_id}"
 
 
 class Comment(SQLModel, table=True):

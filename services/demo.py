@@ -13,11 +13,13 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from models.enums import ASSESSMENT_CATEGORIES
 from models import (
     ALIGNMENT_STATUSES, COMPETENCY_TYPES, COURSE_TYPES, OBJECTIVE_DIMENSIONS,
     Alignment, AssessmentItem, Competency, Course, CourseOwner, CourseStandard, JobRole, LearningUnit,
     Objective, Program, StandardVersion, User,
 )
+from models.tables import alignment_target
 from services import audit
 from services.actor import SYSTEM
 from services.db import session_scope
@@ -72,6 +74,12 @@ def validate_program_data(data: dict[str, Any], *, source: str = "") -> None:
     for course in courses.values():
         if course.get("type") not in COURSE_TYPES:
             errors.append(f"{prefix}course {course['code']}: type {course.get('type')!r}")
+    seen_links = set()
+    for a in data.get("alignments", []):
+        link = (a.get("course"), str(a.get("competency")))
+        if link in seen_links:
+            errors.append(f"{prefix}alignment {link[0]}→{link[1]}: listed twice")
+        seen_links.add(link)
 
     def check_alignment(a: dict, where: str) -> None:
         if codes.get(str(a.get("competency"))) != "competency":
@@ -104,6 +112,9 @@ def validate_program_data(data: dict[str, Any], *, source: str = "") -> None:
         for u in s.get("units", []):
             for a in u.get("alignments", []):
                 check_alignment(a, f"standard {course['code']} unit {u.get('title')}")
+        for item in s.get("assessment", []):
+            if item.get("category", "process") not in ASSESSMENT_CATEGORIES:
+                errors.append(f"{prefix}standard {course['code']}: assessment category {item.get('category')!r}")
     if errors:
         raise ValidationFailed(errors)
 
@@ -189,7 +200,8 @@ def _load_program(session: Session, data: dict[str, Any], users: dict[str, User]
                          reason=a.get("reason", ""))
 
     for a in data.get("alignments", []):
-        session.add(alignment(a, courses[a["course"]], "course"))
+        course = courses[a["course"]]
+        session.add(alignment(a, course, alignment_target(course_id=course.id)))
 
     for s in data.get("standards", []):
         course = courses[s["course"]]
@@ -209,7 +221,7 @@ def _load_program(session: Session, data: dict[str, Any], users: dict[str, User]
             session.add(objective)
             session.flush()
             for a in o.get("alignments", []):
-                session.add(alignment(a, course, f"objective:{objective.id}", objective_id=objective.id))
+                session.add(alignment(a, course, alignment_target(course_id=course.id, objective_id=objective.id), objective_id=objective.id))
         for order, u in enumerate(s.get("units", [])):
             unit = LearningUnit(standard_id=standard.id, title=u["title"], content=u.get("content", ""),
                                 learning_tasks=u.get("learning_tasks", ""), hours_theory=u.get("hours_theory", 0),
@@ -218,7 +230,7 @@ def _load_program(session: Session, data: dict[str, Any], users: dict[str, User]
             session.add(unit)
             session.flush()
             for a in u.get("alignments", []):
-                session.add(alignment(a, course, f"unit:{unit.id}", unit_id=unit.id))
+                session.add(alignment(a, course, alignment_target(course_id=course.id, unit_id=unit.id), unit_id=unit.id))
         for order, item in enumerate(s.get("assessment", [])):
             session.add(AssessmentItem(standard_id=standard.id, name=item["name"],
                                        category=item.get("category", "process"), weight=float(item["weight"]),

@@ -1,0 +1,45 @@
+"""The translation helper pages use: ``t("key", **params)`` in the session's language."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from services.i18n import LANGS, label, normalize_lang, translate
+
+
+def current_lang() -> str:
+    """The language chosen in the sidebar, else the browser's locale (zh or en)."""
+    lang = st.session_state.get("lang")
+    if lang in LANGS:
+        return lang
+    try:
+        locale = st.context.locale
+    except Exception:  # noqa: BLE001 - no browser context (bare mode, tests)
+        locale = None
+    lang = normalize_lang(locale)
+    st.session_state["lang"] = lang
+    return lang
+
+
+def t(key: str, /, **params) -> str:
+    """Translate ``key`` into the current language."""
+    return translate(key, current_lang(), **params)
+
+
+def enum_label(kind: str, value: str | None) -> str:
+    """Translated label of an enumeration value (role, side, course_type, …)."""
+    return label(kind, value, current_lang())
+
+
+def error_text(exc: Exception) -> str:
+    """A domain error as one line in the user's language."""
+    from services.errors import Conflict, PermissionDenied, ValidationFailed
+
+    if isinstance(exc, ValidationFailed):
+        details = "; ".join(str(getattr(e, "message", e)) for e in exc.errors)
+        return t("error.validation", details=details)
+    if isinstance(exc, PermissionDenied):
+        return t("error.permission_denied")
+    if isinstance(exc, Conflict):
+        return t("error.conflict")
+    return t("error.generic", details=str(exc))

@@ -1,0 +1,32 @@
+"""The page registry: which pages exist, their stable URL slugs and which roles see them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALL = ("admin", "lead", "faculty", "mentor")
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    slug: str
+    title_key: str
+    icon: str
+    roles: tuple[str, ...]
+    section: str = "nav.section.work"
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/home.py", "home", "nav.home", ":material/home:", ALL),
+    PageSpec("pages/competencies.py", "competencies", "nav.competencies", ":material/account_tree:", ALL),
+    PageSpec("pages/courses.py", "courses", "nav.courses", ":material/menu_book:", ALL),
+    PageSpec("pages/programs.py", "programs", "nav.programs", ":material/school:", ("admin", "lead"),
+             "nav.section.admin"),
+    PageSpec("pages/users.py", "users", "nav.users", ":material/group:", ("admin",), "nav.section.admin"),
+)
+
+
+def pages_for(role: str) -> list[PageSpec]:
+    """The pages a role is offered, in menu order."""
+    return [p for p in PAGES if role in p.roles]
