@@ -1,0 +1,48 @@
+# CoStandard — one place for each command. A newcomer needs only `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8501
+
+.PHONY: run test test-fast e2e bench lint migrate seed clean
+
+$(STAMP): requirements.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 2; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+## run: create .venv, install, migrate, seed the demo into an empty database, serve on :8501
+run: $(STAMP)
+	$(PY) manage.py init-db
+	$(PY) manage.py seed-demo --if-empty
+	$(PY) -m streamlit run app.py --server.headless true --server.port $(PORT)
+
+## test: the whole suite (SQLite and PostgreSQL; browser tests when Chromium is installed)
+test: $(STAMP)
+	$(PY) -m pytest
+
+## test-fast: service tests only
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not browser and not apptest"
+
+## e2e: only the Chromium browser tests
+e2e: $(STAMP)
+	$(PY) -m pytest -m browser
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+lint: $(STAMP)
+	$(PY) -m ruff check . || echo "ruff not installed: pip install ruff"
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate
+
+seed: $(STAMP)
+	$(PY) manage.py seed-demo
+
+clean:
+	rm -rf $(VENV) var .pytest_cache
