@@ -1,7 +1,9 @@
 """Translation catalogs (zh, en) shared by pages, services and the command line.
 
-Catalogs live in ``locales/<lang>.json`` as flat ``key -> text`` maps with ``{name}``
-placeholders. Both catalogs have the same keys (a test checks).
+Catalogs live in ``locales/<lang>.json`` plus optional per-feature parts
+``locales/<lang>.<feature>.json`` (for example ``zh.import.json``), all flat ``key -> text``
+maps with ``{name}`` placeholders. For every part, zh and en have the same keys (a test
+checks), and no key is defined in two parts.
 """
 
 from __future__ import annotations
@@ -19,8 +21,15 @@ LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 @cache
 def catalog(lang: str) -> dict[str, str]:
     """The catalog of ``lang`` (cached; files are read once per process)."""
-    path = LOCALES_DIR / f"{lang}.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    merged: dict[str, str] = {}
+    for path in catalog_files(lang):
+        merged.update(json.loads(path.read_text(encoding="utf-8")))
+    return merged
+
+
+def catalog_files(lang: str) -> list[Path]:
+    """The catalog files of ``lang``: the main one first, then the per-feature parts."""
+    return [LOCALES_DIR / f"{lang}.json", *sorted(LOCALES_DIR.glob(f"{lang}.*.json"))]
 
 
 def normalize_lang(value: str | None) -> str:

@@ -1,4 +1,4 @@
-"""The translation helper pages use: ``t("key", **params)`` in the session's language."""
+"""The translation helper pages use: ``t(key, **params)`` in the session's language."""
 
 from __future__ import annotations
 
