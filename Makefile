@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test test-fast e2e bench lint migrate seed clean
+.PHONY: run test test-fast e2e bench lint migrate seed clean screenshots
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 2; }
@@ -46,3 +46,7 @@ seed: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+## screenshots: refresh docs/screenshots with Chromium (needs `apt-get install chromium fonts-noto-cjk`)
+screenshots: $(STAMP)
+	$(PY) tools/screenshots.py

@@ -8,7 +8,7 @@ from services.errors import DomainError
 from services.framework import create_node, framework_frame, get_node, list_job_roles, search_frame, update_node
 from services.permissions import can
 from ui.context import page_setup
-from ui.i18n import enum_label, error_text, t
+from ui.i18n import enum_format, enum_label, error_text, t
 
 ctx = page_setup()
 st.title(t("competencies.title"))
@@ -27,8 +27,8 @@ table = pd.DataFrame({
     t("field.statement"): [indent.get(d, "") + s for d, s in zip(shown["depth"], shown["statement"], strict=True)],
     t("field.kind"): shown["kind"].map(lambda v: enum_label("kind", v)),
     t("field.type"): shown["comp_type"].map(lambda v: enum_label("comp_type", v)),
-    t("field.importance"): shown["importance"],
-    t("field.required_level"): shown["required_level"],
+    t("field.importance"): shown["importance"].astype("string").fillna(""),
+    t("field.required_level"): shown["required_level"].astype("string").fillna(""),
     t("field.job_role"): shown["job_role"],
     t("field.proposed_side"): shown["proposed_side"].map(lambda v: enum_label("side", v)),
 })
@@ -88,13 +88,13 @@ if options:
                 e1, e2, e3 = st.columns(3)
                 changes["comp_type"] = e1.selectbox(
                     t("field.type"), COMPETENCY_TYPES, index=COMPETENCY_TYPES.index(node["comp_type"] or "skill"),
-                    key="comp_edit_type", format_func=lambda v: enum_label("comp_type", v))
+                    key="comp_edit_type", format_func=enum_format("comp_type"))
                 changes["importance"] = e2.select_slider(
                     t("field.importance"), [1, 2, 3, 4, 5], value=node["importance"] or 3, key="comp_edit_importance")
                 changes["required_level"] = e3.selectbox(
                     t("field.required_level_override"), [None, 1, 2, 3],
                     index=[None, 1, 2, 3].index(node["required_level"]), key="comp_edit_required",
-                    format_func=lambda v: t("competencies.from_importance") if v is None else str(v))
+                    format_func=lambda v, auto=t("competencies.from_importance"): auto if v is None else str(v))
                 changes["job_role_id"] = st.selectbox(
                     t("field.job_role"), list(role_names), index=list(role_names).index(node["job_role_id"])
                     if node["job_role_id"] in role_names else 0, key="comp_edit_role", format_func=role_names.get)
@@ -112,7 +112,7 @@ if can(ctx.actor, "framework.edit"):
         parents = frame[frame["kind"].isin(["area", "task"])]
         with st.form("comp_add"):
             kind = st.selectbox(t("field.kind"), ["competency", "task", "area"], key="comp_add_kind",
-                                format_func=lambda v: enum_label("kind", v))
+                                format_func=enum_format("kind"))
             parent_labels = {None: "—", **dict(zip(parents["id"], parents["code"] + " " + parents["statement"], strict=True))}
             parent_id = st.selectbox(t("field.parent"), list(parent_labels), key="comp_add_parent",
                                      format_func=parent_labels.get)
@@ -120,7 +120,7 @@ if can(ctx.actor, "framework.edit"):
             statement = st.text_area(t("field.statement"), key="comp_add_statement")
             a1, a2 = st.columns(2)
             comp_type = a1.selectbox(t("field.type"), COMPETENCY_TYPES, key="comp_add_type",
-                                     format_func=lambda v: enum_label("comp_type", v))
+                                     format_func=enum_format("comp_type"))
             importance = a2.select_slider(t("field.importance"), [1, 2, 3, 4, 5], value=3, key="comp_add_importance")
             if st.form_submit_button(t("action.add"), key="comp_add_submit"):
                 try:

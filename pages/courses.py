@@ -8,7 +8,7 @@ from services.courses import create_course, get_course, list_courses, update_cou
 from services.errors import DomainError
 from services.permissions import can
 from ui.context import page_setup
-from ui.i18n import enum_label, error_text, t
+from ui.i18n import enum_format, enum_label, error_text, t
 
 ctx = page_setup()
 st.title(t("courses.title"))
@@ -74,7 +74,7 @@ else:
                 "name": e1.text_input(t("field.name"), course["name"], key="course_edit_name"),
                 "course_type": e2.selectbox(t("field.course_type"), COURSE_TYPES,
                                             index=COURSE_TYPES.index(course["course_type"]), key="course_edit_type",
-                                            format_func=lambda v: enum_label("course_type", v)),
+                                            format_func=enum_format("course_type")),
             }
             n1, n2, n3, n4 = st.columns(4)
             changes["credits"] = n1.number_input(t("field.credits"), 0.0, 60.0, float(course["credits"]), 0.5,
@@ -104,7 +104,7 @@ if can(ctx.actor, "course.create"):
             code = a1.text_input(t("field.code"), key="course_add_code")
             name = a2.text_input(t("field.name"), key="course_add_name")
             course_type = a3.selectbox(t("field.course_type"), COURSE_TYPES, key="course_add_type",
-                                       format_func=lambda v: enum_label("course_type", v))
+                                       format_func=enum_format("course_type"))
             b1, b2, b3, b4 = st.columns(4)
             credits = b1.number_input(t("field.credits"), 0.0, 60.0, 2.0, 0.5, key="course_add_credits")
             theory = b2.number_input(t("field.hours_theory"), 0, 2000, 16, key="course_add_theory")

@@ -7,7 +7,7 @@ from models import ROLES, SIDES
 from services.errors import DomainError
 from services.users import create_user, list_users, set_password, update_user
 from ui.context import page_setup
-from ui.i18n import enum_label, error_text, t
+from ui.i18n import enum_format, enum_label, error_text, t
 
 ctx = page_setup(roles=("admin",), needs_program=False)
 st.title(t("users.title"))
@@ -31,9 +31,9 @@ with st.form("user_edit"):
     c1, c2, c3 = st.columns(3)
     display_name = c1.text_input(t("field.display_name"), user["display_name"], key="user_edit_name")
     role = c2.selectbox(t("field.role"), ROLES, index=ROLES.index(user["role"]), key="user_edit_role",
-                        format_func=lambda v: enum_label("role", v))
+                        format_func=enum_format("role"))
     side = c3.selectbox(t("field.side"), SIDES, index=SIDES.index(user["side"]), key="user_edit_side",
-                        format_func=lambda v: enum_label("side", v))
+                        format_func=enum_format("side"))
     active = st.checkbox(t("field.active"), user["is_active"], key="user_edit_active")
     new_password = st.text_input(t("users.new_password"), type="password", key="user_edit_password")
     if st.form_submit_button(t("action.save"), type="primary", key="user_edit_save"):
@@ -56,8 +56,8 @@ with st.expander(t("users.add")):
         username = c1.text_input(t("field.username"), key="user_add_username")
         display_name = c2.text_input(t("field.display_name"), key="user_add_name")
         c3, c4, c5 = st.columns(3)
-        role = c3.selectbox(t("field.role"), ROLES, key="user_add_role", format_func=lambda v: enum_label("role", v))
-        side = c4.selectbox(t("field.side"), SIDES, key="user_add_side", format_func=lambda v: enum_label("side", v))
+        role = c3.selectbox(t("field.role"), ROLES, key="user_add_role", format_func=enum_format("role"))
+        side = c4.selectbox(t("field.side"), SIDES, key="user_add_side", format_func=enum_format("side"))
         organisation = c5.text_input(t("field.organisation"), key="user_add_org")
         password = st.text_input(t("login.password"), type="password", key="user_add_password")
         if st.form_submit_button(t("action.add"), key="user_add_submit"):

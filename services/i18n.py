@@ -53,8 +53,18 @@ def translate(key: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
     return text
 
 
+def _blank(value: object) -> bool:
+    """None, "", NaN or pandas' NA (values taken from a DataFrame column)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value) or value == ""  # NaN is the only value unequal to itself
+    except TypeError:  # pandas.NA refuses to be a bool
+        return True
+
+
 def label(kind: str, value: str | None, lang: str) -> str:
     """Translated label of an enumeration value, e.g. ``label("role", "mentor", "zh")``."""
-    if value is None or value == "":
+    if _blank(value):
         return ""
     return translate(f"enum.{kind}.{value}", lang)

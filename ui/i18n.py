@@ -43,3 +43,9 @@ def error_text(exc: Exception) -> str:
     if isinstance(exc, Conflict):
         return t("error.conflict")
     return t("error.generic", details=str(exc))
+
+
+def enum_format(kind: str):
+    """A ``format_func`` for widgets over enumeration values, bound to the current language."""
+    lang = current_lang()
+    return lambda value: label(kind, value, lang)

@@ -1,0 +1,102 @@
+"""Live Streamlit server + Debian Chromium driven by Playwright (no browser download)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("COSTANDARD_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def live_server(database_url: str, *, timeout: float = 60.0):
+    """Run ``streamlit run app.py`` on a free loopback port; yield its base URL."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
+         str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.read().decode().strip() == "ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                raise RuntimeError(f"streamlit did not start: {output[-2000:]}")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def chromium_available() -> bool:
+    return Path(CHROMIUM).exists() or shutil.which("chromium") is not None
+
+
+@contextmanager
+def browser():
+    """A headless Debian Chromium under Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
+                                     args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+def wait_idle(page, timeout: float = 30_000) -> None:
+    """Wait until the app has finished its script run (no sleeps)."""
+    page.wait_for_selector(IDLE, timeout=timeout)
+    page.wait_for_load_state("networkidle")
+
+
+def log_in(page, base: str, username: str, password: str = "demo") -> None:
+    page.goto(base)
+    wait_idle(page)
+    page.locator(".st-key-login_username input").fill(username)
+    page.locator(".st-key-login_password input").fill(password)
+    page.locator(".st-key-login_submit button").click()
+    page.wait_for_selector("[data-testid=stSidebarNav]", timeout=30_000)
+    wait_idle(page)
+
+
+def set_language(page, lang: str) -> None:
+    """Choose the UI language in the sidebar select box."""
+    label = {"zh": "中文", "en": "English"}[lang]
+    from playwright.sync_api import expect
+
+    page.locator(".st-key-lang").click()
+    page.get_by_role("option", name=label).click()
+    wait_idle(page)
+    expect(page.locator(".st-key-logout")).to_contain_text({"zh": "退出登录", "en": "Log out"}[lang])

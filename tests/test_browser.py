@@ -1,0 +1,81 @@
+"""Chromium flows for what only a browser shows: real navigation, login, logout, health."""
+
+from __future__ import annotations
+
+import urllib.request
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser_support import browser, chromium_available, live_server, log_in, set_language, wait_idle
+from tests.conftest import IN_CI
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(seeded_sqlite_template, tmp_path_factory):
+    if not chromium_available():
+        if IN_CI:
+            pytest.fail("Chromium is required in CI (.ci/run installs it)", pytrace=False)
+        pytest.skip("Chromium not installed (apt-get install -y chromium)")
+    import shutil
+
+    path = tmp_path_factory.mktemp("live") / "live.db"
+    shutil.copy(seeded_sqlite_template, path)
+    with live_server(f"sqlite:///{path}") as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def chromium(server):
+    with browser() as instance:
+        yield instance
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_health_endpoint_answers_ok(server):
+    """/_stcore/health answers ok once the app is served."""
+    with urllib.request.urlopen(f"{server}/_stcore/health", timeout=5) as response:
+        assert response.read().decode().strip() == "ok"
+
+
+def test_faculty_logs_in_sees_own_pages_and_logs_out(page, server):
+    """The sidebar offers a faculty member home, competencies and courses only; logout returns to login."""
+    log_in(page, server, "faculty")
+    nav = page.locator("[data-testid=stSidebarNav] a")
+    hrefs = sorted(h.rstrip("/").rsplit("/", 1)[-1] for h in nav.evaluate_all("els => els.map(e => e.href)"))
+    assert hrefs == sorted(["127.0.0.1:" + server.rsplit(":", 1)[1], "competencies", "courses"])
+    expect(page.get_by_role("heading", name="工业机器人技术")).to_be_visible()
+    page.locator(".st-key-logout button").click()
+    wait_idle(page)
+    expect(page.locator(".st-key-login_username input")).to_be_visible()
+    expect(page.locator("[data-testid=stSidebarNav]")).to_have_count(0)
+
+
+def test_admin_switches_language_and_opens_users_page(page, server):
+    """English labels after switching; the users page is reachable by its ASCII slug."""
+    log_in(page, server, "admin")
+    set_language(page, "en")
+    expect(page.get_by_text("Job roles").first).to_be_visible()
+    page.locator("[data-testid=stSidebarNav] a[href$='/users']").click()
+    wait_idle(page)
+    expect(page.get_by_role("heading", name="Users")).to_be_visible()
+    assert page.url.endswith("/users")
+
+
+def test_wrong_password_is_refused(page, server):
+    page.goto(server)
+    wait_idle(page)
+    page.locator(".st-key-login_username input").fill("mentor")
+    page.locator(".st-key-login_password input").fill("nope")
+    page.locator(".st-key-login_submit button").click()
+    wait_idle(page)
+    expect(page.get_by_text("用户名或密码错误")).to_be_visible()

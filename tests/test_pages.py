@@ -1,0 +1,156 @@
+"""AppTest: every page behind the login gate, each role's pages, both languages, key flows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from services.courses import get_course, list_courses
+from services.db import make_engine
+from services.i18n import translate
+from services.programs import get_program
+from services.users import list_users
+from services.actor import SYSTEM
+from ui.nav import PAGES, pages_for
+
+pytestmark = pytest.mark.apptest
+TIMEOUT = 60
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture
+def app_db(monkeypatch, seeded_sqlite_path):
+    url = f"sqlite:///{seeded_sqlite_path}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def login(username: str, password: str = "demo", lang: str = "zh") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["lang"] = lang
+    at.run()
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input(password)
+    at.button(key="login_submit").click().run()
+    return at
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.slug)
+def test_no_page_renders_content_without_login(app_db, spec):
+    """Opened directly, a page shows only the login warning."""
+    at = AppTest.from_file(str(ROOT / spec.path), default_timeout=TIMEOUT)
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [translate("auth.login_required", "en")]
+    assert len(at.title) == 0 and len(at.dataframe) == 0 and len(at.metric) == 0 and len(at.button) == 0
+
+
+def test_login_page_lists_demo_accounts_and_rejects_wrong_password(app_db):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["lang"] = "en"
+    at.run()
+    assert at.title[0].value == translate("login.title", "en")
+    assert "mentor" in str(at.table[0].value.to_dict())
+    at = login("faculty", "wrong", lang="en")
+    assert at.error[0].value == translate("login.failed", "en")
+    assert at.title[0].value == translate("login.title", "en")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("role", ["admin", "lead", "faculty", "mentor"])
+def test_each_role_sees_its_pages_in_both_languages(app_db, role, lang):
+    """Every page a role is offered renders without error; others are refused."""
+    at = login(role, lang=lang)
+    assert not at.exception
+    assert at.title[0].value == "工业机器人技术"
+    assert at.metric[0].label == translate("home.metric.job_roles", lang)
+    offered = {p.slug for p in pages_for(role)}
+    for spec in PAGES:
+        at.switch_page(spec.path).run()
+        assert not at.exception, (role, spec.slug, at.exception)
+        if spec.slug in offered:
+            expected = "工业机器人技术" if spec.slug == "home" else translate(f"{spec.slug}.title", lang)
+            assert [t.value for t in at.title][:1] == [expected], (role, spec.slug)
+        else:
+            assert [e.value for e in at.error] == [translate("auth.not_allowed", lang)], (role, spec.slug)
+
+
+def test_role_navigation_matrix():
+    """The navigation offers each role only its pages."""
+    assert {p.slug for p in pages_for("admin")} == {"home", "competencies", "courses", "programs", "users"}
+    assert {p.slug for p in pages_for("lead")} == {"home", "competencies", "courses", "programs"}
+    assert {p.slug for p in pages_for("faculty")} == {"home", "competencies", "courses"}
+    assert {p.slug for p in pages_for("mentor")} == {"home", "competencies", "courses"}
+    assert all(p.slug.isascii() and p.slug.replace("-", "").isalnum() for p in PAGES)
+
+
+def test_faculty_edits_an_owned_course(app_db):
+    """A course owner changes practice hours; the change is saved with a new version."""
+    at = login("faculty")
+    at.switch_page("pages/courses.py").run()
+    program_id = get_program(app_db, code="460305")["id"]
+    frame = list_courses(app_db, program_id=program_id)
+    owned = frame[frame["owners"].str.contains("Wang")].iloc[0]
+    at.selectbox(key="course_selected").set_value(int(owned["id"])).run()
+    at.number_input(key="course_edit_practice").set_value(int(owned["hours_practice"]) + 4)
+    at.button(key="course_edit_save").click().run()
+    assert not at.exception and not at.error
+    after = get_course(app_db, course_id=int(owned["id"]))
+    assert after["hours_practice"] == owned["hours_practice"] + 4 and after["version"] == owned["version"] + 1
+
+
+def test_mentor_cannot_edit_courses_but_can_rate_competency_importance(app_db):
+    at = login("mentor", lang="en")
+    at.switch_page("pages/courses.py").run()
+    with pytest.raises(KeyError):
+        at.text_input(key="course_edit_name")
+    at.switch_page("pages/competencies.py").run()
+    at.text_input(key="comp_search").input("2.1.10").run()
+    options = at.selectbox(key="comp_selected").options
+    assert any(o.startswith("2.1.10 ") for o in options)
+    at.selectbox(key="comp_selected").select_index(len(options) - 1).run()
+    at.select_slider(key="comp_edit_importance").set_value(2)
+    at.button(key="comp_edit_save").click().run()
+    assert not at.exception and not at.error
+    from services.framework import framework_frame
+
+    frame = framework_frame(app_db, program_id=get_program(app_db, code="460305")["id"])
+    assert int(frame.loc[frame["code"] == "2.1.10", "importance"].iloc[0]) == 2
+
+
+def test_admin_creates_a_user_and_lead_creates_a_programme(app_db):
+    at = login("admin", lang="en")
+    at.switch_page("pages/users.py").run()
+    at.text_input(key="user_add_username").input("zhao")
+    at.text_input(key="user_add_name").input("赵工")
+    at.selectbox(key="user_add_role").set_value("mentor")
+    at.selectbox(key="user_add_side").set_value("enterprise")
+    at.text_input(key="user_add_password").input("zhao1234")
+    at.button(key="user_add_submit").click().run()
+    assert not at.error
+    assert any(u["username"] == "zhao" and u["role"] == "mentor" for u in list_users(app_db, actor=SYSTEM))
+
+    at = login("lead", lang="en")
+    at.switch_page("pages/programs.py").run()
+    at.text_input(key="program_add_code").input("460301")
+    at.text_input(key="program_add_name").input("机电一体化技术")
+    at.button(key="program_add_submit").click().run()
+    assert not at.error
+    assert get_program(app_db, code="460301")["name"] == "机电一体化技术"
+    assert at.session_state["program_id"] == get_program(app_db, code="460301")["id"]
+
+
+def test_unreachable_database_shows_one_message(monkeypatch):
+    """A wrong DATABASE_URL gives a clear message at start, not a traceback."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/nowhere")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert len(at.error) == 1 and "Cannot connect to the database" in at.error[0].value

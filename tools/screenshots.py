@@ -1,0 +1,53 @@
+"""Refresh docs/screenshots: serve a demo database, log in with Chromium, capture pages.
+
+Run with ``make screenshots``. Uses the same helpers as the browser tests.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from services.db import make_engine  # noqa: E402
+from services.demo import seed_demo  # noqa: E402
+from services.migrate import upgrade  # noqa: E402
+from tests.browser_support import browser, live_server, log_in, set_language, wait_idle  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+# (user, slug, file stem) per language
+SHOTS = (("lead", "", "home"), ("lead", "competencies", "competencies"), ("lead", "courses", "courses"))
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp())
+    try:
+        url = f"sqlite:///{workdir / 'shots.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        seed_demo(engine)
+        engine.dispose()
+        with live_server(url) as base, browser() as chromium:
+            page = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN").new_page()
+            page.goto(base)
+            wait_idle(page)
+            page.screenshot(path=str(OUT / "login_zh.png"), full_page=True)
+            log_in(page, base, "lead")
+            for lang in ("zh", "en"):
+                set_language(page, lang)
+                for _user, slug, stem in SHOTS:
+                    page.locator(f"[data-testid=stSidebarNav] a[href$='/{slug}']").first.click()
+                    wait_idle(page)
+                    page.screenshot(path=str(OUT / f"{stem}_{lang}.png"), full_page=True)
+                    print(f"wrote {OUT / f'{stem}_{lang}.png'}")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
