@@ -1,5 +1,5 @@
 # CoStandard — one place for each command. A newcomer needs only `make run` and `make test`.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -8,7 +8,7 @@ PORT ?= 8501
 .PHONY: run test test-fast e2e bench lint migrate seed clean screenshots
 
 $(STAMP): requirements.txt
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 2; }
+	@test -n "$(PYTHON)" || { echo "Python 3.11 not found (set PYTHON=...)"; exit 2; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
