@@ -4,7 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from models import COURSE_TYPES
-from services.courses import create_course, get_course, list_courses, update_course
+from services.courses import (create_course, get_course, list_course_owners_candidates, list_courses,
+                              set_course_owners, update_course)
 from services.errors import DomainError
 from services.permissions import can
 from ui.context import page_setup
@@ -92,6 +93,19 @@ else:
                     update_course(ctx.engine, actor=ctx.actor, course_id=course["id"],
                                   expected_version=course["version"],
                                   changes={k: v for k, v in changes.items() if v != course.get(k)})
+                    st.toast(t("saved"))
+                    st.rerun()
+                except DomainError as exc:
+                    st.error(error_text(exc))
+
+    if can(ctx.actor, "course.edit") and not frame.empty:
+        candidates = {u["id"]: u["display_name"] for u in list_course_owners_candidates(ctx.engine)}
+        with st.form("course_owners_form"):
+            chosen = st.multiselect(t("field.owners"), list(candidates), default=sorted(owner_ids & set(candidates)),
+                                    key=f"course_owners_{course['id']}", format_func=candidates.get)
+            if st.form_submit_button(t("courses.save_owners"), key="course_owners_save"):
+                try:
+                    set_course_owners(ctx.engine, actor=ctx.actor, course_id=course["id"], user_ids=chosen)
                     st.toast(t("saved"))
                     st.rerun()
                 except DomainError as exc:

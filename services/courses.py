@@ -195,7 +195,7 @@ def set_course_owners(engine: Engine, *, actor: Actor, course_id: int, user_ids:
         return sorted(wanted)
 
 
-def list_owner_candidates(engine: Engine) -> list[dict[str, Any]]:
+def list_course_owners_candidates(engine: Engine) -> list[dict[str, Any]]:
     """Active faculty and leads who can own a course."""
     with session_scope(engine) as session:
         return [{"id": u.id, "username": u.username, "display_name": u.display_name}

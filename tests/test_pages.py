@@ -154,3 +154,15 @@ def test_unreachable_database_shows_one_message(monkeypatch):
     at.run()
     assert not at.exception
     assert len(at.error) == 1 and "Cannot connect to the database" in at.error[0].value
+
+
+def test_lead_assigns_course_owners(app_db):
+    """A programme lead picks a course's owners (课程负责人)."""
+    at = login("lead", lang="en")
+    at.switch_page("pages/courses.py").run()
+    course_id = at.selectbox(key="course_selected").value
+    candidates = {u["username"]: u["id"] for u in list_users(app_db, actor=SYSTEM)}
+    at.multiselect(key=f"course_owners_{course_id}").set_value([candidates["faculty2"]])
+    at.button(key="course_owners_save").click().run()
+    assert not at.exception and not at.error
+    assert [o["username"] for o in get_course(app_db, course_id=course_id)["owners"]] == ["faculty2"]
