@@ -1,0 +1,297 @@
+"""The import engine's two steps: ``analyse`` (bytes → preview) and ``commit`` (preview → one transaction).
+
+``analyse`` reads the file, detects its kind, finds header and column mapping, parses the
+rows and compares them with the database: the ``ImportPreview`` it returns is plain data a
+page can show and let the user edit (kind, sheet, header row, mapping, mark scheme). Any
+edit is applied by calling ``analyse`` again with the changed option. ``commit`` re-plans
+inside its own transaction (so the preview can never be stale) and writes everything or
+nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from models import ImportRecord, Program
+from services.actor import Actor
+from services.db import session_scope
+from services.i18n import normalize_lang, translate
+from services.importing.commit import Progress, apply_plan
+from services.importing.detect import available_kinds, kind_module, score_kinds
+from services.importing.limits import Limits
+from services.importing.marks import parse_marks_option
+from services.importing.plan import Plan, build_plan, empty_counts, load_state
+from services.importing.readers import RawBook, read_book
+from services.importing.records import Dataset, ImportRejected, Issue
+from services.importing.table import Options
+from services.permissions import require
+
+MAX_LISTED_ISSUES = 1000
+
+
+@dataclass
+class ImportPreview:
+    """What an import would do. Plain data (``to_dict``) plus the parsed file kept for ``commit``."""
+
+    filename: str
+    program_code: str
+    lang: str
+    kind: str | None = None
+    kind_candidates: list[dict[str, Any]] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    sheets: list[dict[str, Any]] = field(default_factory=list)
+    sheet: str | None = None
+    header_row: int | None = None
+    columns: list[dict[str, Any]] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+    mark_scheme: str | dict[str, int] | None = None
+    mark_candidates: list[str] = field(default_factory=list)
+    counts: dict[str, dict[str, int]] = field(default_factory=empty_counts)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    error_issues: list[Issue] = field(default_factory=list)
+    warning_issues: list[Issue] = field(default_factory=list)
+    fatal: bool = False  # the file could not be parsed at all: no row can be imported
+    data: bytes = field(default=b"", repr=False)
+    dataset: Dataset | None = field(default=None, repr=False)
+    book: RawBook | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return not self.error_issues and not self.fatal
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return [i.as_dict(self.lang) for i in self.error_issues[:MAX_LISTED_ISSUES]]
+
+    @property
+    def warnings(self) -> list[dict[str, Any]]:
+        return [i.as_dict(self.lang) for i in self.warning_issues[:MAX_LISTED_ISSUES]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe view for a page or ``--json`` (without the file bytes)."""
+        out = {k: v for k, v in asdict(self).items()
+               if k not in ("data", "dataset", "book", "error_issues", "warning_issues")}
+        out.update(ok=self.ok, errors=self.errors, warnings=self.warnings,
+                   error_count=len(self.error_issues), warning_count=len(self.warning_issues))
+        return out
+
+
+@dataclass
+class ImportResult:
+    ok: bool
+    kind: str | None
+    program: str
+    dry_run: bool
+    counts: dict[str, dict[str, int]]
+    errors: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]
+    import_id: int | None = None
+    program_id: int | None = None
+    invalid_rows_xlsx: bytes | None = field(default=None, repr=False)
+    invalid_row_count: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The command line's JSON object (issue #3)."""
+        return {"ok": self.ok, "kind": self.kind, "program": self.program, "dry_run": self.dry_run,
+                **{name: self.counts.get(name, {}) for name in ("created", "updated", "unchanged", "not_in_file",
+                                                                  "deleted")},
+                "errors": self.errors, "warnings": self.warnings, "import_id": self.import_id,
+                "invalid_rows": self.invalid_row_count}
+
+
+def _options(kind, sheet, header_row, mapping, marks, orientation, replace_alignments) -> Options:
+    return Options(kind=kind, sheet=sheet, header_row=int(header_row) if header_row else None, mapping=mapping,
+                   marks=marks, orientation=orientation, replace_alignments=replace_alignments)
+
+
+def analyse(
+    data: bytes, filename: str, *, engine: Engine | None, program_code: str, kind: str | None = None,
+    sheet: str | None = None, header_row: int | None = None, mapping: dict[Any, str | None] | None = None,
+    marks: str | dict[str, int] | None = None, orientation: str | None = None, replace_alignments: bool = False,
+    lang: str = "zh", limits: Limits | None = None,
+) -> ImportPreview:
+    """Read, detect, map, parse and diff a file against the database; nothing is written.
+
+    ``engine=None`` skips the database comparison (everything counts as new). The returned
+    preview lists errors instead of raising them: a page shows them next to the rows.
+    """
+    lang = normalize_lang(lang)
+    limits = limits or Limits.from_env()
+    preview = ImportPreview(filename=filename, program_code=program_code, lang=lang, data=data,
+                            kinds=available_kinds(),
+                            options={"kind": kind, "sheet": sheet, "header_row": header_row, "mapping": mapping,
+                                     "marks": marks, "orientation": orientation,
+                                     "replace_alignments": replace_alignments})
+    try:
+        marks_option = parse_marks_option(marks)
+    except ValueError:
+        preview.error_issues.append(Issue("import.error.marks_option", {"value": str(marks)}, file=filename))
+        preview.fatal = True
+        return preview
+    options = _options(kind, sheet, header_row, mapping, marks_option, orientation, replace_alignments)
+    try:
+        book = read_book(data, filename, limits=limits)
+    except ImportRejected as exc:
+        preview.error_issues.extend(exc.issues)
+        preview.fatal = True
+        preview.kind = kind
+        return preview
+    preview.book = book
+    preview.sheets = [{"name": s.name, "rows": len(s.rows), "columns": s.width, "hidden": s.hidden, "used": False}
+                      for s in book.sheets]
+    if book.encoding:
+        preview.info["encoding"] = book.encoding
+    if book.delimiter:
+        preview.info["delimiter"] = book.delimiter
+    preview.kind_candidates = score_kinds(book)
+    if kind is not None and kind not in available_kinds():
+        preview.error_issues.append(Issue("import.error.unknown_kind", {"kind": kind,
+                                                                        "kinds": ", ".join(available_kinds())},
+                                          file=filename))
+        preview.fatal = True
+        return preview
+    chosen = kind or (preview.kind_candidates[0]["kind"] if preview.kind_candidates else None)
+    preview.kind = chosen
+    if chosen is None:
+        preview.error_issues.append(Issue("import.error.unknown_layout", file=filename))
+        preview.fatal = True
+        return preview
+    module = kind_module(chosen)
+    preview.fields = [f for f in getattr(module, "FIELDS", {}) if not f.startswith("_")]
+    try:
+        dataset = module.parse(book, options, limits)
+    except ImportRejected as exc:
+        preview.error_issues.extend(exc.issues)
+        preview.fatal = True
+        _fill_sheet_info(preview, getattr(exc, "info", {}))
+        return preview
+    preview.dataset = dataset
+    _fill_sheet_info(preview, dataset.info.get("sheets", {}))
+    preview.mark_scheme = dataset.info.get("mark_scheme")
+    preview.mark_candidates = dataset.info.get("mark_candidates", [])
+    preview.info.update({k: v for k, v in dataset.info.items() if k not in ("sheets",)})
+    plan = _plan(engine, dataset, program_code=program_code, replace=replace_alignments, filename=filename)
+    preview.counts = plan.counts
+    preview.changes = plan.changes()
+    preview.info["job_roles_created"] = plan.extra.get("job_roles_created", 0)
+    preview.info["program_exists"] = plan.program is not None
+    preview.error_issues.extend(dataset.errors + plan.errors)
+    preview.warning_issues.extend(dataset.warnings + plan.warnings)
+    return preview
+
+
+def _fill_sheet_info(preview: ImportPreview, sheets: dict[str, Any]) -> None:
+    for entry in preview.sheets:
+        info = sheets.get(entry["name"])
+        if info:
+            entry.update(info)
+    used = [e for e in preview.sheets if e.get("used")]
+    if used:
+        preview.sheet = used[0]["name"] if len(used) == 1 else None
+        preview.header_row = used[0].get("header_row")
+        preview.columns = used[0].get("columns", [])
+
+
+def _plan(engine: Engine | None, dataset: Dataset, *, program_code: str, replace: bool, filename: str) -> Plan:
+    if engine is None:
+        from services.importing.plan import DbState
+
+        return build_plan(DbState(program=None), dataset, program_code=program_code, replace_alignments=replace,
+                          filename=filename)
+    with session_scope(engine) as session:
+        state = load_state(session, program_code=program_code, dataset=dataset)
+        return build_plan(state, dataset, program_code=program_code, replace_alignments=replace, filename=filename)
+
+
+class _Rejected(Exception):
+    def __init__(self, plan: Plan) -> None:
+        super().__init__("import rejected")
+        self.plan = plan
+
+
+def commit(engine: Engine, *, actor: Actor, preview: ImportPreview, skip_invalid: bool = False,
+           progress_callback: Progress | None = None) -> ImportResult:
+    """Write the previewed import in one transaction (admins and leads).
+
+    Row errors reject the whole import unless ``skip_invalid``: then the valid rows go in
+    and ``invalid_rows_xlsx`` holds the others with an error column. A file that could not
+    be parsed is always rejected. The plan is recomputed inside the transaction.
+    """
+    require(actor, "import.run")
+    lang = preview.lang
+    if preview.fatal or preview.dataset is None:
+        return _result(preview, ok=False, dry_run=False)
+    dataset = preview.dataset
+    if dataset.errors and not skip_invalid:
+        return _result(preview, ok=False, dry_run=False)
+
+    def progress(fraction: float, stage: str) -> None:
+        if progress_callback:
+            progress_callback(fraction, translate(f"import.progress.{stage}", lang))
+
+    try:
+        with session_scope(engine) as session:
+            state = load_state(session, program_code=preview.program_code, dataset=dataset)
+            plan = build_plan(state, dataset, program_code=preview.program_code,
+                              replace_alignments=bool(preview.options.get("replace_alignments")),
+                              filename=preview.filename)
+            errors = dataset.errors + plan.errors
+            if errors and not skip_invalid:
+                raise _Rejected(plan)
+            hook = getattr(kind_module(dataset.kind), "writers", None)
+            if hook:
+                plan.extra["writers"] = hook(dataset)
+            counts = {k: v for k, v in plan.counts.items()}
+            record = apply_plan(session, plan=plan, actor=actor, filename=preview.filename, kind=dataset.kind,
+                                counts=counts, errors=len(errors), warnings=len(dataset.warnings + plan.warnings),
+                                program_language=lang, progress=progress)
+    except _Rejected as rejected:
+        preview.error_issues = dataset.errors + rejected.plan.errors
+        preview.counts = rejected.plan.counts
+        return _result(preview, ok=False, dry_run=False)
+    preview.error_issues = errors
+    preview.warning_issues = dataset.warnings + plan.warnings
+    preview.counts = plan.counts
+    result = _result(preview, ok=True, dry_run=False)
+    result.import_id = record["id"]
+    result.program_id = record["program_id"]
+    if errors:
+        from services.importing.invalid import invalid_rows_workbook
+
+        result.invalid_rows_xlsx, result.invalid_row_count = invalid_rows_workbook(preview, errors)
+    return result
+
+
+def _result(preview: ImportPreview, *, ok: bool, dry_run: bool) -> ImportResult:
+    return ImportResult(ok=ok, kind=preview.kind, program=preview.program_code, dry_run=dry_run,
+                        counts=preview.counts, errors=preview.errors, warnings=preview.warnings)
+
+
+def import_file(
+    engine: Engine, *, actor: Actor, data: bytes, filename: str, program_code: str, dry_run: bool = False,
+    skip_invalid: bool = False, progress_callback: Progress | None = None, **options: Any,
+) -> ImportResult:
+    """``analyse`` then (unless ``dry_run``) ``commit``: the one-call form the command line uses."""
+    preview = analyse(data, filename, engine=engine, program_code=program_code, **options)
+    if dry_run:
+        return _result(preview, ok=preview.ok, dry_run=True)
+    return commit(engine, actor=actor, preview=preview, skip_invalid=skip_invalid,
+                  progress_callback=progress_callback)
+
+
+def list_imports(engine: Engine, *, program_id: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """Recorded imports, newest first: who, when, file, kind, counts."""
+    with session_scope(engine) as session:
+        query = select(ImportRecord, Program.code).join(Program, Program.id == ImportRecord.program_id, isouter=True)
+        if program_id is not None:
+            query = query.where(ImportRecord.program_id == program_id)
+        rows = session.exec(query.order_by(ImportRecord.at.desc(), ImportRecord.id.desc()).limit(limit)).all()
+        return [{"id": r.id, "at": r.at.isoformat(), "username": r.username, "program": code, "filename": r.filename,
+                 "kind": r.kind, "ok": r.ok, "counts": r.counts, "errors": r.errors, "warnings": r.warnings}
+                for r, code in rows]

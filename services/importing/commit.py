@@ -1,0 +1,297 @@
+"""Write a plan in one transaction: bulk inserts, version-checked updates, audit, import record.
+
+Rows are inserted with Core ``insert()`` in batches (``RETURNING`` gives the new ids, so
+children can point at parents created in the same import), updates run as one
+executemany per set of changed columns with ``WHERE id = :id AND version = :version``,
+and every change leaves an audit event. Any failure rolls the whole import back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, delete, insert, update
+from sqlmodel import Session
+
+from models import Alignment, AuditEvent, Competency, Course, ImportRecord, JobRole, Program, Rating
+from models.tables import alignment_target
+from services.actor import Actor
+from services.errors import Conflict
+from services.importing.plan import Op, Plan
+
+Progress = Callable[[float, str], None]
+BATCH = 5000
+ENTITY_TYPE = {"area": "competency", "task": "competency", "competency": "competency", "course": "course",
+               "alignment": "alignment", "rating": "rating", "job_role": "job_role", "standard": "standard"}
+
+
+class _Writer:
+    def __init__(self, session: Session, actor: Actor, program_id: int, progress: Progress | None) -> None:
+        self.session = session
+        self.conn = session.connection()
+        self.actor = actor
+        self.program_id = program_id
+        self.progress = progress
+        self.now = datetime.now(UTC)
+        self.audit: list[dict[str, Any]] = []
+
+    def event(self, entity: str, entity_id: int | None, action: str, summary: str,
+              before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
+        self.audit.append({"at": self.now, "user_id": self.actor.id, "username": self.actor.username,
+                           "program_id": self.program_id, "entity_type": ENTITY_TYPE.get(entity, entity),
+                           "entity_id": entity_id, "action": action, "summary": summary[:500],
+                           "before": _jsonable(before), "after": _jsonable(after)})
+
+    def insert_returning(self, table, rows: list[dict[str, Any]], key: str) -> dict[Any, int]:
+        """Insert ``rows`` in batches; map each row's ``key`` column to its new id."""
+        ids: dict[Any, int] = {}
+        key_col = table.c[key]
+        for start in range(0, len(rows), BATCH):
+            chunk = rows[start:start + BATCH]
+            result = self.conn.execute(insert(table).returning(table.c.id, key_col), chunk)
+            for new_id, value in result:
+                ids[value] = new_id
+        return ids
+
+    def update_many(self, model, ops: list[Op], values_of: Callable[[Op], dict[str, Any]]) -> None:
+        """Version-checked updates, one executemany per set of changed columns."""
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        has_updated_at = "updated_at" in model.model_fields
+        for op in ops:
+            values = values_of(op)
+            params = {f"v_{k}": v for k, v in values.items()}
+            params.update({"b_id": op.db_id, "b_version": op.version, "v_version": (op.version or 0) + 1})
+            if has_updated_at:
+                params["v_updated_at"] = self.now
+            groups[tuple(sorted(values))].append(params)
+        table = model.__table__
+        for columns, params in groups.items():
+            assignments = {c: bindparam(f"v_{c}") for c in columns}
+            assignments["version"] = bindparam("v_version")
+            if has_updated_at:
+                assignments["updated_at"] = bindparam("v_updated_at")
+            stmt = update(table).where(and_(table.c.id == bindparam("b_id"),
+                                            table.c.version == bindparam("b_version"))).values(**assignments)
+            for start in range(0, len(params), BATCH):
+                chunk = params[start:start + BATCH]
+                result = self.conn.execute(stmt, chunk)
+                if self.conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(chunk):
+                    raise Conflict(f"{model.__name__}: rows changed by someone else during the import",
+                                   entity=model.__name__)
+
+    def flush_audit(self) -> None:
+        table = AuditEvent.__table__
+        for start in range(0, len(self.audit), BATCH):
+            self.conn.execute(insert(table), self.audit[start:start + BATCH])
+        self.audit.clear()
+
+
+def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
+
+
+def apply_plan(session: Session, *, plan: Plan, actor: Actor, filename: str, kind: str, counts: dict[str, Any],
+               errors: int, warnings: int, program_language: str = "zh", progress: Progress | None = None
+               ) -> dict[str, Any]:
+    """Write ``plan`` in ``session`` (the caller commits); returns the import record as a dict."""
+    def tick(fraction: float, stage: str) -> None:
+        if progress:
+            progress(min(max(fraction, 0.0), 1.0), stage)
+
+    tick(0.02, "program")
+    if plan.program is None:
+        program = Program(code=plan.program_code, name=plan.program_code, language=program_language)
+        session.add(program)
+        session.flush()
+        program_id = program.id
+        writer = _Writer(session, actor, program_id, progress)
+        writer.event("program", program_id, "create", f"{program.code} (import)",
+                     after={"code": program.code, "name": program.name})
+    else:
+        program_id = plan.program["id"]
+        writer = _Writer(session, actor, program_id, progress)
+    node_ids: dict[str, int] = dict(_existing_ids(session, Competency, program_id, "code"))
+    role_ids: dict[str, int] = dict(_existing_ids(session, JobRole, program_id, "name"))
+    course_ids: dict[str, int] = dict(_existing_ids(session, Course, program_id, "code"))
+
+    tick(0.05, "job_roles")
+    _write_job_roles(writer, plan, role_ids)
+    tick(0.1, "nodes")
+    _write_nodes(writer, plan, node_ids, role_ids, tick)
+    tick(0.6, "courses")
+    _write_courses(writer, plan, course_ids)
+    tick(0.65, "alignments")
+    _write_alignments(writer, plan, node_ids, course_ids)
+    tick(0.8, "ratings")
+    _write_ratings(writer, plan, node_ids)
+    for hook in plan.extra.get("writers", []):
+        hook(writer, plan, node_ids, course_ids)
+    tick(0.9, "audit")
+    record = ImportRecord(program_id=program_id, user_id=actor.id, username=actor.username, filename=filename[:300],
+                          kind=kind, ok=True, counts=counts, errors=errors, warnings=warnings)
+    session.add(record)
+    session.flush()
+    writer.event("import", record.id, "import", f"{kind}: {filename}"[:500], after=counts.get("created"))
+    writer.flush_audit()
+    tick(1.0, "done")
+    return {"id": record.id, "program_id": program_id, "at": record.at.isoformat()}
+
+
+def _existing_ids(session: Session, model, program_id: int, key: str) -> list[tuple[Any, int]]:
+    table = model.__table__
+    rows = session.connection().execute(
+        table.select().with_only_columns(table.c[key], table.c.id).where(table.c.program_id == program_id))
+    return [(r[0], r[1]) for r in rows]
+
+
+def _write_job_roles(writer: _Writer, plan: Plan, role_ids: dict[str, int]) -> None:
+    creates = plan.by("job_role", "create")
+    if creates:
+        rows = [{"program_id": writer.program_id, "sort_order": 0, "version": 1, **op.values} for op in creates]
+        role_ids.update(writer.insert_returning(JobRole.__table__, rows, "name"))
+        for op in creates:
+            writer.event("job_role", role_ids.get(op.key), "create", op.key, after=op.values)
+    updates = plan.by("job_role", "update")
+    if updates:
+        writer.update_many(JobRole, updates, lambda op: op.values)
+        for op in updates:
+            writer.event("job_role", op.db_id, "update", op.key, before=op.before, after=op.values)
+
+
+def _write_nodes(writer: _Writer, plan: Plan, node_ids: dict[str, int], role_ids: dict[str, int], tick) -> None:
+    creates = [op for op in plan.ops if op.entity in ("area", "task", "competency") and op.action == "create"]
+    updates = [op for op in plan.ops if op.entity in ("area", "task", "competency") and op.action == "update"]
+    pending = {op.key: op for op in creates}
+    level_of: dict[str, int] = {}
+
+    def level(code: str) -> int:
+        # iterative: parents created in this import come first
+        chain = []
+        node = code
+        while node in pending and node not in level_of:
+            chain.append(node)
+            parent = pending[node].refs.get("parent")
+            if parent is None or parent not in pending:
+                break
+            node = parent
+        base = level_of.get(node, -1) if node not in chain else -1
+        for item in reversed(chain):
+            base += 1
+            level_of[item] = base
+        return level_of[code]
+
+    levels: dict[int, list[Op]] = defaultdict(list)
+    for op in creates:
+        levels[level(op.key)].append(op)
+    actor = writer.actor
+    total = max(len(creates), 1)
+    done = 0
+    for depth in sorted(levels):
+        ops = levels[depth]
+        rows = []
+        for op in ops:
+            parent = op.refs.get("parent")
+            role = op.refs.get("job_role")
+            rows.append({**op.values, "program_id": writer.program_id,
+                         "parent_id": node_ids.get(parent) if parent else None,
+                         "job_role_id": role_ids.get(role) if role else None,
+                         "status": "accepted", "proposed_by_id": actor.id, "proposed_side": actor.side,
+                         "confirmed_by_id": actor.id, "created_at": writer.now, "updated_at": writer.now,
+                         "version": 1})
+        node_ids.update(writer.insert_returning(Competency.__table__, rows, "code"))
+        for op in ops:
+            writer.event(op.entity, node_ids.get(op.key), "create", f"{op.key} {op.values['statement'][:80]}",
+                         after={k: v for k, v in op.values.items() if v not in (None, "")})
+        done += len(ops)
+        writer.progress and writer.progress(0.1 + 0.45 * done / total, "nodes")
+
+    def node_values(op: Op) -> dict[str, Any]:
+        values = {}
+        for name, value in op.values.items():
+            if name == "parent":
+                values["parent_id"] = node_ids.get(value) if value else None
+            elif name == "job_role":
+                values["job_role_id"] = role_ids.get(value) if value else None
+            else:
+                values[name] = value
+        return values
+
+    if updates:
+        writer.update_many(Competency, updates, node_values)
+        for op in updates:
+            writer.event(op.entity, op.db_id, "update", f"{op.key}", before=op.before, after=op.values)
+    del tick
+
+
+def _write_courses(writer: _Writer, plan: Plan, course_ids: dict[str, int]) -> None:
+    creates = plan.by("course", "create")
+    if creates:
+        rows = [{**op.values, "program_id": writer.program_id, "created_at": writer.now, "updated_at": writer.now,
+                 "version": 1} for op in creates]
+        course_ids.update(writer.insert_returning(Course.__table__, rows, "code"))
+        for op in creates:
+            writer.event("course", course_ids.get(op.key), "create", f"{op.key} {op.values['name']}"[:200],
+                         after=op.values)
+    updates = plan.by("course", "update")
+    if updates:
+        writer.update_many(Course, updates, lambda op: op.values)
+        for op in updates:
+            writer.event("course", op.db_id, "update", op.key, before=op.before, after=op.values)
+
+
+def _write_alignments(writer: _Writer, plan: Plan, node_ids: dict[str, int], course_ids: dict[str, int]) -> None:
+    creates = plan.by("alignment", "create")
+    if creates:
+        actor = writer.actor
+        rows = []
+        for op in creates:
+            course_id = course_ids[op.refs["course"]]
+            rows.append({"competency_id": node_ids[op.refs["competency"]], "course_id": course_id,
+                         "unit_id": None, "objective_id": None, "target": alignment_target(course_id=course_id),
+                         "level": op.values["level"], "status": "proposed", "source": "import",
+                         "proposed_by_id": actor.id, "proposed_side": actor.side, "decided_by_id": None,
+                         "decided_at": None, "reason": "", "created_at": writer.now, "updated_at": writer.now,
+                         "version": 1})
+        table = Alignment.__table__
+        for start in range(0, len(rows), BATCH):
+            chunk = rows[start:start + BATCH]
+            result = writer.conn.execute(insert(table).returning(table.c.id, table.c.competency_id, table.c.course_id),
+                                         chunk)
+            ids = {(c, k): i for i, c, k in result}
+            for row in chunk:
+                writer.event("alignment", ids.get((row["competency_id"], row["course_id"])), "create",
+                             f"{row['competency_id']} → {row['target']}", after={"level": row["level"]})
+    updates = plan.by("alignment", "update")
+    if updates:
+        writer.update_many(Alignment, updates, lambda op: op.values)
+        for op in updates:
+            writer.event("alignment", op.db_id, "update", op.key, before=op.before, after=op.values)
+    deletes = plan.by("alignment", "delete")
+    if deletes:
+        ids = [op.db_id for op in deletes]
+        for start in range(0, len(ids), BATCH):
+            writer.conn.execute(delete(Alignment.__table__).where(Alignment.__table__.c.id.in_(ids[start:start + BATCH])))
+        for op in deletes:
+            writer.event("alignment", op.db_id, "delete", f"{op.key} (replace)", before=op.before)
+
+
+def _write_ratings(writer: _Writer, plan: Plan, node_ids: dict[str, int]) -> None:
+    creates = plan.by("rating", "create")
+    if creates:
+        rows = [{**op.values, "competency_id": node_ids[op.refs["competency"]], "rater_user_id": None,
+                 "rater_side": None, "created_at": writer.now, "version": 1} for op in creates]
+        table = Rating.__table__
+        for start in range(0, len(rows), BATCH):
+            writer.conn.execute(insert(table), rows[start:start + BATCH])
+        for op in creates:
+            writer.event("rating", None, "create", op.key, after=op.values)
+    updates = plan.by("rating", "update")
+    if updates:
+        writer.update_many(Rating, updates, lambda op: op.values)
+        for op in updates:
+            writer.event("rating", op.db_id, "update", op.key, before=op.before, after=op.values)

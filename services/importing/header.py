@@ -1,0 +1,288 @@
+"""Find the header row and map its columns onto fields (Chinese and English synonyms, fuzzy).
+
+The header may sit anywhere in the first 30 rows (title and metadata rows above it are
+skipped) and may span several rows when cells are merged ("教学安排" over "理论学时 | 实践学时").
+Each column label is compared with every field's synonyms: exact, then without bracketed
+notes, then containment, then ``difflib`` similarity. The result is a proposal the user
+confirms or edits (``mapping``), never a silent decision.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from services.importing.readers import RawSheet, cell_text, column_letter
+
+HEADER_SCAN_ROWS = 30
+
+# field -> synonyms (any case, any width; spaces and punctuation are ignored when comparing)
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "seq": ("序号", "顺序号", "行号", "no", "no.", "#", "nr", "s/n", "sn", "index"),
+    "area": ("工作领域", "行动领域", "职业领域", "领域", "工作领域名称", "能力领域", "一级指标", "duty", "duties",
+             "area", "work area", "domain", "competency area"),
+    "area_code": ("领域编码", "领域代码", "领域编号", "工作领域编码", "area code", "duty code", "domain code"),
+    "task": ("工作任务", "典型工作任务", "任务", "工作任务名称", "典型任务", "二级指标", "task", "tasks", "work task",
+             "typical task", "typical work task"),
+    "task_code": ("任务编码", "任务代码", "任务编号", "工作任务编码", "task code"),
+    "statement": ("职业能力", "能力", "职业能力要求", "职业技能要求", "技能要求", "能力要求", "能力描述", "能力点",
+                  "职业能力描述", "知识技能要求", "能力名称", "能力标准", "内容", "competency", "competence",
+                  "competencies", "statement", "competency statement", "full statement", "fullstatement",
+                  "learning outcomes", "learning outcome", "outcome", "skill", "skill statement", "requirement",
+                  "description of competency", "name", "名称", "short name", "shortname"),
+    "code": ("编码", "代码", "编号", "能力编码", "能力代码", "能力编号", "能力序号", "code", "id", "id number",
+             "idnumber", "outline code", "human coding scheme", "humancodingscheme", "competency code", "ref"),
+    "parent": ("上级编码", "上级代码", "父级编码", "父编码", "上级", "父级", "上级节点", "parent", "parent code",
+               "parent id", "parent id number", "parent idnumber", "is child of", "ischildof", "parent code id"),
+    "kind": ("层级", "节点类型", "层次", "节点层级", "kind", "node type", "node kind", "tier"),
+    "comp_type": ("类型", "能力类型", "类别", "能力类别", "知识技能素质", "type", "competency type", "ksa",
+                  "category"),
+    "importance": ("重要程度", "重要性", "重要度", "重要等级", "importance", "priority", "criticality"),
+    "required_level": ("要求等级", "要求水平", "掌握程度", "要求程度", "required level", "proficiency",
+                       "proficiency level"),
+    "job_role": ("岗位", "岗位名称", "职业", "职业岗位", "工作岗位", "面向岗位", "job role", "job", "occupation",
+                 "role"),
+    "notes": ("备注", "说明", "注释", "notes", "note", "remarks", "remark"),
+    "external_uri": ("uri", "url", "链接", "link", "external uri", "外部链接"),
+}
+
+COURSE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "seq": SYNONYMS["seq"],
+    "code": ("课程代码", "课程编码", "课程编号", "课程号", "代码", "编码", "编号", "code", "course code", "course id",
+             "course number", "course no"),
+    "name": ("课程名称", "课程中文名", "课程中文名称", "课程名", "名称", "课程", "course name", "name", "title",
+             "course title", "course"),
+    "name_en": ("英文名称", "课程英文名", "课程英文名称", "english name", "english title"),
+    "course_type": ("课程类型", "课程类别", "课程层次", "课程属性", "课程模块", "课程分类", "type", "course type",
+                    "category", "course category"),
+    "credits": ("学分", "credits", "credit", "credit points", "ects"),
+    "hours_total": ("总学时", "学时", "计划学时", "学时数", "总课时", "课时", "total hours", "hours", "contact hours"),
+    "hours_theory": ("理论学时", "讲授学时", "理论课时", "理论", "theory hours", "lecture hours", "theory"),
+    "hours_practice": ("实践学时", "实验学时", "上机学时", "实训学时", "实践课时", "实践", "实验", "practice hours",
+                       "lab hours", "practical hours", "practice"),
+    "semester": ("开设学期", "开课学期", "学期", "建议学期", "建议修读学期", "semester", "term"),
+    "description": ("课程简介", "简介", "课程描述", "描述", "description", "course description"),
+    "_decoy": ("考试学期", "考核学期", "考试方式", "考核方式", "周学时", "各学期周学时分配"),
+}
+
+RATING_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "rater": ("评分人", "评价人", "专家", "专家姓名", "姓名", "评分者", "调查对象", "填写人", "rater", "respondent",
+              "reviewer", "expert", "name", "rater name"),
+    "code": SYNONYMS["code"],
+    "statement": tuple(s for s in SYNONYMS["statement"] if s not in ("name", "名称")),
+    "importance": SYNONYMS["importance"],
+    "frequency": ("频率", "使用频率", "频度", "工作频率", "frequency", "how often"),
+    "difficulty": ("难度", "难易程度", "学习难度", "难易度", "difficulty", "difficulty to learn"),
+    "comment": ("意见", "建议", "备注", "评语", "comment", "comments", "remarks"),
+}
+
+SUMMABLE = frozenset({"hours_practice"})
+_PUNCT = re.compile(r"[\s\u3000:：*＊·•_\-—–/\\|,，.。;；'\"“”‘’`~!！?？()（）\[\]【】{}<>《》]+")
+_BRACKETED = re.compile(r"[(（\[【<《][^)）\]】>》]*[)）\]】>》]")
+
+
+def norm_label(value: Any) -> str:
+    """Lower-case, width-folded, no spaces or punctuation: "Parent ID number" → "parentidnumber"."""
+    text = unicodedata.normalize("NFKC", cell_text(value)).lower()
+    return _PUNCT.sub("", text)
+
+
+@lru_cache(maxsize=64)
+def _normalised(synonyms: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((name, tuple(norm_label(s) for s in syns)) for name, syns in synonyms)
+
+
+def _freeze(fields: dict[str, tuple[str, ...]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple(fields.items())
+
+
+@lru_cache(maxsize=4096)
+def _match(label: str, frozen: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str | None, float]:
+    if not label:
+        return None, 0.0
+    normalised = _normalised(frozen)
+    raw = unicodedata.normalize("NFKC", label).lower()
+    variants = [norm_label(label)]
+    without_notes = norm_label(_BRACKETED.sub("", raw))
+    if without_notes and without_notes != variants[0]:
+        variants.append(without_notes)
+    best: tuple[str | None, float] = (None, 0.0)
+    for variant in variants:
+        if not variant:
+            continue
+        for name, syns in normalised:
+            for syn in syns:
+                if not syn:
+                    continue
+                if variant == syn:
+                    score = 1.0 if variant is variants[0] else 0.95
+                elif len(syn) >= 2 and syn in variant and (len(syn) / len(variant) >= 0.4 or variant.startswith(syn)):
+                    score = 0.8 + 0.1 * len(syn) / len(variant)
+                else:
+                    if abs(len(syn) - len(variant)) > max(3, len(syn) // 2):
+                        continue
+                    ratio = difflib.SequenceMatcher(None, variant, syn).ratio()
+                    score = ratio * 0.9 if ratio >= 0.84 else 0.0
+                if score > best[1]:
+                    best = (name, score)
+    return best
+
+
+def match_field(label: str, fields: dict[str, tuple[str, ...]]) -> tuple[str | None, float]:
+    """Best field for a column label and its confidence (0–1); ``(None, 0)`` when nothing fits."""
+    parts = [p for p in label.split(" / ") if p.strip()] if " / " in label else [label]
+    frozen = _freeze(fields)
+    best: tuple[str | None, float] = (None, 0.0)
+    for part in reversed(parts):  # the most specific part (lowest header row) first
+        found = _match(part, frozen)
+        if found[1] > best[1] + 0.05:
+            best = found
+    if len(parts) > 1:
+        whole = _match(label.replace(" / ", ""), frozen)
+        if whole[1] > best[1] + 0.05:
+            best = whole
+    return best
+
+
+@dataclass
+class HeaderGuess:
+    row: int  # 0-based first header row
+    end: int  # 0-based last header row (headers merged over several rows)
+    labels: list[str]
+    mapping: dict[int, str]
+    confidence: dict[int, float] = field(default_factory=dict)
+    score: float = 0.0
+
+    @property
+    def data_start(self) -> int:
+        return self.end + 1
+
+    def columns(self) -> list[dict[str, Any]]:
+        """The column list a preview shows: index, letter, label, field, confidence."""
+        return [{"index": i, "letter": column_letter(i), "label": label, "field": self.mapping.get(i),
+                 "confidence": round(self.confidence.get(i, 0.0), 2)} for i, label in enumerate(self.labels)]
+
+    def label(self, index: int) -> str:
+        if index < len(self.labels) and self.labels[index]:
+            return self.labels[index]
+        return column_letter(index)
+
+
+def header_labels(sheet: RawSheet, start: int, end: int) -> list[str]:
+    """Column labels of rows start..end with merged cells spread over their range, joined by " / "."""
+    width = sheet.width
+    block = [[cell_text(sheet.cell(r, c)).strip() for c in range(width)] for r in range(start, end + 1)]
+    for r0, c0, r1, c1 in sheet.merged:
+        if r1 < start or r0 > end:
+            continue
+        value = cell_text(sheet.cell(r0, c0)).strip()
+        for r in range(max(r0, start), min(r1, end) + 1):
+            for c in range(c0, min(c1, width - 1) + 1):
+                block[r - start][c] = value
+    labels = []
+    for c in range(width):
+        parts: list[str] = []
+        for r in range(len(block)):
+            text = " ".join(block[r][c].split())
+            if text and text not in parts:
+                parts.append(text)
+        labels.append(" / ".join(parts))
+    return labels
+
+
+def _block_end(sheet: RawSheet, row: int) -> int:
+    """Last row of a header starting at ``row``: as far down as merged header cells reach."""
+    end = row
+    for r0, _c0, r1, _c1 in sheet.merged:
+        if r0 == row and r1 > end and r1 - row < 6:
+            end = r1
+    return end
+
+
+def map_columns(labels: list[str], fields: dict[str, tuple[str, ...]], *, threshold: float = 0.75
+                ) -> tuple[dict[int, str], dict[int, float]]:
+    """Assign each field to its best column (summable fields may take several)."""
+    candidates = []
+    for index, label in enumerate(labels):
+        name, score = match_field(label, fields)
+        if name and score >= threshold and not name.startswith("_"):
+            candidates.append((score, -index, index, name))
+    mapping: dict[int, str] = {}
+    confidence: dict[int, float] = {}
+    taken: set[str] = set()
+    for score, _neg, index, name in sorted(candidates, reverse=True):
+        if name in taken and name not in SUMMABLE:
+            continue
+        taken.add(name)
+        mapping[index] = name
+        confidence[index] = score
+    return dict(sorted(mapping.items())), confidence
+
+
+def detect_header(sheet: RawSheet, fields: dict[str, tuple[str, ...]], *, header_row: int | None = None,
+                  scan: int = HEADER_SCAN_ROWS) -> HeaderGuess | None:
+    """The most header-like row of the first ``scan`` rows, or the given ``header_row`` (0-based)."""
+    if header_row is not None:
+        end = _block_end(sheet, header_row)
+        labels = header_labels(sheet, header_row, end)
+        mapping, confidence = map_columns(labels, fields)
+        return HeaderGuess(header_row, end, labels, mapping, confidence, float(len(set(mapping.values()))))
+    best: HeaderGuess | None = None
+    for row in range(min(scan, len(sheet.rows))):
+        cells = sheet.rows[row]
+        texts = [cell_text(c).strip() for c in cells]
+        filled = [t for t in texts if t]
+        if len(filled) < 1:
+            continue
+        numeric = sum(1 for c in cells if isinstance(c, (int, float)) and not isinstance(c, bool))
+        end = _block_end(sheet, row)
+        labels = header_labels(sheet, row, end)
+        mapping, confidence = map_columns(labels, fields)
+        if not mapping:
+            continue
+        score = sum(max(v for i, v in confidence.items() if mapping[i] == f) for f in set(mapping.values()))
+        score -= 0.5 * numeric
+        if best is None or score > best.score + 1e-9:
+            best = HeaderGuess(row, end, labels, mapping, confidence, score)
+    return best
+
+
+def apply_mapping(guess: HeaderGuess, mapping: dict[Any, str | None] | None,
+                  fields: dict[str, tuple[str, ...]]) -> HeaderGuess:
+    """Apply the user's mapping (keys: column index, letter or label; value: field or None to ignore)."""
+    if not mapping:
+        return guess
+    letters = {column_letter(i): i for i in range(len(guess.labels))}
+    by_label = {label: i for i, label in enumerate(guess.labels) if label}
+    result = dict(guess.mapping)
+    confidence = dict(guess.confidence)
+    for key, name in mapping.items():
+        if isinstance(key, int):
+            index = key
+        elif isinstance(key, str) and key.isdigit():
+            index = int(key)
+        elif isinstance(key, str) and key.upper() in letters:
+            index = letters[key.upper()]
+        elif key in by_label:
+            index = by_label[key]
+        else:
+            raise KeyError(key)
+        if name in (None, "", "ignore"):
+            result.pop(index, None)
+            continue
+        if name not in fields and not name.startswith("course:"):
+            raise ValueError(name)
+        if name not in SUMMABLE and not name.startswith("course:"):
+            for other, existing in list(result.items()):
+                if existing == name and other != index:
+                    del result[other]
+        result[index] = name
+        confidence[index] = 1.0
+    labels = list(guess.labels)
+    while len(labels) <= max(result, default=-1):
+        labels.append("")
+    return HeaderGuess(guess.row, guess.end, labels, dict(sorted(result.items())), confidence, guess.score)

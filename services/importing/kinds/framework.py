@@ -1,0 +1,280 @@
+"""``framework``: a competency analysis (职业能力分析表) or any competency list.
+
+Two layouts, chosen from the mapped columns:
+
+* hierarchy columns — 工作领域 | 工作任务 | 职业能力 with the area and task cells merged (or
+  simply left blank) over their children; codes from code columns or from an outline
+  number at the start of the text ("1.2.3 能识读…");
+* a flat list — code | statement with a parent-code column, a kind column, or outline
+  codes whose prefixes give the tree ("1.2" is the parent of "1.2.3").
+
+Several matching sheets are imported together; flat lists on several sheets become one
+area per sheet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.importing.header import SYNONYMS
+from services.importing.limits import Limits
+from services.importing.readers import RawBook, RawSheet, cell_text
+from services.importing.records import Dataset, ImportRejected, Issue, NodeIn, Origin
+from services.importing.table import (Options, Table, fill_merged, formula_issue, note_warnings, open_table,
+                                      split_leading_code)
+from services.importing.tree import TEMP, Prov, finalize
+from services.outline import normalize_text, parse_comp_type, parse_importance
+
+KIND = "framework"
+FIELDS = SYNONYMS
+NODE_FIELDS = ("comp_type", "importance", "required_level", "job_role", "notes", "external_uri")
+KIND_WORDS = {
+    "area": "area", "领域": "area", "工作领域": "area", "行动领域": "area", "domain": "area", "duty": "area",
+    "1": "area", "一级": "area",
+    "task": "task", "任务": "task", "工作任务": "task", "典型工作任务": "task", "2": "task", "二级": "task",
+    "competency": "competency", "能力": "competency", "职业能力": "competency", "competence": "competency",
+    "skill": "competency", "3": "competency", "三级": "competency", "技能要求": "competency",
+}
+
+
+@dataclass
+class RowNodes:
+    """What the row side of a sheet produced: provisional nodes and, per data row, its node's key."""
+
+    provs: list[Prov] = field(default_factory=list)
+    row_key: dict[int, str] = field(default_factory=dict)
+    hierarchical: bool = False
+    rejected: list[Prov] = field(default_factory=list)  # rows with errors: their codes still count for duplicates
+
+
+def select_sheets(book: RawBook, options: Options, fields: dict[str, tuple[str, ...]], *,
+                  required: tuple[str, ...]) -> list[Table]:
+    """The chosen sheet, or every visible sheet whose header maps the required fields."""
+    if options.sheet:
+        sheet = book.sheet(options.sheet)
+        if sheet is None:
+            raise ImportRejected(Issue("import.error.no_such_sheet", {"sheet": options.sheet,
+                                                                      "sheets": ", ".join(s.name for s in book.sheets)},
+                                       file=book.filename))
+        candidates = [sheet]
+    else:
+        candidates = [s for s in book.sheets if not s.hidden and s.rows] or [s for s in book.sheets if s.rows]
+    tables = []
+    for sheet in candidates:
+        table = open_table(book, sheet, fields, options, required=required)
+        if table is not None:
+            tables.append(table)
+    if not tables:
+        raise ImportRejected(Issue("import.error.no_header", {
+            "fields": ", ".join(required), "rows": 30}, file=book.filename, sheet=options.sheet))
+    return tables
+
+
+def row_values(table: Table, index: int, cells: list[Any], dataset: Dataset, problems: list[Issue]
+               ) -> dict[str, Any]:
+    """Type, importance, required level, job role, notes, URI of one row (problems appended, not raised)."""
+    values: dict[str, Any] = {}
+    col = table.column_for("comp_type")
+    if col is not None:
+        try:
+            values["comp_type"] = parse_comp_type(table.raw(cells, col))
+        except ValueError:
+            problems.append(table.issue("import.error.comp_type", index, col, value=table.text(cells, col)))
+    col = table.column_for("importance")
+    if col is not None:
+        try:
+            values["importance"] = parse_importance(table.raw(cells, col))
+        except ValueError:
+            problems.append(table.issue("import.error.importance", index, col, value=table.text(cells, col)))
+    col = table.column_for("required_level")
+    if col is not None:
+        text = table.text(cells, col)
+        level = _int_in(text, 1, 3)
+        if text and level is None:
+            problems.append(table.issue("import.error.required_level", index, col, value=text))
+        values["required_level"] = level
+    for name in ("job_role", "notes", "external_uri"):
+        col = table.column_for(name)
+        if col is not None:
+            values[name] = table.text(cells, col) or ("" if name != "job_role" else None)
+    return values
+
+
+def _int_in(text: str, low: int, high: int) -> int | None:
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    if number != int(number) or not low <= number <= high:
+        return None
+    return int(number)
+
+
+def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None, prefix: str = "",
+               sort_base: int = 0) -> RowNodes:
+    """The framework nodes of one sheet's rows (both layouts); row problems go to ``dataset.errors``."""
+    m = table.header
+    area_col, task_col = table.column_for("area"), table.column_for("task")
+    area_code_col, task_code_col = table.column_for("area_code"), table.column_for("task_code")
+    code_col, stmt_col = table.column_for("code"), table.column_for("statement")
+    parent_col, kind_col = table.column_for("parent"), table.column_for("kind")
+    result = RowNodes(hierarchical=area_col is not None or task_col is not None)
+    hierarchy_cols = {c for c in (area_col, task_col, area_code_col, task_code_col) if c is not None}
+    fill_merged(table.sheet, hierarchy_cols, m.data_start)
+    supplied = frozenset(f for f in NODE_FIELDS if table.column_for(f) is not None)
+    groups: dict[str, Prov] = {}
+    current_area: str | None = None
+    current_task: str | None = None
+    for index, cells in table.data_rows():
+        problems: list[Issue] = []
+        for col in m.mapping:
+            if col < len(cells):
+                issue = formula_issue(table, index, col, cells[col])
+                if issue:
+                    problems.append(issue)
+        origin = Origin(table.sheet_name, index + 1)
+        if result.hierarchical:
+            area_text = table.text(cells, area_col)
+            if area_text:
+                code = table.text(cells, area_code_col) or None
+                lead, statement = split_leading_code(area_text)
+                code = code or lead
+                key = code or f"{TEMP}{prefix}a:{statement}"
+                if key not in groups:
+                    groups[key] = Prov(key=key, statement=statement, parent=parent_key, kind="area", origin=origin,
+                                       values={"sort_order": sort_base + index})
+                    result.provs.append(groups[key])
+                if key != current_area:
+                    current_task = None
+                current_area = key
+            task_text = table.text(cells, task_col)
+            if task_text:
+                code = table.text(cells, task_code_col) or None
+                lead, statement = split_leading_code(task_text)
+                code = code or lead
+                owner = current_area or parent_key
+                key = code or f"{TEMP}{prefix}t:{owner}:{statement}"
+                if key not in groups:
+                    groups[key] = Prov(key=key, statement=statement, parent=owner, kind="task", origin=origin,
+                                       values={"sort_order": sort_base + index})
+                    result.provs.append(groups[key])
+                current_task = key
+        statement = table.text(cells, stmt_col)
+        code = table.text(cells, code_col) if code_col is not None else ""
+        if statement and code_col is None:
+            lead, rest = split_leading_code(statement)
+            if lead and rest:
+                code, statement = lead, rest
+        if not statement:
+            if code or any(table.text(cells, c) for c in _value_columns(table)):
+                problems.append(table.issue("import.error.statement_required", index, stmt_col))
+            if problems:
+                _reject_row(dataset, table, index, problems)
+            continue
+        values = row_values(table, index, cells, dataset, problems)
+        kind = None
+        if kind_col is not None:
+            word = normalize_text(table.raw(cells, kind_col)).lower()
+            kind = KIND_WORDS.get(word)
+            if word and kind is None:
+                problems.append(table.issue("import.error.kind", index, kind_col, value=word))
+        if result.hierarchical:
+            parent = current_task or current_area or parent_key
+            kind = kind or "competency"
+        elif parent_col is not None:
+            parent_text = table.text(cells, parent_col)
+            parent = parent_text.replace(" ", "") or parent_key
+        else:
+            parent = parent_key
+        key = code.replace(" ", "") if code else f"{TEMP}{prefix}c:{index}"
+        if problems:
+            _reject_row(dataset, table, index, problems)
+            if code:
+                result.rejected.append(Prov(key=key, statement=statement, origin=origin))
+            continue
+        values["sort_order"] = sort_base + index
+        prov = Prov(key=key, statement=statement, parent=parent, kind=kind, values=values, origin=origin,
+                    fields=supplied)
+        result.provs.append(prov)
+        result.row_key[index] = key
+    note_warnings(dataset, table)
+    return result
+
+
+def _value_columns(table: Table) -> list[int]:
+    return [i for i, f in table.header.mapping.items() if f in NODE_FIELDS or f in ("parent", "kind")]
+
+
+def _reject_row(dataset: Dataset, table: Table, index: int, problems: list[Issue]) -> None:
+    dataset.errors.extend(problems)
+
+
+def codes_as_numbers_warning(table: Table, dataset: Dataset) -> None:
+    """Warn once when a code column holds numbers: "1.10" typed as a number reads back as 1.1."""
+    for name in ("code", "parent", "area_code", "task_code"):
+        col = table.column_for(name)
+        if col is None:
+            continue
+        for index in range(table.header.data_start, min(len(table.sheet.rows), table.header.data_start + 5000)):
+            value = table.sheet.cell(index, col)
+            if isinstance(value, float) and not value.is_integer():
+                dataset.warnings.append(table.issue("import.warning.numeric_codes", index, col,
+                                                    value=cell_text(value)))
+                break
+
+
+def score(book: RawBook) -> float:
+    """How much the book looks like a competency list (0–1)."""
+    best = 0.0
+    for sheet in book.sheets[:6]:
+        guess = _guess(sheet)
+        if guess is None:
+            continue
+        fields = set(guess.mapping.values())
+        value = 0.0
+        if "statement" in fields:
+            value += 0.4
+        if fields & {"area", "task"}:
+            value += 0.35
+        if fields & {"code", "parent", "importance", "comp_type"}:
+            value += 0.15
+        best = max(best, value)
+    return best
+
+
+def _guess(sheet: RawSheet):
+    from services.importing.header import detect_header
+
+    return detect_header(sheet, FIELDS) if sheet.rows else None
+
+
+def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
+    """Bytes already read → framework nodes (``Dataset.nodes``) with row-level errors."""
+    dataset = Dataset(kind=KIND, complete_for=("area", "task", "competency"))
+    tables = select_sheets(book, options, FIELDS, required=("statement",))
+    flat_sheets = len(tables) > 1 and not any(
+        t.column_for("area") is not None or t.column_for("task") is not None for t in tables)
+    provs: list[Prov] = []
+    rejected: list[Prov] = []
+    sheets_info: dict[str, Any] = {}
+    for number, table in enumerate(tables, start=1):
+        parent_key = None
+        if flat_sheets:
+            parent_key = f"{TEMP}sheet:{number}"
+            provs.append(Prov(key=parent_key, statement=normalize_text(table.sheet_name), kind="area",
+                              origin=Origin(table.sheet_name, None), values={"sort_order": (number - 1) * 1_000_000}))
+        codes_as_numbers_warning(table, dataset)
+        rows = parse_rows(table, dataset, parent_key=parent_key, prefix=f"{number}:", sort_base=(number - 1) * 1_000_000)
+        provs.extend(rows.provs)
+        rejected.extend(rows.rejected)
+        sheets_info[table.sheet_name] = table.info()
+    infer = not any(t.column_for("parent") is not None for t in tables)
+    dataset.nodes = finalize(dataset, provs, limits=limits, filename=book.filename, infer_outline_parents=infer,
+                             rejected=rejected)
+    dataset.info["sheets"] = sheets_info
+    return dataset
+
+
+def nodes_by_code(nodes: list[NodeIn]) -> dict[str, NodeIn]:
+    return {n.code: n for n in nodes if n.code}

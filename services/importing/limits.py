@@ -1,0 +1,126 @@
+"""Limits that keep a hostile or broken file from exhausting the server, with clear messages.
+
+Checked before parsing where possible: the file size, and for zip-based workbooks
+(.xlsx/.xlsm/.ods) the members' declared sizes and compression ratios (a zip bomb is
+refused from its ``infolist`` without decompressing anything). Rows per sheet are checked
+from the sheet's dimensions before its cells are materialised; nesting depth, cycles and
+duplicate codes after parsing.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from services.importing.records import ImportRejected, Issue
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = 50 * MB
+    max_rows_per_sheet: int = 200_000
+    max_decompressed_bytes: int = 400 * MB
+    max_compression_ratio: float = 200.0  # only for members over ``ratio_floor_bytes``
+    ratio_floor_bytes: int = 4 * MB
+    max_zip_members: int = 5_000
+    max_depth: int = 8
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        """Defaults, with ``COSTANDARD_IMPORT_MAX_MB`` and ``COSTANDARD_IMPORT_MAX_ROWS`` overriding."""
+        values = {}
+        if os.environ.get("COSTANDARD_IMPORT_MAX_MB"):
+            values["max_file_bytes"] = int(float(os.environ["COSTANDARD_IMPORT_MAX_MB"]) * MB)
+        if os.environ.get("COSTANDARD_IMPORT_MAX_ROWS"):
+            values["max_rows_per_sheet"] = int(os.environ["COSTANDARD_IMPORT_MAX_ROWS"])
+        return cls(**values)
+
+
+def check_file_size(data: bytes, *, filename: str, limits: Limits) -> None:
+    if not data:
+        raise ImportRejected(Issue("import.error.empty_file", file=filename))
+    if len(data) > limits.max_file_bytes:
+        raise ImportRejected(Issue("import.error.file_too_large", {
+            "size_mb": round(len(data) / MB, 1), "limit_mb": round(limits.max_file_bytes / MB, 1)}, file=filename))
+
+
+def check_zip(data: bytes, *, filename: str, limits: Limits) -> None:
+    """Refuse a zip whose declared contents are too big, too many or suspiciously compressed."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise ImportRejected(Issue("import.error.corrupt_workbook", {"reason": str(exc)[:200]}, file=filename)) from exc
+    if len(infos) > limits.max_zip_members:
+        raise ImportRejected(Issue("import.error.zip_members", {"count": len(infos), "limit": limits.max_zip_members},
+                                   file=filename))
+    total = sum(i.file_size for i in infos)
+    if total > limits.max_decompressed_bytes:
+        raise ImportRejected(Issue("import.error.zip_bomb", {
+            "size_mb": round(total / MB, 1), "limit_mb": round(limits.max_decompressed_bytes / MB, 1)}, file=filename))
+    for info in infos:
+        if info.file_size > limits.ratio_floor_bytes:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > limits.max_compression_ratio:
+                raise ImportRejected(Issue("import.error.zip_ratio", {
+                    "member": info.filename, "ratio": int(ratio), "limit": int(limits.max_compression_ratio)},
+                    file=filename))
+
+
+def check_rows(count: int, *, filename: str, sheet: str, limits: Limits) -> None:
+    if count > limits.max_rows_per_sheet:
+        raise ImportRejected(Issue("import.error.too_many_rows", {"rows": count, "limit": limits.max_rows_per_sheet},
+                                   file=filename, sheet=sheet))
+
+
+def find_cycles(parent_of: dict[str, str | None]) -> set[str]:
+    """Codes that are their own ancestor through ``parent_of`` (iterative, so deep trees are safe)."""
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    in_cycle: set[str] = set()
+    for start in parent_of:
+        if state.get(start):
+            continue
+        path: list[str] = []
+        node: str | None = start
+        while node is not None and node in parent_of and not state.get(node):
+            state[node] = 1
+            path.append(node)
+            node = parent_of[node]
+        if node is not None and state.get(node) == 1:
+            in_cycle.update(path[path.index(node):])
+        for visited in path:
+            state[visited] = 2
+    return in_cycle
+
+
+def depths(parent_of: dict[str, str | None], roots_depth: int = 1) -> dict[str, int]:
+    """Depth of every code (roots = 1); codes in cycles are left out."""
+    cyclic = find_cycles(parent_of)
+    out: dict[str, int] = {}
+    for start in parent_of:
+        if start in cyclic or start in out:
+            continue
+        chain: list[str] = []
+        node: str | None = start
+        while node is not None and node in parent_of and node not in out and node not in cyclic:
+            chain.append(node)
+            node = parent_of[node]
+        base = out.get(node, roots_depth - 1) if node is not None else roots_depth - 1
+        for offset, code in enumerate(reversed(chain), start=1):
+            out[code] = base + offset
+    return out
+
+
+def duplicates(codes: Iterable[str]) -> set[str]:
+    seen: set[str] = set()
+    dup: set[str] = set()
+    for code in codes:
+        if code in seen:
+            dup.add(code)
+        seen.add(code)
+    return dup

@@ -1,0 +1,451 @@
+"""Compare a parsed file with the database: what would be created, updated, left unchanged.
+
+The plan is pure data computed inside a read (for the preview) or inside the import's
+own transaction (for the commit, so it is never stale). Nothing in the database that the
+file omits is deleted: it is reported as ``not_in_file``. The single exception is the
+explicit ``replace_alignments`` option, which removes the course-level alignments of the
+file's courses that the matrix no longer marks.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, select
+
+from models import Alignment, Competency, Course, JobRole, Program, Rating
+from services.importing.records import ENTITY_KEYS, Dataset, Issue, NodeIn, Origin
+from services.outline import normalize_text
+
+CHANGE_LIST_LIMIT = 2000
+NODE_COMPARE = ("kind", "statement", "parent", "sort_order")
+NODE_OPTIONAL = ("comp_type", "importance", "required_level", "notes", "external_uri", "job_role")
+COURSE_OPTIONAL = ("name", "course_type", "credits", "hours_theory", "hours_practice", "semester", "description")
+RATING_OPTIONAL = ("importance", "frequency", "difficulty", "comment")
+
+
+@dataclass
+class Op:
+    """One write: ``entity`` (area/task/competency/course/alignment/rating/job_role/standard…), ``action``."""
+
+    entity: str
+    action: str  # create, update, delete
+    key: str
+    values: dict[str, Any] = field(default_factory=dict)  # create: the row; update: the new values
+    refs: dict[str, Any] = field(default_factory=dict)  # codes/names resolved to ids at commit time
+    db_id: int | None = None
+    version: int | None = None
+    before: dict[str, Any] | None = None
+    origin: Origin | None = None
+
+
+@dataclass
+class DbState:
+    program: dict[str, Any] | None
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    courses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    job_roles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    alignments: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (node code, course code)
+    ratings: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (node code, rater)
+
+
+@dataclass
+class Plan:
+    program_code: str
+    program: dict[str, Any] | None
+    ops: list[Op] = field(default_factory=list)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    not_in_file: dict[str, list[str]] = field(default_factory=dict)
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def by(self, entity: str, action: str) -> list[Op]:
+        return [op for op in self.ops if op.entity == entity and op.action == action]
+
+    def changes(self, limit: int = CHANGE_LIST_LIMIT) -> list[dict[str, Any]]:
+        """Planned changes for display: entity, action, key, before → after (capped)."""
+        out = []
+        for op in self.ops:
+            if len(out) >= limit:
+                break
+            entry = {"entity": op.entity, "action": op.action, "key": op.key,
+                     "row": op.origin.row if op.origin else None, "sheet": op.origin.sheet if op.origin else None}
+            if op.action == "update":
+                entry["changes"] = {k: [(op.before or {}).get(k), v] for k, v in op.values.items()}
+            elif op.action == "create":
+                entry["changes"] = {k: [None, v] for k, v in op.values.items()
+                                    if k in ("statement", "name", "level", "kind", "rater") and v not in (None, "")}
+            out.append(entry)
+        for entity, keys in self.not_in_file.items():
+            for key in keys:
+                if len(out) >= limit:
+                    return out
+                out.append({"entity": entity, "action": "not_in_file", "key": key, "row": None, "sheet": None})
+        return out
+
+
+def empty_counts() -> dict[str, dict[str, int]]:
+    return {name: {key: 0 for key in ENTITY_KEYS} for name in ("created", "updated", "unchanged", "not_in_file",
+                                                                 "deleted")}
+
+
+def load_state(session: Session, *, program_code: str, dataset: Dataset) -> DbState:
+    """The rows of the programme the dataset can touch, keyed as the dataset keys them."""
+    program = session.exec(select(Program).where(Program.code == program_code)).first()
+    if program is None:
+        return DbState(program=None)
+    state = DbState(program={"id": program.id, "code": program.code, "name": program.name, "version": program.version})
+    pid = program.id
+    columns = (Competency.id, Competency.code, Competency.kind, Competency.statement, Competency.parent_id,
+               Competency.comp_type, Competency.importance, Competency.required_level, Competency.notes,
+               Competency.external_uri, Competency.job_role_id, Competency.sort_order, Competency.version)
+    rows = session.exec(select(*columns).where(Competency.program_id == pid)).all()
+    code_by_id = {r[0]: r[1] for r in rows}
+    roles = session.exec(select(JobRole.id, JobRole.name, JobRole.description, JobRole.external_code,
+                                JobRole.external_uri, JobRole.source, JobRole.version)
+                         .where(JobRole.program_id == pid)).all()
+    role_name = {r[0]: r[1] for r in roles}
+    for r in roles:
+        state.job_roles[r[1]] = {"id": r[0], "name": r[1], "description": r[2], "external_code": r[3],
+                                 "external_uri": r[4], "source": r[5], "version": r[6]}
+    for r in rows:
+        state.nodes[r[1]] = {
+            "id": r[0], "code": r[1], "kind": r[2], "statement": r[3],
+            "parent": code_by_id.get(r[4]) if r[4] is not None else None, "comp_type": r[5],
+            "importance": r[6], "required_level": r[7], "notes": r[8], "external_uri": r[9],
+            "job_role": role_name.get(r[10]) if r[10] is not None else None, "sort_order": r[11], "version": r[12]}
+    courses = session.exec(select(Course).where(Course.program_id == pid)).all()
+    course_code = {}
+    for c in courses:
+        course_code[c.id] = c.code
+        state.courses[c.code] = {"id": c.id, "code": c.code, "name": c.name, "course_type": c.course_type,
+                                 "credits": c.credits, "hours_theory": c.hours_theory,
+                                 "hours_practice": c.hours_practice, "semester": c.semester,
+                                 "description": c.description, "version": c.version}
+    if dataset.alignments or dataset.kind == "matrix":
+        links = session.exec(select(Alignment.id, Alignment.competency_id, Alignment.course_id, Alignment.level,
+                                    Alignment.status, Alignment.version)
+                             .join(Course, Course.id == Alignment.course_id)
+                             .where(Course.program_id == pid, Alignment.unit_id.is_(None),
+                                    Alignment.objective_id.is_(None))).all()
+        for a in links:
+            if a[1] in code_by_id and a[2] in course_code:
+                state.alignments[(code_by_id[a[1]], course_code[a[2]])] = {
+                    "id": a[0], "level": a[3], "status": a[4], "version": a[5]}
+    if dataset.ratings:
+        ratings = session.exec(select(Rating).join(Competency, Competency.id == Rating.competency_id)
+                               .where(Competency.program_id == pid)).all()
+        for r in ratings:
+            state.ratings[(code_by_id[r.competency_id], r.rater)] = {
+                "id": r.id, "importance": r.importance, "frequency": r.frequency, "difficulty": r.difficulty,
+                "comment": r.comment, "version": r.version}
+    return state
+
+
+def _statement_key(text: str) -> str:
+    return normalize_text(text).lower()
+
+
+def build_plan(state: DbState, dataset: Dataset, *, program_code: str, replace_alignments: bool = False,
+               filename: str | None = None) -> Plan:
+    """Diff the dataset against ``state``; row problems found here (unknown parents…) become errors."""
+    plan = Plan(program_code=program_code, program=state.program)
+    counts = empty_counts()
+    plan.counts = counts
+    _plan_job_roles(plan, state, dataset)
+    node_codes = _plan_nodes(plan, state, dataset, filename)
+    course_keys = _plan_courses(plan, state, dataset, filename)
+    _plan_alignments(plan, state, dataset, node_codes, course_keys, replace_alignments, filename)
+    _plan_ratings(plan, state, dataset, node_codes, filename)
+    for op in plan.ops:
+        entity = op.entity if op.entity in ENTITY_KEYS else None
+        if entity is None:
+            continue
+        if op.action == "create":
+            counts["created"][entity] += 1
+        elif op.action == "update":
+            counts["updated"][entity] += 1
+        elif op.action == "delete":
+            counts["deleted"][entity] += 1
+    for entity, keys in plan.not_in_file.items():
+        counts["not_in_file"][entity] = len(keys)
+    return plan
+
+
+def _plan_job_roles(plan: Plan, state: DbState, dataset: Dataset) -> None:
+    wanted = {r.name: r for r in dataset.job_roles}
+    for node in dataset.nodes:
+        if node.job_role and node.job_role not in wanted:
+            wanted[node.job_role] = None
+    created = 0
+    for name, role in wanted.items():
+        existing = state.job_roles.get(name)
+        values = {"description": role.description, "external_code": role.external_code,
+                  "external_uri": role.external_uri, "source": role.source} if role else {}
+        if existing is None:
+            plan.ops.append(Op("job_role", "create", name, {"name": name, "description": "", "external_code": "",
+                                                             "external_uri": "", "source": "import", **values}))
+            created += 1
+        else:
+            changes = {k: v for k, v in values.items() if k != "source" and v and existing.get(k) != v}
+            if changes:
+                plan.ops.append(Op("job_role", "update", name, changes, db_id=existing["id"],
+                                   version=existing["version"], before={k: existing.get(k) for k in changes}))
+    plan.extra["job_roles_created"] = created
+
+
+def _resolve_derived_codes(state: DbState, dataset: Dataset) -> None:
+    """A node the file gives without a code takes the code of the one existing node with its kind and statement."""
+    derived = [n for n in dataset.nodes if n.code_derived]
+    if not derived or not state.nodes:
+        return
+    by_statement: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for code, row in state.nodes.items():
+        by_statement[(row["kind"], _statement_key(row["statement"]))].append(code)
+    file_codes = {n.code for n in dataset.nodes}
+    rename: dict[str, str] = {}
+    claimed: set[str] = set()
+    for node in derived:
+        if node.code in state.nodes and state.nodes[node.code]["kind"] == node.kind and \
+                _statement_key(state.nodes[node.code]["statement"]) == _statement_key(node.statement):
+            claimed.add(node.code)
+            continue
+        matches = by_statement.get((node.kind, _statement_key(node.statement)), [])
+        if len(matches) == 1 and matches[0] not in file_codes and matches[0] not in claimed:
+            rename[node.code] = matches[0]
+            claimed.add(matches[0])
+    if not rename:
+        return
+    for node in dataset.nodes:
+        if node.code in rename:
+            node.code = rename[node.code]
+        if node.parent in rename:
+            node.parent = rename[node.parent]
+    for link in dataset.alignments:
+        link.competency = rename.get(link.competency, link.competency)
+    for rating in dataset.ratings:
+        rating.competency = rename.get(rating.competency, rating.competency)
+
+
+def _plan_nodes(plan: Plan, state: DbState, dataset: Dataset, filename: str | None) -> set[str]:
+    """Node ops; returns the codes that will exist after the import (file ∪ database)."""
+    _resolve_derived_codes(state, dataset)
+    nodes = list(dataset.nodes)
+    in_file = {n.code: n for n in nodes}
+    # drop nodes whose parent is neither in the file nor in the database, and their descendants
+    valid = dict(in_file)
+    changed = True
+    while changed:
+        changed = False
+        for code, node in list(valid.items()):
+            if node.parent is not None and node.parent not in valid and node.parent not in state.nodes:
+                plan.errors.append(Issue("import.error.parent_missing", {"code": code, "parent": node.parent},
+                                         file=filename, sheet=node.origin.sheet, row=node.origin.row))
+                del valid[code]
+                changed = True
+    for node in nodes:
+        if node.code not in valid:
+            continue
+        existing = state.nodes.get(node.code)
+        if existing is None:
+            plan.ops.append(Op(node.kind, "create", node.code, _node_values(node), origin=node.origin,
+                               refs={"parent": node.parent, "job_role": node.job_role}))
+            continue
+        if not dataset.update_existing_nodes:
+            plan.counts["unchanged"][existing["kind"]] += 1
+            continue
+        changes = _node_changes(node, existing)
+        if changes:
+            refs = {}
+            if "parent" in changes:
+                refs["parent"] = changes["parent"]
+            if "job_role" in changes:
+                refs["job_role"] = changes["job_role"]
+            plan.ops.append(Op(node.kind, "update", node.code, changes, refs=refs, db_id=existing["id"],
+                               version=existing["version"], before={k: existing.get(k) for k in changes},
+                               origin=node.origin))
+        else:
+            plan.counts["unchanged"][node.kind] += 1
+    complete = set(dataset.complete_for) & {"area", "task", "competency"}
+    if complete:
+        for code, row in state.nodes.items():
+            if code not in in_file and row["kind"] in complete:
+                plan.not_in_file.setdefault(row["kind"], []).append(code)
+    return set(valid) | set(state.nodes)
+
+
+def _node_values(node: NodeIn) -> dict[str, Any]:
+    return {"kind": node.kind, "code": node.code, "statement": node.statement, "comp_type": node.comp_type,
+            "importance": node.importance, "required_level": node.required_level, "notes": node.notes or "",
+            "external_uri": node.external_uri or "", "sort_order": node.sort_order}
+
+
+def _node_changes(node: NodeIn, existing: dict[str, Any]) -> dict[str, Any]:
+    changes = {}
+    wanted = {"kind": node.kind, "statement": node.statement, "parent": node.parent, "sort_order": node.sort_order}
+    for name in NODE_OPTIONAL:
+        if name in node.fields:
+            value = getattr(node, name)
+            wanted[name] = value if value is not None or name in ("comp_type", "importance", "required_level",
+                                                                   "job_role") else ""
+    for name, value in wanted.items():
+        current = existing.get(name)
+        if name in ("notes", "external_uri"):
+            current, value = current or "", value or ""
+        if current != value:
+            changes[name] = value
+    return changes
+
+
+def _plan_courses(plan: Plan, state: DbState, dataset: Dataset, filename: str | None) -> dict[str, str]:
+    """Course ops; returns each course key (code or matrix header) → the code it resolves to."""
+    keys: dict[str, str] = {}
+    by_name: dict[str, list[str]] = defaultdict(list)
+    lower_code = {code.lower(): code for code in state.courses}
+    for code, row in state.courses.items():
+        by_name[_statement_key(row["name"])].append(code)
+    planned: dict[str, Op] = {}
+    complete = "course" in dataset.complete_for
+    seen_codes: set[str] = set()
+    for course in dataset.courses:
+        key = course.ref or course.code or course.name
+        if course.reference_only:
+            code = None
+            for candidate in (course.code, course.ref):
+                if candidate and candidate in state.courses:
+                    code = candidate
+                elif candidate and candidate.lower() in lower_code:
+                    code = lower_code[candidate.lower()]
+                if code:
+                    break
+            if code is None:
+                for candidate in (course.name, course.ref):
+                    matches = by_name.get(_statement_key(candidate or ""), [])
+                    if len(matches) == 1:
+                        code = matches[0]
+                        break
+            if code is None:
+                code = course.code or normalize_text(course.name)[:64]
+                if code not in planned:
+                    planned[code] = Op("course", "create", code, _course_values(course, code), origin=course.origin)
+                    plan.ops.append(planned[code])
+                    plan.warnings.append(Issue("import.warning.course_created", {"course": key, "code": code},
+                                               file=filename, sheet=course.origin.sheet, row=course.origin.row))
+            elif code not in seen_codes:
+                plan.counts["unchanged"]["course"] += 1
+            if code in seen_codes and code in keys.values():
+                plan.warnings.append(Issue("import.warning.course_twice", {"course": key, "code": code},
+                                           file=filename, sheet=course.origin.sheet, row=course.origin.row))
+            seen_codes.add(code)
+            keys[key] = code
+            continue
+        code = course.code
+        keys[key] = code
+        existing = state.courses.get(code)
+        if existing is None:
+            plan.ops.append(Op("course", "create", code, _course_values(course, code), origin=course.origin))
+            continue
+        changes = {}
+        for name in COURSE_OPTIONAL:
+            if name not in course.fields:
+                continue
+            value = getattr(course, name)
+            if value is None and name in ("name", "course_type", "credits", "hours_theory", "hours_practice"):
+                continue
+            if existing.get(name) != value:
+                changes[name] = value
+        if changes:
+            plan.ops.append(Op("course", "update", code, changes, db_id=existing["id"], version=existing["version"],
+                               before={k: existing.get(k) for k in changes}, origin=course.origin))
+        else:
+            plan.counts["unchanged"]["course"] += 1
+    if complete:
+        file_codes = {c.code for c in dataset.courses}
+        plan.not_in_file["course"] = [code for code in state.courses if code not in file_codes]
+    return keys
+
+
+def _course_values(course: Any, code: str) -> dict[str, Any]:
+    return {"code": code, "name": course.name or code, "course_type": course.course_type or "professional_core",
+            "credits": course.credits if course.credits is not None else 0.0,
+            "hours_theory": course.hours_theory or 0, "hours_practice": course.hours_practice or 0,
+            "semester": course.semester, "description": course.description or ""}
+
+
+def _plan_alignments(plan: Plan, state: DbState, dataset: Dataset, node_codes: set[str], course_keys: dict[str, str],
+                     replace: bool, filename: str | None) -> None:
+    if not dataset.alignments and dataset.kind != "matrix":
+        return
+    seen: set[tuple[str, str]] = set()
+    courses_in_file: set[str] = set(course_keys.values())
+    for link in dataset.alignments:
+        course_code = course_keys.get(link.course)
+        if link.competency not in node_codes or course_code is None:
+            plan.errors.append(Issue("import.error.alignment_target", {"competency": link.competency,
+                                                                       "course": link.course},
+                                     file=filename, sheet=link.origin.sheet, row=link.origin.row))
+            continue
+        key = (link.competency, course_code)
+        if key in seen:
+            continue
+        seen.add(key)
+        existing = state.alignments.get(key)
+        if existing is None:
+            plan.ops.append(Op("alignment", "create", f"{link.competency} → {course_code}", {"level": link.level},
+                               refs={"competency": link.competency, "course": course_code}, origin=link.origin))
+        elif existing["level"] != link.level:
+            plan.ops.append(Op("alignment", "update", f"{link.competency} → {course_code}", {"level": link.level},
+                               db_id=existing["id"], version=existing["version"],
+                               before={"level": existing["level"]}, origin=link.origin))
+        else:
+            plan.counts["unchanged"]["alignment"] += 1
+    missing = [key for key in state.alignments if key[1] in courses_in_file and key not in seen]
+    plan.not_in_file["alignment"] = [f"{c} → {k}" for c, k in missing]
+    if replace:
+        for key in missing:
+            existing = state.alignments[key]
+            plan.ops.append(Op("alignment", "delete", f"{key[0]} → {key[1]}", {}, db_id=existing["id"],
+                               version=existing["version"], before={"level": existing["level"]}))
+        plan.not_in_file["alignment"] = []
+
+
+def _plan_ratings(plan: Plan, state: DbState, dataset: Dataset, node_codes: set[str], filename: str | None) -> None:
+    seen: set[tuple[str, str]] = set()
+    for rating in dataset.ratings:
+        code = rating.competency
+        if code not in node_codes:
+            ref = dataset.node_refs.get(code, {})
+            statement = _statement_key(ref.get("statement") or "")
+            matches = [c for c, row in state.nodes.items() if statement and _statement_key(row["statement"]) == statement]
+            if len(matches) == 1:
+                code = matches[0]
+            else:
+                plan.errors.append(Issue("import.error.unknown_competency", {"competency": ref.get("label") or code},
+                                         file=filename, sheet=rating.origin.sheet, row=rating.origin.row))
+                continue
+        key = (code, rating.rater)
+        if key in seen:
+            plan.errors.append(Issue("import.error.duplicate_rating", {"competency": code, "rater": rating.rater},
+                                     file=filename, sheet=rating.origin.sheet, row=rating.origin.row))
+            continue
+        seen.add(key)
+        existing = state.ratings.get(key)
+        values = {name: getattr(rating, name) for name in RATING_OPTIONAL if name in rating.fields}
+        if existing is None:
+            plan.ops.append(Op("rating", "create", f"{code} / {rating.rater}",
+                               {"rater": rating.rater, "importance": None, "frequency": None, "difficulty": None,
+                                "comment": "", **{k: (v if v is not None or k != "comment" else "")
+                                                  for k, v in values.items()}},
+                               refs={"competency": code}, origin=rating.origin))
+            continue
+        changes = {k: (v if v is not None or k != "comment" else "") for k, v in values.items()
+                   if existing.get(k) != (v if v is not None or k != "comment" else "")}
+        if changes:
+            plan.ops.append(Op("rating", "update", f"{code} / {rating.rater}", changes, db_id=existing["id"],
+                               version=existing["version"], before={k: existing.get(k) for k in changes},
+                               origin=rating.origin))
+        else:
+            plan.counts["unchanged"]["rating"] += 1

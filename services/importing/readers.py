@@ -1,0 +1,394 @@
+"""Bytes → raw sheets of cells, whatever the file type.
+
+The format is sniffed from the bytes (a ".xls" that is really an .xlsx, or a CSV named
+.xlsx, still reads; random bytes get a clear error). Workbooks go through python-calamine,
+which also reports merged ranges for .xlsx/.xls; .ods merges are read from content.xml.
+Text files are decoded as UTF-8 (with or without BOM), UTF-16 or GB18030/GBK and their
+delimiter (comma, semicolon, tab) is sniffed. Cells stay as the reader gives them: text
+stays text ("1.10" is never turned into 1.1); ``cell_text`` renders numbers without a
+spurious ".0".
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from xml.etree import ElementTree
+
+import python_calamine
+
+from services.importing.limits import Limits, check_file_size, check_rows, check_zip
+from services.importing.records import ImportRejected, Issue
+
+WORKBOOK_FORMATS = ("xlsx", "xlsm", "xls", "ods")
+TEXT_FORMATS = ("csv", "tsv")
+
+
+class FormulaWithoutValue(str):
+    """A formula cell saved without its computed value (e.g. written by a script): reads as empty."""
+
+    def __new__(cls, ref: str) -> FormulaWithoutValue:
+        cell = super().__new__(cls, "")
+        cell.ref = ref
+        return cell
+
+
+@dataclass
+class RawSheet:
+    name: str
+    rows: list[list[Any]]
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1 (0-based, inclusive)
+    formula_cells: set[tuple[int, int]] = field(default_factory=set)
+    hidden: bool = False
+
+    @property
+    def width(self) -> int:
+        return max((len(r) for r in self.rows), default=0)
+
+    def cell(self, row: int, col: int) -> Any:
+        if row < len(self.rows) and col < len(self.rows[row]):
+            return self.rows[row][col]
+        return ""
+
+
+@dataclass
+class RawBook:
+    filename: str
+    fmt: str
+    sheets: list[RawSheet]
+    json_data: Any = None
+    encoding: str | None = None
+    delimiter: str | None = None
+
+    def sheet(self, name: str) -> RawSheet | None:
+        for sheet in self.sheets:
+            if sheet.name == name:
+                return sheet
+        lowered = name.strip().lower()
+        return next((s for s in self.sheets if s.name.strip().lower() == lowered), None)
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: integers without ".0", dates as ISO, empty for None."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
+    return str(value)
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def sniff_format(data: bytes, filename: str) -> str:
+    """The real format from the leading bytes, the extension only breaking ties."""
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if data[:4] == b"PK\x03\x04" or data[:4] == b"PK\x05\x06":
+        if b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet" in data[:200]:
+            return "ods"
+        return "xlsm" if ext == "xlsm" else ("ods" if ext == "ods" else "xlsx")
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return "xls"
+    if ext in WORKBOOK_FORMATS:
+        head = data[:64].lstrip(codecs.BOM_UTF8).lstrip()
+        if head.startswith((b"{", b"[")):
+            return "json"
+        # a workbook extension but neither a zip nor a BIFF file: try it as text, and say so if that fails too
+        return "text-as-" + ext
+    if ext == "json":
+        return "json"
+    if ext == "tsv":
+        return "tsv"
+    head = data[:64].lstrip(codecs.BOM_UTF8).lstrip()
+    if ext not in ("csv", "txt") and head.startswith((b"{", b"[")):
+        return "json"
+    return "csv"
+
+
+def read_book(data: bytes, filename: str, *, limits: Limits | None = None) -> RawBook:
+    """Read any supported file into sheets; raises ``ImportRejected`` with a clear reason."""
+    limits = limits or Limits()
+    check_file_size(data, filename=filename, limits=limits)
+    fmt = sniff_format(data, filename)
+    if fmt in WORKBOOK_FORMATS:
+        if fmt != "xls":
+            check_zip(data, filename=filename, limits=limits)
+        return _read_workbook(data, filename, fmt, limits)
+    if fmt == "json":
+        return _read_json(data, filename, limits)
+    try:
+        return _read_text(data, filename, "tsv" if fmt == "tsv" else "csv", limits)
+    except ImportRejected:
+        if fmt.startswith("text-as-"):
+            raise ImportRejected(Issue("import.error.not_a_workbook", {"ext": fmt.removeprefix("text-as-")},
+                                       file=filename)) from None
+        raise
+
+
+def _read_workbook(data: bytes, filename: str, fmt: str, limits: Limits) -> RawBook:
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - calamine raises several types for broken files
+        raise ImportRejected(Issue("import.error.corrupt_workbook", {"reason": str(exc)[:200]}, file=filename)) from exc
+    formulas = _xlsx_formulas_without_value(data) if fmt in ("xlsx", "xlsm") else {}
+    ods_merges = _ods_merges(data) if fmt == "ods" else {}
+    sheets: list[RawSheet] = []
+    for meta in workbook.sheets_metadata:
+        if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+            continue
+        try:
+            sheet = workbook.get_sheet_by_name(meta.name)
+            start = sheet.start
+            check_rows((start[0] if start else 0) + sheet.height, filename=filename, sheet=meta.name, limits=limits)
+            rows = sheet.to_python(skip_empty_area=False) if sheet.height else []
+            merged_raw = sheet.merged_cell_ranges or []
+        except ImportRejected:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise ImportRejected(Issue("import.error.corrupt_sheet", {"reason": str(exc)[:200]}, file=filename,
+                                       sheet=meta.name)) from exc
+        merged = [(a[0], a[1], b[0], b[1]) for a, b in merged_raw] or ods_merges.get(meta.name, [])
+        cells = formulas.get(meta.name, set())
+        for r, c in cells:
+            if r < len(rows) and c < len(rows[r]) and rows[r][c] in ("", None):
+                rows[r][c] = FormulaWithoutValue(f"{column_letter(c)}{r + 1}")
+        sheets.append(RawSheet(name=meta.name, rows=rows, merged=merged, formula_cells=cells,
+                               hidden=meta.visible != python_calamine.SheetVisibleEnum.Visible))
+    if not sheets:
+        raise ImportRejected(Issue("import.error.no_sheets", file=filename))
+    return RawBook(filename=filename, fmt=fmt, sheets=sheets)
+
+
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+
+
+def _col_index(letters: bytes) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + (ch - 64)
+    return index - 1
+
+
+def _xlsx_formulas_without_value(data: bytes) -> dict[str, set[tuple[int, int]]]:
+    """Formula cells with no cached value, per sheet name (cheap: skipped when a sheet has no formula)."""
+    out: dict[str, set[tuple[int, int]]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "xl/workbook.xml" not in names:
+                return out
+            book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+            rels_xml = archive.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names else b""
+            targets = {}
+            if rels_xml:
+                for rel in ElementTree.fromstring(rels_xml):
+                    target = rel.get("Target", "")
+                    target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+                    targets[rel.get("Id")] = target
+            for el in book.iter():
+                if not el.tag.endswith("}sheet") and el.tag != "sheet":
+                    continue
+                rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
+                path = targets.get(rid)
+                if not path or path not in names:
+                    continue
+                xml = archive.read(path)
+                if b"<f" not in xml and b":f" not in xml:
+                    continue
+                cells = set()
+                for match in _CELL.finditer(xml):
+                    inner = match.group(2) or b""
+                    if re.search(rb"<(?:\w+:)?f\b", inner) and not re.search(rb"<(?:\w+:)?v>[^<]", inner):
+                        ref = _REF.search(match.group(1))
+                        if ref:
+                            cells.add((int(ref.group(2)) - 1, _col_index(ref.group(1))))
+                if cells:
+                    out[el.get("name", "")] = cells
+    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, ValueError):
+        return {}
+    return out
+
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+
+
+def _ods_merges(data: bytes) -> dict[str, list[tuple[int, int, int, int]]]:
+    """Merged ranges of an .ods from content.xml (calamine does not report them for ODS)."""
+    out: dict[str, list[tuple[int, int, int, int]]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            content = archive.open("content.xml")
+            name, row, merges = "", 0, []
+            for event, el in ElementTree.iterparse(content, events=("start", "end")):
+                tag = el.tag
+                if event == "start" and tag == _ODS_TABLE + "table":
+                    name, row, merges = el.get(_ODS_TABLE + "name", ""), 0, []
+                elif event == "end" and tag == _ODS_TABLE + "table":
+                    if merges:
+                        out[name] = merges
+                    el.clear()
+                elif event == "end" and tag == _ODS_TABLE + "table-row":
+                    col = 0
+                    for cell in el:
+                        repeat = int(cell.get(_ODS_TABLE + "number-columns-repeated", "1") or 1)
+                        rows_span = int(cell.get(_ODS_TABLE + "number-rows-spanned", "1") or 1)
+                        cols_span = int(cell.get(_ODS_TABLE + "number-columns-spanned", "1") or 1)
+                        if rows_span > 1 or cols_span > 1:
+                            merges.append((row, col, row + rows_span - 1, col + cols_span - 1))
+                        col += repeat
+                    row += int(el.get(_ODS_TABLE + "number-rows-repeated", "1") or 1)
+                    el.clear()
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError):
+        return {}
+    return out
+
+
+def decode_text(data: bytes, filename: str = "") -> tuple[str, str]:
+    """Decode a text file: BOM first, then UTF-16 without BOM, UTF-8, then GB18030 (covers GBK)."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    for bom, name in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                return data[2:].decode(name), "utf-16"
+            except UnicodeDecodeError as exc:
+                raise ImportRejected(Issue("import.error.encoding", file=filename)) from exc
+    sample = data[:4000]
+    zeros_even, zeros_odd = sample[0::2].count(0), sample[1::2].count(0)
+    if max(zeros_even, zeros_odd) >= 2 and min(zeros_even, zeros_odd) <= max(zeros_even, zeros_odd) // 10:
+        # UTF-16 without BOM: the zero high bytes of ASCII characters all fall on one parity
+        name = "utf-16-le" if zeros_odd > zeros_even else "utf-16-be"
+        try:
+            text = data[: len(data) // 2 * 2].decode(name)
+        except UnicodeDecodeError:
+            text = ""
+        controls = sum(1 for ch in text[:2000] if ch < " " and ch not in "\t\r\n")
+        if text and controls <= len(text[:2000]) // 100:
+            return text, "utf-16"
+    if b"\x00" in sample:
+        raise ImportRejected(Issue("import.error.binary", file=filename))
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise ImportRejected(Issue("import.error.encoding", file=filename)) from exc
+    if not _plausible_chinese(text):
+        raise ImportRejected(Issue("import.error.encoding", file=filename))
+    return text, "gb18030"
+
+
+def _plausible_chinese(text: str) -> bool:
+    """True when the non-ASCII characters are mostly common (GB2312) ones, not mojibake of another encoding."""
+    wide = [ch for ch in text[:20000] if ord(ch) > 127]
+    if not wide:
+        return True
+    common = 0
+    for ch in wide:
+        try:
+            ch.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return common / len(wide) >= 0.9
+
+
+def sniff_delimiter(text: str, preferred: str | None = None) -> str:
+    """The delimiter among , ; tab that splits the first lines into the most consistent columns."""
+    lines = text.splitlines()[:50]
+    best, best_score = preferred or ",", -1.0
+    for delimiter in ([preferred] if preferred else []) + [",", ";", "\t"]:
+        try:
+            rows = list(csv.reader(lines, delimiter=delimiter))
+        except csv.Error:
+            continue
+        widths = [len(r) for r in rows if any(c.strip() for c in r)]
+        if not widths:
+            continue
+        mode = max(set(widths), key=widths.count)
+        if mode < 2:
+            continue
+        score = widths.count(mode) / len(widths) * 10 + min(mode, 50) / 50
+        if delimiter == preferred:
+            score += 0.5
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _read_text(data: bytes, filename: str, fmt: str, limits: Limits) -> RawBook:
+    text, encoding = decode_text(data, filename)
+    delimiter = sniff_delimiter(text, "\t" if fmt == "tsv" else None)
+    try:
+        rows = []
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            rows.append(row)
+            if len(rows) > limits.max_rows_per_sheet:
+                check_rows(len(rows), filename=filename, sheet=_sheet_name(filename), limits=limits)
+    except csv.Error as exc:
+        raise ImportRejected(Issue("import.error.csv", {"reason": str(exc)[:200]}, file=filename)) from exc
+    if not any(any(c.strip() for c in r) for r in rows):
+        raise ImportRejected(Issue("import.error.empty_file", file=filename))
+    return RawBook(filename=filename, fmt=fmt, sheets=[RawSheet(name=_sheet_name(filename), rows=rows)],
+                   encoding=encoding, delimiter=delimiter)
+
+
+def _sheet_name(filename: str) -> str:
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    return base.rsplit(".", 1)[0] or base
+
+
+def _read_json(data: bytes, filename: str, limits: Limits) -> RawBook:
+    text, encoding = decode_text(data, filename)
+    try:
+        payload = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ImportRejected(Issue("import.error.json", {"reason": str(exc)[:200]}, file=filename)) from exc
+    sheets: list[RawSheet] = []
+    records = payload
+    if isinstance(payload, dict) and not any(k in payload for k in ("CFItems", "CFDocument")):
+        lists = [v for v in payload.values() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)]
+        records = lists[0] if len(lists) == 1 else None
+    if isinstance(records, list) and records and all(isinstance(x, dict) for x in records):
+        check_rows(len(records), filename=filename, sheet=_sheet_name(filename), limits=limits)
+        header: list[str] = []
+        for record in records:
+            for key in record:
+                if key not in header:
+                    header.append(key)
+        rows = [header] + [[_json_cell(r.get(k)) for k in header] for r in records]
+        sheets.append(RawSheet(name=_sheet_name(filename), rows=rows))
+    return RawBook(filename=filename, fmt="json", sheets=sheets, json_data=payload, encoding=encoding)
+
+
+def _json_cell(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else value

@@ -1,0 +1,181 @@
+"""Framework trees from rows: derived codes, outline parents, duplicates, cycles, depth, kinds.
+
+Rows reach this module as provisional nodes keyed by their code, or by a temporary key
+when the file gives no code. Codes are then derived so they stay the same on every
+re-import of the file: first from the children's outline codes (tasks 1.2.1 and 1.2.2 →
+"1.2"), otherwise from the position under the parent ("1", "1.3").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.importing.limits import Limits, depths, find_cycles
+from services.importing.records import Dataset, Issue, NodeIn, Origin
+
+TEMP = "\x00"
+
+
+def is_temp(key: str | None) -> bool:
+    return bool(key) and key.startswith(TEMP)
+
+
+def code_key(code: str) -> str:
+    """Comparison form of an outline code: case-, width- and trailing-dot-insensitive."""
+    return re.sub(r"\s+", "", code).replace("．", ".").rstrip(".、").lower()
+
+
+def outline_parent(code: str) -> str | None:
+    key = code_key(code)
+    if "." not in key:
+        return None
+    return key.rsplit(".", 1)[0] or None
+
+
+@dataclass
+class Prov:
+    """A provisional node: ``key`` is its code, or a temporary key until ``assign_codes`` runs."""
+
+    key: str
+    statement: str
+    parent: str | None = None
+    kind: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    origin: Origin = field(default_factory=Origin)
+    fields: frozenset[str] = frozenset()
+
+    @property
+    def explicit(self) -> bool:
+        return not is_temp(self.key)
+
+
+def assign_codes(provs: list[Prov], taken: set[str] | None = None) -> dict[str, str]:
+    """Map each temporary key to a stable derived code (children's outline prefix, else position)."""
+    used = {p.key for p in provs if p.explicit} | set(taken or ())
+    children: dict[str | None, list[Prov]] = defaultdict(list)
+    for prov in provs:
+        children[prov.parent].append(prov)
+    by_key = {p.key: p for p in provs}
+    depth: dict[str, int] = {}
+    for prov in provs:
+        d, node, guard = 0, prov, 0
+        while node.parent is not None and node.parent in by_key and guard < 64:
+            node, d, guard = by_key[node.parent], d + 1, guard + 1
+        depth[prov.key] = d
+    derived: dict[str, str] = {}
+
+    def code_of(key: str) -> str | None:
+        return key if not is_temp(key) else derived.get(key)
+
+    # bottom-up: a parent without code takes its children's common outline prefix
+    for prov in sorted((p for p in provs if not p.explicit), key=lambda p: -depth[p.key]):
+        prefixes = set()
+        for child in children.get(prov.key, []):
+            code = code_of(child.key)
+            if code is None:
+                continue
+            parent_code = code.rstrip(".")
+            prefixes.add(parent_code.rsplit(".", 1)[0] if "." in parent_code else None)
+        if len(prefixes) == 1:
+            prefix = prefixes.pop()
+            if prefix and prefix not in used:
+                derived[prov.key] = prefix
+                used.add(prefix)
+    # top-down: the rest by position under their parent
+    for prov in sorted((p for p in provs if not p.explicit), key=lambda p: depth[p.key]):
+        if prov.key in derived:
+            continue
+        siblings = children.get(prov.parent, [])
+        position = next(i for i, s in enumerate(siblings, start=1) if s is prov)
+        parent_code = code_of(prov.parent) if prov.parent else None
+        base = f"{parent_code}.{position}" if parent_code else str(position)
+        code, n = base, 1
+        while code in used:
+            n += 1
+            code = f"{base}-{n}"
+        derived[prov.key] = code
+        used.add(code)
+    return derived
+
+
+def finalize(dataset: Dataset, provs: list[Prov], *, limits: Limits, filename: str,
+             infer_outline_parents: bool = False, taken: set[str] | None = None,
+             rejected: list[Prov] | None = None) -> list[NodeIn]:
+    """Check duplicates, parents, cycles and depth; decide kinds by shape; return the valid nodes.
+
+    ``rejected`` are rows already refused for other errors: a code they share with another
+    row is still a duplicate (which of the two is right is the user's call).
+    """
+    seen: dict[str, Prov] = {}
+    unique: list[Prov] = []
+    ordered = sorted([*provs, *(rejected or [])], key=lambda p: (p.origin.sheet or "", p.origin.row or 0))
+    rejected_ids = {id(p) for p in rejected or []}
+    for prov in ordered:
+        if id(prov) in rejected_ids:
+            if prov.explicit and prov.key not in seen:
+                seen[prov.key] = prov
+            continue
+        if prov.explicit and prov.key in seen:
+            first = seen[prov.key]
+            dataset.errors.append(Issue("import.error.duplicate_code", {"code": prov.key, "first_row": first.origin.row},
+                                        file=filename, sheet=prov.origin.sheet, row=prov.origin.row))
+            continue
+        seen[prov.key] = prov
+        unique.append(prov)
+    kept = {id(p) for p in unique}
+    provs = [p for p in provs if id(p) in kept]
+    if infer_outline_parents:
+        keyed = {code_key(p.key): p.key for p in provs if p.explicit}
+        for prov in provs:
+            if prov.parent is None and prov.explicit:
+                candidate = outline_parent(prov.key)
+                while candidate is not None and candidate not in keyed:
+                    candidate = candidate.rsplit(".", 1)[0] if "." in candidate else None
+                if candidate is not None and keyed[candidate] != prov.key:
+                    prov.parent = keyed[candidate]
+    derived = assign_codes(provs, taken)
+    for prov in provs:
+        if not prov.explicit:
+            prov.values["code_derived"] = True
+            prov.key = derived[prov.key]
+        if is_temp(prov.parent):
+            prov.parent = derived[prov.parent]
+    parent_of = {p.key: p.parent for p in provs}
+    cyclic = find_cycles(parent_of)
+    for prov in provs:
+        if prov.key in cyclic:
+            dataset.errors.append(Issue("import.error.cycle", {"code": prov.key, "parent": prov.parent},
+                                        file=filename, sheet=prov.origin.sheet, row=prov.origin.row))
+    provs = [p for p in provs if p.key not in cyclic]
+    parent_of = {p.key: p.parent for p in provs}
+    level = depths(parent_of)
+    too_deep = {k for k, d in level.items() if d > limits.max_depth}
+    for prov in provs:
+        if prov.key in too_deep:
+            dataset.errors.append(Issue("import.error.too_deep", {"code": prov.key, "depth": level[prov.key],
+                                                                  "limit": limits.max_depth},
+                                        file=filename, sheet=prov.origin.sheet, row=prov.origin.row))
+    provs = [p for p in provs if p.key not in too_deep]
+    has_children = {p.parent for p in provs if p.parent is not None}
+    deepest = max(level.values(), default=0)
+    if deepest > 3:
+        dataset.warnings.append(Issue("import.warning.deep_tree", {"levels": deepest}, file=filename))
+    nodes = []
+    for order, prov in enumerate(provs):
+        kind = prov.kind
+        if kind is None:
+            if prov.key not in has_children:
+                kind = "competency"
+            elif prov.parent is None:
+                kind = "area"
+            else:
+                kind = "task"
+        values = dict(prov.values)
+        derived_flag = values.pop("code_derived", False)
+        nodes.append(NodeIn(code=prov.key, statement=prov.statement, kind=kind, parent=prov.parent,
+                            sort_order=values.pop("sort_order", order), code_derived=derived_flag,
+                            origin=prov.origin, fields=prov.fields, **values))
+    return nodes
