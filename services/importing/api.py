@@ -156,6 +156,8 @@ def analyse(
                                           file=filename))
         preview.fatal = True
         return preview
+    if kind is None and marks_option is not None and "matrix" in available_kinds():
+        kind = "matrix"  # a mark scheme only means something for a matrix
     chosen = kind or (preview.kind_candidates[0]["kind"] if preview.kind_candidates else None)
     preview.kind = chosen
     if chosen is None:

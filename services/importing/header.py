@@ -274,9 +274,10 @@ def apply_mapping(guess: HeaderGuess, mapping: dict[Any, str | None] | None,
         if name in (None, "", "ignore"):
             result.pop(index, None)
             continue
-        if name not in fields and not name.startswith("course:"):
+        is_course = name == "course" or name.startswith("course:")
+        if name not in fields and not is_course:
             raise ValueError(name)
-        if name not in SUMMABLE and not name.startswith("course:"):
+        if name not in SUMMABLE and not is_course:
             for other, existing in list(result.items()):
                 if existing == name and other != index:
                     del result[other]

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from models import Alignment, Competency, Course, JobRole, Program, Rating
 from services.importing.records import ENTITY_KEYS, Dataset, Issue, NodeIn, Origin
+from services.importing.tree import code_key, outline_parent
 from services.outline import normalize_text
 
 CHANGE_LIST_LIMIT = 2000
@@ -235,6 +236,8 @@ def _plan_nodes(plan: Plan, state: DbState, dataset: Dataset, filename: str | No
     _resolve_derived_codes(state, dataset)
     nodes = list(dataset.nodes)
     in_file = {n.code: n for n in nodes}
+    if dataset.info.get("outline_parents") and state.nodes:
+        _outline_parents_from_database(state, nodes)
     # drop nodes whose parent is neither in the file nor in the database, and their descendants
     valid = dict(in_file)
     changed = True
@@ -250,6 +253,12 @@ def _plan_nodes(plan: Plan, state: DbState, dataset: Dataset, filename: str | No
         if node.code not in valid:
             continue
         existing = state.nodes.get(node.code)
+        if existing is None and not node.statement:
+            plan.errors.append(Issue("import.error.unknown_competency", {"competency": node.code},
+                                     file=filename, sheet=node.origin.sheet, row=node.origin.row))
+            del valid[node.code]
+            plan.extra.setdefault("dropped_nodes", set()).add(node.code)
+            continue
         if existing is None:
             plan.ops.append(Op(node.kind, "create", node.code, _node_values(node), origin=node.origin,
                                refs={"parent": node.parent, "job_role": node.job_role}))
@@ -275,6 +284,21 @@ def _plan_nodes(plan: Plan, state: DbState, dataset: Dataset, filename: str | No
             if code not in in_file and row["kind"] in complete:
                 plan.not_in_file.setdefault(row["kind"], []).append(code)
     return set(valid) | set(state.nodes)
+
+
+def _outline_parents_from_database(state: DbState, nodes: list[NodeIn]) -> None:
+    """A root row "1.2.3" whose outline parent "1.2" exists only in the database goes under it."""
+    keyed = {code_key(code): code for code in state.nodes}
+    for node in nodes:
+        if node.parent is not None or node.code in state.nodes:
+            continue
+        candidate = outline_parent(node.code)
+        while candidate is not None and candidate not in keyed:
+            candidate = candidate.rsplit(".", 1)[0] if "." in candidate else None
+        if candidate is not None:
+            node.parent = keyed[candidate]
+            if node.kind == "area":
+                node.kind = "task" if state.nodes[node.parent]["kind"] == "area" else "competency"
 
 
 def _node_values(node: NodeIn) -> dict[str, Any]:
@@ -327,6 +351,8 @@ def _plan_courses(plan: Plan, state: DbState, dataset: Dataset, filename: str | 
                     if len(matches) == 1:
                         code = matches[0]
                         break
+            if code is None and not course.create_if_missing:
+                continue
             if code is None:
                 code = course.code or normalize_text(course.name)[:64]
                 if code not in planned:
@@ -383,6 +409,8 @@ def _plan_alignments(plan: Plan, state: DbState, dataset: Dataset, node_codes: s
     courses_in_file: set[str] = set(course_keys.values())
     for link in dataset.alignments:
         course_code = course_keys.get(link.course)
+        if link.competency in plan.extra.get("dropped_nodes", ()):
+            continue
         if link.competency not in node_codes or course_code is None:
             plan.errors.append(Issue("import.error.alignment_target", {"competency": link.competency,
                                                                        "course": link.course},

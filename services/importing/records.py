@@ -85,6 +85,7 @@ class CourseIn:
     fields: frozenset[str] = frozenset()
     reference_only: bool = False  # a matrix header: match an existing course, create if unknown, never update
     ref: str | None = None  # the key alignments use for this course (a matrix header); defaults to the code
+    create_if_missing: bool = True  # False for a matrix column without marks: match it, never create it
 
 
 @dataclass

@@ -112,7 +112,7 @@ def _int_in(text: str, low: int, high: int) -> int | None:
 
 
 def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None, prefix: str = "",
-               sort_base: int = 0) -> RowNodes:
+               sort_base: int = 0, allow_code_only: bool = False) -> RowNodes:
     """The framework nodes of one sheet's rows (both layouts); row problems go to ``dataset.errors``."""
     m = table.header
     area_col, task_col = table.column_for("area"), table.column_for("task")
@@ -166,7 +166,9 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
             lead, rest = split_leading_code(statement)
             if lead and rest:
                 code, statement = lead, rest
-        if not statement:
+        if not statement and allow_code_only and code:
+            pass
+        elif not statement:
             if code or any(table.text(cells, c) for c in _value_columns(table)):
                 problems.append(table.issue("import.error.statement_required", index, stmt_col))
             if problems:
@@ -270,6 +272,7 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
         rejected.extend(rows.rejected)
         sheets_info[table.sheet_name] = table.info()
     infer = not any(t.column_for("parent") is not None for t in tables)
+    dataset.info["outline_parents"] = infer
     dataset.nodes = finalize(dataset, provs, limits=limits, filename=book.filename, infer_outline_parents=infer,
                              rejected=rejected)
     dataset.info["sheets"] = sheets_info

@@ -1,0 +1,212 @@
+"""``courses``: a course catalogue (code, name, type, credits, hours theory/practice/total, semester).
+
+Chinese plan templates split hours over several columns (理论/实验/实践/上机学时) under a
+merged "教学安排" header: the practice-like columns are added up, and a total without a
+split is kept as theory hours. Course types are read from 课程类型/类别/层次 words
+(公共基础课, 专业核心课, 实践课, 选修 …); an unknown word is a warning, not an error.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from services.importing.header import COURSE_SYNONYMS, detect_header
+from services.importing.kinds.framework import select_sheets
+from services.importing.limits import Limits
+from services.importing.readers import RawBook
+from services.importing.records import CourseIn, Dataset, Issue, Origin
+from services.importing.table import Options, Table, formula_issue, note_warnings
+from services.outline import normalize_text
+
+KIND = "courses"
+FIELDS = COURSE_SYNONYMS
+COURSE_TYPE_WORDS = {
+    "public_basic": ("public_basic", "公共基础课", "公共基础", "公共课", "公共必修课", "通识", "通识课", "通识教育",
+                     "通识教育课程", "general", "general education", "public"),
+    "professional_basic": ("professional_basic", "专业基础课", "专业基础", "学科基础", "学科基础课", "专业群平台课",
+                           "平台课", "foundation", "professional basic", "basic"),
+    "professional_core": ("professional_core", "专业核心课", "专业核心", "核心课", "专业课", "专业方向", "专业方向课",
+                          "core", "professional core", "major"),
+    "practice": ("practice", "实践课", "实践", "实践教学", "实训", "实训课", "实习", "集中实践", "综合实践",
+                 "practical", "internship", "lab"),
+    "elective": ("elective", "选修", "选修课", "专业拓展", "拓展课", "专业选修课", "公共选修课", "任选课", "optional"),
+}
+_TYPE_LOOKUP = {normalize_text(w).lower(): t for t, words in COURSE_TYPE_WORDS.items() for w in words}
+_TYPE_HINTS = (("选修", "elective"), ("拓展", "elective"), ("实践", "practice"), ("实训", "practice"),
+               ("实习", "practice"), ("核心", "professional_core"), ("学科基础", "professional_basic"),
+               ("专业基础", "professional_basic"), ("公共", "public_basic"), ("通识", "public_basic"),
+               ("专业", "professional_core"))
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+
+
+def parse_course_type(value: Any) -> str | None:
+    """A type word → one of COURSE_TYPES; None when blank; ``ValueError`` when unknown."""
+    text = normalize_text(value).lower()
+    if not text:
+        return None
+    if text in _TYPE_LOOKUP:
+        return _TYPE_LOOKUP[text]
+    for hint, kind in _TYPE_HINTS:
+        if hint in text:
+            return kind
+    raise ValueError(text)
+
+
+def parse_semester(value: Any) -> int | None:
+    """"3", "第3学期", "第二学年：长1" (→ 3), "1,2" (→ 1); None when blank; ``ValueError`` otherwise."""
+    text = normalize_text(value)
+    if not text:
+        return None
+    year = re.search(r"第([一二三四五六1-6])学年", text)
+    term = re.search(r"(\d+)", text[year.end():] if year else text)
+    if year and term:
+        y = _CN_DIGITS.get(year.group(1)) or int(year.group(1))
+        number = (y - 1) * 2 + int(term.group(1))
+    elif term:
+        number = int(term.group(1))
+    else:
+        raise ValueError(text)
+    if not 1 <= number <= 12:
+        raise ValueError(text)
+    return number
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "").replace("，", ""))
+
+
+def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
+    """Course rows → ``Dataset.courses`` (matched by code; every course not in the file is reported)."""
+    del limits
+    dataset = Dataset(kind=KIND, complete_for=("course",))
+    tables = select_sheets(book, options, FIELDS, required=("code", "name"))
+    seen: dict[str, int] = {}
+    sheets_info = {}
+    for table in tables:
+        for index, cells in table.data_rows():
+            course = _parse_row(table, index, cells, dataset)
+            if course is None:
+                continue
+            if course.code in seen:
+                dataset.errors.append(table.issue("import.error.duplicate_code", index, table.column_for("code"),
+                                                  code=course.code, first_row=seen[course.code]))
+                continue
+            seen[course.code] = index + 1
+            dataset.courses.append(course)
+        note_warnings(dataset, table)
+        sheets_info[table.sheet_name] = table.info()
+    dataset.info["sheets"] = sheets_info
+    return dataset
+
+
+def _parse_row(table: Table, index: int, cells: list[Any], dataset: Dataset) -> CourseIn | None:
+    problems: list[Issue] = []
+    for col in table.header.mapping:
+        if col < len(cells):
+            issue = formula_issue(table, index, col, cells[col])
+            if issue:
+                problems.append(issue)
+    code_col, name_col = table.column_for("code"), table.column_for("name")
+    code, name = table.text(cells, code_col).replace(" ", ""), table.text(cells, name_col)
+    if not code and not name:
+        return None
+    if not code:
+        problems.append(table.issue("import.error.course_code_required", index, code_col))
+    if not name:
+        problems.append(table.issue("import.error.course_name_required", index, name_col))
+    supplied = {"name"}
+    values: dict[str, Any] = {}
+    col = table.column_for("course_type")
+    if col is not None:
+        try:
+            values["course_type"] = parse_course_type(table.raw(cells, col))
+            if values["course_type"]:
+                supplied.add("course_type")
+        except ValueError:
+            dataset.warnings.append(table.issue("import.warning.course_type", index, col, value=table.text(cells, col)))
+    col = table.column_for("credits")
+    if col is not None:
+        text = table.text(cells, col)
+        if text:
+            try:
+                credits = _number(text)
+                if not 0 <= credits <= 60:
+                    raise ValueError(text)
+                values["credits"] = credits
+                supplied.add("credits")
+            except ValueError:
+                problems.append(table.issue("import.error.credits", index, col, value=text))
+    hours: dict[str, float | None] = {}
+    for name_ in ("hours_total", "hours_theory", "hours_practice"):
+        cols = table.columns_for(name_)
+        total = None
+        for c in cols:
+            text = table.text(cells, c)
+            if not text:
+                continue
+            try:
+                number = _number(text)
+                if not 0 <= number <= 2000:
+                    raise ValueError(text)
+            except ValueError:
+                problems.append(table.issue("import.error.hours", index, c, value=text))
+                continue
+            total = (total or 0) + number
+        hours[name_] = total
+    theory, practice, total = hours["hours_theory"], hours["hours_practice"], hours["hours_total"]
+    if total is not None:
+        if theory is None and practice is None:
+            theory, practice = total, 0
+        elif theory is None:
+            theory = max(total - (practice or 0), 0)
+        elif practice is None:
+            practice = max(total - theory, 0)
+        elif abs(theory + practice - total) > 0.01:
+            dataset.warnings.append(table.issue("import.warning.hours_total", index, table.column_for("hours_total"),
+                                                total=_fmt(total), theory=_fmt(theory), practice=_fmt(practice)))
+    if theory is not None or practice is not None:
+        values["hours_theory"], values["hours_practice"] = int(round(theory or 0)), int(round(practice or 0))
+        supplied |= {"hours_theory", "hours_practice"}
+    col = table.column_for("semester")
+    if col is not None:
+        try:
+            values["semester"] = parse_semester(table.raw(cells, col))
+            if values["semester"] is not None:
+                supplied.add("semester")
+        except ValueError:
+            dataset.warnings.append(table.issue("import.warning.semester", index, col, value=table.text(cells, col)))
+    col = table.column_for("description")
+    if col is not None and table.text(cells, col):
+        values["description"] = table.text(cells, col)
+        supplied.add("description")
+    if problems:
+        dataset.errors.extend(problems)
+        return None
+    return CourseIn(code=code[:64], name=name[:200], origin=Origin(table.sheet_name, index + 1),
+                    fields=frozenset(supplied), **values)
+
+
+def _fmt(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def score(book: RawBook) -> float:
+    best = 0.0
+    for sheet in book.sheets[:6]:
+        if not sheet.rows:
+            continue
+        guess = detect_header(sheet, FIELDS)
+        if guess is None:
+            continue
+        fields = set(guess.mapping.values())
+        value = 0.0
+        if {"code", "name"} <= fields:
+            value += 0.4
+            labels = " ".join(guess.labels[i] for i, f in guess.mapping.items() if f in ("code", "name")).lower()
+            if "课程" in labels or "course" in labels:
+                value += 0.3
+        value += 0.12 * len(fields & {"credits", "hours_total", "hours_theory", "hours_practice", "semester",
+                                      "course_type"})
+        best = max(best, min(value, 1.0))
+    return best
