@@ -71,7 +71,7 @@ COURSE_SYNONYMS: dict[str, tuple[str, ...]] = {
 
 RATING_SYNONYMS: dict[str, tuple[str, ...]] = {
     "rater": ("评分人", "评价人", "专家", "专家姓名", "姓名", "评分者", "调查对象", "填写人", "rater", "respondent",
-              "reviewer", "expert", "name", "rater name"),
+              "reviewer", "expert", "rater name", "respondent name"),
     "code": SYNONYMS["code"],
     "statement": tuple(s for s in SYNONYMS["statement"] if s not in ("name", "名称")),
     "importance": SYNONYMS["importance"],
