@@ -1,0 +1,428 @@
+"""Alignments (对应 / 支撑): course, unit or objective → competency, proposed by one side, decided by the other.
+
+Rules (enforced here, whatever the page shows):
+- Proposing needs ``alignment.propose``; a faculty member proposes only on courses they own
+  (their standard), mentors on any course of a programme, leads and admins anywhere. A new
+  alignment is ``proposed`` with the proposer's side; a lead or admin may accept it at once.
+- Deciding needs ``alignment.decide`` and the *other* side: mentors decide school proposals,
+  leads and course-owning faculty decide enterprise proposals, admins decide anything.
+  A reject needs a reason. A decision can be revised by the deciding side.
+- Changing the level of a decided alignment re-opens it (proposed again by the changer's side).
+  Removing needs the standard's edit right, or being the proposer of a still-open proposal.
+- Unit and objective alignments belong to a standard revision: changes to them bump the
+  standard's version, store a version snapshot and are refused once the revision is approved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from models import (
+    Alignment, Competency, Course, CourseOwner, CourseStandard, LearningUnit, Objective, User,
+)
+from models.tables import alignment_target, utcnow
+from services import audit
+from services.actor import Actor
+from services.courses import owns_course
+from services.db import session_scope
+from services.errors import NotFound, PermissionDenied
+from services.outline import code_sort_key, normalize_text, required_level_from_importance
+from services.permissions import can, require
+from services.standards import invalid, record_content_change
+from services.versioning import apply_changes
+
+DECISIONS = ("accept", "reject")
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def _denied(actor: Actor, what: str, **params: Any) -> PermissionDenied:
+    return PermissionDenied(f"{actor.username} ({actor.role}) may not {what}", action=what, role=actor.role, **params)
+
+
+def may_act_for_school(session: Session, actor: Actor, course_id: int) -> bool:
+    """Leads and admins, or faculty who own the course, speak for the school on its alignments."""
+    return actor.role in ("admin", "lead") or (actor.role == "faculty" and owns_course(session, actor, course_id))
+
+
+def may_propose(session: Session, actor: Actor | None, course_id: int) -> bool:
+    """True if ``actor`` may propose (add) alignments for this course."""
+    if not can(actor, "alignment.propose"):
+        return False
+    return actor.role != "faculty" or owns_course(session, actor, course_id)
+
+
+def deciding_side(alignment: Alignment) -> str | None:
+    """The side that decides an alignment: the other side than its proposer (``None``: either)."""
+    return {"school": "enterprise", "enterprise": "school"}.get(alignment.proposed_side or "")
+
+
+def may_decide(session: Session, actor: Actor | None, alignment: Alignment) -> bool:
+    """True if ``actor`` may accept or reject this alignment."""
+    if not can(actor, "alignment.decide"):
+        return False
+    if actor.is_admin:
+        return True
+    side = deciding_side(alignment)
+    if side is not None and actor.side != side:
+        return False
+    if actor.side == "school":
+        return may_act_for_school(session, actor, alignment.course_id)
+    return actor.role == "mentor"
+
+
+def _may_remove(session: Session, actor: Actor, alignment: Alignment) -> bool:
+    if can(actor, "standard.edit", owns_course=owns_course(session, actor, alignment.course_id)):
+        return True
+    return alignment.status == "proposed" and alignment.proposed_by_id == actor.id and actor.id is not None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _standard_of(session: Session, alignment: Alignment) -> CourseStandard | None:
+    if alignment.unit_id is not None:
+        row = session.get(LearningUnit, alignment.unit_id)
+    elif alignment.objective_id is not None:
+        row = session.get(Objective, alignment.objective_id)
+    else:
+        return None
+    return session.get(CourseStandard, row.standard_id) if row else None
+
+
+def _load(session: Session, alignment_id: int) -> Alignment:
+    alignment = session.get(Alignment, alignment_id)
+    if alignment is None:
+        raise NotFound(f"alignment {alignment_id} not found", alignment_id=alignment_id)
+    return alignment
+
+
+def _check_level(level: Any) -> int:
+    if isinstance(level, bool) or not isinstance(level, int) or level not in (1, 2, 3):
+        raise invalid("standards.error.level", "level must be 1, 2 or 3", field="level")
+    return level
+
+
+def _as_dict(session: Session, alignment: Alignment) -> dict[str, Any]:
+    data = audit.snapshot(alignment) or {}
+    comp = session.get(Competency, alignment.competency_id)
+    data["code"], data["statement"] = comp.code, comp.statement
+    return data
+
+
+def _after_change(session: Session, *, actor: Actor, alignment: Alignment, standard: CourseStandard | None,
+                  note: str) -> dict[str, Any]:
+    """Bump the owning standard (if any) so concurrent editors see the change; report the outcome."""
+    result = _as_dict(session, alignment)
+    if standard is not None:
+        result["standard"] = record_content_change(session, actor=actor, standard=standard, note=note)
+    return result
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def propose_alignment(
+    engine: Engine, *, actor: Actor, level: int, competency_id: int | None = None, code: str | None = None,
+    course_id: int | None = None, unit_id: int | None = None, objective_id: int | None = None,
+    accept: bool = False, reason: str = "",
+) -> dict[str, Any]:
+    """Link a course, a learning unit or an objective to a competency (by id or code) at ``level`` 1–3.
+
+    Give exactly one of ``course_id``, ``unit_id``, ``objective_id``. Re-proposing a rejected
+    link opens it again. ``accept=True`` (leads and admins only) records it as accepted at once.
+    Returns the alignment as a dict (plus ``standard`` version info for unit/objective targets).
+    """
+    if sum(x is not None for x in (course_id, unit_id, objective_id)) != 1:
+        raise invalid("alignments.error.target", "give exactly one of course, unit or objective", field="target")
+    level = _check_level(level)
+    with session_scope(engine) as session:
+        standard = None
+        if unit_id is not None or objective_id is not None:
+            row = session.get(LearningUnit, unit_id) if unit_id is not None else session.get(Objective, objective_id)
+            if row is None:
+                raise NotFound(f"{'unit' if unit_id is not None else 'objective'} not found")
+            standard = session.get(CourseStandard, row.standard_id)
+            course_id = standard.course_id
+        course = session.get(Course, course_id)
+        if course is None:
+            raise NotFound(f"course {course_id} not found", course_id=course_id)
+        if not may_propose(session, actor, course.id):
+            raise _denied(actor, "alignment.propose", course=course.code)
+        if accept and actor.role not in ("admin", "lead"):
+            raise _denied(actor, "alignment.accept_directly")
+        if standard is not None and standard.status == "approved":
+            raise invalid("standards.error.frozen", f"revision {standard.revision} is approved and frozen",
+                          field="status", revision=standard.revision)
+        query = select(Competency).where(Competency.program_id == course.program_id)
+        query = query.where(Competency.id == competency_id) if competency_id is not None \
+            else query.where(Competency.code == normalize_text(code))
+        comp = session.exec(query).first()
+        if comp is None or comp.kind != "competency":
+            raise invalid("standards.error.unknown_competency",
+                          f"{code or competency_id} is not a competency of this programme",
+                          field="competency", code=str(code or competency_id))
+        if comp.status == "retired":
+            raise invalid("standards.error.retired_competency", f"{comp.code} is retired in the framework",
+                          field="competency", code=comp.code)
+        target = alignment_target(course_id=course.id, unit_id=unit_id, objective_id=objective_id)
+        existing = session.exec(select(Alignment).where(Alignment.competency_id == comp.id,
+                                                        Alignment.target == target)).first()
+        decided = {"status": "accepted", "decided_by_id": actor.id, "decided_at": utcnow(), "reason": reason.strip()} \
+            if accept else {"status": "proposed", "decided_by_id": None, "decided_at": None, "reason": ""}
+        if existing is not None and existing.status != "rejected":
+            raise invalid("alignments.error.duplicate", f"{comp.code} is already aligned here",
+                          field="competency", code=comp.code, alignment_id=existing.id)
+        if existing is not None:
+            before = audit.snapshot(existing)
+            apply_changes(session, existing, expected_version=existing.version, changes={
+                "level": level, "proposed_by_id": actor.id, "proposed_side": actor.side, **decided})
+            alignment, action = existing, "repropose"
+        else:
+            before = None
+            alignment = Alignment(competency_id=comp.id, course_id=course.id, unit_id=unit_id,
+                                  objective_id=objective_id, target=target, level=level, source="manual",
+                                  proposed_by_id=actor.id, proposed_side=actor.side, **decided)
+            session.add(alignment)
+            session.flush()
+            action = "create"
+        audit.record(session, actor=actor, entity_type="alignment", entity_id=alignment.id, action=action,
+                     before=before, after=audit.snapshot(alignment), program_id=course.program_id,
+                     summary=f"{course.code} {target} → {comp.code} L{level} {alignment.status}")
+        return _after_change(session, actor=actor, alignment=alignment, standard=standard,
+                             note=f"alignment {comp.code} proposed")
+
+
+def change_level(engine: Engine, *, actor: Actor, alignment_id: int, expected_version: int, level: int) -> dict[str, Any]:
+    """Change an alignment's level; a decided alignment goes back to ``proposed`` for the other side."""
+    level = _check_level(level)
+    with session_scope(engine) as session:
+        alignment = _load(session, alignment_id)
+        if not may_propose(session, actor, alignment.course_id):
+            raise _denied(actor, "alignment.propose")
+        standard = _standard_of(session, alignment)
+        if standard is not None and standard.status == "approved":
+            raise invalid("standards.error.frozen", f"revision {standard.revision} is approved and frozen",
+                          field="status", revision=standard.revision)
+        before = audit.snapshot(alignment)
+        changes: dict[str, Any] = {"level": level}
+        if alignment.status != "proposed" and level != alignment.level:
+            changes.update(status="proposed", proposed_by_id=actor.id, proposed_side=actor.side, decided_by_id=None,
+                           decided_at=None, reason="")
+        apply_changes(session, alignment, expected_version=expected_version, changes=changes)
+        comp = session.get(Competency, alignment.competency_id)
+        audit.record(session, actor=actor, entity_type="alignment", entity_id=alignment.id, action="update",
+                     before=before, after=audit.snapshot(alignment),
+                     program_id=session.get(Course, alignment.course_id).program_id,
+                     summary=f"{alignment.target} → {comp.code} L{level}")
+        return _after_change(session, actor=actor, alignment=alignment, standard=standard,
+                             note=f"alignment {comp.code} level {level}")
+
+
+def remove_alignment(engine: Engine, *, actor: Actor, alignment_id: int, expected_version: int) -> dict[str, Any]:
+    """Delete an alignment (the standard's editors, or the proposer withdrawing an open proposal)."""
+    with session_scope(engine) as session:
+        alignment = _load(session, alignment_id)
+        if not _may_remove(session, actor, alignment):
+            raise _denied(actor, "alignment.remove")
+        standard = _standard_of(session, alignment)
+        if standard is not None and standard.status == "approved":
+            raise invalid("standards.error.frozen", f"revision {standard.revision} is approved and frozen",
+                          field="status", revision=standard.revision)
+        # the version check runs as a conditional UPDATE so a concurrent decision is never lost
+        before = audit.snapshot(alignment)
+        apply_changes(session, alignment, expected_version=expected_version, changes={})
+        comp = session.get(Competency, alignment.competency_id)
+        audit.record(session, actor=actor, entity_type="alignment", entity_id=alignment.id, action="delete",
+                     before=before, program_id=session.get(Course, alignment.course_id).program_id,
+                     summary=f"{alignment.target} → {comp.code}")
+        session.delete(alignment)
+        session.flush()
+        result = {"id": alignment_id, "deleted": True}
+        if standard is not None:
+            result["standard"] = record_content_change(session, actor=actor, standard=standard,
+                                                       note=f"alignment {comp.code} removed")
+        return result
+
+
+def decide_alignment(
+    engine: Engine, *, actor: Actor, alignment_id: int, expected_version: int, decision: str, reason: str = "",
+) -> dict[str, Any]:
+    """Accept or reject an alignment for the side that did not propose it; a reject needs a reason."""
+    if decision not in DECISIONS:
+        raise invalid("alignments.error.decision", "decision must be accept or reject", field="decision")
+    reason = (reason or "").strip()
+    if decision == "reject" and not reason:
+        raise invalid("alignments.error.reason_required", "a rejection needs a reason", field="reason")
+    with session_scope(engine) as session:
+        alignment = _load(session, alignment_id)
+        if not may_decide(session, actor, alignment):
+            raise _denied(actor, "alignment.decide", side=deciding_side(alignment) or "")
+        standard = _standard_of(session, alignment)
+        if standard is not None and standard.status == "approved":
+            raise invalid("standards.error.frozen", f"revision {standard.revision} is approved and frozen",
+                          field="status", revision=standard.revision)
+        before = audit.snapshot(alignment)
+        status = "accepted" if decision == "accept" else "rejected"
+        apply_changes(session, alignment, expected_version=expected_version, changes={
+            "status": status, "decided_by_id": actor.id, "decided_at": utcnow(), "reason": reason})
+        comp = session.get(Competency, alignment.competency_id)
+        audit.record(session, actor=actor, entity_type="alignment", entity_id=alignment.id, action=decision,
+                     before=before, after=audit.snapshot(alignment),
+                     program_id=session.get(Course, alignment.course_id).program_id,
+                     summary=f"{alignment.target} → {comp.code} {status}" + (f": {reason[:200]}" if reason else ""))
+        return _after_change(session, actor=actor, alignment=alignment, standard=standard,
+                             note=f"alignment {comp.code} {status}")
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def _levels(session: Session, program_id: int, competency_ids: set[int] | None = None) -> dict[int, int]:
+    query = (select(Alignment.competency_id, func.max(Alignment.level)).join(Course, Course.id == Alignment.course_id)
+             .where(Course.program_id == program_id, Alignment.status != "rejected")
+             .group_by(Alignment.competency_id))
+    if competency_ids is not None:
+        query = query.where(Alignment.competency_id.in_(competency_ids or {-1}))
+    return dict(session.exec(query).all())
+
+
+def search_competencies(
+    engine: Engine, *, program_id: int, query: str, limit: int = 20, include_retired: bool = False,
+) -> list[dict[str, Any]]:
+    """Competencies (leaves) whose code starts with ``query`` or whose code/statement holds every word.
+
+    Each hit carries its task and area, ``required_level`` and ``coverage_level``: the
+    programme's current coverage (highest non-rejected level over all courses, 0 if none).
+    Exact code matches come first, then code-prefix matches, then by code.
+    """
+    words = [w.lower() for w in normalize_text(query).split()]
+    with session_scope(engine) as session:
+        nodes = session.exec(select(Competency).where(Competency.program_id == program_id)).all()
+        by_id = {n.id: n for n in nodes}
+        needle = normalize_text(query).lower()
+        hits = []
+        for n in nodes:
+            if n.kind != "competency" or (n.status == "retired" and not include_retired):
+                continue
+            haystack = f"{n.code} {n.statement}".lower()
+            if words and not (n.code.lower().startswith(needle) or all(w in haystack for w in words)):
+                continue
+            rank = 0 if n.code.lower() == needle else 1 if needle and n.code.lower().startswith(needle) else 2
+            hits.append((rank, code_sort_key(n.code), n))
+        hits.sort(key=lambda h: (h[0], h[1]))
+        hits = hits[:max(limit, 0)]
+        levels = _levels(session, program_id, {n.id for _, _, n in hits})
+        out = []
+        for _, _, n in hits:
+            task = by_id.get(n.parent_id)
+            area = by_id.get(task.parent_id) if task else None
+            out.append({
+                "id": n.id, "code": n.code, "statement": n.statement, "comp_type": n.comp_type,
+                "importance": n.importance, "status": n.status,
+                "required_level": n.required_level or required_level_from_importance(n.importance),
+                "coverage_level": levels.get(n.id, 0),
+                "task_code": task.code if task else "", "task": task.statement if task else "",
+                "area_code": area.code if area else "", "area": area.statement if area else "",
+            })
+        return out
+
+
+def _target_labels(session: Session, alignments: list[Alignment]) -> dict[int, tuple[str, str, int | None]]:
+    """alignment id → (target_type, label, standard_id)."""
+    unit_ids = {a.unit_id for a in alignments if a.unit_id}
+    objective_ids = {a.objective_id for a in alignments if a.objective_id}
+    units = {u.id: u for u in session.exec(select(LearningUnit).where(LearningUnit.id.in_(unit_ids or {-1}))).all()}
+    objectives = {o.id: o for o in session.exec(select(Objective).where(Objective.id.in_(objective_ids or {-1}))).all()}
+    out = {}
+    for a in alignments:
+        if a.unit_id:
+            u = units[a.unit_id]
+            out[a.id] = ("unit", u.title, u.standard_id)
+        elif a.objective_id:
+            o = objectives[a.objective_id]
+            out[a.id] = ("objective", f"{o.code} {o.text}".strip(), o.standard_id)
+        else:
+            out[a.id] = ("course", "", None)
+    return out
+
+
+def alignments_for_standard(engine: Engine, *, standard_id: int) -> list[dict[str, Any]]:
+    """Every unit and objective alignment of a standard with provenance (who proposed, from which
+    side, who decided and why) and the competency's programme coverage level, by target then code."""
+    with session_scope(engine) as session:
+        standard = session.get(CourseStandard, standard_id)
+        if standard is None:
+            raise NotFound(f"course standard {standard_id} not found", standard_id=standard_id)
+        course = session.get(Course, standard.course_id)
+        unit_ids = session.exec(select(LearningUnit.id).where(LearningUnit.standard_id == standard_id)).all()
+        objective_ids = session.exec(select(Objective.id).where(Objective.standard_id == standard_id)).all()
+        rows = session.exec(select(Alignment, Competency).join(Competency, Competency.id == Alignment.competency_id)
+                            .where(Alignment.unit_id.in_(unit_ids or [-1]) |
+                                   Alignment.objective_id.in_(objective_ids or [-1]))).all()
+        return _alignment_rows(session, course.program_id, rows)
+
+
+def _alignment_rows(session: Session, program_id: int, rows: list[tuple[Alignment, Competency]]) -> list[dict[str, Any]]:
+    names = dict(session.exec(select(User.id, User.display_name)).all())
+    labels = _target_labels(session, [a for a, _ in rows])
+    levels = _levels(session, program_id, {c.id for _, c in rows})
+    out = []
+    for a, c in rows:
+        target_type, label, standard_id = labels[a.id]
+        out.append({
+            "id": a.id, "course_id": a.course_id, "standard_id": standard_id, "target": a.target,
+            "target_type": target_type, "target_label": label, "unit_id": a.unit_id, "objective_id": a.objective_id,
+            "competency_id": c.id, "code": c.code, "statement": c.statement, "competency_status": c.status,
+            "level": a.level, "status": a.status, "proposed_side": a.proposed_side,
+            "proposed_by": names.get(a.proposed_by_id, ""), "decided_by": names.get(a.decided_by_id, ""),
+            "decided_at": a.decided_at.isoformat() if a.decided_at else None, "reason": a.reason,
+            "deciding_side": deciding_side(a), "coverage_level": levels.get(c.id, 0), "version": a.version,
+            "created_at": a.created_at.isoformat() if a.created_at else None,
+        })
+    return sorted(out, key=lambda r: (r["target_type"], r["target"], code_sort_key(r["code"])))
+
+
+def review_queue(engine: Engine, *, actor: Actor, program_id: int) -> dict[str, Any]:
+    """What waits for ``actor``'s side in a programme.
+
+    ``alignments``: open proposals from the other side that ``actor`` may decide (not in
+    approved revisions), oldest first, with course code and target labels. ``comments``:
+    unresolved threads whose last message came from the other side (see
+    ``services.comments.awaiting``). Returns ``{alignments, comments, counts}``.
+    """
+    from services.comments import awaiting
+
+    with session_scope(engine) as session:
+        query = (select(Alignment, Competency).join(Competency, Competency.id == Alignment.competency_id)
+                 .join(Course, Course.id == Alignment.course_id)
+                 .where(Course.program_id == program_id, Alignment.status == "proposed"))
+        if not actor.is_admin:
+            other = "enterprise" if actor.side == "school" else "school"
+            query = query.where((Alignment.proposed_side == other) | (Alignment.proposed_side == None))  # noqa: E711
+        if actor.role == "faculty":
+            query = query.join(CourseOwner, (CourseOwner.course_id == Course.id) & (CourseOwner.user_id == actor.id))
+        rows = [(a, c) for a, c in session.exec(query).all() if may_decide(session, actor, a)]
+        frozen = set(session.exec(select(CourseStandard.id).join(Course, Course.id == CourseStandard.course_id)
+                                  .where(Course.program_id == program_id, CourseStandard.status == "approved")).all())
+        courses = dict(session.exec(select(Course.id, Course.code).where(Course.program_id == program_id)).all())
+        items = [r for r in _alignment_rows(session, program_id, rows) if r["standard_id"] not in frozen]
+        for item in items:
+            item["course_code"] = courses.get(item["course_id"], "")
+        items.sort(key=lambda r: (r["created_at"] or "", r["id"]))
+    threads = awaiting(engine, actor=actor, program_id=program_id)
+    return {"alignments": items, "comments": threads,
+            "counts": {"alignments": len(items), "comments": len(threads)}}
+
+
+def pending_count(engine: Engine, *, program_id: int) -> int:
+    """Open alignment proposals in a programme (all sides), for badges."""
+    with session_scope(engine) as session:
+        return session.exec(select(func.count()).select_from(Alignment).join(Course, Course.id == Alignment.course_id)
+                            .where(Course.program_id == program_id, Alignment.status == "proposed")).one()
+
