@@ -21,7 +21,8 @@ from services.importing.tree import code_key, outline_parent
 from services.outline import normalize_text
 
 CHANGE_LIST_LIMIT = 2000
-NODE_COMPARE = ("kind", "statement", "parent", "sort_order")
+# sort_order is set when a node is created, never updated: positions differ between files that share nodes
+NODE_COMPARE = ("kind", "statement", "parent")
 NODE_OPTIONAL = ("comp_type", "importance", "required_level", "notes", "external_uri", "job_role")
 COURSE_OPTIONAL = ("name", "course_type", "credits", "hours_theory", "hours_practice", "semester", "description")
 RATING_OPTIONAL = ("importance", "frequency", "difficulty", "comment")
@@ -309,7 +310,7 @@ def _node_values(node: NodeIn) -> dict[str, Any]:
 
 def _node_changes(node: NodeIn, existing: dict[str, Any]) -> dict[str, Any]:
     changes = {}
-    wanted = {"kind": node.kind, "statement": node.statement, "parent": node.parent, "sort_order": node.sort_order}
+    wanted = {name: getattr(node, name) for name in NODE_COMPARE}
     for name in NODE_OPTIONAL:
         if name in node.fields:
             value = getattr(node, name)
