@@ -1,0 +1,35 @@
+"""Exports (issue 6): one source, many files. Every exporter returns an ``ExportFile``
+(bytes, a suggested file name carrying the programme / course code and the date, a media
+type) and accepts ``progress(fraction, message)``.
+
+- ``export_standard_xlsx`` / ``export_standard_docx``: a course standard in the school template.
+- ``export_matrix_xlsx``: the programme's competency × course coverage matrix.
+- ``export_gaps_xlsx``: the gap report with definitions.
+- ``export_backup`` / ``restore_backup``: lossless backup of a programme or the database.
+- ``export_moodle_csv``, ``export_case_json``, ``export_opensalt_xlsx``: interchange formats.
+
+Spreadsheet safety (formula injection) is described in ``services.exports.common``.
+"""
+
+from services.exports.backup import RestoreReport, backup_document, export_backup, restore_backup
+from services.exports.case_json import case_package, export_case_json
+from services.exports.common import (
+    ExportFile, Progress, csv_safe, current_standard_id, export_filename, is_formula_like, program_by_code,
+)
+from services.exports.gaps_xlsx import export_gaps_xlsx
+from services.exports.matrix_xlsx import MARK_SCHEMES, export_matrix_xlsx
+from services.exports.moodle_csv import export_moodle_csv
+from services.exports.opensalt_xlsx import export_opensalt_xlsx
+from services.exports.standard_docx import export_standard_docx
+from services.exports.standard_xlsx import export_standard_xlsx
+
+KINDS = ("standard", "matrix", "gaps", "backup", "moodle", "case", "opensalt")
+FORMATS = {"standard": ("xlsx", "docx"), "matrix": ("xlsx",), "gaps": ("xlsx",), "backup": ("json", "zip"),
+           "moodle": ("csv",), "case": ("json",), "opensalt": ("xlsx",)}
+
+__all__ = [
+    "FORMATS", "KINDS", "MARK_SCHEMES", "ExportFile", "Progress", "RestoreReport", "backup_document", "case_package",
+    "csv_safe", "current_standard_id", "export_backup", "export_case_json", "export_filename", "export_gaps_xlsx",
+    "export_matrix_xlsx", "export_moodle_csv", "export_opensalt_xlsx", "export_standard_docx",
+    "export_standard_xlsx", "is_formula_like", "program_by_code", "restore_backup",
+]

@@ -1,0 +1,354 @@
+"""Course standard (课程标准) as a .docx in the school template of BRIEF §3.
+
+A4 portrait; 宋体 (SimSun) set as the East-Asian font of every run (``w:rFonts w:eastAsia``),
+黑体 for headings; tables with borders, fixed column widths, header rows repeated on every
+page and the analysis table's 工作领域 / 工作任务 cells merged vertically; page numbers as
+PAGE / NUMPAGES fields in the footer; an unapproved standard carries the draft mark in its
+title and in the page header.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt, RGBColor
+from sqlalchemy.engine import Engine
+
+from services.actor import Actor
+from services.exports.common import (
+    CJK_FONT, CJK_HEADING_FONT, LATIN_FONT, MEDIA_TYPES, ExportFile, Progress, ProgressReporter, check_lang,
+    export_filename, require_export, t,
+)
+from services.exports.standard_data import DIMENSIONS, standard_data
+
+BODY_SIZE = Pt(10.5)  # 五号
+RED = RGBColor(0xC0, 0x00, 0x00)
+TEXT_WIDTH_CM = 16.0  # A4 (21 cm) minus 2.5 cm margins on each side
+
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """Text without the control characters XML cannot hold (they would make the file unreadable)."""
+    return _XML_INVALID.sub("", text)
+
+
+def _fonts(run_or_style, *, east_asia: str = CJK_FONT, size=None, bold: bool | None = None, color=None) -> None:
+    """Latin and East-Asian font of a run or style (python-docx sets only the Latin one)."""
+    font = run_or_style.font
+    font.name = LATIN_FONT
+    if size is not None:
+        font.size = size
+    if bold is not None:
+        font.bold = bold
+    if color is not None:
+        font.color.rgb = color
+    rpr = run_or_style.element.get_or_add_rPr()
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr.insert(0, rfonts)
+    for attr, value in (("w:ascii", LATIN_FONT), ("w:hAnsi", LATIN_FONT), ("w:eastAsia", east_asia)):
+        rfonts.set(qn(attr), value)
+
+
+def _paragraph(container, text: str = "", *, bold: bool = False, size=None, align=None, heading: bool = False,
+               color=None, indent: bool = False, space_after: float = 3):
+    p = container.add_paragraph()
+    if align is not None:
+        p.alignment = align
+    p.paragraph_format.space_after = Pt(space_after)
+    p.paragraph_format.space_before = Pt(0)
+    if indent:
+        p.paragraph_format.first_line_indent = Pt(21)
+    if text:
+        run = p.add_run(_xml_safe(text))
+        _fonts(run, east_asia=CJK_HEADING_FONT if heading else CJK_FONT, size=size, bold=bold, color=color)
+    return p
+
+
+def _field(paragraph, instruction: str) -> None:
+    """A complex field (PAGE, NUMPAGES) that Word and LibreOffice update when they lay the page out."""
+    for kind, text in (("begin", None), ("instr", instruction), ("separate", None), ("text", "1"), ("end", None)):
+        run = paragraph.add_run()
+        _fonts(run, size=Pt(9))
+        if kind == "instr":
+            node = OxmlElement("w:instrText")
+            node.set(qn("xml:space"), "preserve")
+            node.text = f" {text} "
+        elif kind == "text":
+            node = OxmlElement("w:t")
+            node.text = text
+        else:
+            node = OxmlElement("w:fldChar")
+            node.set(qn("w:fldCharType"), kind)
+        run._r.append(node)
+
+
+def _repeat_header(row) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    node = OxmlElement("w:tblHeader")
+    node.set(qn("w:val"), "true")
+    tr_pr.append(node)
+
+
+def _cant_split(row) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:cantSplit"))
+
+
+def _table(document, widths_cm: list[float], header: list[str] | None):
+    table = document.add_table(rows=0, cols=len(widths_cm))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for column, width in zip(table.columns, widths_cm, strict=True):
+        column.width = Cm(width)
+    if header:
+        row = _row(table, header, widths_cm, bold=True, shade=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+        _repeat_header(row)
+    return table
+
+
+def _shade(cell, fill: str = "F2F2F2") -> None:
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shd)
+
+
+def _set_cell(cell, text: object, width_cm: float, *, bold: bool = False, align=None, shade: bool = False) -> None:
+    cell.width = Cm(width_cm)
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    lines = _xml_safe(str("" if text is None else text)).split("\n")
+    paragraph = cell.paragraphs[0]
+    for i, line in enumerate(lines):
+        p = paragraph if i == 0 else cell.add_paragraph()
+        p.paragraph_format.space_after = Pt(0)
+        if align is not None:
+            p.alignment = align
+        if line:
+            _fonts(p.add_run(line), size=BODY_SIZE, bold=bold)
+    if shade:
+        _shade(cell)
+
+
+def _row(table, values: list[object], widths_cm: list[float], **kwargs):
+    row = table.add_row()
+    for cell, value, width in zip(row.cells, values, widths_cm, strict=True):
+        _set_cell(cell, value, width, **kwargs)
+    return row
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _header_block(document, data: dict[str, Any]) -> None:
+    widths = [2.6, 5.4, 2.6, 5.4]
+    table = _table(document, widths, None)
+    pairs = data["header"]
+    for i in range(0, len(pairs), 2):
+        (l1, v1), (l2, v2) = pairs[i], pairs[i + 1]
+        row = table.add_row()
+        for cell, value, width, is_label in zip(row.cells, (l1, v1, l2, v2), widths, (True, False, True, False),
+                                                strict=True):
+            _set_cell(cell, value, width, bold=is_label, shade=is_label,
+                      align=WD_ALIGN_PARAGRAPH.CENTER if is_label else None)
+
+
+def _analysis(document, data: dict[str, Any], lang: str) -> None:
+    widths = [3.6, 4.2, 8.2]
+    table = _table(document, widths, [t("export.standard.analysis.area", lang), t("export.standard.analysis.task", lang),
+                                      t("export.standard.analysis.competency", lang)])
+    rows = data["analysis"]
+    if not rows:
+        row = _row(table, [t("export.standard.analysis.empty", lang), "", ""], widths)
+        row.cells[0].merge(row.cells[2])
+        return
+    first = len(table.rows)
+    for r in rows:
+        _row(table, [f"{r['area_code']} {r['area']}".strip() if r["area_span"] else "",
+                     f"{r['task_code']} {r['task']}".strip() if r["task_span"] else "",
+                     f"{r['code']} {r['statement']}"], widths)
+    for i, r in enumerate(rows):
+        for col, span_key in ((0, "area_span"), (1, "task_span")):
+            span = r[span_key]
+            if span > 1:
+                top = table.cell(first + i, col)
+                merged = top.merge(table.cell(first + i + span - 1, col))
+                # merge() joins the (empty) paragraphs of the lower cells: keep only the first
+                for extra in merged.paragraphs[1:]:
+                    extra._p.getparent().remove(extra._p)
+                merged.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+
+
+def _objectives(document, data: dict[str, Any], lang: str) -> None:
+    for n, dimension in enumerate(DIMENSIONS):
+        _paragraph(document, t(f"export.standard.objectives.{dimension}", lang,
+                               n=t(f"export.standard.sub.{n + 1}", lang)), bold=True)
+        items = data["objectives"][dimension]
+        if not items:
+            _paragraph(document, t("export.standard.none", lang), indent=True)
+            continue
+        widths = [1.4, 14.6]
+        table = _table(document, widths, None)
+        for o in items:
+            row = _row(table, [o["code"], o["text"]], widths)
+            row.cells[0].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _paragraph(document, "", space_after=0)
+
+
+def _units(document, data: dict[str, Any], lang: str) -> None:
+    widths = [1.2, 2.9, 4.0, 3.6, 1.45, 1.45, 1.4]
+    heads = [t(f"export.standard.units.{k}", lang)
+             for k in ("no", "unit", "content", "tasks", "theory", "practice", "total")]
+    table = _table(document, widths, heads)
+    for u in data["units"]:
+        row = _row(table, [u["no"], u["title"], u["content"], u["learning_tasks"], u["hours_theory"],
+                           u["hours_practice"], u["hours"]], widths)
+        for i in (0, 4, 5, 6):
+            row.cells[i].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    totals = data["unit_totals"]
+    row = _row(table, [t("export.standard.total", lang), "", "", "", totals["theory"], totals["practice"],
+                       totals["total"]], widths, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, shade=True)
+    merged = row.cells[0].merge(row.cells[3])
+    for extra in merged.paragraphs[1:]:
+        extra._p.getparent().remove(extra._p)
+
+
+def _assessment(document, data: dict[str, Any], lang: str) -> None:
+    widths = [1.1, 2.8, 4.0, 6.3, 1.8]
+    heads = [t("export.standard.units.no", lang), t("export.standard.assessment.category", lang),
+             t("export.standard.assessment.item", lang), t("export.standard.assessment.method", lang),
+             t("export.standard.assessment.weight", lang)]
+    table = _table(document, widths, heads)
+    for a in data["assessment"]:
+        row = _row(table, [a["no"], a["category"], a["name"], a["method"], _number(a["weight"])], widths)
+        for i in (0, 1, 4):
+            row.cells[i].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    row = _row(table, [t("export.standard.total", lang), "", "", "", _number(data["weight_total"])], widths,
+               bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, shade=True)
+    merged = row.cells[0].merge(row.cells[3])
+    for extra in merged.paragraphs[1:]:
+        extra._p.getparent().remove(extra._p)
+
+
+def _signoff(document, data: dict[str, Any], lang: str) -> None:
+    widths = [6.0, 5.0, 5.0]
+    table = _table(document, widths, [t("export.standard.signoff.side", lang),
+                                      t("export.standard.signoff.signed_by", lang),
+                                      t("export.standard.signoff.date", lang)])
+    blank = t("export.standard.signoff.blank", lang)
+    for side in ("school", "enterprise"):
+        signed = data["signoff"][side]
+        row = _row(table, [t(f"export.standard.signoff.{side}", lang), signed["name"] or blank,
+                           signed["date"] or blank], widths, align=WD_ALIGN_PARAGRAPH.CENTER)
+        row.height = Cm(1.2)
+        _cant_split(row)
+
+
+def _page_setup(document, data: dict[str, Any], lang: str) -> None:
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin = section.right_margin = Cm(2.5)
+    section.top_margin = section.bottom_margin = Cm(2.4)
+    header = section.header.paragraphs[0]
+    header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if data["draft_mark"]:
+        _fonts(header.add_run(t("export.standard.page_header_draft", lang, mark=data["draft_mark"])),
+               size=Pt(12), bold=True, color=RED, east_asia=CJK_HEADING_FONT)
+    else:
+        _fonts(header.add_run(f"{data['course']['code']} {data['course']['name']}"), size=Pt(9))
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    text = t("export.standard.page_footer", lang, page="\x00PAGE\x00", pages="\x00NUMPAGES\x00")
+    for part in text.split("\x00"):
+        if part in ("PAGE", "NUMPAGES"):
+            _field(footer, part)
+        elif part:
+            _fonts(footer.add_run(part), size=Pt(9))
+
+
+def build_standard_document(data: dict[str, Any]):
+    """The python-docx ``Document`` of a standard (see ``standard_data``)."""
+    lang = data["lang"]
+    document = Document()
+    normal = document.styles["Normal"]
+    _fonts(normal, size=BODY_SIZE)
+    normal.paragraph_format.line_spacing = 1.15
+    _page_setup(document, data, lang)
+    _paragraph(document, data["title"], bold=True, size=Pt(16), align=WD_ALIGN_PARAGRAPH.CENTER, heading=True,
+               space_after=6)
+    if data["draft_mark"]:
+        _paragraph(document, t("export.standard.draft_banner", lang, mark=data["draft_mark"]), bold=True, color=RED,
+                   align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6)
+    _header_block(document, data)
+    sections = data["sections"]
+
+    def heading(key: str, n: int) -> None:
+        p = _paragraph(document, t("export.standard.numbered", lang, n=t(f"export.standard.num.{n}", lang),
+                                   title=sections[key]), bold=True, size=Pt(12), heading=True)
+        p.paragraph_format.space_before = Pt(10)
+        p.paragraph_format.keep_with_next = True
+
+    def prose(text: str) -> None:
+        for part in [x for x in str(text).split("\n") if x.strip()] or [t("export.standard.none", lang)]:
+            _paragraph(document, part, indent=True)
+
+    heading("nature", 1)
+    prose(data["nature"])
+    prose(t("export.standard.prerequisites", lang, courses=data["prerequisites"] or t("export.standard.none", lang)))
+    prose(t("export.standard.follow_on", lang, courses=data["follow_on"] or t("export.standard.none", lang)))
+    heading("design", 2)
+    prose(data["design_rationale"])
+    heading("analysis", 3)
+    _analysis(document, data, lang)
+    heading("objectives", 4)
+    _objectives(document, data, lang)
+    heading("content", 5)
+    _units(document, data, lang)
+    heading("teaching", 6)
+    prose(data["teaching_methods"])
+    heading("assessment", 7)
+    _assessment(document, data, lang)
+    heading("resources", 8)
+    prose(data["resources"])
+    p = _paragraph(document, t("export.standard.signoff.title", lang), bold=True, size=Pt(12), heading=True)
+    p.paragraph_format.space_before = Pt(10)
+    p.paragraph_format.keep_with_next = True
+    _signoff(document, data, lang)
+    props = document.core_properties
+    props.title = data["title"]
+    props.author = data["header"][8][1] or "CoStandard"
+    props.comments = "CoStandard"
+    return document
+
+
+def export_standard_docx(
+    engine: Engine, *, actor: Actor, standard_id: int, lang: str = "zh", progress: Progress | None = None,
+) -> ExportFile:
+    """The course standard as an A4 Word document; the file name carries programme, course and date."""
+    require_export(actor)
+    check_lang(lang)
+    report = ProgressReporter(progress)
+    report(0.0, "read")
+    data = standard_data(engine, standard_id=standard_id, lang=lang)
+    report(0.3, "write")
+    buffer = io.BytesIO()
+    build_standard_document(data).save(buffer)
+    report(1.0, "done")
+    return ExportFile(buffer.getvalue(), export_filename(program_code=data["program"]["code"],
+                                                         course_code=data["course"]["code"], kind="standard", ext="docx"),
+                      MEDIA_TYPES["docx"])
