@@ -25,6 +25,7 @@ from sqlmodel import select
 
 from models import Alignment, Competency, Course
 from services.db import session_scope
+from services.i18n import translate
 from services.outline import code_sort_key
 from services.standards import standard_content
 
@@ -187,18 +188,23 @@ def check_content(
     present = {o.get("dimension") for o in objectives}
     for dimension in DIMENSIONS:
         if dimension not in present:
-            findings.append(_finding("dimensions", "checks.dimension_missing", "warning", "section", "objectives",
-                                     dimension=dimension))
+            findings.append(_finding("dimensions", f"checks.dimension_missing.{dimension}", "warning", "section",
+                                     "objectives", dimension=dimension))
     header = content.get("header", {})
     for section in REQUIRED_SECTIONS:
         if not str(header.get(section) or "").strip():
-            findings.append(_finding("sections", "checks.section_empty", "warning", "section", section,
+            findings.append(_finding("sections", f"checks.section_empty.{section}", "warning", "section", section,
                                      section=section))
     for o in objectives:
         for problem in lint_objective(o.get("text", "")):
             findings.append(_finding("wording", problem["key"], "warning", "objective", o.get("id"),
                                      code=o.get("code", ""), **problem["params"]))
     return findings
+
+
+def finding_text(finding: dict[str, Any], lang: str) -> str:
+    """A finding as one sentence in ``lang`` (zh or en)."""
+    return translate(finding["key"], lang, **finding["params"])
 
 
 def summarize(findings: list[dict[str, Any]]) -> dict[str, Any]:
@@ -222,7 +228,8 @@ def _content_codes(content: dict[str, Any]) -> set[str]:
             for a in row.get("alignments") or []}
 
 
-def _framework_and_plan(session, content: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], set[str]]:
+def framework_and_plan(session, content: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """Framework facts (code → {id, kind, status}) and programme-plan codes for ``check_content``."""
     meta = content["meta"]
     plan = set(session.exec(select(Competency.code).join(Alignment, Alignment.competency_id == Competency.id).where(
         Alignment.course_id == meta["course_id"], Alignment.target == f"course:{meta['course_id']}",
@@ -239,7 +246,7 @@ def checklist(engine: Engine, *, standard_id: int, content: dict[str, Any] | Non
     with session_scope(engine) as session:
         saved = standard_content(session, standard_id)
         content = {**content, "meta": saved["meta"]} if content is not None else saved
-        framework, plan = _framework_and_plan(session, content)
+        framework, plan = framework_and_plan(session, content)
     return summarize(check_content(content, framework=framework, plan_codes=plan))
 
 

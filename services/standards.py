@@ -871,3 +871,19 @@ def create_standard(
 def program_of_standard(session: Session, standard: CourseStandard) -> Program:
     """The programme a standard belongs to (through its course)."""
     return session.get(Program, _program_id(session, standard))
+
+
+def error_lines(exc: Exception, lang: str) -> list[str]:
+    """A domain error's messages in ``lang``: one line per field error of a ``ValidationFailed``
+    raised by these services (each carries a translation key), else the error's own key."""
+    from services.i18n import translate
+
+    errors = getattr(exc, "errors", None)
+    if errors:
+        lines = []
+        for error in errors:
+            params = dict(getattr(error, "params", None) or {})
+            key = params.pop("key", None)
+            lines.append(translate(key, lang, **params) if key else str(getattr(error, "message", error)))
+        return lines
+    return [translate(getattr(exc, "key", "error.generic"), lang, **getattr(exc, "params", {}), details=str(exc))]
