@@ -246,9 +246,6 @@ def commit(engine: Engine, *, actor: Actor, preview: ImportPreview, skip_invalid
             errors = dataset.errors + plan.errors
             if errors and not skip_invalid:
                 raise _Rejected(plan)
-            hook = getattr(kind_module(dataset.kind), "writers", None)
-            if hook:
-                plan.extra["writers"] = hook(dataset)
             counts = {k: v for k, v in plan.counts.items()}
             record = apply_plan(session, plan=plan, actor=actor, filename=preview.filename, kind=dataset.kind,
                                 counts=counts, errors=len(errors), warnings=len(dataset.warnings + plan.warnings),

@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, insert, update
 from sqlmodel import Session
 
-from models import Alignment, AuditEvent, Competency, Course, ImportRecord, JobRole, Program, Rating
+from models import (Alignment, AssessmentItem, AuditEvent, Competency, Course, CourseStandard, ImportRecord, JobRole,
+                    LearningUnit, Objective, Program, Rating)
 from models.tables import alignment_target
 from services.actor import Actor
 from services.errors import Conflict
@@ -125,12 +126,13 @@ def apply_plan(session: Session, *, plan: Plan, actor: Actor, filename: str, kin
     _write_nodes(writer, plan, node_ids, role_ids, tick)
     tick(0.6, "courses")
     _write_courses(writer, plan, course_ids)
+    if plan.extra.get("standard_children"):
+        tick(0.62, "standards")
+        _write_standards(writer, plan, node_ids, course_ids)
     tick(0.65, "alignments")
     _write_alignments(writer, plan, node_ids, course_ids)
     tick(0.8, "ratings")
     _write_ratings(writer, plan, node_ids)
-    for hook in plan.extra.get("writers", []):
-        hook(writer, plan, node_ids, course_ids)
     tick(0.9, "audit")
     record = ImportRecord(program_id=program_id, user_id=actor.id, username=actor.username, filename=filename[:300],
                           kind=kind, ok=True, counts=counts, errors=errors, warnings=warnings)
@@ -245,7 +247,7 @@ def _write_courses(writer: _Writer, plan: Plan, course_ids: dict[str, int]) -> N
 
 
 def _write_alignments(writer: _Writer, plan: Plan, node_ids: dict[str, int], course_ids: dict[str, int]) -> None:
-    creates = plan.by("alignment", "create")
+    creates = [op for op in plan.by("alignment", "create") if "child" not in op.refs]
     if creates:
         actor = writer.actor
         rows = []
@@ -295,3 +297,53 @@ def _write_ratings(writer: _Writer, plan: Plan, node_ids: dict[str, int]) -> Non
         writer.update_many(Rating, updates, lambda op: op.values)
         for op in updates:
             writer.event("rating", op.db_id, "update", op.key, before=op.before, after=op.values)
+
+
+CHILD_MODELS = {"objective": Objective, "unit": LearningUnit, "assessment": AssessmentItem}
+
+
+def _write_standards(writer: _Writer, plan: Plan, node_ids: dict[str, int], course_ids: dict[str, int]) -> None:
+    """Course standards are few and small: ORM rows, flushed for their ids."""
+    session, actor = writer.session, writer.actor
+    standard_ids: dict[str, int] = {}
+    for op in plan.by("standard", "create"):
+        row = CourseStandard(course_id=course_ids[op.refs["course"]], created_by_id=actor.id, **op.values)
+        session.add(row)
+        session.flush()
+        standard_ids[op.key] = row.id
+        writer.event("standard", row.id, "create", f"{op.key} r{row.revision}", after=op.values)
+    updates = plan.by("standard", "update")
+    if updates:
+        writer.update_many(CourseStandard, updates, lambda op: op.values)
+        for op in updates:
+            writer.event("standard", op.db_id, "update", op.key, before=op.before, after=op.values)
+    child_ids: dict[tuple[str, str], int] = {}
+    for entity, model in CHILD_MODELS.items():
+        for op in plan.by(entity, "create"):
+            standard_id = op.refs.get("standard_id") or standard_ids[op.refs["standard"]]
+            extra = {"proposed_by_id": actor.id, "proposed_side": actor.side} if entity != "assessment" else {}
+            row = model(standard_id=standard_id, **op.values, **extra)
+            session.add(row)
+            session.flush()
+            child_ids[(entity, op.key)] = row.id
+            writer.event(entity, row.id, "create", op.key[:200], after=op.values)
+        child_updates = plan.by(entity, "update")
+        if child_updates:
+            writer.update_many(model, child_updates, lambda op: op.values)
+            for op in child_updates:
+                writer.event(entity, op.db_id, "update", op.key[:200], before=op.before, after=op.values)
+    for op in plan.by("alignment", "create"):
+        if "child" not in op.refs:
+            continue
+        entity, key = op.refs["child"]
+        child_id = op.refs.get("child_id") or child_ids[(entity, key)]
+        course_id = course_ids[op.refs["course"]]
+        unit_id = child_id if entity == "unit" else None
+        objective_id = child_id if entity == "objective" else None
+        row = Alignment(competency_id=node_ids[op.refs["competency"]], course_id=course_id, unit_id=unit_id,
+                        objective_id=objective_id, level=op.values["level"], status="proposed", source="import",
+                        target=alignment_target(course_id=course_id, unit_id=unit_id, objective_id=objective_id),
+                        proposed_by_id=actor.id, proposed_side=actor.side)
+        session.add(row)
+        session.flush()
+        writer.event("alignment", row.id, "create", op.key[:200], after={"level": row.level, "target": row.target})

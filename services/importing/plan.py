@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from models import Alignment, Competency, Course, JobRole, Program, Rating
+from models import (Alignment, AssessmentItem, Competency, Course, CourseStandard, JobRole, LearningUnit, Objective,
+                    Program, Rating)
 from services.importing.records import ENTITY_KEYS, Dataset, Issue, NodeIn, Origin
 from services.importing.tree import code_key, outline_parent
 from services.outline import normalize_text
@@ -51,7 +52,7 @@ class DbState:
     job_roles: dict[str, dict[str, Any]] = field(default_factory=dict)
     alignments: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (node code, course code)
     ratings: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (node code, rater)
-
+    standards: dict[str, dict[str, Any]] = field(default_factory=dict)  # course code → latest revision
 
 @dataclass
 class Plan:
@@ -144,7 +145,53 @@ def load_state(session: Session, *, program_code: str, dataset: Dataset) -> DbSt
             state.ratings[(code_by_id[r.competency_id], r.rater)] = {
                 "id": r.id, "importance": r.importance, "frequency": r.frequency, "difficulty": r.difficulty,
                 "comment": r.comment, "version": r.version}
+    if dataset.standards:
+        _load_standards(session, state, {s.course for s in dataset.standards}, code_by_id)
     return state
+
+
+STANDARD_FIELDS = ("title", "department", "author_name", "author_date", "reviewer_name", "reviewer_date",
+                   "prerequisites", "follow_on", "nature", "design_rationale", "teaching_methods", "resources")
+CHILDREN = {
+    "objective": (Objective, ("dimension", "code", "text", "sort_order")),
+    "unit": (LearningUnit, ("title", "content", "learning_tasks", "hours_theory", "hours_practice", "sort_order")),
+    "assessment": (AssessmentItem, ("name", "category", "weight", "method", "sort_order")),
+}
+
+
+def child_key(entity: str, values: dict[str, Any]) -> str:
+    """How a part of a standard is recognised on re-import: objective by dimension + code (or text), unit by
+    title, assessment item by name."""
+    if entity == "objective":
+        return f"{values['dimension']}|{values['code'] or values['text']}"
+    return values["title"] if entity == "unit" else values["name"]
+
+
+def _load_standards(session: Session, state: DbState, codes: set[str], code_by_id: dict[int, str]) -> None:
+    for code in codes:
+        course = state.courses.get(code)
+        if course is None:
+            continue
+        standard = session.exec(select(CourseStandard).where(CourseStandard.course_id == course["id"])
+                                .order_by(CourseStandard.revision.desc())).first()
+        if standard is None:
+            continue
+        entry = {"id": standard.id, "revision": standard.revision, "status": standard.status,
+                 "version": standard.version, **{f: getattr(standard, f) for f in STANDARD_FIELDS}}
+        targets = {}
+        for entity, (model, columns) in CHILDREN.items():
+            rows = session.exec(select(model).where(model.standard_id == standard.id)).all()
+            entry[entity] = {}
+            for row in rows:
+                values = {c: getattr(row, c) for c in columns}
+                entry[entity][child_key(entity, values)] = {"id": row.id, "version": row.version, **values}
+                if entity != "assessment":
+                    targets[f"{entity}:{row.id}"] = True
+        links = session.exec(select(Alignment).where(Alignment.course_id == course["id"],
+                                                     Alignment.target.in_(list(targets) or [""]))).all()
+        entry["alignments"] = {(code_by_id.get(a.competency_id), a.target): {"id": a.id, "level": a.level,
+                                                                             "version": a.version} for a in links}
+        state.standards[code] = entry
 
 
 def _statement_key(text: str) -> str:
@@ -162,6 +209,7 @@ def build_plan(state: DbState, dataset: Dataset, *, program_code: str, replace_a
     course_keys = _plan_courses(plan, state, dataset, filename)
     _plan_alignments(plan, state, dataset, node_codes, course_keys, replace_alignments, filename)
     _plan_ratings(plan, state, dataset, node_codes, filename)
+    _plan_standards(plan, state, dataset, node_codes, course_keys, filename)
     for op in plan.ops:
         entity = op.entity if op.entity in ENTITY_KEYS else None
         if entity is None:
@@ -478,3 +526,78 @@ def _plan_ratings(plan: Plan, state: DbState, dataset: Dataset, node_codes: set[
                                origin=rating.origin))
         else:
             plan.counts["unchanged"]["rating"] += 1
+
+
+def _plan_standards(plan: Plan, state: DbState, dataset: Dataset, node_codes: set[str], course_keys: dict[str, str],
+                    filename: str | None) -> None:
+    for std in dataset.standards:
+        course_code = course_keys.get(std.course, std.course)
+        existing = state.standards.get(course_code)
+        frozen = existing is not None and existing["status"] == "approved"
+        base = None if existing is None or frozen else existing
+        changed = False
+        if base is None:
+            values = {f: std.fields.get(f, "") for f in STANDARD_FIELDS}
+            values.update(revision=(existing["revision"] + 1) if existing else 1, status="draft")
+            plan.ops.append(Op("standard", "create", course_code, values, refs={"course": course_code},
+                               origin=std.origin))
+            if frozen:
+                plan.warnings.append(Issue("import.warning.standard_new_revision", {
+                    "course": course_code, "revision": values["revision"]}, file=filename, sheet=std.origin.sheet))
+        else:
+            changes = {k: v for k, v in std.fields.items() if (base.get(k) or "") != v}
+            if changes:
+                plan.ops.append(Op("standard", "update", course_code, changes, db_id=base["id"],
+                                   version=base["version"], before={k: base.get(k) for k in changes},
+                                   origin=std.origin))
+                changed = True
+        seen_links: set[tuple[str, str]] = set()
+        for entity, items in (("objective", std.objectives), ("unit", std.units), ("assessment", std.assessment)):
+            columns = CHILDREN[entity][1]
+            for item in items:
+                values = {c: item.get(c) for c in columns}
+                key = child_key(entity, values)
+                current = base[entity].get(key) if base else None
+                refs = {"standard": course_code, "standard_id": base["id"] if base else None, "key": key}
+                if current is None:
+                    plan.ops.append(Op(entity, "create", key, values, refs=refs, origin=item["origin"]))
+                    changed = True
+                else:
+                    diff = {c: v for c, v in values.items() if c != "sort_order" and current.get(c) != v}
+                    if diff:
+                        plan.ops.append(Op(entity, "update", key, diff, db_id=current["id"],
+                                           version=current["version"], before={c: current.get(c) for c in diff},
+                                           origin=item["origin"]))
+                        changed = True
+                for competency, level in item.get("links", []):
+                    if competency not in node_codes:
+                        plan.errors.append(Issue("import.error.unknown_competency", {"competency": competency},
+                                                 file=filename, sheet=item["origin"].sheet, row=item["origin"].row))
+                        continue
+                    label = f"{competency} → {entity} {key}"
+                    if current is None:
+                        plan.ops.append(Op("alignment", "create", label, {"level": level}, origin=item["origin"],
+                                           refs={"competency": competency, "course": course_code,
+                                                 "child": (entity, key), "standard": course_code}))
+                        continue
+                    target = f"{entity}:{current['id']}"
+                    seen_links.add((competency, target))
+                    link = base["alignments"].get((competency, target))
+                    if link is None:
+                        plan.ops.append(Op("alignment", "create", label, {"level": level}, origin=item["origin"],
+                                           refs={"competency": competency, "course": course_code,
+                                                 "child": (entity, key), "child_id": current["id"]}))
+                        changed = True
+                    elif link["level"] != level:
+                        plan.ops.append(Op("alignment", "update", label, {"level": level}, db_id=link["id"],
+                                           version=link["version"], before={"level": link["level"]},
+                                           origin=item["origin"]))
+                        changed = True
+                    else:
+                        plan.counts["unchanged"]["alignment"] += 1
+        if base is not None:
+            missing = [f"{c} → {t}" for (c, t) in base["alignments"] if (c, t) not in seen_links]
+            plan.not_in_file.setdefault("alignment", []).extend(missing)
+            if not changed:
+                plan.counts["unchanged"]["standard"] += 1
+        plan.extra["standard_children"] = True

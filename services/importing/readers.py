@@ -26,6 +26,7 @@ import python_calamine
 
 from services.importing.limits import Limits, check_file_size, check_rows, check_zip
 from services.importing.records import ImportRejected, Issue
+from services.outline import normalize_text
 
 WORKBOOK_FORMATS = ("xlsx", "xlsm", "xls", "ods")
 TEXT_FORMATS = ("csv", "tsv")
@@ -92,6 +93,11 @@ def cell_text(value: Any) -> str:
     if isinstance(value, timedelta):
         return str(value)
     return str(value)
+
+
+def clean_text(value: Any) -> str:
+    """A cell as normalised text (``cell_text`` then ``normalize_text``): 3.0 → "3", full-width folded."""
+    return normalize_text(cell_text(value))
 
 
 def column_letter(index: int) -> str:

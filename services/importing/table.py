@@ -72,7 +72,7 @@ class Table:
     def text(self, cells: list[Any], col: int | None) -> str:
         if col is None or col >= len(cells):
             return ""
-        return normalize_text(cells[col])
+        return normalize_text(cell_text(cells[col]))
 
     def raw(self, cells: list[Any], col: int | None) -> Any:
         if col is None or col >= len(cells):
@@ -104,6 +104,14 @@ def is_note_row(cells: list[Any], mapped: set[int]) -> bool:
     if len(filled) <= 3 and first.replace(" ", "").lower() in TOTAL_WORDS:
         return True
     return bool(mapped) and all(i not in mapped for i, _ in filled) and len(filled) == 1 and len(first) > 20
+
+
+_HELP_SHEET = re.compile(r"说明|须知|图例|instruction|readme|read me|legend|notice|help", re.I)
+
+
+def is_help_sheet(name: str) -> bool:
+    """Sheets of instructions or legends are never data (unless chosen explicitly)."""
+    return bool(_HELP_SHEET.search(name))
 
 
 def fill_merged(sheet: RawSheet, columns: set[int], start: int) -> None:

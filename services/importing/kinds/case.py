@@ -17,11 +17,10 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from services.importing.limits import Limits
-from services.importing.readers import RawBook, cell_text
+from services.importing.readers import RawBook, cell_text, clean_text
 from services.importing.records import Dataset, ImportRejected, Issue, Origin
 from services.importing.table import Options
 from services.importing.tree import Prov, finalize
-from services.outline import normalize_text
 
 KIND = "case"
 FIELDS: dict[str, tuple[str, ...]] = {}
@@ -30,7 +29,7 @@ _TAG = re.compile(r"<[^>]+>")
 
 def strip_html(text: Any) -> str:
     """Plain text of an HTML fragment (tags dropped, entities decoded, spaces collapsed)."""
-    return normalize_text(html.unescape(_TAG.sub(" ", cell_text(text))))
+    return clean_text(html.unescape(_TAG.sub(" ", cell_text(text))))
 
 
 def _link_id(value: Any) -> str | None:
@@ -55,26 +54,26 @@ def build_nodes(dataset: Dataset, *, items: list[dict[str, Any]], child_of: list
                 document_ids: set[str], filename: str, sheet: str | None, limits: Limits,
                 smart_levels: bool = False) -> None:
     """Items + (child, parent, sequence) links → framework nodes in ``dataset`` (shared with opensalt)."""
-    hcs_count = Counter(normalize_text(i.get("humanCodingScheme")) for i in items)
+    hcs_count = Counter(clean_text(i.get("humanCodingScheme")) for i in items)
     code_of: dict[str, str] = {}
     for item in items:
         identifier = cell_text(item.get("identifier")).strip()
-        hcs = normalize_text(item.get("humanCodingScheme"))
+        hcs = clean_text(item.get("humanCodingScheme"))
         code_of[identifier] = hcs if hcs and hcs_count[hcs] == 1 and len(hcs) <= 64 else item_code(identifier)
     parents: dict[str, list[tuple[float, str]]] = defaultdict(list)
     order: dict[str, float] = {}
     for child, parent, sequence in child_of:
         parents[child].append((sequence, parent))
         order.setdefault(child, sequence)
-    smart = {normalize_text(i.get("smartLevel")): cell_text(i.get("identifier")).strip() for i in items
-             if normalize_text(i.get("smartLevel"))} if smart_levels else {}
+    smart = {clean_text(i.get("smartLevel")): cell_text(i.get("identifier")).strip() for i in items
+             if clean_text(i.get("smartLevel"))} if smart_levels else {}
     provs: list[Prov] = []
     multi = 0
     for position, item in enumerate(items):
         identifier = cell_text(item.get("identifier")).strip()
         row = item.get("_row")
         statement = strip_html(item.get("fullStatement")) or strip_html(item.get("abbreviatedStatement")) or \
-            normalize_text(item.get("humanCodingScheme"))
+            clean_text(item.get("humanCodingScheme"))
         if not identifier or not statement:
             dataset.errors.append(Issue("import.error.case_item", {"identifier": identifier or "?"}, file=filename,
                                         sheet=sheet, row=row))
@@ -90,7 +89,7 @@ def build_nodes(dataset: Dataset, *, items: list[dict[str, Any]], child_of: list
                 parent = code_of[target]
                 break
         if parent is None and not links and smart:
-            level = normalize_text(item.get("smartLevel"))
+            level = clean_text(item.get("smartLevel"))
             while "." in level:
                 level = level.rsplit(".", 1)[0]
                 if level in smart:

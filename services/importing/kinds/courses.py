@@ -14,10 +14,9 @@ from typing import Any
 from services.importing.header import COURSE_SYNONYMS, detect_header
 from services.importing.kinds.framework import select_sheets
 from services.importing.limits import Limits
-from services.importing.readers import RawBook
+from services.importing.readers import RawBook, clean_text
 from services.importing.records import CourseIn, Dataset, Issue, Origin
-from services.importing.table import Options, Table, formula_issue, note_warnings
-from services.outline import normalize_text
+from services.importing.table import Options, Table, formula_issue, is_help_sheet, note_warnings
 
 KIND = "courses"
 FIELDS = COURSE_SYNONYMS
@@ -32,7 +31,7 @@ COURSE_TYPE_WORDS = {
                  "practical", "internship", "lab"),
     "elective": ("elective", "选修", "选修课", "专业拓展", "拓展课", "专业选修课", "公共选修课", "任选课", "optional"),
 }
-_TYPE_LOOKUP = {normalize_text(w).lower(): t for t, words in COURSE_TYPE_WORDS.items() for w in words}
+_TYPE_LOOKUP = {clean_text(w).lower(): t for t, words in COURSE_TYPE_WORDS.items() for w in words}
 _TYPE_HINTS = (("选修", "elective"), ("拓展", "elective"), ("实践", "practice"), ("实训", "practice"),
                ("实习", "practice"), ("核心", "professional_core"), ("学科基础", "professional_basic"),
                ("专业基础", "professional_basic"), ("公共", "public_basic"), ("通识", "public_basic"),
@@ -42,7 +41,7 @@ _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 
 def parse_course_type(value: Any) -> str | None:
     """A type word → one of COURSE_TYPES; None when blank; ``ValueError`` when unknown."""
-    text = normalize_text(value).lower()
+    text = clean_text(value).lower()
     if not text:
         return None
     if text in _TYPE_LOOKUP:
@@ -55,7 +54,7 @@ def parse_course_type(value: Any) -> str | None:
 
 def parse_semester(value: Any) -> int | None:
     """"3", "第3学期", "第二学年：长1" (→ 3), "1,2" (→ 1); None when blank; ``ValueError`` otherwise."""
-    text = normalize_text(value)
+    text = clean_text(value)
     if not text:
         return None
     year = re.search(r"第([一二三四五六1-6])学年", text)
@@ -194,7 +193,7 @@ def _fmt(number: float) -> str:
 def score(book: RawBook) -> float:
     best = 0.0
     for sheet in book.sheets[:6]:
-        if not sheet.rows:
+        if not sheet.rows or is_help_sheet(sheet.name):
             continue
         guess = detect_header(sheet, FIELDS)
         if guess is None:

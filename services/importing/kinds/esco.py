@@ -21,11 +21,11 @@ from typing import Any
 from services.importing.header import norm_label
 from services.importing.kinds.case import strip_html
 from services.importing.limits import Limits
-from services.importing.readers import RawBook, RawSheet, cell_text
+from services.importing.readers import RawBook, RawSheet, cell_text, clean_text
 from services.importing.records import Dataset, ImportRejected, Issue, JobRoleIn, Origin
 from services.importing.table import Options
 from services.importing.tree import Prov, finalize
-from services.outline import normalize_text, parse_comp_type
+from services.outline import parse_comp_type
 
 KIND = "esco"
 FIELDS: dict[str, tuple[str, ...]] = {}
@@ -71,7 +71,7 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
         for name in names:
             index = header.get(name)
             if index is not None and index < len(row) and cell_text(row[index]).strip():
-                return normalize_text(row[index])
+                return clean_text(row[index])
         return ""
 
     provs: list[Prov] = []

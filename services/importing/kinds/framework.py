@@ -21,8 +21,8 @@ from services.importing.header import SYNONYMS
 from services.importing.limits import Limits
 from services.importing.readers import RawBook, RawSheet, cell_text
 from services.importing.records import Dataset, ImportRejected, Issue, NodeIn, Origin
-from services.importing.table import (Options, Table, fill_merged, formula_issue, note_warnings, open_table,
-                                      split_leading_code)
+from services.importing.table import (Options, Table, fill_merged, formula_issue, is_help_sheet, note_warnings,
+                                      open_table, split_leading_code)
 from services.importing.tree import TEMP, Prov, finalize
 from services.outline import normalize_text, parse_comp_type, parse_importance
 
@@ -59,7 +59,8 @@ def select_sheets(book: RawBook, options: Options, fields: dict[str, tuple[str, 
                                        file=book.filename))
         candidates = [sheet]
     else:
-        candidates = [s for s in book.sheets if not s.hidden and s.rows] or [s for s in book.sheets if s.rows]
+        candidates = [s for s in book.sheets if not s.hidden and s.rows and not is_help_sheet(s.name)] or \
+            [s for s in book.sheets if s.rows]
     tables = []
     for sheet in candidates:
         table = open_table(book, sheet, fields, options, required=required)
@@ -177,7 +178,7 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
         values = row_values(table, index, cells, dataset, problems)
         kind = None
         if kind_col is not None:
-            word = normalize_text(table.raw(cells, kind_col)).lower()
+            word = table.text(cells, kind_col).lower()
             kind = KIND_WORDS.get(word)
             if word and kind is None:
                 problems.append(table.issue("import.error.kind", index, kind_col, value=word))
@@ -230,6 +231,8 @@ def score(book: RawBook) -> float:
     """How much the book looks like a competency list (0–1)."""
     best = 0.0
     for sheet in book.sheets[:6]:
+        if is_help_sheet(sheet.name):
+            continue
         guess = _guess(sheet)
         if guess is None:
             continue

@@ -19,11 +19,10 @@ from services.importing.header import SYNONYMS, HeaderGuess, detect_header
 from services.importing.kinds.framework import parse_rows, select_sheets
 from services.importing.limits import Limits
 from services.importing.marks import BLANKS, SCHEMES, detect_scheme, level_of, normalize_mark, table_for
-from services.importing.readers import RawBook, RawSheet, cell_text, column_letter
+from services.importing.readers import RawBook, RawSheet, cell_text, clean_text, column_letter
 from services.importing.records import AlignmentIn, CourseIn, Dataset, ImportRejected, Issue, Origin
-from services.importing.table import Options, Table, open_table
+from services.importing.table import Options, Table, is_help_sheet, open_table
 from services.importing.tree import Prov, finalize
-from services.outline import normalize_text
 
 KIND = "matrix"
 FIELDS = SYNONYMS
@@ -38,7 +37,7 @@ _BARE_CODE = re.compile(r"^[A-Za-z]{0,10}[-_]?\d[A-Za-z0-9\-_.]*$")
 
 def parse_course_header(label: str) -> tuple[str | None, str]:
     """(code or None, name) from "名称（代码）", "Name (CODE)", "CODE Name" or a bare code."""
-    text = normalize_text(label)
+    text = clean_text(label)
     match = _NAME_CODE.match(text)
     if match and any(ch.isdigit() for ch in match.group(2)):
         return match.group(2), match.group(1).strip()
@@ -51,7 +50,7 @@ def parse_course_header(label: str) -> tuple[str | None, str]:
 
 
 def looks_like_code(value: Any) -> bool:
-    text = normalize_text(value)
+    text = clean_text(value)
     return bool(text) and len(text) <= 40 and bool(CODE_LIKE.match(text))
 
 
@@ -151,7 +150,7 @@ def course_columns(table: Table, *, with_empty: bool = False) -> list[tuple[int,
         if mapped is not None or not label or col in continuation:
             continue
         label = label.split(" / ")[-1].strip()
-        if NOT_A_COURSE.match(normalize_text(label)):
+        if NOT_A_COURSE.match(clean_text(label)):
             continue
         if not with_empty and not any(normalize_mark(r[col]) not in BLANKS
                                       for r in table.sheet.rows[start:] if col < len(r)):
@@ -163,7 +162,8 @@ def course_columns(table: Table, *, with_empty: bool = False) -> list[tuple[int,
 def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
     """Marks → ``Dataset.alignments``; the rows' competencies and the header's courses are matched or created."""
     dataset = Dataset(kind=KIND, update_existing_nodes=False)
-    candidates = [book.sheet(options.sheet)] if options.sheet else [s for s in book.sheets if s.rows and not s.hidden]
+    candidates = [book.sheet(options.sheet)] if options.sheet else [
+        s for s in book.sheets if s.rows and not s.hidden and not is_help_sheet(s.name)]
     if options.sheet and candidates[0] is None:
         select_sheets(book, options, FIELDS, required=())  # raises the "no such sheet" error
     tables: list[tuple[Table, bool]] = []
@@ -280,7 +280,7 @@ def _scheme(options: Options, marks: list[Any], table: Table, book: RawBook) -> 
 def score(book: RawBook) -> float:
     best = 0.0
     for sheet in book.sheets[:6]:
-        if not sheet.rows or sheet.hidden:
+        if not sheet.rows or sheet.hidden or is_help_sheet(sheet.name):
             continue
         guess = detect_header(sheet, FIELDS)
         signal = _transposed_signal(sheet)

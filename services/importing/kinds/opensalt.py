@@ -13,10 +13,9 @@ from typing import Any
 from services.importing.header import norm_label
 from services.importing.kinds.case import association_type, build_nodes, strip_html
 from services.importing.limits import Limits
-from services.importing.readers import RawBook, RawSheet, cell_text
+from services.importing.readers import RawBook, RawSheet, cell_text, clean_text
 from services.importing.records import Dataset, ImportRejected, Issue
 from services.importing.table import Options
-from services.outline import normalize_text
 
 KIND = "opensalt"
 FIELDS: dict[str, tuple[str, ...]] = {}
@@ -68,10 +67,10 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
         item = _item(record)
         if not cell_text(item["identifier"]).strip():
             # CSV exports without identifiers: the code (or the statement) stands in for it
-            item["identifier"] = normalize_text(item["humanCodingScheme"]) or strip_html(item["fullStatement"])[:64]
+            item["identifier"] = clean_text(item["humanCodingScheme"]) or strip_html(item["fullStatement"])[:64]
         items.append(item)
-    by_code = {normalize_text(i["humanCodingScheme"]): cell_text(i["identifier"]).strip() for i in items
-               if normalize_text(i["humanCodingScheme"])}
+    by_code = {clean_text(i["humanCodingScheme"]): cell_text(i["identifier"]).strip() for i in items
+               if clean_text(i["humanCodingScheme"])}
     ids = {cell_text(i["identifier"]).strip() for i in items}
     links: list[tuple[str, str, float]] = []
     document_ids: set[str] = set()
@@ -87,15 +86,15 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
         if association_type(record.get("associationtype")) != "ischildof":
             continue
         child = cell_text(record.get("originnodeidentifier")).strip() or \
-            by_code.get(normalize_text(record.get("originnodehumancodingscheme")), "")
+            by_code.get(clean_text(record.get("originnodehumancodingscheme")), "")
         parent = cell_text(record.get("destinationnodeidentifier")).strip() or \
-            by_code.get(normalize_text(record.get("destinationnodehumancodingscheme")), "")
+            by_code.get(clean_text(record.get("destinationnodehumancodingscheme")), "")
         if child and parent:
             links.append((child, parent, float(len(links))))
     parent_column = next((k for k in ("ischildof", "parent", "parentid") if any(k in r for r in records)), None)
     if not links and parent_column:
         for record, item in zip(records, items, strict=True):
-            target = normalize_text(record.get(parent_column))
+            target = clean_text(record.get(parent_column))
             if target:
                 links.append((cell_text(item["identifier"]).strip(), by_code.get(target, target), 0.0))
         missing = {p for _c, p, _s in links if p not in ids}

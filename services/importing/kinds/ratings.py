@@ -15,7 +15,7 @@ from services.importing.kinds.framework import select_sheets
 from services.importing.limits import Limits
 from services.importing.readers import RawBook
 from services.importing.records import Dataset, Issue, Origin, RatingIn
-from services.importing.table import Options, Table, formula_issue, note_warnings
+from services.importing.table import Options, Table, formula_issue, is_help_sheet, note_warnings
 from services.outline import parse_importance
 
 KIND = "ratings"
@@ -88,7 +88,7 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
 def score(book: RawBook) -> float:
     best = 0.0
     for sheet in book.sheets[:6]:
-        if not sheet.rows:
+        if not sheet.rows or is_help_sheet(sheet.name):
             continue
         guess = detect_header(sheet, FIELDS)
         if guess is None:
