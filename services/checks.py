@@ -69,8 +69,11 @@ EN_MEASURABLE_VERBS = (
     "summarise", "summarize", "illustrate", "justify", "assess", "choose", "locate", "monitor", "check",
     "lubricate", "align", "set up", "read", "follow", "apply", "work", "carry out", "report",
 )
+# A verb heads a clause ("Diagnose …", "… and install …", "be able to configure …"); the same word
+# inside a noun phrase ("maintenance plans", "test results") does not count.
 _EN_MEASURABLE = re.compile(
-    r"\b(" + "|".join(re.escape(v) for v in sorted(set(EN_MEASURABLE_VERBS), key=len, reverse=True))
+    r"(?:^\W*|\b(?:to|and|or|can|will|then|also)\s+|[,;:]\s*)("
+    + "|".join(re.escape(v) for v in sorted(set(EN_MEASURABLE_VERBS), key=len, reverse=True))
     + r")(s|es|d|ed|ing)?\b", re.IGNORECASE)
 
 
