@@ -80,6 +80,11 @@ def _target_sort_key(target: str) -> tuple:
     return ({"course": 0, "unit": 1, "objective": 2}.get(kind, 3), code_sort_key(rest))
 
 
+def _entity_kind(entity_type: str) -> str:
+    """The kind of row a comment's ``entity_type`` points at ("section:<name>" is a section of a standard)."""
+    return "standard" if entity_type.startswith("section:") else entity_type
+
+
 class _Exporter:
     """Reads one programme into its backup form, collecting the users it references."""
 
@@ -254,7 +259,7 @@ class _Exporter:
         out = []
         for c in ordered:
             keys[("comment", c.id)] = str(refs[c.id])
-            entity_key = keys.get((c.entity_type, c.entity_id))
+            entity_key = keys.get((_entity_kind(c.entity_type), c.entity_id))
             if entity_key is None and c.entity_type == "user":
                 entity_key = self.user(c.entity_id)
             out.append({"ref": refs[c.id], "parent": refs.get(c.parent_id), "entity_type": c.entity_type,
@@ -837,7 +842,7 @@ class _Restorer:
             elif entity_type == "user":
                 entity_id = self.user_id(entity_key) if entity_key else None
             else:
-                entity_id = entity_ids.get((entity_type, entity_key)) if entity_key is not None else None
+                entity_id = entity_ids.get((_entity_kind(entity_type), entity_key)) if entity_key is not None else None
             if entity_id is None:
                 report.warn(t("export.restore.comment_skipped", self.lang, ref=c["ref"], entity=entity_type), where)
                 continue

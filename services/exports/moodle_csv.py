@@ -8,8 +8,9 @@
   Moodle's *skill* is avoided for tasks because our competencies are typed skill/knowledge.
 - Then the tree in order: ID number = the node's outline code (unique within a framework,
   so no programme prefix is needed), Parent ID number = its parent's code (empty under the
-  framework). Short name is the statement, cut to Moodle's 100 characters; the description
-  holds the full statement, then type, importance and notes.
+  framework). Short name is the statement, cut to Moodle's 100 characters; Description holds
+  the notes, preceded by the full statement when the short name had to cut it (Moodle's
+  limit: a round trip through a Moodle CSV keeps statements of up to 100 characters).
 - Retired nodes are left out. Every field that starts with = + - @, a tab or a CR gets a
   leading single quote (``csv_safe``) so a spreadsheet never runs it as a formula.
 - UTF-8 with a BOM (Excel on Windows reads it as UTF-8), CRLF line ends, all fields quoted.
@@ -32,7 +33,6 @@ from services.errors import NotFound
 from services.exports.common import (
     MEDIA_TYPES, ExportFile, Progress, ProgressReporter, check_lang, csv_safe, export_filename, require_export, t,
 )
-from services.i18n import label
 from services.outline import code_sort_key
 
 HEADER = ("Parent ID number", "ID number", "Short name", "Description", "Description format", "Scale values",
@@ -50,15 +50,10 @@ def _short_name(statement: str) -> str:
     return text if len(text) <= SHORT_NAME_MAX else text[:SHORT_NAME_MAX - 1] + "…"
 
 
-def _description(node: Competency, lang: str) -> str:
-    parts = [node.statement]
-    if node.comp_type:
-        parts.append(t("export.moodle.type", lang, value=label("comp_type", node.comp_type, lang)))
-    if node.importance is not None:
-        parts.append(t("export.moodle.importance", lang, value=node.importance))
-    if node.notes:
-        parts.append(node.notes)
-    return "\n".join(parts)
+def _description(node: Competency) -> str:
+    """The node's notes; the full statement first when Moodle's 100-character short name had to cut it."""
+    cut = _short_name(node.statement) != " ".join(node.statement.split())
+    return "\n\n".join(part for part in (node.statement if cut else "", node.notes) if part)
 
 
 def moodle_rows(engine: Engine, *, program_id: int, lang: str) -> list[list[Any]]:
@@ -84,7 +79,7 @@ def moodle_rows(engine: Engine, *, program_id: int, lang: str) -> list[list[Any]
         def walk(parent_id: int | None) -> None:
             for node in sorted(children.get(parent_id, []), key=lambda n: (n.sort_order, code_sort_key(n.code))):
                 rows.append([codes.get(node.parent_id, ""), node.code, _short_name(node.statement),
-                             _description(node, lang), FORMAT_PLAIN, "", "", "", 0, "", "", "", 0, ""])
+                             _description(node), FORMAT_PLAIN, "", "", "", 0, "", "", "", 0, ""])
                 walk(node.id)
 
         walk(None)
