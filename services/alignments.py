@@ -32,7 +32,7 @@ from services.db import session_scope
 from services.errors import NotFound, PermissionDenied
 from services.outline import code_sort_key, normalize_text, required_level_from_importance
 from services.permissions import can, require
-from services.standards import invalid, record_content_change
+from services.standards import invalid, reattach_comments, record_content_change
 from services.versioning import apply_changes
 
 DECISIONS = ("accept", "reject")
@@ -241,6 +241,12 @@ def remove_alignment(engine: Engine, *, actor: Actor, alignment_id: int, expecte
         audit.record(session, actor=actor, entity_type="alignment", entity_id=alignment.id, action="delete",
                      before=before, program_id=session.get(Course, alignment.course_id).program_id,
                      summary=f"{alignment.target} → {comp.code}")
+        if alignment.unit_id or alignment.objective_id:
+            to = ("unit", alignment.unit_id) if alignment.unit_id else ("objective", alignment.objective_id)
+        else:
+            to = ("competency", alignment.competency_id)
+        reattach_comments(session, actor=actor, entity_type="alignment", ids=[alignment.id], to=to,
+                          program_id=session.get(Course, alignment.course_id).program_id)
         session.delete(alignment)
         session.flush()
         result = {"id": alignment_id, "deleted": True}

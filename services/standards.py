@@ -35,7 +35,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from models import (
-    OBJECTIVE_DIMENSIONS, Alignment, AssessmentItem, Competency, Course, CourseOwner,
+    OBJECTIVE_DIMENSIONS, Alignment, AssessmentItem, Comment, Competency, Course, CourseOwner,
     CourseStandard, LearningUnit, Objective, Program, StandardVersion, User,
 )
 from models.enums import ASSESSMENT_CATEGORIES
@@ -327,7 +327,7 @@ def _clean_header(header: dict[str, Any], errors: list[FieldError]) -> dict[str,
 def _row_error(errors: list[FieldError], table: str, index: int, field: str, key: str, message: str,
                **params: Any) -> None:
     errors.append(FieldError(field=field, message=f"{table} row {index + 1}: {message}", row=index + 1, sheet=table,
-                             params={"key": key, "table": table, "row": index + 1, **params}))
+                             params={"key": key, "table": table, "row": index + 1, "field": field, **params}))
 
 
 def _clean_values(table: str, index: int, raw: dict[str, Any], errors: list[FieldError]) -> dict[str, Any]:
@@ -339,18 +339,16 @@ def _clean_values(table: str, index: int, raw: dict[str, Any], errors: list[Fiel
                        f"dimension must be one of {', '.join(OBJECTIVE_DIMENSIONS)}")
         values["code"] = _text(raw.get("code"))
         if len(values["code"]) > 32:
-            _row_error(errors, table, index, "code", "standards.error.too_long", "code: at most 32 characters",
-                       field="code", limit=32)
+            _row_error(errors, table, index, "code", "standards.error.too_long", "code: at most 32 characters", limit=32)
         values["text"] = _text(raw.get("text"))
         if not values["text"]:
-            _row_error(errors, table, index, "text", "standards.error.required", "text is required", field="text")
+            _row_error(errors, table, index, "text", "standards.error.required", "text is required")
     elif table == "units":
         values["title"] = _text(raw.get("title"))
         if not values["title"]:
-            _row_error(errors, table, index, "title", "standards.error.required", "title is required", field="title")
+            _row_error(errors, table, index, "title", "standards.error.required", "title is required")
         elif len(values["title"]) > 300:
-            _row_error(errors, table, index, "title", "standards.error.too_long", "title: at most 300 characters",
-                       field="title", limit=300)
+            _row_error(errors, table, index, "title", "standards.error.too_long", "title: at most 300 characters", limit=300)
         values["content"] = _text(raw.get("content"))
         values["learning_tasks"] = _text(raw.get("learning_tasks"))
         for field in ("hours_theory", "hours_practice"):
@@ -360,15 +358,14 @@ def _clean_values(table: str, index: int, raw: dict[str, Any], errors: list[Fiel
                 hours = -1
             if not 0 <= hours <= MAX_HOURS:
                 _row_error(errors, table, index, field, "standards.error.hours",
-                           f"{field} must be a whole number 0–{MAX_HOURS}", field=field)
+                           f"{field} must be a whole number 0–{MAX_HOURS}")
             values[field] = hours
     else:
         values["name"] = _text(raw.get("name"))
         if not values["name"]:
-            _row_error(errors, table, index, "name", "standards.error.required", "name is required", field="name")
+            _row_error(errors, table, index, "name", "standards.error.required", "name is required")
         elif len(values["name"]) > 200:
-            _row_error(errors, table, index, "name", "standards.error.too_long", "name: at most 200 characters",
-                       field="name", limit=200)
+            _row_error(errors, table, index, "name", "standards.error.too_long", "name: at most 200 characters", limit=200)
         values["category"] = _text(raw.get("category")) or "process"
         if values["category"] not in ASSESSMENT_CATEGORIES:
             _row_error(errors, table, index, "category", "standards.error.category",
@@ -438,18 +435,20 @@ def _desired_alignments(session: Session, *, course: Course, finals: dict[str, l
         for line, raw in enumerate(alignments):
             target = _text(raw.get("target"))
             kind, _, ref = target.partition(":") if target else (_text(raw.get("target_type")), "", "")
-            table = _KIND_TABLE.get(kind)
             try:
                 target_id = _as_int(ref or raw.get("target_id"))
             except ValueError:
                 target_id = None
             key = _text(raw.get("target_key"))
-            index = None
-            if table is not None:
-                for i, row in enumerate(finals[table]):
+            tables = [_KIND_TABLE[kind]] if kind in _KIND_TABLE else [] if kind else list(_TARGET_KIND)
+            table, index = None, None
+            for candidate in tables:
+                for i, row in enumerate(finals[candidate]):
                     if (target_id is not None and row["id"] == target_id) or (key and row.get("key") == key):
-                        index = i
+                        table, index = candidate, i
                         break
+                if index is not None:
+                    break
             if index is None:
                 _row_error(errors, "alignments", line, "target", "standards.error.alignment_target",
                            "the alignment's unit or objective is not part of this save")
@@ -673,7 +672,12 @@ def _apply_rows(session: Session, *, actor: Actor, standard: CourseStandard, cou
         for row_id in plan["deletes"][table]:
             row = existing[table][row_id]
             if table in _TARGET_KIND:
-                for a in by_target.get(f"{_TARGET_KIND[table]}:{row_id}", {}).values():
+                links_of_row = list(by_target.get(f"{_TARGET_KIND[table]}:{row_id}", {}).values())
+                reattach_comments(session, actor=actor, entity_type="alignment", ids=[a.id for a in links_of_row],
+                                  to=("section:" + table, standard.id), program_id=program_id)
+                reattach_comments(session, actor=actor, entity_type=_TARGET_KIND[table], ids=[row_id],
+                                  to=("section:" + table, standard.id), program_id=program_id)
+                for a in links_of_row:
                     record_alignment("delete", a, audit.snapshot(a), codes.get(a.competency_id, ""))
                     session.delete(a)
                 session.flush()
@@ -689,7 +693,7 @@ def _apply_rows(session: Session, *, actor: Actor, standard: CourseStandard, cou
                 new = model(standard_id=standard.id, sort_order=order, **row["values"], **extra)
                 session.add(new)
                 session.flush()
-                row["id"] = new.id
+                row["id"], row["created"] = new.id, True
                 audit.record(session, actor=actor, entity_type=entity, entity_id=new.id, action="create",
                              after=audit.snapshot(new), program_id=program_id, summary=_row_label(table, new))
             elif row["changes"]:
@@ -710,9 +714,12 @@ def _apply_rows(session: Session, *, actor: Actor, standard: CourseStandard, cou
         kind = _TARGET_KIND[table]
         target_ids = {"unit_id": row["id"]} if kind == "unit" else {"objective_id": row["id"]}
         target = alignment_target(course_id=course.id, **target_ids)
-        current = by_target.get(target, {}) if row["id"] in existing[table] else {}
+        # SQLite may give a new row the id of one deleted in this save: only existing rows have links
+        current = {} if row.get("created") else by_target.get(target, {})
         for cid in set(current) - set(wanted):
             a = current[cid]
+            reattach_comments(session, actor=actor, entity_type="alignment", ids=[a.id], to=(kind, row["id"]),
+                              program_id=program_id)
             record_alignment("delete", a, audit.snapshot(a), codes.get(cid, ""))
             session.delete(a)
         session.flush()
@@ -736,6 +743,26 @@ def _apply_rows(session: Session, *, actor: Actor, standard: CourseStandard, cou
                 session.add(a)
                 session.flush()
                 record_alignment("create", a, None, comp_codes.get(cid, ""))
+
+
+def reattach_comments(session: Session, *, actor: Actor, entity_type: str, ids: list[int], to: tuple[str, int],
+                      program_id: int | None) -> int:
+    """Move the comment threads of rows about to be deleted onto ``to`` (entity type, id): the
+    discussion stays visible, and a later row that reuses the id (SQLite) does not inherit it."""
+    if not ids:
+        return 0
+    rows = session.exec(select(Comment).where(Comment.entity_type == entity_type, Comment.entity_id.in_(ids))).all()
+    for comment in rows:
+        before = {"entity_type": comment.entity_type, "entity_id": comment.entity_id}
+        comment.entity_type, comment.entity_id = to
+        comment.version += 1
+        session.add(comment)
+        if comment.parent_id is None:
+            audit.record(session, actor=actor, entity_type="comment", entity_id=comment.id, action="move",
+                         before=before, after={"entity_type": to[0], "entity_id": to[1]}, program_id=program_id,
+                         summary=f"#{comment.id} {before['entity_type']} {before['entity_id']} deleted → {to[0]} {to[1]}")
+    session.flush()
+    return len(rows)
 
 
 def reopen(alignment: Alignment, actor: Actor) -> None:
@@ -762,7 +789,9 @@ def _row_label(table: str, row: Any) -> str:
 def _header_defaults(session: Session, *, actor: Actor, course: Course) -> dict[str, Any]:
     owners = list(session.exec(select(User).join(CourseOwner, CourseOwner.user_id == User.id)
                                .where(CourseOwner.course_id == course.id).order_by(User.username)).all())
-    author = next((u for u in owners if u.id == actor.id), owners[0] if owners else session.get(User, actor.id))
+    author = next((u for u in owners if u.id == actor.id), owners[0] if owners else None)
+    if author is None and actor.id is not None:
+        author = session.get(User, actor.id)
     return {"title": course.name, "department": author.organisation if author else "",
             "author_name": author.display_name if author else actor.display_name,
             "author_date": date.today().isoformat(), "nature": course.description}
