@@ -489,8 +489,10 @@ def read_backup(data: bytes, report: RestoreReport, lang: str = "en") -> dict[st
             return None
     try:
         doc = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        report.error(t("export.restore.not_utf8", lang))
+    except UnicodeDecodeError as exc:
+        # a cut inside the last character means the file was truncated, not that it is in another encoding
+        report.error(t("export.restore.truncated" if exc.end >= len(raw) and exc.reason == "unexpected end of data"
+                       else "export.restore.not_utf8", lang))
         return None
     except json.JSONDecodeError as exc:
         report.error(t("export.restore.bad_json", lang, line=exc.lineno, column=exc.colno, reason=exc.msg))

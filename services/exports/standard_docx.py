@@ -145,6 +145,7 @@ def _set_cell(cell, text: object, width_cm: float, *, bold: bool = False, align=
 
 def _row(table, values: list[object], widths_cm: list[float], **kwargs):
     row = table.add_row()
+    _cant_split(row)  # a row is never cut across two pages
     for cell, value, width in zip(row.cells, values, widths_cm, strict=True):
         _set_cell(cell, value, width, **kwargs)
     return row
@@ -161,6 +162,7 @@ def _header_block(document, data: dict[str, Any]) -> None:
     for i in range(0, len(pairs), 2):
         (l1, v1), (l2, v2) = pairs[i], pairs[i + 1]
         row = table.add_row()
+        _cant_split(row)
         for cell, value, width, is_label in zip(row.cells, (l1, v1, l2, v2), widths, (True, False, True, False),
                                                 strict=True):
             _set_cell(cell, value, width, bold=is_label, shade=is_label,
@@ -255,7 +257,6 @@ def _signoff(document, data: dict[str, Any], lang: str) -> None:
         row = _row(table, [t(f"export.standard.signoff.{side}", lang), signed["name"] or blank,
                            signed["date"] or blank], widths, align=WD_ALIGN_PARAGRAPH.CENTER)
         row.height = Cm(1.2)
-        _cant_split(row)
 
 
 def _page_setup(document, data: dict[str, Any], lang: str) -> None:
