@@ -301,7 +301,7 @@ def _levels(session: Session, program_id: int, competency_ids: set[int] | None =
 def search_competencies(
     engine: Engine, *, program_id: int, query: str, limit: int = 20, include_retired: bool = False,
 ) -> list[dict[str, Any]]:
-    """Competencies (leaves) whose code starts with ``query`` or whose code/statement holds every word.
+    """Competencies (leaves) matching every word of ``query`` as a code prefix or in the statement.
 
     Each hit carries its task and area, ``required_level`` and ``coverage_level``: the
     programme's current coverage (highest non-rejected level over all courses, 0 if none).
@@ -316,8 +316,9 @@ def search_competencies(
         for n in nodes:
             if n.kind != "competency" or (n.status == "retired" and not include_retired):
                 continue
-            haystack = f"{n.code} {n.statement}".lower()
-            if words and not (n.code.lower().startswith(needle) or all(w in haystack for w in words)):
+            code, statement = n.code.lower(), n.statement.lower()
+            # each word is a code prefix or part of the statement ("2.1 示教" works; "1.2" ≠ "1.1.2")
+            if words and not all(code.startswith(w) or w in statement for w in words):
                 continue
             rank = 0 if n.code.lower() == needle else 1 if needle and n.code.lower().startswith(needle) else 2
             hits.append((rank, code_sort_key(n.code), n))
