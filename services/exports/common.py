@@ -10,6 +10,7 @@ prefix it with a single quote (``csv_safe``), which spreadsheets show but do not
 from __future__ import annotations
 
 import io
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -190,12 +191,17 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
+def _print_width(text: str) -> float:
+    """Width in Excel character units at 10.5 pt: a CJK glyph takes two, a Latin glyph about 0.7."""
+    return sum(2.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 0.7 for ch in text)
+
+
 def text_lines(text: str, width_chars: float) -> int:
     """How many lines ``text`` wraps to in a column ``width_chars`` wide (Excel character units)."""
     usable = max(width_chars - 1.5, 1.0)
     total = 0
     for paragraph in str(text or "").split("\n"):
-        total += max(1, -(-display_width(paragraph) // int(usable)))
+        total += max(1, math.ceil(_print_width(paragraph) / usable))
     return total
 
 

@@ -114,8 +114,7 @@ def standard_data(engine: Engine, *, standard_id: int, lang: str) -> dict[str, A
     objectives = {d: [o for o in doc["objectives"] if o["dimension"] == d] for d in DIMENSIONS}
     units = [{"no": i, "title": u["title"], "content": u["content"], "learning_tasks": u["learning_tasks"],
               "hours_theory": u["hours_theory"], "hours_practice": u["hours_practice"],
-              "hours": u["hours_theory"] + u["hours_practice"],
-              "competencies": ", ".join(a["code"] for a in u["alignments"] if a["status"] != "rejected")}
+              "hours": u["hours_theory"] + u["hours_practice"]}
              for i, u in enumerate(doc["units"], start=1)]
     assessment = [{"no": i, "category": t(f"export.standard.assessment.{a['category']}", lang), "name": a["name"],
                    "method": a["method"], "weight": a["weight"]} for i, a in enumerate(doc["assessment"], start=1)]
