@@ -31,7 +31,7 @@ from services.courses import owns_course
 from services.db import session_scope
 from services.errors import NotFound, PermissionDenied
 from services.outline import code_sort_key, normalize_text, required_level_from_importance
-from services.permissions import can, require
+from services.permissions import can
 from services.standards import invalid, reattach_comments, record_content_change
 from services.versioning import apply_changes
 
