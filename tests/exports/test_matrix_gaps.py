@@ -10,6 +10,7 @@ from services.actor import SYSTEM
 from services.errors import ValidationFailed
 from services.exports import MARK_SCHEMES, export_gaps_xlsx, export_matrix_xlsx
 from services.exports.matrix_xlsx import FIXED_COLUMNS, HEADER_ROWS
+from services.importing import import_file
 from services.outline import code_sort_key
 from tests.exports.conftest import no_formulas, program_id, sheet_rows, workbook
 
@@ -58,7 +59,7 @@ def test_matrix_layout_outline_summary_and_metrics(seeded_engine):
     result = coverage.compute_coverage(seeded_engine, program_id=pid)
     wb = workbook(export_matrix_xlsx(seeded_engine, actor=SYSTEM, program_id=pid, lang="zh").content)
     ws, metrics = wb.worksheets
-    assert [ws.title, metrics.title] == ["覆盖矩阵", "覆盖指标"]
+    assert [ws.title, metrics.title] == ["覆盖矩阵", "指标与图例"]
     positions, course_codes, _, levels = matrix_cells(ws)
     comp = result.by_competency
     for area in comp["area_code"].unique():
@@ -77,7 +78,7 @@ def test_matrix_layout_outline_summary_and_metrics(seeded_engine):
     assert ws.auto_filter.ref.startswith("A4:")
     assert len(ws.conditional_formatting) >= 2
     rows = sheet_rows(ws)
-    assert rows[HEADER_ROWS - 1][:FIXED_COLUMNS] == ("编码", "职业能力", "重要程度", "要求水平", "达成水平", "缺口类型")
+    assert rows[HEADER_ROWS - 1][:FIXED_COLUMNS] == ("编码", "职业能力", "重要程度", "要求水平", "覆盖水平", "覆盖缺口")
     assert "●" in rows[1][0] and "掌握" in rows[1][0]  # the legend
     gap_names = {"uncovered": "未覆盖", "below_required": "低于要求", "redundant": "重复", "ok": "—"}
     for _, row in comp.iterrows():
@@ -106,6 +107,33 @@ def test_matrix_english_and_confirmed_only(seeded_engine):
     assert rows[HEADER_ROWS - 1][:2] == ("Code", "Competency") and "accepted alignments only" in rows[1][0]
     _, _, marks, _ = matrix_cells(wb.worksheets[0])
     assert len(marks) == int((result.matrix.to_numpy() > 0).sum())
+
+
+def _reimported_matrix(source, target, code: str, scheme: str, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(source matrix without empty course columns, matrix of the programme our matrix importer builds from the export)."""
+    want = coverage.compute_coverage(source, program_id=program_id(source, code)).matrix
+    exported = export_matrix_xlsx(source, actor=SYSTEM, program_id=program_id(source, code), marks=scheme, lang=lang)
+    result = import_file(target, actor=SYSTEM, data=exported.content, filename=exported.filename, program_code="RT",
+                         marks=scheme)
+    assert result.ok and result.kind == "matrix", result.errors
+    got = coverage.compute_coverage(target, program_id=program_id(target, "RT")).matrix
+    used = [c for c in want.columns if want[c].any()]  # a course without marks has no column to read back
+    return want[used], got.reindex(index=want.index, columns=used).fillna(0).astype(int)
+
+
+@pytest.mark.parametrize("scheme, lang", [("symbols", "zh"), ("irm", "en"), ("hml", "zh"), ("numeric", "en")])
+def test_matrix_reads_back_through_our_matrix_importer(seeded_engine, engine, scheme, lang):
+    """Importing the exported matrix into an empty programme rebuilds the same competency × course levels
+    (the summary columns, outline rows and the metrics-and-legend sheet are recognised and skipped)."""
+    want, got = _reimported_matrix(seeded_engine, engine, "MECH-ENG", scheme, lang)
+    assert (got.to_numpy() == want.to_numpy()).all()
+
+
+@pytest.mark.xfail(strict=True, reason="importer (issue 3) maps the course header 岗位实习（SJ4001） to the job-role "
+                                        "field because it starts with 岗位, so that course's marks are dropped")
+def test_chinese_matrix_reads_back_including_the_internship_course(seeded_engine, sqlite_engine):
+    want, got = _reimported_matrix(seeded_engine, sqlite_engine, "460305", "symbols", "zh")
+    assert (got.to_numpy() == want.to_numpy()).all()
 
 
 def test_matrix_refuses_unknown_scheme(seeded_engine):
