@@ -15,6 +15,7 @@ Rules (enforced here, whatever the page shows):
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Any
 
 from sqlalchemy import func
@@ -103,9 +104,9 @@ def _load(session: Session, alignment_id: int) -> Alignment:
 
 
 def _check_level(level: Any) -> int:
-    if isinstance(level, bool) or not isinstance(level, int) or level not in (1, 2, 3):
+    if isinstance(level, bool) or not isinstance(level, Integral) or int(level) not in (1, 2, 3):
         raise invalid("standards.error.level", "level must be 1, 2 or 3", field="level")
-    return level
+    return int(level)
 
 
 def _as_dict(session: Session, alignment: Alignment) -> dict[str, Any]:

@@ -198,13 +198,6 @@ def ensure_editable(standard: CourseStandard) -> None:
                       field="status", revision=standard.revision)
 
 
-def may_edit(session: Session, actor: Actor | None, standard: CourseStandard) -> bool:
-    """True if ``actor`` may edit this standard's text (ignoring its status)."""
-    from services.permissions import can
-
-    return can(actor, "standard.edit", owns_course=owns_course(session, actor, standard.course_id))
-
-
 def _alignment_links(session: Session, unit_ids: list[int], objective_ids: list[int]) -> list[tuple[Alignment, str]]:
     if not unit_ids and not objective_ids:
         return []
@@ -540,10 +533,6 @@ def record_content_change(session: Session, *, actor: Actor, standard: CourseSta
                      program_id=program_id, summary=f"r{standard.revision}: sign-offs cleared by a change")
     number = write_version(session, actor=actor, standard=standard, note=note)
     return {"version": standard.version, "version_number": number, "signoffs_cleared": bool(clears)}
-
-
-def _program_id(session: Session, standard: CourseStandard) -> int:
-    return session.get(Course, standard.course_id).program_id
 
 
 def save_standard(
@@ -895,11 +884,6 @@ def create_standard(
         number = write_version(session, actor=actor, standard=standard, note=note)
         return {"standard_id": standard.id, "revision": standard.revision, "version": standard.version,
                 "version_number": number, "skipped_codes": skipped, "content": _content(session, standard)}
-
-
-def program_of_standard(session: Session, standard: CourseStandard) -> Program:
-    """The programme a standard belongs to (through its course)."""
-    return session.get(Program, _program_id(session, standard))
 
 
 def error_lines(exc: Exception, lang: str) -> list[str]:
