@@ -41,11 +41,11 @@ MEDIA_TYPES = {
     "zip": "application/zip",
 }
 
-# Chinese documents use 宋体 (SimSun, every Windows/WPS has it); LibreOffice on Linux
-# substitutes a CJK font through fontconfig (Noto Sans CJK SC is the documented fallback).
+# Chinese documents use 宋体 (SimSun) for text and 黑体 (SimHei) for headings, as every Windows/WPS
+# has them; the .docx names Noto Serif / Sans CJK SC (fonts-noto-cjk) as their alternatives.
 CJK_FONT = "宋体"
 CJK_HEADING_FONT = "黑体"
-CJK_FALLBACK_FONT = "Noto Sans CJK SC"
+CJK_FALLBACKS = {CJK_FONT: "Noto Serif CJK SC", CJK_HEADING_FONT: "Noto Sans CJK SC"}
 LATIN_FONT = "Times New Roman"
 XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 

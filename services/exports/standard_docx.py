@@ -20,11 +20,12 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
+from lxml import etree
 from sqlalchemy.engine import Engine
 
 from services.actor import Actor
 from services.exports.common import (
-    CJK_FONT, CJK_HEADING_FONT, LATIN_FONT, MEDIA_TYPES, ExportFile, Progress, ProgressReporter, check_lang,
+    CJK_FALLBACKS, CJK_FONT, CJK_HEADING_FONT, LATIN_FONT, MEDIA_TYPES, ExportFile, Progress, ProgressReporter, check_lang,
     export_filename, require_export, t,
 )
 from services.exports.standard_data import DIMENSIONS, standard_data
@@ -282,10 +283,30 @@ def _page_setup(document, data: dict[str, Any], lang: str) -> None:
             _fonts(footer.add_run(part), size=Pt(9))
 
 
+def _font_fallbacks(document) -> None:
+    """Declare 宋体 and 黑体 in the font table with Noto Serif / Sans CJK SC as their alternative names,
+    which Word and LibreOffice use where the Windows fonts are not installed."""
+    part = next((p for p in document.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml"), None)
+    if part is None:
+        return
+    root = etree.fromstring(part.blob)
+    for name in (CJK_FONT, CJK_HEADING_FONT):
+        font = etree.SubElement(root, qn("w:font"))
+        font.set(qn("w:name"), name)
+        alt = etree.SubElement(font, qn("w:altName"))
+        alt.set(qn("w:val"), CJK_FALLBACKS[name])
+        charset = etree.SubElement(font, qn("w:charset"))
+        charset.set(qn("w:val"), "86")  # GB2312
+        family = etree.SubElement(font, qn("w:family"))
+        family.set(qn("w:val"), "roman" if name == CJK_FONT else "modern")
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def build_standard_document(data: dict[str, Any]):
     """The python-docx ``Document`` of a standard (see ``standard_data``)."""
     lang = data["lang"]
     document = Document()
+    _font_fallbacks(document)
     normal = document.styles["Normal"]
     _fonts(normal, size=BODY_SIZE)
     normal.paragraph_format.line_spacing = 1.15

@@ -116,7 +116,7 @@ def test_approved_standard_shows_signatures_and_no_draft_mark(seeded_engine):
 
 
 def test_standard_docx_zh_structure(seeded_engine):
-    """A4, 宋体 as East-Asian font, repeated header rows, vertically merged analysis cells, totals, PAGE field."""
+    """A4, 宋体 as East-Asian font (Noto fallbacks declared), repeated header rows, merged analysis cells, totals, PAGE."""
     sid = current_standard_id(seeded_engine, program_code="460305", course_code="ZH3021")
     result = export_standard_docx(seeded_engine, actor=SYSTEM, standard_id=sid, lang="zh")
     assert result.filename.endswith(".docx") and "ZH3021" in result.filename
@@ -131,6 +131,8 @@ def test_standard_docx_zh_structure(seeded_engine):
     east_asian = {r.element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia"))
                   for p in document.paragraphs for r in p.runs if r.text}
     assert east_asian <= {"宋体", "黑体"} and "宋体" in east_asian
+    font_table = next(p for p in document.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml")
+    assert "Noto Serif CJK SC" in font_table.blob.decode("utf-8") and "宋体" in font_table.blob.decode("utf-8")
     footer_xml = section.footer._element.xml
     assert "PAGE" in footer_xml and "NUMPAGES" in footer_xml and "fldChar" in footer_xml
 
