@@ -3,9 +3,10 @@
 ``analyse`` reads the file, detects its kind, finds header and column mapping, parses the
 rows and compares them with the database: the ``ImportPreview`` it returns is plain data a
 page can show and let the user edit (kind, sheet, header row, mapping, mark scheme). Any
-edit is applied by calling ``analyse`` again with the changed option. ``commit`` re-plans
-inside its own transaction (so the preview can never be stale) and writes everything or
-nothing.
+edit is applied by calling ``analyse`` again with the changed option. ``commit`` checks
+inside its own transaction that nothing the plan read has changed since the preview (a
+fingerprint of the programme's rows) and plans again if it has, so a preview can never be
+stale; it writes everything or nothing.
 """
 
 from __future__ import annotations
@@ -14,17 +15,19 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from models import ImportRecord, Program
 from services.actor import Actor
 from services.db import session_scope
+from services.errors import Conflict
 from services.i18n import normalize_lang, translate
 from services.importing.commit import Progress, apply_plan
 from services.importing.detect import available_kinds, kind_module, score_kinds
 from services.importing.limits import Limits
 from services.importing.marks import parse_marks_option
-from services.importing.plan import Plan, build_plan, empty_counts, load_state
+from services.importing.plan import Plan, build_plan, empty_counts, load_state, state_fingerprint
 from services.importing.readers import RawBook, read_book
 from services.importing.records import Dataset, ImportRejected, Issue
 from services.importing.table import Options
@@ -60,6 +63,8 @@ class ImportPreview:
     data: bytes = field(default=b"", repr=False)
     dataset: Dataset | None = field(default=None, repr=False)
     book: RawBook | None = field(default=None, repr=False)
+    plan: Plan | None = field(default=None, repr=False)
+    fingerprint: tuple | None = field(default=None, repr=False)  # of the database the plan was made against
 
     @property
     def ok(self) -> bool:
@@ -76,7 +81,7 @@ class ImportPreview:
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe view for a page or ``--json`` (without the file bytes)."""
         out = {k: v for k, v in asdict(self).items()
-               if k not in ("data", "dataset", "book", "error_issues", "warning_issues")}
+               if k not in ("data", "dataset", "book", "plan", "fingerprint", "error_issues", "warning_issues")}
         out.update(ok=self.ok, errors=self.errors, warnings=self.warnings,
                    error_count=len(self.error_issues), warning_count=len(self.warning_issues))
         return out
@@ -178,7 +183,9 @@ def analyse(
     preview.mark_scheme = dataset.info.get("mark_scheme")
     preview.mark_candidates = dataset.info.get("mark_candidates", [])
     preview.info.update({k: v for k, v in dataset.info.items() if k not in ("sheets",)})
-    plan = _plan(engine, dataset, program_code=program_code, replace=replace_alignments, filename=filename)
+    plan, preview.fingerprint = _plan(engine, dataset, program_code=program_code, replace=replace_alignments,
+                                      filename=filename)
+    preview.plan = plan
     preview.counts = plan.counts
     preview.changes = plan.changes()
     preview.info["job_roles_created"] = plan.extra.get("job_roles_created", 0)
@@ -200,15 +207,18 @@ def _fill_sheet_info(preview: ImportPreview, sheets: dict[str, Any]) -> None:
         preview.columns = used[0].get("columns", [])
 
 
-def _plan(engine: Engine | None, dataset: Dataset, *, program_code: str, replace: bool, filename: str) -> Plan:
+def _plan(engine: Engine | None, dataset: Dataset, *, program_code: str, replace: bool, filename: str
+          ) -> tuple[Plan, tuple | None]:
     if engine is None:
         from services.importing.plan import DbState
 
         return build_plan(DbState(program=None), dataset, program_code=program_code, replace_alignments=replace,
-                          filename=filename)
+                          filename=filename), None
     with session_scope(engine) as session:
+        fingerprint = state_fingerprint(session, program_code=program_code, dataset=dataset)
         state = load_state(session, program_code=program_code, dataset=dataset)
-        return build_plan(state, dataset, program_code=program_code, replace_alignments=replace, filename=filename)
+        plan = build_plan(state, dataset, program_code=program_code, replace_alignments=replace, filename=filename)
+        return plan, fingerprint
 
 
 class _Rejected(Exception):
@@ -223,7 +233,9 @@ def commit(engine: Engine, *, actor: Actor, preview: ImportPreview, skip_invalid
 
     Row errors reject the whole import unless ``skip_invalid``: then the valid rows go in
     and ``invalid_rows_xlsx`` holds the others with an error column. A file that could not
-    be parsed is always rejected. The plan is recomputed inside the transaction.
+    be parsed is always rejected. The plan is redone inside the transaction when the
+    programme changed since the preview; a concurrent change caught by a constraint rolls
+    everything back and raises ``Conflict``.
     """
     require(actor, "import.run")
     lang = preview.lang
@@ -239,10 +251,14 @@ def commit(engine: Engine, *, actor: Actor, preview: ImportPreview, skip_invalid
 
     try:
         with session_scope(engine) as session:
-            state = load_state(session, program_code=preview.program_code, dataset=dataset)
-            plan = build_plan(state, dataset, program_code=preview.program_code,
-                              replace_alignments=bool(preview.options.get("replace_alignments")),
-                              filename=preview.filename)
+            fingerprint = state_fingerprint(session, program_code=preview.program_code, dataset=dataset)
+            if preview.plan is not None and fingerprint == preview.fingerprint:
+                plan = preview.plan  # nothing the import reads has changed since the preview
+            else:
+                state = load_state(session, program_code=preview.program_code, dataset=dataset)
+                plan = build_plan(state, dataset, program_code=preview.program_code,
+                                  replace_alignments=bool(preview.options.get("replace_alignments")),
+                                  filename=preview.filename)
             errors = dataset.errors + plan.errors
             if errors and not skip_invalid:
                 raise _Rejected(plan)
@@ -250,6 +266,9 @@ def commit(engine: Engine, *, actor: Actor, preview: ImportPreview, skip_invalid
             record = apply_plan(session, plan=plan, actor=actor, filename=preview.filename, kind=dataset.kind,
                                 counts=counts, errors=len(errors), warnings=len(dataset.warnings + plan.warnings),
                                 program_language=lang, progress=progress)
+    except IntegrityError as exc:
+        raise Conflict("the programme changed while importing; analyse the file again",
+                       key="import.error.concurrent_change") from exc
     except _Rejected as rejected:
         preview.error_issues = dataset.errors + rejected.plan.errors
         preview.counts = rejected.plan.counts

@@ -9,8 +9,10 @@ confirms or edits (``mapping``), never a silent decision.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
+from collections import Counter
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -92,8 +94,24 @@ def norm_label(value: Any) -> str:
 
 
 @lru_cache(maxsize=64)
-def _normalised(synonyms: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    return tuple((name, tuple(norm_label(s) for s in syns)) for name, syns in synonyms)
+def _normalised(synonyms: tuple[tuple[str, tuple[str, ...]], ...]
+                ) -> tuple[tuple[str, tuple[tuple[str, Counter], ...]], ...]:
+    return tuple((name, tuple((norm, Counter(norm)) for norm in (norm_label(s) for s in syns)))
+                 for name, syns in synonyms)
+
+
+def _similar(variant: str, chars: frozenset, counts: Counter, syn: str, syn_counts: Counter) -> float:
+    """``difflib`` ratio, computed only when cheap upper bounds (lengths, shared characters) allow 0.84."""
+    total = len(variant) + len(syn)
+    if 2 * min(len(variant), len(syn)) < 0.84 * total:
+        return 0.0
+    common = chars.intersection(syn_counts)
+    if 2 * len(common) < 0.5 * total and 2 * sum(syn_counts[ch] for ch in common) < 0.84 * total:
+        return 0.0
+    shared = sum(min(syn_counts[ch], counts[ch]) for ch in common)
+    if 2 * shared < 0.84 * total:
+        return 0.0
+    return difflib.SequenceMatcher(None, variant, syn).ratio()
 
 
 def _freeze(fields: dict[str, tuple[str, ...]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -114,8 +132,11 @@ def _match(label: str, frozen: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple
     for variant in variants:
         if not variant:
             continue
+        counts = Counter(variant)
+        chars = frozenset(counts)
+        lv = len(variant)
         for name, syns in normalised:
-            for syn in syns:
+            for syn, syn_counts in syns:
                 if not syn:
                     continue
                 if variant == syn:
@@ -123,9 +144,10 @@ def _match(label: str, frozen: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple
                 elif len(syn) >= 2 and syn in variant and (len(syn) / len(variant) >= 0.4 or variant.startswith(syn)):
                     score = 0.8 + 0.1 * len(syn) / len(variant)
                 else:
-                    if abs(len(syn) - len(variant)) > max(3, len(syn) // 2):
+                    low, high = (lv, len(syn)) if lv < len(syn) else (len(syn), lv)
+                    if 2 * low < 0.84 * (low + high):  # the length bound, inlined: it rejects most pairs
                         continue
-                    ratio = difflib.SequenceMatcher(None, variant, syn).ratio()
+                    ratio = _similar(variant, chars, counts, syn, syn_counts)
                     score = ratio * 0.9 if ratio >= 0.84 else 0.0
                 if score > best[1]:
                     best = (name, score)
@@ -225,7 +247,19 @@ def map_columns(labels: list[str], fields: dict[str, tuple[str, ...]], *, thresh
 
 def detect_header(sheet: RawSheet, fields: dict[str, tuple[str, ...]], *, header_row: int | None = None,
                   scan: int = HEADER_SCAN_ROWS) -> HeaderGuess | None:
-    """The most header-like row of the first ``scan`` rows, or the given ``header_row`` (0-based)."""
+    """The most header-like row of the first ``scan`` rows, or the given ``header_row`` (0-based).
+
+    Results are kept on the sheet (detection and parsing ask the same question); callers get a copy.
+    """
+    key = (id(fields), header_row, scan)
+    cache = sheet.__dict__.setdefault("_header_cache", {})
+    if key not in cache:
+        cache[key] = _detect_header(sheet, fields, header_row=header_row, scan=scan)
+    return copy.deepcopy(cache[key])
+
+
+def _detect_header(sheet: RawSheet, fields: dict[str, tuple[str, ...]], *, header_row: int | None,
+                   scan: int) -> HeaderGuess | None:
     if header_row is not None:
         end = _block_end(sheet, header_row)
         labels = header_labels(sheet, header_row, end)

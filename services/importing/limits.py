@@ -98,9 +98,10 @@ def find_cycles(parent_of: dict[str, str | None]) -> set[str]:
     return in_cycle
 
 
-def depths(parent_of: dict[str, str | None], roots_depth: int = 1) -> dict[str, int]:
-    """Depth of every code (roots = 1); codes in cycles are left out."""
-    cyclic = find_cycles(parent_of)
+def depths(parent_of: dict[str, str | None], roots_depth: int = 1, cyclic: set[str] | None = None
+           ) -> dict[str, int]:
+    """Depth of every code (roots = 1); codes in cycles are left out (pass ``cyclic`` if already known)."""
+    cyclic = find_cycles(parent_of) if cyclic is None else cyclic
     out: dict[str, int] = {}
     for start in parent_of:
         if start in cyclic or start in out:

@@ -26,13 +26,27 @@ BLANKS = frozenset({"", "0", "-", "--", "—", "/", "N", "NO", "否", "无", "NA
 # "N"/"NO"/"否"/"×" mean "not aligned"; "0" too under every scheme
 
 
+_NORMALIZED: dict[Any, str] = {}
+
+
 def normalize_mark(value: Any) -> str:
-    """Width-folded, upper-case, no spaces; numbers without ".0"."""
-    text = cell_text(value)
-    text = unicodedata.normalize("NFKC", text).strip().upper()
+    """Width-folded, upper-case, no spaces; numbers without ".0" (memoised: a sheet has few distinct marks)."""
+    if value == "" or value is None:
+        return ""
+    try:
+        return _NORMALIZED[value]
+    except (KeyError, TypeError):
+        pass
+    text = unicodedata.normalize("NFKC", cell_text(value)).strip().upper()
     if text.endswith(".0") and text[:-2].isdigit():
         text = text[:-2]
-    return text.replace(" ", "")
+    text = text.replace(" ", "")
+    if len(_NORMALIZED) < 10_000:
+        try:
+            _NORMALIZED[value] = text
+        except TypeError:
+            pass
+    return text
 
 
 def parse_marks_option(value: str | dict[str, Any] | None) -> str | dict[str, int] | None:

@@ -194,6 +194,42 @@ def _load_standards(session: Session, state: DbState, codes: set[str], code_by_i
         state.standards[code] = entry
 
 
+def state_fingerprint(session: Session, *, program_code: str, dataset: Dataset) -> tuple:
+    """(row count, highest id, sum of versions) of every table the import reads, for the programme.
+
+    Every insert raises the highest id or the count, every update raises a version and every
+    delete lowers the count or the sum: equal fingerprints mean the preview's plan still holds.
+    """
+    from sqlalchemy import func
+
+    program_id = session.exec(select(Program.id).where(Program.code == program_code)).first()
+    if program_id is None:
+        return ("no programme",)
+    parts: list[Any] = [program_id]
+    queries = [
+        select(func.count(), func.max(Competency.id), func.sum(Competency.version))
+        .where(Competency.program_id == program_id),
+        select(func.count(), func.max(Course.id), func.sum(Course.version)).where(Course.program_id == program_id),
+        select(func.count(), func.max(JobRole.id), func.sum(JobRole.version)).where(JobRole.program_id == program_id),
+        select(func.count(), func.max(Alignment.id), func.sum(Alignment.version))
+        .join(Course, Course.id == Alignment.course_id).where(Course.program_id == program_id),
+    ]
+    if dataset.ratings:
+        queries.append(select(func.count(), func.max(Rating.id), func.sum(Rating.version))
+                       .join(Competency, Competency.id == Rating.competency_id)
+                       .where(Competency.program_id == program_id))
+    if dataset.standards:
+        queries.append(select(func.count(), func.max(CourseStandard.id), func.sum(CourseStandard.version))
+                       .join(Course, Course.id == CourseStandard.course_id).where(Course.program_id == program_id))
+        for model in (Objective, LearningUnit, AssessmentItem):
+            queries.append(select(func.count(), func.max(model.id), func.sum(model.version))
+                           .join(CourseStandard, CourseStandard.id == model.standard_id)
+                           .join(Course, Course.id == CourseStandard.course_id).where(Course.program_id == program_id))
+    for query in queries:
+        parts.append(tuple(session.exec(query).one()))
+    return tuple(parts)
+
+
 def _statement_key(text: str) -> str:
     return normalize_text(text).lower()
 

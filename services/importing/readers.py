@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -26,7 +27,6 @@ import python_calamine
 
 from services.importing.limits import Limits, check_file_size, check_rows, check_zip
 from services.importing.records import ImportRejected, Issue
-from services.outline import normalize_text
 
 WORKBOOK_FORMATS = ("xlsx", "xlsm", "xls", "ods")
 TEXT_FORMATS = ("csv", "tsv")
@@ -48,10 +48,14 @@ class RawSheet:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1 (0-based, inclusive)
     formula_cells: set[tuple[int, int]] = field(default_factory=set)
     hidden: bool = False
+    _width: int | None = field(default=None, repr=False, compare=False)
 
     @property
     def width(self) -> int:
-        return max((len(r) for r in self.rows), default=0)
+        # computed once: the rows only change through fill_merged, which stays inside the width
+        if self._width is None:
+            self._width = max(map(len, self.rows), default=0)
+        return self._width
 
     def cell(self, row: int, col: int) -> Any:
         if row < len(self.rows) and col < len(self.rows[row]):
@@ -96,8 +100,19 @@ def cell_text(value: Any) -> str:
 
 
 def clean_text(value: Any) -> str:
-    """A cell as normalised text (``cell_text`` then ``normalize_text``): 3.0 → "3", full-width folded."""
-    return normalize_text(cell_text(value))
+    """A cell as normalised text: 3.0 → "3", full-width folded, spaces and line breaks collapsed.
+
+    Same result as ``services.outline.normalize_text(cell_text(value))`` (a test checks), written
+    with ``str.split`` instead of a regular expression because it runs once per cell.
+    """
+    text = value if isinstance(value, str) else cell_text(value)
+    if not text:
+        return ""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    if "_x000D_" in text:
+        text = text.replace("_x000D_", "")
+    return " ".join(text.split())
 
 
 def column_letter(index: int) -> str:

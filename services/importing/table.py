@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.importing.header import HeaderGuess, apply_mapping, detect_header
-from services.importing.readers import FormulaWithoutValue, RawBook, RawSheet, cell_text, column_letter
+from services.importing.readers import FormulaWithoutValue, RawBook, RawSheet, cell_text, clean_text, column_letter
 from services.importing.records import Dataset, ImportRejected, Issue
 from services.outline import normalize_text
 
@@ -39,6 +39,7 @@ class Table:
     sheet: RawSheet
     header: HeaderGuess
     notes: list[int] = field(default_factory=list)
+    _texts: dict[str, str] = field(default_factory=dict, repr=False)  # area/task cells repeat on every row
 
     @property
     def sheet_name(self) -> str:
@@ -60,9 +61,10 @@ class Table:
     def data_rows(self) -> Iterator[tuple[int, list[Any]]]:
         """(0-based row index, cells) for every non-empty row below the header; note rows are set aside."""
         mapped = set(self.header.mapping)
-        for index in range(self.header.data_start, len(self.sheet.rows)):
-            cells = self.sheet.rows[index]
-            if not any(cell_text(c).strip() for c in cells):
+        rows = self.sheet.rows
+        for index in range(self.header.data_start, len(rows)):
+            cells = rows[index]
+            if not any(cells):  # blank row (whitespace-only rows are skipped later: they hold no statement)
                 continue
             if is_note_row(cells, mapped):
                 self.notes.append(index)
@@ -72,7 +74,13 @@ class Table:
     def text(self, cells: list[Any], col: int | None) -> str:
         if col is None or col >= len(cells):
             return ""
-        return normalize_text(cell_text(cells[col]))
+        value = cells[col]
+        if value.__class__ is str:  # exact str: a FormulaWithoutValue must not be cached as ""
+            cached = self._texts.get(value)
+            if cached is None:
+                cached = self._texts[value] = clean_text(value)
+            return cached
+        return clean_text(value)
 
     def raw(self, cells: list[Any], col: int | None) -> Any:
         if col is None or col >= len(cells):
@@ -95,6 +103,8 @@ _NOTE = re.compile(r"^(?:注|备注|说明|填表说明|制表人?|填表人|审
 
 def is_note_row(cells: list[Any], mapped: set[int]) -> bool:
     """A legend, note or total row under the table: "注：…", "Note: …", "合计", or long text outside mapped columns."""
+    if len(cells) - cells.count("") - cells.count(None) > 3:
+        return False  # a data row: notes and totals fill at most three cells
     filled = [(i, cell_text(c).strip()) for i, c in enumerate(cells) if cell_text(c).strip()]
     if not filled:
         return False

@@ -25,7 +25,10 @@ def is_temp(key: str | None) -> bool:
 
 def code_key(code: str) -> str:
     """Comparison form of an outline code: case-, width- and trailing-dot-insensitive."""
-    return re.sub(r"\s+", "", code).replace("．", ".").rstrip(".、").lower()
+    key = code.replace("．", ".").lower()
+    if " " in key or "\t" in key:
+        key = "".join(key.split())
+    return key.rstrip(".、")
 
 
 def outline_parent(code: str) -> str | None:
@@ -54,6 +57,8 @@ class Prov:
 
 def assign_codes(provs: list[Prov], taken: set[str] | None = None) -> dict[str, str]:
     """Map each temporary key to a stable derived code (children's outline prefix, else position)."""
+    if not any(is_temp(p.key) for p in provs):
+        return {}
     used = {p.key for p in provs if p.explicit} | set(taken or ())
     children: dict[str | None, list[Prov]] = defaultdict(list)
     for prov in provs:
@@ -110,55 +115,64 @@ def finalize(dataset: Dataset, provs: list[Prov], *, limits: Limits, filename: s
     row is still a duplicate (which of the two is right is the user's call).
     """
     seen: dict[str, Prov] = {}
-    unique: list[Prov] = []
-    ordered = sorted([*provs, *(rejected or [])], key=lambda p: (p.origin.sheet or "", p.origin.row or 0))
+    if rejected:
+        ordered = sorted([*provs, *rejected], key=lambda p: (p.origin.sheet or "", p.origin.row or 0))
+    else:
+        ordered = provs
     rejected_ids = {id(p) for p in rejected or []}
+    dropped: set[int] = set()
     for prov in ordered:
-        if id(prov) in rejected_ids:
-            if prov.explicit and prov.key not in seen:
-                seen[prov.key] = prov
+        key = prov.key
+        explicit = key[:1] != TEMP
+        if rejected_ids and id(prov) in rejected_ids:
+            if explicit and key not in seen:
+                seen[key] = prov
             continue
-        if prov.explicit and prov.key in seen:
-            first = seen[prov.key]
-            dataset.errors.append(Issue("import.error.duplicate_code", {"code": prov.key, "first_row": first.origin.row},
+        if explicit and key in seen:
+            first = seen[key]
+            dataset.errors.append(Issue("import.error.duplicate_code", {"code": key, "first_row": first.origin.row},
                                         file=filename, sheet=prov.origin.sheet, row=prov.origin.row))
+            dropped.add(id(prov))
             continue
-        seen[prov.key] = prov
-        unique.append(prov)
-    kept = {id(p) for p in unique}
-    provs = [p for p in provs if id(p) in kept]
-    if infer_outline_parents:
+        seen[key] = prov
+    if dropped:
+        provs = [p for p in provs if id(p) not in dropped]
+    roots = [p for p in provs if p.parent is None and p.explicit and "." in p.key.rstrip(".")]
+    if infer_outline_parents and roots:
         keyed = {code_key(p.key): p.key for p in provs if p.explicit}
-        for prov in provs:
-            if prov.parent is None and prov.explicit:
+        for prov in roots:
+            if prov.parent is None:
                 candidate = outline_parent(prov.key)
                 while candidate is not None and candidate not in keyed:
                     candidate = candidate.rsplit(".", 1)[0] if "." in candidate else None
                 if candidate is not None and keyed[candidate] != prov.key:
                     prov.parent = keyed[candidate]
     derived = assign_codes(provs, taken)
-    for prov in provs:
-        if not prov.explicit:
-            prov.values["code_derived"] = True
-            prov.key = derived[prov.key]
-        if is_temp(prov.parent):
-            prov.parent = derived[prov.parent]
+    if derived:
+        for prov in provs:
+            if not prov.explicit:
+                prov.values["code_derived"] = True
+                prov.key = derived[prov.key]
+            if is_temp(prov.parent):
+                prov.parent = derived[prov.parent]
     parent_of = {p.key: p.parent for p in provs}
-    cyclic = find_cycles(parent_of)
+    cyclic = find_cycles(parent_of) if any(p.parent is not None and p.parent in parent_of for p in provs) else set()
     for prov in provs:
         if prov.key in cyclic:
             dataset.errors.append(Issue("import.error.cycle", {"code": prov.key, "parent": prov.parent},
                                         file=filename, sheet=prov.origin.sheet, row=prov.origin.row))
-    provs = [p for p in provs if p.key not in cyclic]
-    parent_of = {p.key: p.parent for p in provs}
-    level = depths(parent_of)
+    if cyclic:
+        provs = [p for p in provs if p.key not in cyclic]
+        parent_of = {p.key: p.parent for p in provs}
+    level = depths(parent_of, cyclic=set())
     too_deep = {k for k, d in level.items() if d > limits.max_depth}
     for prov in provs:
         if prov.key in too_deep:
             dataset.errors.append(Issue("import.error.too_deep", {"code": prov.key, "depth": level[prov.key],
                                                                   "limit": limits.max_depth},
                                         file=filename, sheet=prov.origin.sheet, row=prov.origin.row))
-    provs = [p for p in provs if p.key not in too_deep]
+    if too_deep:
+        provs = [p for p in provs if p.key not in too_deep]
     has_children = {p.parent for p in provs if p.parent is not None}
     deepest = max(level.values(), default=0)
     if deepest > 3:

@@ -49,7 +49,13 @@ def test_analysis_table_with_title_merges_outline_codes_and_legend(engine):
     with session_scope(engine) as session:
         record = session.exec(select(ImportRecord)).one()
         assert record.kind == "framework" and record.counts["created"]["competency"] == 5
-        assert session.exec(select(AuditEvent).where(AuditEvent.entity_type == "competency")).all()
+        events = session.exec(select(AuditEvent).where(AuditEvent.entity_type == "competency")).all()
+        assert len(events) == 10 and all(e.action == "create" and e.username == "system" for e in events)
+        by_id = {e.entity_id: e for e in events}
+        leaf = by_id[got["2.1.10"].id]
+        assert leaf.after["code"] == "2.1.10" and leaf.after["importance"] == 3
+        assert leaf.after["parent_id"] == got["2.1"].id and leaf.summary == "2.1.10 能编写码垛程序"
+        assert leaf.at == record.at or abs((leaf.at - record.at).total_seconds()) < 60
 
 
 def test_reimport_is_idempotent_and_never_deletes(engine):
@@ -144,10 +150,25 @@ def test_bad_rows_reject_the_whole_import_and_change_nothing(engine, case):
         assert {e["column"] for e in result.errors} == {"重要程度", "类型"}
 
 
-@pytest.mark.parametrize("data, name", [(b"", "empty.xlsx"), (bytes(range(256)) * 4, "random.xlsx"),
-                                        (xlsx_bytes([["编码", "能力"], ["1", "能"]])[:900], "truncated.xlsx")])
+def _zip_bomb() -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (30 * 1024 * 1024))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("data, name", [
+    (b"", "empty.xlsx"), (bytes(range(256)) * 4, "random.xlsx"),
+    (xlsx_bytes([["编码", "能力"], ["1", "能"]])[:900], "truncated.xlsx"),
+    ("code;statement\n1;Réaliser un diagnostic précis\n".encode("latin-1"), "wrong-encoding.csv"),
+    (_zip_bomb(), "bomb.xlsx"),
+])
 def test_unreadable_files_change_nothing(engine, data, name):
-    """Empty, random and truncated files are rejected whole; the database is unchanged."""
+    """Empty, random, truncated, wrongly encoded and zip-bomb files are rejected whole; the database is unchanged."""
     before = table_counts(engine)
     preview, result = run_import(engine, data, name)
     assert preview.fatal and not result.ok and result.errors[0]["file"] == name

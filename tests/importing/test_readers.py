@@ -181,3 +181,37 @@ def test_fuzz_csv_round_trip(rows, delimiter, encoding):
         return
     assert decoded.replace("\r\n", "\n") == text.replace("\r\n", "\n").lstrip("\ufeff") or encoding == "gb18030"
     sniff_delimiter(decoded)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(st.text(max_size=40), st.floats(allow_nan=True), st.integers(), st.none(), st.booleans()))
+def test_clean_text_matches_the_project_normaliser(value):
+    """The fast cell normaliser gives exactly services.outline.normalize_text(cell_text(value))."""
+    from services.importing.readers import clean_text
+    from services.outline import normalize_text
+
+    assert clean_text(value) == normalize_text(cell_text(value))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(max_size=60))
+def test_fuzz_text_parsers_never_crash(text):
+    """Leading-code splitting, header matching, mark and type parsing accept any text."""
+    from services.importing.header import SYNONYMS, match_field
+    from services.importing.kinds.courses import parse_course_type, parse_semester
+    from services.importing.kinds.matrix import parse_course_header
+    from services.importing.marks import detect_scheme, normalize_mark
+    from services.importing.table import split_leading_code
+
+    code, rest = split_leading_code(text)
+    assert code is None or rest
+    field, score = match_field(text, SYNONYMS)
+    assert 0.0 <= score <= 1.0 and (field is None) == (score == 0.0)
+    normalize_mark(text)
+    detect_scheme([text, text[:1]])
+    parse_course_header(text)
+    for parser in (parse_course_type, parse_semester):
+        try:
+            parser(text)
+        except ValueError:
+            pass

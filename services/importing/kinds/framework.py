@@ -72,34 +72,53 @@ def select_sheets(book: RawBook, options: Options, fields: dict[str, tuple[str, 
     return tables
 
 
-def row_values(table: Table, index: int, cells: list[Any], dataset: Dataset, problems: list[Issue]
-               ) -> dict[str, Any]:
-    """Type, importance, required level, job role, notes, URI of one row (problems appended, not raised)."""
-    values: dict[str, Any] = {}
-    col = table.column_for("comp_type")
-    if col is not None:
-        try:
-            values["comp_type"] = parse_comp_type(table.raw(cells, col))
-        except ValueError:
-            problems.append(table.issue("import.error.comp_type", index, col, value=table.text(cells, col)))
-    col = table.column_for("importance")
-    if col is not None:
-        try:
-            values["importance"] = parse_importance(table.raw(cells, col))
-        except ValueError:
-            problems.append(table.issue("import.error.importance", index, col, value=table.text(cells, col)))
-    col = table.column_for("required_level")
-    if col is not None:
-        text = table.text(cells, col)
-        level = _int_in(text, 1, 3)
-        if text and level is None:
-            problems.append(table.issue("import.error.required_level", index, col, value=text))
-        values["required_level"] = level
-    for name in ("job_role", "notes", "external_uri"):
-        col = table.column_for(name)
-        if col is not None:
-            values[name] = table.text(cells, col) or ("" if name != "job_role" else None)
-    return values
+class RowReader:
+    """Reads the value columns of framework rows; parses each distinct cell value once."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.cols = {name: table.column_for(name) for name in NODE_FIELDS}
+        self.memo: dict[tuple[str, str], tuple[Any, bool]] = {}
+
+    def _parsed(self, name: str, text: str, parser) -> tuple[Any, bool]:
+        key = (name, text)
+        if key not in self.memo:
+            try:
+                self.memo[key] = (parser(text), True)
+            except ValueError:
+                self.memo[key] = (None, False)
+        return self.memo[key]
+
+    def values(self, index: int, cells: list[Any], problems: list[Issue]) -> dict[str, Any]:
+        """Type, importance, required level, job role, notes, URI of one row (problems appended, not raised)."""
+        table, cols = self.table, self.cols
+        values: dict[str, Any] = {}
+        for name, parser, key in (("comp_type", parse_comp_type, "import.error.comp_type"),
+                                  ("importance", parse_importance, "import.error.importance"),
+                                  ("required_level", _required_level, "import.error.required_level")):
+            col = cols[name]
+            if col is None:
+                continue
+            text = table.text(cells, col)
+            value, ok = self._parsed(name, text, parser)
+            if ok:
+                values[name] = value
+            else:
+                problems.append(table.issue(key, index, col, value=text))
+        for name in ("job_role", "notes", "external_uri"):
+            col = cols[name]
+            if col is not None:
+                values[name] = table.text(cells, col) or ("" if name != "job_role" else None)
+        return values
+
+
+def _required_level(text: str) -> int | None:
+    if not text:
+        return None
+    level = _int_in(text, 1, 3)
+    if level is None:
+        raise ValueError(text)
+    return level
 
 
 def _int_in(text: str, low: int, high: int) -> int | None:
@@ -124,22 +143,28 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
     hierarchy_cols = {c for c in (area_col, task_col, area_code_col, task_code_col) if c is not None}
     fill_merged(table.sheet, hierarchy_cols, m.data_start)
     supplied = frozenset(f for f in NODE_FIELDS if table.column_for(f) is not None)
+    reader = RowReader(table)
+    value_columns = _value_columns(table)
+    mapped_columns = list(m.mapping)
+    formulas = bool(table.sheet.formula_cells)
+    split = _memo(split_leading_code)
     groups: dict[str, Prov] = {}
     current_area: str | None = None
     current_task: str | None = None
     for index, cells in table.data_rows():
         problems: list[Issue] = []
-        for col in m.mapping:
-            if col < len(cells):
-                issue = formula_issue(table, index, col, cells[col])
-                if issue:
-                    problems.append(issue)
+        if formulas:
+            for col in mapped_columns:
+                if col < len(cells):
+                    issue = formula_issue(table, index, col, cells[col])
+                    if issue:
+                        problems.append(issue)
         origin = Origin(table.sheet_name, index + 1)
         if result.hierarchical:
             area_text = table.text(cells, area_col)
             if area_text:
                 code = table.text(cells, area_code_col) or None
-                lead, statement = split_leading_code(area_text)
+                lead, statement = split(area_text)
                 code = code or lead
                 key = code or f"{TEMP}{prefix}a:{statement}"
                 if key not in groups:
@@ -152,7 +177,7 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
             task_text = table.text(cells, task_col)
             if task_text:
                 code = table.text(cells, task_code_col) or None
-                lead, statement = split_leading_code(task_text)
+                lead, statement = split(task_text)
                 code = code or lead
                 owner = current_area or parent_key
                 key = code or f"{TEMP}{prefix}t:{owner}:{statement}"
@@ -170,12 +195,12 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
         if not statement and allow_code_only and code:
             pass
         elif not statement:
-            if code or any(table.text(cells, c) for c in _value_columns(table)):
+            if code or any(table.text(cells, c) for c in value_columns):
                 problems.append(table.issue("import.error.statement_required", index, stmt_col))
             if problems:
                 _reject_row(dataset, table, index, problems)
             continue
-        values = row_values(table, index, cells, dataset, problems)
+        values = reader.values(index, cells, problems)
         kind = None
         if kind_col is not None:
             word = table.text(cells, kind_col).lower()
@@ -203,6 +228,16 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
         result.row_key[index] = key
     note_warnings(dataset, table)
     return result
+
+
+def _memo(func):
+    cache: dict[Any, Any] = {}
+
+    def cached(arg):
+        if arg not in cache:
+            cache[arg] = func(arg)
+        return cache[arg]
+    return cached
 
 
 def _value_columns(table: Table) -> list[int]:

@@ -152,11 +152,27 @@ def course_columns(table: Table, *, with_empty: bool = False) -> list[tuple[int,
         label = label.split(" / ")[-1].strip()
         if NOT_A_COURSE.match(clean_text(label)):
             continue
-        if not with_empty and not any(normalize_mark(r[col]) not in BLANKS
-                                      for r in table.sheet.rows[start:] if col < len(r)):
+        if not with_empty and col not in _marked_columns(table):
             continue
         out.append((col, label))
     return out
+
+
+def _marked_columns(table: Table) -> dict[int, set[Any]]:
+    """Column → distinct raw marks, in one pass over the data rows (cached on the table)."""
+    key = ("_marked_cache", table.header.data_start)
+    cached = table.sheet.__dict__.get(key)  # kept on the sheet: detection and parsing both ask
+    if cached is not None:
+        return cached
+    found: dict[int, set[Any]] = {}
+    for row in table.sheet.rows[table.header.data_start:]:
+        for col, value in enumerate(row):
+            if value:  # "", None and 0 are blank; the rest is checked once per distinct value below
+                found.setdefault(col, set()).add(value)
+    marked = {col: values for col, values in found.items()
+              if any(normalize_mark(v) not in BLANKS for v in values)}
+    table.sheet.__dict__[key] = marked
+    return marked
 
 
 def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
@@ -181,8 +197,8 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
     courses: dict[str, CourseIn] = {}
     for number, (table, flipped) in enumerate(tables, start=1):
         columns = course_columns(table)
-        marks = [r[c] for _i, r in table.data_rows() for c, _l in columns if c < len(r)]
-        table.notes.clear()
+        distinct = _marked_columns(table)
+        marks = set().union(*(distinct.get(c, set()) for c, _l in columns))
         scheme = _scheme(options, marks, table, book)
         schemes[table.sheet_name] = scheme
         errors_before = len(dataset.errors)
@@ -191,11 +207,13 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
         bad_rows = {e.row for e in dataset.errors[errors_before:] if e.sheet == table.sheet_name}
         by_key = {p.key: p for p in rows.provs}
         row_prov = {index: by_key[key] for index, key in rows.row_key.items()}
-        for index, cells in table.data_rows():
-            if index not in row_prov and index + 1 not in bad_rows and any(
-                    c < len(cells) and normalize_mark(cells[c]) not in BLANKS for c, _l in columns):
+        course_cols = {c for c, _l in columns}
+        for index in range(table.header.data_start, len(table.sheet.rows)):
+            if index in row_prov or index + 1 in bad_rows or index in table.notes:
+                continue
+            cells = table.sheet.rows[index]
+            if any(normalize_mark(v) not in BLANKS for c, v in enumerate(cells) if v and c in course_cols):
                 dataset.errors.append(table.issue("import.error.matrix_row_without_competency", index, None))
-        table.notes.clear()
         provs.extend(rows.provs)
         rejected.extend(rows.rejected)
         header_line = table.header.row + 1
@@ -218,17 +236,25 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
                              rejected=rejected)
     kinds = {n.code: n.kind for n in dataset.nodes}
     for table, row_prov, columns, marks_table in pending:
+        labels = dict(columns)
+        levels_of: dict[Any, int | None] = {}
+        for value in set().union(*(_marked_columns(table).get(c, set()) for c in labels)):
+            try:
+                levels_of[value] = level_of(value, marks_table)
+            except (KeyError, TypeError):
+                pass  # reported per cell below
         for index, prov in row_prov.items():
             if prov.key not in kinds:
                 continue
             cells = table.sheet.rows[index]
             levels = []
             problems = []
-            for col, label in columns:
-                if col >= len(cells):
+            for col, value in enumerate(cells):
+                if not value or col not in labels:
                     continue
+                label = labels[col]
                 try:
-                    level = level_of(cells[col], marks_table)
+                    level = levels_of.get(value) if value in levels_of else level_of(value, marks_table)
                 except KeyError:
                     problems.append(table.issue("import.error.mark_value", index, col, value=cell_text(cells[col]),
                                                 scheme=_scheme_label(schemes[table.sheet_name])))
