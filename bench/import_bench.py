@@ -45,8 +45,9 @@ def write_framework(path: Path, *, competencies: int = 50_000, areas: int = 50, 
     for a in range(1, areas + 1):
         for t in range(1, tasks + 1):
             for c in range(1, per_task + 1):
-                ws.write_row(row, 0, [f"{a} 工作领域{a}", f"{a}.{t} 工作任务{a}.{t}", f"{a}.{t}.{c}",
-                                      f"能完成第{a}.{t}.{c}项职业能力要求的操作并记录结果", types[c % 3], grades[c % 3]])
+                statement = f"能完成第{a}.{t}.{c}项职业能力要求的操作并记录结果"
+                ws.write_row(row, 0, [f"{a} 工作领域{a}", f"{a}.{t} 工作任务{a}.{t}", f"{a}.{t}.{c}", statement,
+                                      types[c % 3], grades[c % 3]])
                 row += 1
     book.close()
 

@@ -17,8 +17,20 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, func, insert, literal, literal_column, select, update
 from sqlmodel import Session
 
-from models import (Alignment, AssessmentItem, AuditEvent, Competency, Course, CourseStandard, ImportRecord, JobRole,
-                    LearningUnit, Objective, Program, Rating)
+from models import (
+    Alignment,
+    AssessmentItem,
+    AuditEvent,
+    Competency,
+    Course,
+    CourseStandard,
+    ImportRecord,
+    JobRole,
+    LearningUnit,
+    Objective,
+    Program,
+    Rating,
+)
 from models.tables import alignment_target
 from services.actor import Actor
 from services.errors import Conflict
@@ -177,7 +189,7 @@ def apply_plan(session: Session, *, plan: Plan, actor: Actor, filename: str, kin
     tick(0.05, "job_roles")
     _write_job_roles(writer, plan, role_ids)
     tick(0.1, "nodes")
-    _write_nodes(writer, plan, node_ids, role_ids, tick)
+    _write_nodes(writer, plan, node_ids, role_ids)
     tick(0.6, "courses")
     _write_courses(writer, plan, course_ids)
     if plan.extra.get("standard_children"):
@@ -221,7 +233,7 @@ def _write_job_roles(writer: _Writer, plan: Plan, role_ids: dict[str, int]) -> N
             writer.event("job_role", op.db_id, "update", op.key, before=op.before, after=op.values)
 
 
-def _write_nodes(writer: _Writer, plan: Plan, node_ids: dict[str, int], role_ids: dict[str, int], tick) -> None:
+def _write_nodes(writer: _Writer, plan: Plan, node_ids: dict[str, int], role_ids: dict[str, int]) -> None:
     creates = [op for op in plan.ops if op.entity in ("area", "task", "competency") and op.action == "create"]
     updates = [op for op in plan.ops if op.entity in ("area", "task", "competency") and op.action == "update"]
     pending = {op.key: op for op in creates}
@@ -268,7 +280,8 @@ def _write_nodes(writer: _Writer, plan: Plan, node_ids: dict[str, int], role_ids
         writer.progress and writer.progress(0.1 + 0.45 * done / total, "nodes")
     if creates:
         table = Competency.__table__
-        writer.audit_created(Competency, "competency", summary=table.c.code + " " + func.substr(table.c.statement, 1, 80),
+        summary = table.c.code + " " + func.substr(table.c.statement, 1, 80)
+        writer.audit_created(Competency, "competency", summary=summary,
                              after={"kind": table.c.kind, "code": table.c.code, "statement": table.c.statement,
                                     "parent_id": table.c.parent_id, "importance": table.c.importance,
                                     "comp_type": table.c.comp_type},
@@ -289,7 +302,6 @@ def _write_nodes(writer: _Writer, plan: Plan, node_ids: dict[str, int], role_ids
         writer.update_many(Competency, updates, node_values)
         for op in updates:
             writer.event(op.entity, op.db_id, "update", f"{op.key}", before=op.before, after=op.values)
-    del tick
 
 
 def _write_courses(writer: _Writer, plan: Plan, course_ids: dict[str, int]) -> None:
@@ -341,7 +353,8 @@ def _write_alignments(writer: _Writer, plan: Plan, node_ids: dict[str, int], cou
     if deletes:
         ids = [op.db_id for op in deletes]
         for start in range(0, len(ids), BATCH):
-            writer.conn.execute(delete(Alignment.__table__).where(Alignment.__table__.c.id.in_(ids[start:start + BATCH])))
+            chunk = ids[start:start + BATCH]
+            writer.conn.execute(delete(Alignment.__table__).where(Alignment.__table__.c.id.in_(chunk)))
         for op in deletes:
             writer.event("alignment", op.db_id, "delete", f"{op.key} (replace)", before=op.before)
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import copy
 import difflib
 import re
-from collections import Counter
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any

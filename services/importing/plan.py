@@ -15,8 +15,18 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from models import (Alignment, AssessmentItem, Competency, Course, CourseStandard, JobRole, LearningUnit, Objective,
-                    Program, Rating)
+from models import (
+    Alignment,
+    AssessmentItem,
+    Competency,
+    Course,
+    CourseStandard,
+    JobRole,
+    LearningUnit,
+    Objective,
+    Program,
+    Rating,
+)
 from services.importing.records import ENTITY_KEYS, Dataset, Issue, NodeIn, Origin
 from services.importing.tree import code_key, outline_parent
 from services.outline import normalize_text
@@ -532,7 +542,8 @@ def _plan_ratings(plan: Plan, state: DbState, dataset: Dataset, node_codes: set[
         if code not in node_codes:
             ref = dataset.node_refs.get(code, {})
             statement = _statement_key(ref.get("statement") or "")
-            matches = [c for c, row in state.nodes.items() if statement and _statement_key(row["statement"]) == statement]
+            matches = [c for c, row in state.nodes.items()
+                       if statement and _statement_key(row["statement"]) == statement]
             if len(matches) == 1:
                 code = matches[0]
             else:

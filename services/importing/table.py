@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.importing.header import HeaderGuess, apply_mapping, detect_header
-from services.importing.readers import FormulaWithoutValue, RawBook, RawSheet, cell_text, clean_text, column_letter
+from services.importing.readers import FormulaWithoutValue, RawBook, RawSheet, cell_text, clean_text
 from services.importing.records import Dataset, ImportRejected, Issue
 from services.outline import normalize_text
 
@@ -174,7 +174,8 @@ def formula_issue(table: Table, row: int, col: int, value: Any) -> Issue | None:
 
 
 _LEADING_CODE = re.compile(r"^\s*([A-Za-z]{0,3}\d+(?:\s*[.．]\s*\d+)*)\s*(?:[.．、,，:：)）]\s*|\s+)(\S.*)$", re.S)
-_CN_ORDINAL = re.compile(r"^\s*(?:[(（]?[一二三四五六七八九十百]+[)）、.．]|第[一二三四五六七八九十百]+[章节部分项])\s*")
+_CN_ORDINAL = re.compile(r"^\s*(?:[(（]?[一二三四五六七八九十百]+[)）、.．]"
+                         r"|第[一二三四五六七八九十百]+[章节部分项])\s*")
 
 
 def split_leading_code(text: str) -> tuple[str | None, str]:
@@ -191,7 +192,3 @@ def note_warnings(dataset: Dataset, table: Table) -> None:
     for index in table.notes:
         text = next((cell_text(c).strip() for c in table.sheet.rows[index] if cell_text(c).strip()), "")
         dataset.warnings.append(table.issue("import.warning.note_row", index, None, text=text[:60]))
-
-
-def column_letters(indexes: list[int]) -> str:
-    return ", ".join(column_letter(i) for i in indexes)

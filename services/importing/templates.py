@@ -30,8 +30,10 @@ SPECS: dict[str, dict[str, Any]] = {
         "sheet": "职业能力分析表 Framework",
         "title": "XX专业职业能力分析表 / Competency analysis",
         "columns": [
-            ("工作领域 / Area", "可带编号，如“1 工业机器人安装”；合并单元格或留空表示同上", "May start with its number; merged or blank = same as above"),
-            ("工作任务 / Task", "可带编号，如“1.1 机械安装”；合并单元格或留空表示同上", "May start with its number; merged or blank = same as above"),
+            ("工作领域 / Area", "可带编号，如“1 工业机器人安装”；合并单元格或留空表示同上",
+             "May start with its number; merged or blank = same as above"),
+            ("工作任务 / Task", "可带编号，如“1.1 机械安装”；合并单元格或留空表示同上",
+             "May start with its number; merged or blank = same as above"),
             ("能力编码 / Code", "如 1.1.1；留空时按位置生成", "e.g. 1.1.1; derived from the position when blank"),
             ("职业能力 / Competency", "以“能…”开头的能力描述（必填）", "The statement, e.g. \"Can …\" (required)"),
             ("类型 / Type", "知识 / 技能 / 素质", "knowledge / skill / attitude"),

@@ -8,7 +8,6 @@ re-import of the file: first from the children's outline codes (tasks 1.2.1 and 
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any

@@ -161,7 +161,8 @@ def test_transposed_matrix(sqlite_only):
     """Competency codes across the top, courses down the first column: detected and read the same way."""
     program = make_program(sqlite_only, code="P1")
     make_framework(sqlite_only, program["id"], tasks=1, per_task=2)
-    rows = [["课程 \\ 能力", "1.1.1", "1.1.2"], ["工业机器人现场编程（ZY2031）", "√", ""], ["PLC 编程（ZY2040）", "✓", "√"]]
+    rows = [["课程 \\ 能力", "1.1.1", "1.1.2"], ["工业机器人现场编程（ZY2031）", "√", ""],
+            ["PLC 编程（ZY2040）", "✓", "√"]]
     preview, result = run_import(sqlite_only, xlsx_bytes(rows), "t.xlsx")
     assert preview.kind == "matrix" and result.ok, result.errors
     assert preview.sheets[0]["transposed"] and preview.mark_scheme == "ticks"

@@ -136,7 +136,8 @@ def test_esco_skill_files(real_data, path, expected):
     assert preview.counts["created"]["competency"] > 50
 
 
-@pytest.mark.parametrize("path", ["esco_v1.2.0/occupations_en.csv", "derived/onet_29.2_occupations_manufacturing_subset.csv",
+@pytest.mark.parametrize("path", ["esco_v1.2.0/occupations_en.csv",
+                                  "derived/onet_29.2_occupations_manufacturing_subset.csv",
                                   "onet_29.2_xlsx/Occupation_Data.xlsx"])
 def test_occupation_only_files_are_refused_clearly(real_data, path):
     data, name = read(real_data, path)

@@ -89,7 +89,8 @@ def test_standard_with_unknown_competency_is_rejected(engine):
     _, result = run_import(engine, template_workbook("standard"), "standard.xlsx", lang="en")
     assert not result.ok and table_counts(engine) == before
     assert {(e["sheet"], e["key"]) for e in result.errors} == {
-        ("课程目标 Objectives", "import.error.unknown_competency"), ("学习单元 Units", "import.error.unknown_competency")}
+        ("课程目标 Objectives", "import.error.unknown_competency"),
+        ("学习单元 Units", "import.error.unknown_competency")}
 
 
 def test_import_template_command(tmp_path):

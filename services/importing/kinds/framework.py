@@ -20,9 +20,17 @@ from typing import Any
 from services.importing.header import SYNONYMS
 from services.importing.limits import Limits
 from services.importing.readers import RawBook, RawSheet, cell_text
-from services.importing.records import Dataset, ImportRejected, Issue, NodeIn, Origin
-from services.importing.table import (Options, Table, fill_merged, formula_issue, is_help_sheet, note_warnings,
-                                      open_table, split_leading_code)
+from services.importing.records import Dataset, ImportRejected, Issue, Origin
+from services.importing.table import (
+    Options,
+    Table,
+    fill_merged,
+    formula_issue,
+    is_help_sheet,
+    note_warnings,
+    open_table,
+    split_leading_code,
+)
 from services.importing.tree import TEMP, Prov, finalize
 from services.outline import normalize_text, parse_comp_type, parse_importance
 
@@ -79,6 +87,11 @@ class RowReader:
         self.table = table
         self.cols = {name: table.column_for(name) for name in NODE_FIELDS}
         self.memo: dict[tuple[str, str], tuple[Any, bool]] = {}
+        self.parsed = [(name, parser, key, self.cols[name]) for name, parser, key in (
+            ("comp_type", parse_comp_type, "import.error.comp_type"),
+            ("importance", parse_importance, "import.error.importance"),
+            ("required_level", _required_level, "import.error.required_level")) if self.cols[name] is not None]
+        self.plain = [name for name in ("job_role", "notes", "external_uri") if self.cols[name] is not None]
 
     def _parsed(self, name: str, text: str, parser) -> tuple[Any, bool]:
         key = (name, text)
@@ -93,22 +106,15 @@ class RowReader:
         """Type, importance, required level, job role, notes, URI of one row (problems appended, not raised)."""
         table, cols = self.table, self.cols
         values: dict[str, Any] = {}
-        for name, parser, key in (("comp_type", parse_comp_type, "import.error.comp_type"),
-                                  ("importance", parse_importance, "import.error.importance"),
-                                  ("required_level", _required_level, "import.error.required_level")):
-            col = cols[name]
-            if col is None:
-                continue
+        for name, parser, key, col in self.parsed:
             text = table.text(cells, col)
             value, ok = self._parsed(name, text, parser)
             if ok:
                 values[name] = value
             else:
                 problems.append(table.issue(key, index, col, value=text))
-        for name in ("job_role", "notes", "external_uri"):
-            col = cols[name]
-            if col is not None:
-                values[name] = table.text(cells, col) or ("" if name != "job_role" else None)
+        for name in self.plain:
+            values[name] = table.text(cells, cols[name]) or ("" if name != "job_role" else None)
         return values
 
 
@@ -151,6 +157,10 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
     groups: dict[str, Prov] = {}
     current_area: str | None = None
     current_task: str | None = None
+    text = table.text  # hot loop: locals instead of attribute lookups
+    sheet_name = table.sheet_name
+    hierarchical = result.hierarchical
+    provs, row_key = result.provs, result.row_key
     for index, cells in table.data_rows():
         problems: list[Issue] = []
         if formulas:
@@ -159,24 +169,24 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
                     issue = formula_issue(table, index, col, cells[col])
                     if issue:
                         problems.append(issue)
-        origin = Origin(table.sheet_name, index + 1)
-        if result.hierarchical:
-            area_text = table.text(cells, area_col)
+        origin = Origin(sheet_name, index + 1)
+        if hierarchical:
+            area_text = text(cells, area_col) if area_col is not None else ""
             if area_text:
-                code = table.text(cells, area_code_col) or None
+                code = (text(cells, area_code_col) if area_code_col is not None else "") or None
                 lead, statement = split(area_text)
                 code = code or lead
                 key = code or f"{TEMP}{prefix}a:{statement}"
                 if key not in groups:
                     groups[key] = Prov(key=key, statement=statement, parent=parent_key, kind="area", origin=origin,
                                        values={"sort_order": sort_base + index})
-                    result.provs.append(groups[key])
+                    provs.append(groups[key])
                 if key != current_area:
                     current_task = None
                 current_area = key
-            task_text = table.text(cells, task_col)
+            task_text = text(cells, task_col) if task_col is not None else ""
             if task_text:
-                code = table.text(cells, task_code_col) or None
+                code = (text(cells, task_code_col) if task_code_col is not None else "") or None
                 lead, statement = split(task_text)
                 code = code or lead
                 owner = current_area or parent_key
@@ -184,10 +194,10 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
                 if key not in groups:
                     groups[key] = Prov(key=key, statement=statement, parent=owner, kind="task", origin=origin,
                                        values={"sort_order": sort_base + index})
-                    result.provs.append(groups[key])
+                    provs.append(groups[key])
                 current_task = key
-        statement = table.text(cells, stmt_col)
-        code = table.text(cells, code_col) if code_col is not None else ""
+        statement = text(cells, stmt_col)
+        code = text(cells, code_col) if code_col is not None else ""
         if statement and code_col is None:
             lead, rest = split_leading_code(statement)
             if lead and rest:
@@ -195,37 +205,36 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
         if not statement and allow_code_only and code:
             pass
         elif not statement:
-            if code or any(table.text(cells, c) for c in value_columns):
+            if code or any(text(cells, c) for c in value_columns):
                 problems.append(table.issue("import.error.statement_required", index, stmt_col))
             if problems:
-                _reject_row(dataset, table, index, problems)
+                dataset.errors.extend(problems)
             continue
         values = reader.values(index, cells, problems)
         kind = None
         if kind_col is not None:
-            word = table.text(cells, kind_col).lower()
+            word = text(cells, kind_col).lower()
             kind = KIND_WORDS.get(word)
             if word and kind is None:
                 problems.append(table.issue("import.error.kind", index, kind_col, value=word))
-        if result.hierarchical:
+        if hierarchical:
             parent = current_task or current_area or parent_key
             kind = kind or "competency"
         elif parent_col is not None:
-            parent_text = table.text(cells, parent_col)
+            parent_text = text(cells, parent_col)
             parent = parent_text.replace(" ", "") or parent_key
         else:
             parent = parent_key
         key = code.replace(" ", "") if code else f"{TEMP}{prefix}c:{index}"
         if problems:
-            _reject_row(dataset, table, index, problems)
+            dataset.errors.extend(problems)
             if code:
                 result.rejected.append(Prov(key=key, statement=statement, origin=origin))
             continue
         values["sort_order"] = sort_base + index
-        prov = Prov(key=key, statement=statement, parent=parent, kind=kind, values=values, origin=origin,
-                    fields=supplied)
-        result.provs.append(prov)
-        result.row_key[index] = key
+        provs.append(Prov(key=key, statement=statement, parent=parent, kind=kind, values=values, origin=origin,
+                          fields=supplied))
+        row_key[index] = key
     note_warnings(dataset, table)
     return result
 
@@ -244,8 +253,6 @@ def _value_columns(table: Table) -> list[int]:
     return [i for i, f in table.header.mapping.items() if f in NODE_FIELDS or f in ("parent", "kind")]
 
 
-def _reject_row(dataset: Dataset, table: Table, index: int, problems: list[Issue]) -> None:
-    dataset.errors.extend(problems)
 
 
 def codes_as_numbers_warning(table: Table, dataset: Dataset) -> None:
@@ -305,7 +312,8 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
             provs.append(Prov(key=parent_key, statement=normalize_text(table.sheet_name), kind="area",
                               origin=Origin(table.sheet_name, None), values={"sort_order": (number - 1) * 1_000_000}))
         codes_as_numbers_warning(table, dataset)
-        rows = parse_rows(table, dataset, parent_key=parent_key, prefix=f"{number}:", sort_base=(number - 1) * 1_000_000)
+        rows = parse_rows(table, dataset, parent_key=parent_key, prefix=f"{number}:",
+                          sort_base=(number - 1) * 1_000_000)
         provs.extend(rows.provs)
         rejected.extend(rows.rejected)
         sheets_info[table.sheet_name] = table.info()
@@ -315,7 +323,3 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
                              rejected=rejected)
     dataset.info["sheets"] = sheets_info
     return dataset
-
-
-def nodes_by_code(nodes: list[NodeIn]) -> dict[str, NodeIn]:
-    return {n.code: n for n in nodes if n.code}

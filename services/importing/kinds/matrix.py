@@ -135,7 +135,6 @@ def course_columns(table: Table, *, with_empty: bool = False) -> list[tuple[int,
     "course:<name>").
     """
     out = []
-    start = table.header.data_start
     header = table.header
     continuation = set()
     for r0, c0, r1, c1 in table.sheet.merged:
@@ -218,7 +217,7 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
         rejected.extend(rows.rejected)
         header_line = table.header.row + 1
         marked = {label for _c, label in columns}
-        for col, label in course_columns(table, with_empty=True):
+        for _col, label in course_columns(table, with_empty=True):
             if label not in courses:
                 code, name = parse_course_header(label)
                 # a column without marks still says "this course is in the file", but creates nothing
