@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import os
 import zipfile
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from services.importing.records import ImportRejected, Issue
@@ -115,13 +114,3 @@ def depths(parent_of: dict[str, str | None], roots_depth: int = 1, cyclic: set[s
         for offset, code in enumerate(reversed(chain), start=1):
             out[code] = base + offset
     return out
-
-
-def duplicates(codes: Iterable[str]) -> set[str]:
-    seen: set[str] = set()
-    dup: set[str] = set()
-    for code in codes:
-        if code in seen:
-            dup.add(code)
-        seen.add(code)
-    return dup

@@ -92,6 +92,21 @@ def _guess_code_column(table: Table) -> None:
             return
 
 
+def _release_course_headers(table: Table | None, options: Options) -> None:
+    """A header shaped like a course ("岗位实习（SJ4001）", "Name (CODE)") is a course column, even when a
+    synonym is found in it ("岗位…" → job role): only an exact synonym or the user's mapping keeps it a field."""
+    if table is None:
+        return
+    chosen = set((options.mapping or {}).values())
+    for col, name in list(table.header.mapping.items()):
+        label = table.header.labels[col] if col < len(table.header.labels) else ""
+        if name in chosen or table.header.confidence.get(col, 0) >= 0.95:
+            continue
+        code, _name = parse_course_header(label.split(" / ")[-1])
+        if code is not None and code != clean_text(label):
+            del table.header.mapping[col]
+
+
 def _open(book: RawBook, sheet: RawSheet, options: Options) -> tuple[Table | None, bool]:
     """The sheet as a matrix table (competencies as rows) and whether it was transposed."""
     orientation = options.orientation
@@ -99,6 +114,7 @@ def _open(book: RawBook, sheet: RawSheet, options: Options) -> tuple[Table | Non
     signal = _transposed_signal(sheet) if orientation is None else None
     if orientation != "columns":
         normal = open_table(book, sheet, FIELDS, options)
+        _release_course_headers(normal, options)
         # dotted competency codes across the header row itself mean the sheet is transposed
         header_is_codes = signal is not None and normal is not None and signal == normal.header.row
         if normal is not None and ROW_FIELDS & set(normal.header.mapping.values()) and not header_is_codes:
