@@ -2,12 +2,24 @@
 
 Two steps for every caller (page, command line, test)::
 
-    preview = analyse(data, filename, engine=engine, program_code="460305")   # nothing written
-    result = commit(engine, actor=actor, preview=preview, progress_callback=cb)  # one transaction
+    preview = analyse(data, filename, engine=engine, program_code="460305", lang="zh")  # nothing written
+    result = commit(engine, actor=actor, preview=preview, skip_invalid=False,
+                    progress_callback=lambda fraction, message: ...)                   # one transaction
 
-``preview.to_dict()`` is plain data: detected kind, sheets, header row, column mapping,
-mark scheme, counts of what would be created / updated / unchanged / not in the file,
-and row-level errors and warnings. Editing an option means calling ``analyse`` again.
+``preview.to_dict()`` is plain data for a page: ``kind`` and ``kind_candidates``, ``sheets``
+(rows, columns, hidden, used, header row, column mapping, sample rows), ``columns`` of the
+chosen sheet (index, letter, label, field, confidence), ``fields`` a column may be mapped to,
+``mark_scheme`` (matrix), ``counts`` (created / updated / unchanged / not_in_file / deleted per
+area, task, competency, course, alignment, standard, rating), ``changes`` (the planned rows),
+``errors`` and ``warnings`` ({file, sheet, row, column, message}) and ``ok``.
+
+A user's edit is another ``analyse`` call with the option changed: ``kind``, ``sheet``,
+``header_row`` (1-based), ``mapping`` ({column letter, index or label: field, or None to
+ignore; for a matrix also "course" or "course:<name>"}), ``marks`` (a scheme name or
+"VALUE=LEVEL" pairs), ``orientation`` ("rows" / "columns") and ``replace_alignments``.
+``result.invalid_rows_xlsx`` holds the rows left out under ``skip_invalid``;
+``list_imports`` lists the recorded imports; ``templates.template_workbook(kind)`` gives a
+blank template.
 """
 
 from services.importing.api import ImportPreview, ImportResult, analyse, commit, import_file, list_imports

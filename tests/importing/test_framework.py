@@ -230,3 +230,17 @@ def test_user_mapping_and_header_row_override(sqlite_only):
                       header_row=2, mapping={"A": "code", "B": "statement", "C": "importance"})
     assert preview.ok and preview.counts["created"]["competency"] == 2
     assert [c["field"] for c in preview.columns] == ["code", "statement", "importance"]
+
+
+def test_nesting_depth_limit(sqlite_only):
+    """Outline codes nested deeper than the limit are located errors; nothing is written."""
+    from services.importing import Limits
+
+    rows = [["编码", "能力描述"], ["1", "一"], ["1.1", "二"], ["1.1.1", "三"], ["1.1.1.1", "四"], ["1.1.1.1.1", "五"]]
+    preview = analyse(xlsx_bytes(rows), "deep.xlsx", engine=sqlite_only, program_code="P1", lang="en",
+                      limits=Limits(max_depth=3))
+    assert not preview.ok
+    assert [(e["row"], e["key"]) for e in preview.errors] == [(5, "import.error.too_deep"),
+                                                               (6, "import.error.too_deep")]
+    assert "limit of 3" in preview.errors[0]["message"]
+    assert analyse(xlsx_bytes(rows), "deep.xlsx", engine=sqlite_only, program_code="P1").ok  # default limit 8
