@@ -87,7 +87,8 @@ def test_course_header_forms(label, expected):
 
 def test_course_header_that_starts_like_a_field_stays_a_course(sqlite_only):
     """"岗位实习（SJ4001）" contains the job-role synonym 岗位 but is shaped like a course header: a course."""
-    rows = [["能力编码", "职业能力", "岗位实习（SJ4001）", "工业机器人现场编程（ZY2031）"], ["1.1.1", "能安装", "●", "○"]]
+    rows = [["能力编码", "职业能力", "岗位实习（SJ4001）", "工业机器人现场编程（ZY2031）"],
+            ["1.1.1", "能安装", "●", "○"]]
     preview, result = run_import(sqlite_only, xlsx_bytes(rows), "m.xlsx")
     assert result.ok and preview.kind == "matrix"
     assert alignments_of(sqlite_only) == {("1.1.1", "SJ4001"): 3, ("1.1.1", "ZY2031"): 1}
