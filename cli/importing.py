@@ -44,10 +44,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 def _print_report(result, lang: str, invalid_path: Path | None) -> None:
     head = "dry run" if result.dry_run else ("imported" if result.ok else "rejected, nothing written")
     print(f"{result.kind or '?'} → {result.program}: {head}")
+    planned = result.dry_run or not result.ok  # counts of what would happen, not of what happened
     for name in ("created", "updated", "unchanged", "not_in_file", "deleted"):
         counts = {k: v for k, v in result.counts.get(name, {}).items() if v}
         if counts:
-            print(f"  {name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+            label = f"would be {name}" if planned and name in ("created", "updated", "deleted") else name
+            print(f"  {label}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     for issue in result.warnings[:50]:
         print(f"warning: {_where(issue)}{issue['message']}", file=sys.stderr)
     for issue in result.errors[:200]:
