@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
+import sys
+import types
 
 import pandas as pd
 import pytest
@@ -448,8 +450,10 @@ def _race_save(url: str, standard_id: int, version: int, username: str, title: s
         engine.dispose()
 
 
-def test_two_processes_saving_the_same_version_one_wins(engine):
+def test_two_processes_saving_the_same_version_one_wins(engine, monkeypatch):
     """Two app processes save a whole standard at once: one wins, the other gets Conflict with its content."""
+    # AppTest runs app.py as __main__ in this process; spawned children would re-run it, so hide it
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     world = make_world(engine)
     version = version_of(engine, world.standard_id)
     url = engine.url.render_as_string(hide_password=False)
