@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from services.courses import get_course, list_courses
-from services.db import make_engine
 from services.i18n import translate
 from services.programs import get_program
 from services.users import list_users
 from services.actor import SYSTEM
+from tests.apptest_support import APP, ROOT, TIMEOUT, app_db, login  # noqa: F401 (fixture)
 from ui.nav import PAGES, pages_for
 
 pytestmark = pytest.mark.apptest
-TIMEOUT = 60
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
-
-
-@pytest.fixture
-def app_db(monkeypatch, seeded_sqlite_path):
-    url = f"sqlite:///{seeded_sqlite_path}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-
-
-def login(username: str, password: str = "demo", lang: str = "zh") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.session_state["lang"] = lang
-    at.run()
-    at.text_input(key="login_username").input(username)
-    at.text_input(key="login_password").input(password)
-    at.button(key="login_submit").click().run()
-    return at
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.slug)
@@ -83,10 +59,11 @@ def test_each_role_sees_its_pages_in_both_languages(app_db, role, lang):
 
 def test_role_navigation_matrix():
     """The navigation offers each role only its pages."""
-    assert {p.slug for p in pages_for("admin")} == {"home", "competencies", "courses", "programs", "users"}
-    assert {p.slug for p in pages_for("lead")} == {"home", "competencies", "courses", "programs"}
-    assert {p.slug for p in pages_for("faculty")} == {"home", "competencies", "courses"}
-    assert {p.slug for p in pages_for("mentor")} == {"home", "competencies", "courses"}
+    everyone = {"home", "competencies", "courses", "standards", "review", "coverage", "exports"}
+    assert {p.slug for p in pages_for("admin")} == everyone | {"import", "audit", "programs", "users"}
+    assert {p.slug for p in pages_for("lead")} == everyone | {"import", "audit", "programs"}
+    assert {p.slug for p in pages_for("faculty")} == everyone
+    assert {p.slug for p in pages_for("mentor")} == everyone
     assert all(p.slug.isascii() and p.slug.replace("-", "").isalnum() for p in PAGES)
 
 

@@ -129,8 +129,6 @@ def test_matrix_reads_back_through_our_matrix_importer(seeded_engine, engine, sc
     assert (got.to_numpy() == want.to_numpy()).all()
 
 
-@pytest.mark.xfail(strict=True, reason="importer (issue 3) maps the course header 岗位实习（SJ4001） to the job-role "
-                                        "field because it starts with 岗位, so that course's marks are dropped")
 def test_chinese_matrix_reads_back_including_the_internship_course(seeded_engine, sqlite_engine):
     want, got = _reimported_matrix(seeded_engine, sqlite_engine, "460305", "symbols", "zh")
     assert (got.to_numpy() == want.to_numpy()).all()
