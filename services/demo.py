@@ -23,6 +23,7 @@ from models.tables import alignment_target
 from services import audit
 from services.actor import SYSTEM
 from services.db import session_scope
+from services.standards import standard_content
 from services.errors import ValidationFailed
 from services.users import hash_password
 
@@ -236,7 +237,7 @@ def _load_program(session: Session, data: dict[str, Any], users: dict[str, User]
                                        category=item.get("category", "process"), weight=float(item["weight"]),
                                        method=item.get("method", ""), sort_order=order))
         session.flush()
-        session.add(StandardVersion(standard_id=standard.id, number=1, content={"seed": True, "course": course.code},
+        session.add(StandardVersion(standard_id=standard.id, number=1, content=standard_content(session, standard.id),
                                     author_id=owner.id, note="demo"))
     session.flush()
     audit.record(session, actor=SYSTEM, entity_type="program", entity_id=program.id, action="seed",

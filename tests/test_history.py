@@ -106,10 +106,25 @@ def test_text_diff_works_for_chinese_paragraphs():
     assert text_diff("", "")["ops"] == [] and text_diff("a", "a")["unified"] == []
 
 
+def test_demo_seed_version_holds_the_real_content(seeded_engine):
+    """The demo's first version is a full snapshot: identical to the standard as seeded."""
+    sid = demo_standard_id(seeded_engine, "ZH3021")
+    assert history.list_versions(seeded_engine, standard_id=sid)[0]["has_content"] is True
+    assert history.diff_with_current(seeded_engine, standard_id=sid, number=1)["identical"] is True
+
+
 def test_placeholder_versions_cannot_be_compared_or_restored(seeded_engine):
-    """The demo's seed version has no snapshot: a clear key instead of a misleading diff."""
+    """A version without a snapshot (older data) gives a clear key instead of a misleading diff."""
+    from sqlmodel import select
+
+    from models import StandardVersion
+    from services.db import session_scope
+
     faculty = get_actor(seeded_engine, username="faculty")
     sid = demo_standard_id(seeded_engine, "ZH3021")
+    with session_scope(seeded_engine) as session:
+        row = session.exec(select(StandardVersion).where(StandardVersion.standard_id == sid)).one()
+        row.content = {"seed": True}
     assert history.list_versions(seeded_engine, standard_id=sid)[0]["has_content"] is False
     with pytest.raises(ValidationFailed) as info:
         history.diff_with_current(seeded_engine, standard_id=sid, number=1)

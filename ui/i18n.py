@@ -32,12 +32,12 @@ def enum_label(kind: str, value: str | None) -> str:
 
 
 def error_text(exc: Exception) -> str:
-    """A domain error as one line in the user's language."""
+    """A domain error as one line in the user's language (field errors joined)."""
     from services.errors import Conflict, PermissionDenied, ValidationFailed
+    from services.standards import error_lines
 
     if isinstance(exc, ValidationFailed):
-        details = "; ".join(str(getattr(e, "message", e)) for e in exc.errors)
-        return t("error.validation", details=details)
+        return t("error.validation", details="; ".join(error_lines(exc, current_lang())))
     if isinstance(exc, PermissionDenied):
         return t("error.permission_denied")
     if isinstance(exc, Conflict):

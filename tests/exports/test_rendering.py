@@ -16,11 +16,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")) or not shutil.which("pdftoppm"),
-                       reason="needs soffice (libreoffice-calc, libreoffice-writer) and pdftoppm (poppler-utils)"),
-]
+pytestmark = pytest.mark.slow
+_TOOLS_MISSING = not (shutil.which("soffice") or shutil.which("libreoffice")) or not shutil.which("pdftoppm")
+
+
+@pytest.fixture(autouse=True)
+def _renderers():
+    """LibreOffice and pdftoppm: .ci/run installs them, so in CI their absence is a failure."""
+    if _TOOLS_MISSING:
+        from tests.conftest import IN_CI
+
+        reason = "needs soffice (libreoffice-calc, libreoffice-writer) and pdftoppm (poppler-utils)"
+        if IN_CI:
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
 
 
 def test_standard_xlsx_and_docx_render_to_non_empty_pages(tmp_path):
