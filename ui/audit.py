@@ -1,0 +1,24 @@
+"""Audit page helpers: an event's before → after as rows of changed fields."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return str(value)
+
+
+def change_table(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[dict[str, str]]:
+    """``[{"field", "before", "after"}]`` for every field whose value differs (all fields of a create or delete)."""
+    before, after = before or {}, after or {}
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return [{"field": "", "before": _shown(before or None), "after": _shown(after or None)}]
+    fields = [*before, *(k for k in after if k not in before)]
+    return [{"field": str(k), "before": _shown(before.get(k)), "after": _shown(after.get(k))}
+            for k in fields if before.get(k) != after.get(k)]
