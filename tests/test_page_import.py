@@ -1,0 +1,122 @@
+"""AppTest: the import page — upload, preview, commit, history, re-upload, bad file, templates, roles."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from services.framework import framework_frame
+from services.i18n import translate
+from services.importing import list_imports
+from services.importing.templates import TEMPLATE_KINDS
+from services.programs import get_program
+from services.users import authenticate
+from tests.apptest_support import ROOT, TIMEOUT, app_db, login  # noqa: F401 (fixture)
+from ui.context import AUTH_KEY
+
+pytestmark = pytest.mark.apptest
+PAGE = "pages/import.py"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ROWS = [
+    ["工业机器人技术专业职业能力分析表（补充）"],
+    ["序号", "工作领域", "工作任务", "职业能力", "重要程度", "类型"],
+    [1, "9 智能产线运维", "9.1 产线点检", "9.1.1 能完成产线日常点检", "A", "技能"],
+    [2, None, None, "9.1.2 能记录并上报点检异常", "B", "素质"],
+    [3, None, "9.2 故障排除", "9.2.1 能识读产线报警信息", "A", "知识"],
+]
+MERGES = ["A1:F1", "B3:B5", "C3:C4"]
+
+
+def framework_workbook() -> bytes:
+    """A 职业能力分析表 with a title row, merged 工作领域/工作任务 cells and outline codes."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "能力分析"
+    for row in ROWS:
+        sheet.append(row)
+    for cells in MERGES:
+        sheet.merge_cells(cells)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def open_page(role: str = "lead", lang: str = "zh"):
+    at = login(role, lang=lang)
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def upload(at, data: bytes, name: str = "分析表.xlsx"):
+    at.file_uploader(key="import_file").set_value((name, data, XLSX)).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric_values(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_lead_previews_commits_and_sees_history_then_reupload_creates_nothing(app_db):
+    """Upload → preview counts → commit → competencies in the DB, import in history; again → 0 created."""
+    program_id = get_program(app_db, code="460305")["id"]
+    before = len(framework_frame(app_db, program_id=program_id))
+    at = upload(open_page(), framework_workbook())
+    assert at.selectbox(key="import_kind").value == "framework"
+    created = translate("import.page.action.created", "zh")
+    assert metric_values(at)[created] == "6"  # 1 area, 2 tasks, 3 competencies
+    assert not at.error
+    at.button(key="import_commit").click().run()
+    assert not at.exception and not at.error
+    assert at.success[0].value == translate("import.page.done", "zh", created=6, updated=0)
+    frame = framework_frame(app_db, program_id=program_id)
+    assert len(frame) == before + 6
+    assert frame.loc[frame["code"] == "9.1.2", "statement"].iloc[0] == "能记录并上报点检异常"
+    records = list_imports(app_db, program_id=program_id)
+    assert records[0]["filename"] == "分析表.xlsx" and records[0]["kind"] == "framework" and records[0]["ok"]
+    file_column = translate("import.page.col.file", "zh")
+    assert any("分析表.xlsx" in list(df.value.get(file_column, [])) for df in at.dataframe)  # the history
+
+    upload(at, framework_workbook())
+    assert metric_values(at)[created] == "0"
+    assert metric_values(at)[translate("import.page.action.unchanged", "zh")] == "6"
+
+
+def test_bad_file_shows_an_error_and_changes_nothing(app_db):
+    """Random bytes named .xlsx: an error in the user's language, import disabled, database unchanged."""
+    program_id = get_program(app_db, code="460305")["id"]
+    before = len(framework_frame(app_db, program_id=program_id))
+    imports_before = len(list_imports(app_db))
+    at = upload(open_page(lang="en"), os.urandom(2048), "broken.xlsx")
+    assert at.error and at.button(key="import_commit").disabled
+    errors = next(df.value for df in at.dataframe if translate("import.page.col.message", "en") in df.value)
+    assert errors.iloc[0][translate("import.page.col.file", "en")] == "broken.xlsx"
+    assert "Excel" in errors.iloc[0][translate("import.page.col.message", "en")]
+    assert len(framework_frame(app_db, program_id=program_id)) == before
+    assert len(list_imports(app_db)) == imports_before
+
+
+def test_a_template_download_for_each_kind(app_db):
+    """Every template kind has a download button."""
+    at = open_page(lang="en")
+    for kind in TEMPLATE_KINDS:
+        assert at.get("download_button")  # the buttons are rendered inside the templates expander
+        assert any(b.key == f"import_template_{kind}" for b in at.get("download_button")), kind
+
+
+@pytest.mark.parametrize("role", ["mentor", "faculty"])
+def test_mentor_and_faculty_are_not_allowed(app_db, role):
+    """Only admins and leads may import: opened directly, the page refuses them."""
+    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=TIMEOUT)
+    at.session_state["lang"] = "en"
+    at.session_state[AUTH_KEY] = authenticate(app_db, username=role, password="demo").as_dict()
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [translate("auth.not_allowed", "en")]
+    with pytest.raises(KeyError):
+        at.file_uploader(key="import_file")
