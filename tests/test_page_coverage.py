@@ -1,0 +1,106 @@
+"""AppTest: the coverage page (issue 4) — metrics, drill-down, gap filters, downloads, snapshots, empty state."""
+
+from __future__ import annotations
+
+import pytest
+
+from services import coverage
+from services.actor import SYSTEM
+from services.i18n import translate
+from services.programs import create_program, get_program
+from tests.apptest_support import app_db, login  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.apptest
+PAGE = "pages/coverage.py"
+
+
+def table_with(at, column: str):
+    """The first data frame on the page that has ``column`` (data frames are not found by key)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def open_page(role: str = "lead", lang: str = "zh"):
+    at = login(role, lang=lang)
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_headline_metrics_for_the_demo(app_db, lang):
+    """A lead sees coverage, weighted coverage and every gap count in both languages."""
+    at = open_page("lead", lang)
+    assert at.title[0].value == translate("coverage.title", lang)
+    metrics = {m.label: m.value for m in at.metric}
+    program_id = get_program(app_db, code="460305")["id"]
+    expected = coverage.compute_coverage(app_db, program_id=program_id).metrics
+    assert metrics[translate("coverage.metric.coverage_ratio", lang)] == f"{expected['coverage_ratio']:.1%}"
+    assert metrics[translate("coverage.metric.weighted_coverage", lang)] == f"{expected['weighted_coverage']:.1%}"
+    for kind in ("uncovered", "below_required", "redundant", "under_invested", "over_invested", "orphan_courses"):
+        assert metrics[translate(f"coverage.metric.{kind}", lang)] == str(expected[kind]), kind
+    assert not at.error
+
+
+def test_drill_down_by_selectbox_shows_alignment_rows(app_db):
+    """Picking a competency lists the alignments behind it, with who proposed them."""
+    at = open_page("lead", "en")
+    program_id = get_program(app_db, code="460305")["id"]
+    result = coverage.compute_coverage(app_db, program_id=program_id)
+    covered = result.by_competency[result.by_competency["level"] > 0].iloc[0]
+    at.selectbox(key="coverage_drill_competency").set_value(int(covered["id"])).run()
+    assert not at.exception
+    table = table_with(at, translate("coverage.col.proposed_by", "en"))
+    expected = coverage.alignment_details(app_db, program_id=program_id, competency_id=int(covered["id"]))
+    assert len(table) == len(expected) > 0
+    assert translate("coverage.col.proposed_by", "en") in table.columns
+
+
+def test_gap_filter_changes_the_row_count(app_db):
+    """Filtering the gap table by type leaves only gaps of that type."""
+    at = open_page("lead", "en")
+    kind = translate("coverage.col.kind", "en")
+    before = len(table_with(at, kind))
+    at.multiselect(key="coverage_gap_kinds").set_value(["uncovered"]).run()
+    after = table_with(at, kind)
+    assert 0 < len(after) < before
+    assert set(after[kind]) == {translate("coverage.gap.uncovered", "en")}
+
+
+def test_download_buttons_are_offered(app_db):
+    """The gap report and the coverage matrix can be downloaded; the marks scheme is a select box."""
+    at = open_page("faculty", "zh")
+    at.selectbox(key="coverage_marks").set_value("irm").run()
+    assert not at.exception
+    for key in ("coverage_download_gaps", "coverage_download_matrix"):
+        assert at.get("download_button") and any(getattr(b, "key", None) == key or key in str(b.proto)
+                                                 for b in at.get("download_button")), key
+
+
+def test_lead_takes_a_snapshot_and_it_is_listed(app_db):
+    """A lead takes a labelled snapshot; it appears in the list and as the metrics' reference."""
+    at = open_page("lead", "en")
+    at.text_input(key="coverage_snap_label").input("before review")
+    at.button(key="coverage_snap_take").click().run()
+    assert not at.exception and not at.error
+    listed = table_with(at, translate("coverage.col.created_by", "en"))
+    assert list(listed[translate("coverage.col.label", "en")]) == ["before review"]
+    at.run()
+    assert any(m.delta for m in at.metric)
+
+
+def test_faculty_cannot_take_snapshots(app_db):
+    """Only admins and leads get the snapshot button."""
+    at = open_page("faculty", "en")
+    with pytest.raises(KeyError):
+        at.button(key="coverage_snap_take")
+
+
+def test_empty_state_for_a_programme_without_alignments(app_db):
+    """A new programme shows what to do next instead of empty charts."""
+    program = create_program(app_db, actor=SYSTEM, code="460399", name="新专业")
+    at = login("lead", lang="en")
+    at.session_state["program_id"] = program["id"]
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert [i.value for i in at.info] == [translate("coverage.empty", "en")]
+    assert len(at.metric) == 0 and len(at.tabs) == 0
