@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date, timedelta
 
 import pytest
 from docx import Document
@@ -73,7 +74,8 @@ def test_lead_prepares_the_matrix_and_no_backup_for_non_admins(app_db):
 
 
 def test_admin_prepares_a_backup_and_previews_its_restore(app_db):
-    """An admin backs up the programme; a dry run of that file reports everything unchanged."""
+    """An admin backs up the programme, then restores that file: refused without merge, a dry-run
+    preview with merge (everything unchanged), then the confirmed restore."""
     at = open_page(app_db, "admin", "exports.py")
     at.radio(key="export_backup_scope").set_value("program")
     at.button(key="export_prepare_backup").click().run()
@@ -81,6 +83,22 @@ def test_admin_prepares_a_backup_and_previews_its_restore(app_db):
     result = _prepared(at, "backup")
     assert result.filename.endswith(".json") and "460305" in json.loads(result.content).__repr__()
     assert any(result.filename in d.label for d in at.get("download_button"))
+
+    at.file_uploader(key="export_restore_file").set_value((result.filename, result.content, result.media_type))
+    at.run()
+    at.button(key="export_restore_preview_button").click().run()  # the programme exists and merge is off
+    assert [e.value for e in at.error] == [translate("exports.page.restore.rejected", "en", n=1)]
+    with pytest.raises(KeyError):
+        at.button(key="export_restore_confirm")
+    at.checkbox(key="export_restore_merge").check().run()
+    at.button(key="export_restore_preview_button").click().run()
+    assert not at.exception and not at.error
+    preview = at.dataframe[0].value
+    assert preview[translate("exports.page.restore.created", "en")].sum() == 0
+    assert preview[translate("exports.page.restore.unchanged", "en")].sum() > 0
+    at.button(key="export_restore_confirm").click().run()
+    assert not at.exception and not at.error
+    assert [s.value for s in at.success] == [translate("exports.page.restore.done", "en", programs="460305")]
 
 
 def test_audit_page_lists_events_and_filters_by_user(app_db):
@@ -101,6 +119,8 @@ def test_audit_page_lists_events_and_filters_by_user(app_db):
     assert set(table[translate("audit.col.user", "en")]) == {"lead"}
     changes = at.dataframe[1].value  # before → after of the newest (selected) event
     assert "hours_practice" in set(changes[translate("audit.col.field", "en")])
+    at.date_input(key="audit_since").set_value(date.today() + timedelta(days=2)).run()
+    assert not at.exception and [i.value for i in at.info] == [translate("audit.empty", "en")]
 
 
 @pytest.mark.parametrize("role", ["mentor", "faculty"])
