@@ -1,0 +1,76 @@
+"""Course standards: pick a course, edit its current standard, align, check, discuss, sign, compare and restore."""
+
+import streamlit as st
+
+from services.courses import list_courses
+from services.errors import DomainError
+from services.standards import create_standard, current_standard, list_standards
+from services.workflow import allowed_actions, workflow_state
+from ui.context import page_setup
+from ui.i18n import enum_label, t
+from ui.standard_editor import base_for, conflict_view, content_editor, rebase, save_bar
+from ui.standard_panels import (alignment_panel, checklist_panel, comments_panel, downloads, history_panel,
+                                show_error, task_table_panel, workflow_bar)
+
+ctx = page_setup()
+st.title(t("standards.title"))
+
+courses = list_courses(ctx.engine, program_id=ctx.program_id)
+if courses.empty:
+    st.info(t("courses.empty"))
+    st.stop()
+names = dict(zip(courses["id"].astype(int), courses["code"] + " " + courses["name"], strict=True))
+course_id = st.selectbox(t("field.course"), list(names), key="std_course", format_func=names.__getitem__)
+current = current_standard(ctx.engine, course_id=course_id)
+
+if current is None:
+    st.info(t("standards.page.none"))
+    others = {s["id"]: f"{s.get('course_code', '')} r{s.get('revision', '')}"
+              for s in list_standards(ctx.engine, program_id=ctx.program_id) if s.get("course_id") != course_id}
+    source = st.selectbox(t("standards.page.copy_from"), [None, *others], key="std_copy_from",
+                          format_func=lambda s: t("standards.page.blank") if s is None else others[s])
+    if st.button(t("standards.page.create"), key="std_create", type="primary"):
+        try:
+            created = create_standard(ctx.engine, actor=ctx.actor, course_id=course_id, copy_from_standard_id=source)
+            rebase(ctx.engine, created["standard_id"], created["content"])
+            st.rerun()
+        except DomainError as exc:
+            show_error(exc)
+    st.stop()
+
+sid = current["id"]
+state = workflow_state(ctx.engine, standard_id=sid)
+actions = allowed_actions(ctx.engine, actor=ctx.actor, standard_id=sid)
+st.caption(t("standards.page.revision_line", revision=state["revision"],
+             status=enum_label("standard_status", state["status"]), version=state["version"]))
+workflow_bar(ctx, state, actions)
+
+base = base_for(ctx.engine, sid)
+read_only = not actions["edit"]
+if read_only and not state["frozen"]:
+    st.caption(t("standards.page.read_only"))
+
+edit_tab, align_tab, check_tab, comment_tab, history_tab = st.tabs([
+    t("standards.page.tab.edit"), t("standards.page.tab.alignments"), t("standards.page.tab.checks"),
+    t("standards.page.tab.comments"), t("standards.page.tab.history")])
+
+with edit_tab:
+    in_conflict = conflict_view(ctx, base)
+    mine = content_editor(base, read_only=read_only or in_conflict)
+    if not read_only and not in_conflict:
+        save_bar(ctx, base, mine)
+    downloads(ctx, sid)
+
+with align_tab:
+    alignment_panel(ctx, sid, base["content"], actions)
+
+with check_tab:
+    checklist_panel(ctx, sid, mine if not read_only else None)
+    st.subheader(t("standards.section.task_table"))
+    task_table_panel(ctx, sid)
+
+with comment_tab:
+    comments_panel(ctx, sid, actions)
+
+with history_tab:
+    history_panel(ctx, state, actions)
