@@ -81,11 +81,11 @@ elif upload:
         c1.caption(t("import.page.detected", kind=view.label("kind", best["kind"], ctx.lang),
                      score=f"{best['score']:.0%}"))
     sheets = {s["name"]: s for s in data["sheets"]}
-    if len(sheets) > 1:
+    if sheets:
         c2.selectbox(t("import.page.sheet"), list(sheets), key="import_sheet",
                      index=list(sheets).index(data["sheet"]) if data["sheet"] in sheets else None,
                      placeholder=t("import.page.all_sheets"), on_change=choose, args=("sheet", "import_sheet"),
-                     format_func=lambda n: t("import.page.sheet_option", name=n, rows=sheets[n]["rows"]))
+                     format_func=lambda n: view.sheet_label(sheets[n], ctx.lang))
     if data["header_row"]:
         rows = max((s["rows"] for s in data["sheets"]), default=1)
         c3.number_input(t("import.page.header_row"), 1, max(rows, 1), int(data["header_row"]), key="import_header_row",
@@ -116,7 +116,7 @@ elif upload:
                 options["mapping"] = {**(options.get("mapping") or {}), **changed}
                 st.session_state.pop("import_mapping", None)
                 st.rerun()
-            sample = sheets.get(data["sheet"] or "", {}).get("sample")
+            sample = view.sample_rows(sheets.get(data["sheet"] or "", {}), data["columns"])
             if sample:
                 st.caption(t("import.page.sample"))
                 st.dataframe(pd.DataFrame(sample), hide_index=True, key="import_sample")
@@ -125,6 +125,8 @@ elif upload:
     m = st.columns(4)
     for col, action in zip(m, ("created", "updated", "unchanged", "not_in_file"), strict=True):
         col.metric(view.label("action", action, ctx.lang), view.total(data["counts"], action))
+    if view.total(data["counts"], "not_in_file"):
+        st.caption(t("import.page.not_in_file_hint"))
     counts = view.count_rows(data["counts"], ctx.lang)
     if counts:
         st.dataframe(pd.DataFrame(counts), hide_index=True, key="import_counts")

@@ -120,3 +120,36 @@ def test_mentor_and_faculty_are_not_allowed(app_db, role):
     assert [e.value for e in at.error] == [translate("auth.not_allowed", "en")]
     with pytest.raises(KeyError):
         at.file_uploader(key="import_file")
+
+
+def test_skip_invalid_imports_the_valid_rows_and_offers_the_rejected_ones(app_db):
+    """With one bad row the import is blocked until "skip invalid rows"; the bad row comes back as a workbook."""
+    rows = [*ROWS, [4, None, None, "9.2.2 能排除传送带常见故障", "很重要", "技能"]]
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    at = upload(open_page(lang="en"), buffer.getvalue(), "with_error.xlsx")
+    assert at.button(key="import_commit").disabled
+    at.checkbox(key="import_skip_invalid").check().run()
+    at.button(key="import_commit").click().run()
+    assert not at.exception
+    assert at.success and at.warning[0].value == translate("import.page.invalid_rows", "en", count=1)
+    assert any(b.key == "import_invalid_download" for b in at.get("download_button"))
+    invalid = openpyxl.load_workbook(io.BytesIO(at.session_state["import_report"]["invalid"]))
+    assert "很重要" in [c.value for row in invalid.active.iter_rows() for c in row]
+    frame = framework_frame(app_db, program_id=get_program(app_db, code="460305")["id"])
+    assert "9.2.1" in set(frame["code"]) and "9.2.2" not in set(frame["code"])
+
+
+def test_matrix_offers_mark_scheme_and_replace_alignments(app_db):
+    """A matrix template shows the mark-scheme selector and the "replace course alignments" option."""
+    from services.importing.templates import template_workbook
+
+    at = upload(open_page(lang="en"), template_workbook("matrix"), "matrix.xlsx")
+    assert at.selectbox(key="import_kind").value == "matrix"
+    assert at.selectbox(key="import_marks").value == "symbols"
+    at.checkbox(key="import_replace_alignments").check().run()
+    assert not at.exception
+    assert at.session_state["import_options"]["replace_alignments"] is True

@@ -90,6 +90,18 @@ def mapping_rows(columns: list[dict[str, Any]], lang: str) -> list[dict[str, Any
             for c in columns]
 
 
+def sheet_label(sheet: dict[str, Any], lang: str) -> str:
+    """A sheet's name with its row count, for the sheet picker."""
+    return translate("import.page.sheet_option", lang, name=sheet["name"], rows=sheet["rows"])
+
+
+def sample_rows(sheet: dict[str, Any], columns: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The sheet's first rows under the header, keyed "A 工作领域" so they line up with the mapping."""
+    names = [f"{c['letter']} {c.get('label') or ''}".strip() for c in columns]
+    return [dict(zip(names, [*row, *[""] * len(names)], strict=False)) for row in sheet.get("sample") or []
+            if any(str(v).strip() for v in row)]
+
+
 def field_choices(fields: list[str], kind: str | None, lang: str) -> dict[str, str]:
     """Field label → field name for the mapping editor (``""`` = not imported; a matrix adds "course")."""
     names = [*fields, "course"] if kind == "matrix" else list(fields)

@@ -1,0 +1,85 @@
+"""Capture docs/screenshots/import_preview_zh.png: the import page after uploading a framework workbook.
+
+Run with ``.venv/bin/python tools/screenshot_import.py``. Serves a seeded demo database,
+logs in as the programme lead, uploads a generated 职业能力分析表 (title row, merged
+工作领域/工作任务 cells, outline codes, one bad importance value) and shoots the preview.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import openpyxl
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from services.db import make_engine  # noqa: E402
+from services.demo import seed_demo  # noqa: E402
+from services.migrate import upgrade  # noqa: E402
+from tests.browser_support import browser, live_server, log_in, set_language, wait_idle  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+ROWS = [
+    ["工业机器人技术专业职业能力分析表（补充）"],
+    ["序号", "工作领域", "工作任务", "职业能力", "重要程度", "类型"],
+    [1, "9 智能产线运维", "9.1 产线点检", "9.1.1 能完成产线日常点检", "A", "技能"],
+    [2, None, None, "9.1.2 能记录并上报点检异常", "B", "素质"],
+    [3, None, "9.2 故障排除", "9.2.1 能识读产线报警信息", "A", "知识"],
+    [4, None, None, "9.2.2 能排除传送带常见故障", "很重要", "技能"],
+    [],
+    ["注：重要程度 A—核心，B—重要，C—一般"],
+]
+MERGES = ["A1:F1", "B3:B6", "C3:C4", "C5:C6"]
+
+
+def workbook() -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "能力分析"
+    for row in ROWS:
+        sheet.append(row)
+    for cells in MERGES:
+        sheet.merge_cells(cells)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp())
+    try:
+        url = f"sqlite:///{workdir / 'shots.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        seed_demo(engine)
+        engine.dispose()
+        upload = workdir / "职业能力分析表.xlsx"
+        upload.write_bytes(workbook())
+        with live_server(url) as base, browser() as chromium:
+            page = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN").new_page()
+            log_in(page, base, "lead")
+            set_language(page, "zh")
+            page.locator("[data-testid=stSidebarNav] a[href$='/import']").first.click()
+            wait_idle(page)
+            page.locator(".st-key-import_file input[type=file]").set_input_files(str(upload))
+            page.wait_for_selector(".st-key-import_commit", timeout=30_000)
+            wait_idle(page)
+            # the app scrolls inside its main block, so grow the viewport to the content for a whole-page shot
+            height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+            page.set_viewport_size({"width": 1400, "height": max(1000, int(height) + 40)})
+            wait_idle(page)
+            target = OUT / "import_preview_zh.png"
+            page.screenshot(path=str(target), full_page=True)
+            print(f"wrote {target}")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
