@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from services.coverage import compute_coverage
 from services.programs import get_program, program_summary
 from services.standards import list_standards
 from ui.context import page_setup
@@ -21,22 +22,25 @@ cols = st.columns(6)
 for col, key in zip(cols, ("job_roles", "areas", "tasks", "competencies", "courses", "alignments"), strict=True):
     col.metric(t(f"home.metric.{key}"), summary[key])
 
-coverage = summary["covered"] / summary["competencies"] if summary["competencies"] else 0.0
-st.progress(coverage, text=t("home.coverage", covered=summary["covered"], total=summary["competencies"],
-                              pct=f"{coverage:.0%}"))
+metrics = compute_coverage(ctx.engine, program_id=ctx.program_id).metrics
+st.progress(metrics["coverage_ratio"], text=t("home.coverage", covered=metrics["covered"],
+                                              total=metrics["competencies"], pct=f"{metrics['coverage_ratio']:.0%}",
+                                              weighted=f"{metrics['weighted_coverage']:.0%}"))
 
 st.subheader(t("home.attention"))
 items = [
-    (summary["core_uncovered"], "home.attention.core_uncovered", len(summary["core_uncovered"])),
-    (summary["alignments_proposed"], "home.attention.proposed", summary["alignments_proposed"]),
-    (summary["standards_in_review"], "home.attention.in_review", summary["standards_in_review"]),
-    (summary["unresolved_comments"], "home.attention.comments", summary["unresolved_comments"]),
+    ("home.attention.core_uncovered", len(summary["core_uncovered"]), "pages/coverage.py"),
+    ("home.attention.proposed", summary["alignments_proposed"], "pages/review.py"),
+    ("home.attention.in_review", summary["standards_in_review"], "pages/standards.py"),
+    ("home.attention.comments", summary["unresolved_comments"], "pages/review.py"),
 ]
-if not any(count for _, _, count in items):
+if not any(count for _, count, _ in items):
     st.success(t("home.attention.none"))
-for _, key, count in items:
+for key, count, target in items:
     if count:
-        st.warning(t(key, n=count))
+        left, right = st.columns([5, 1], vertical_alignment="center")
+        left.warning(t(key, n=count))
+        right.page_link(target, label=t("home.open"), icon=":material/arrow_forward:")
 if summary["core_uncovered"]:
     with st.expander(t("home.core_uncovered_list"), expanded=False):
         st.dataframe(

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from tests.browser_support import browser, chromium_available, live_server, log_in, set_language, wait_idle
 from tests.conftest import IN_CI
+from ui.nav import pages_for
 
 pytestmark = pytest.mark.browser
 
@@ -48,11 +49,13 @@ def test_health_endpoint_answers_ok(server):
 
 
 def test_faculty_logs_in_sees_own_pages_and_logs_out(page, server):
-    """The sidebar offers a faculty member home, competencies and courses only; logout returns to login."""
+    """The sidebar offers a faculty member exactly the faculty pages; logout returns to login."""
     log_in(page, server, "faculty")
     nav = page.locator("[data-testid=stSidebarNav] a")
     hrefs = sorted(h.rstrip("/").rsplit("/", 1)[-1] for h in nav.evaluate_all("els => els.map(e => e.href)"))
-    assert hrefs == sorted(["127.0.0.1:" + server.rsplit(":", 1)[1], "competencies", "courses"])
+    expected = ["127.0.0.1:" + server.rsplit(":", 1)[1]] + [p.slug for p in pages_for("faculty") if p.slug != "home"]
+    assert hrefs == sorted(expected)
+    assert "users" not in hrefs and "audit" not in hrefs
     expect(page.get_by_role("heading", name="工业机器人技术")).to_be_visible()
     page.locator(".st-key-logout button").click()
     wait_idle(page)
