@@ -67,8 +67,14 @@ if upload and report and report["upload"] == upload["id"]:
                            file_name=f"{upload['name'].rsplit('.', 1)[0]}.invalid.xlsx", mime=view.XLSX_MIME)
 elif upload:
     options = st.session_state.setdefault("import_options", {})
-    preview = analyse(upload["data"], upload["name"], engine=ctx.engine, program_code=program["code"],
-                      lang=ctx.lang, **options)
+    # analysing a large workbook takes seconds: keep one preview (plain dataclasses, no ORM rows) per file+options
+    cache_key = view.options_key(upload["data"], {**options, "upload": upload["id"]}, program["code"], ctx.lang)
+    if st.session_state.get("import_preview", {}).get("key") != cache_key:
+        with st.spinner(t("import.page.analysing")):
+            st.session_state["import_preview"] = {"key": cache_key, "preview": analyse(
+                upload["data"], upload["name"], engine=ctx.engine, program_code=program["code"], lang=ctx.lang,
+                **options)}
+    preview = st.session_state["import_preview"]["preview"]
     data = preview.to_dict()
     st.subheader(t("import.page.settings"))
     c1, c2, c3 = st.columns(3)
@@ -153,6 +159,7 @@ elif upload:
             result = commit(ctx.engine, actor=ctx.actor, preview=preview, skip_invalid=skip,
                             progress_callback=lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0),
                                                                                      text=message))
+            st.session_state.pop("import_preview", None)  # planned against the database before this import
             st.session_state["import_report"] = {"upload": upload["id"], "ok": result.ok, "counts": result.counts,
                                                  "invalid": result.invalid_rows_xlsx,
                                                  "invalid_count": result.invalid_row_count}

@@ -153,3 +153,20 @@ def test_matrix_offers_mark_scheme_and_replace_alignments(app_db):
     at.checkbox(key="import_replace_alignments").check().run()
     assert not at.exception
     assert at.session_state["import_options"]["replace_alignments"] is True
+
+
+def test_mapping_edits_round_trip_through_the_editor_labels():
+    """Unchanged editor rows give no override; a changed label gives {letter: field}, "not imported" gives None."""
+    from services.importing import view
+
+    columns = [{"letter": "A", "label": "工作领域", "field": "area"}, {"letter": "B", "label": "备注", "field": None},
+               {"letter": "C", "label": "类型", "field": "comp_type"}]
+    choices = view.field_choices(["area", "comp_type", "notes"], "framework", "zh")
+    shown = [r["field"] for r in view.mapping_rows(columns, "zh")]
+    assert view.mapping_changes(columns, shown, choices) == {}
+    edited = [shown[0], view.label("field", "notes", "zh"), view.label("field", None, "zh")]
+    assert view.mapping_changes(columns, edited, choices) == {"B": "notes", "C": None}
+    assert "course" in view.field_choices(["code"], "matrix", "en").values()
+    assert view.report_pages({"created": {"competency": 2}, "updated": {"alignment": 1}}) == [
+        ("pages/competencies.py", "nav.competencies", ":material/account_tree:"),
+        ("pages/coverage.py", "nav.coverage", ":material/grid_on:")]
