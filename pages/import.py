@@ -59,12 +59,16 @@ if upload and report and report["upload"] == upload["id"]:
         st.error(t("import.page.rejected"))
     st.dataframe(pd.DataFrame(view.count_rows(report["counts"], ctx.lang)), hide_index=True,
                  key="import_report_counts")
-    for path, title_key, icon in view.report_pages(report["counts"]):
+    links = view.report_pages(report["counts"])
+    if links:
+        st.caption(t("import.page.see_imported"))
+    for path, title_key, icon in links:
         st.page_link(path, label=t(title_key), icon=icon)
     if report["invalid"]:
         st.warning(t("import.page.invalid_rows", count=report["invalid_count"]))
         st.download_button(t("import.page.download_invalid"), report["invalid"], key="import_invalid_download",
-                           file_name=f"{upload['name'].rsplit('.', 1)[0]}.invalid.xlsx", mime=view.XLSX_MIME)
+                           file_name=f"{upload['name'].rsplit('.', 1)[0]}.invalid.xlsx", mime=view.XLSX_MIME,
+                           icon=":material/download:")
 elif upload:
     options = st.session_state.setdefault("import_options", {})
     # analysing a large workbook takes seconds: keep one preview (plain dataclasses, no ORM rows) per file+options
