@@ -29,7 +29,8 @@ if not queue["alignments"]:
 for a in queue["alignments"]:
     aid = a["id"]
     with st.container(border=True):
-        st.markdown(t("review.alignment_line", course=a["course_code"], target=a["target_label"], code=a["code"],
+        target = a["target_label"] or t(f"review.target.{a['target_type']}")
+        st.markdown(t("review.alignment_line", course=a["course_code"], target=target, code=a["code"],
                       statement=a["statement"], level=a["level"], side=enum_label("side", a["proposed_side"]),
                       who=a["proposed_by"] or "—", coverage=a["coverage_level"]))
         with st.form(f"review_form_{aid}"):

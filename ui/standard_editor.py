@@ -15,7 +15,7 @@ from services.history import merge_content
 from services.standards import (HEADER_FIELDS, PROSE_FIELDS, TABLE_FIELDS, editor_frames, error_lines,
                                 save_args_from_content, save_standard, standard_content)
 from services.tablediff import from_editor_state
-from ui.i18n import current_lang, enum_label, t
+from ui.i18n import current_lang, enum_format, enum_label, t
 
 BASE_KEY = "std_base"
 CONFLICT_KEY = "std_conflict"
@@ -74,9 +74,11 @@ def _column_config(table: str) -> dict[str, Any]:
             config[field] = st.column_config.NumberColumn(label, min_value=0, max_value=100)
         elif field == "dimension":
             config[field] = st.column_config.SelectboxColumn(
-                label, options=["knowledge", "skill", "quality"], required=True)
+                label, options=["knowledge", "skill", "quality"], required=True, format_func=enum_format("dimension"))
         elif field == "category":
-            config[field] = st.column_config.SelectboxColumn(label, options=["process", "summative"], required=True)
+            config[field] = st.column_config.SelectboxColumn(
+                label, options=["process", "summative"], required=True,
+                format_func=lambda v: t(f"standards.page.category.{v}"))
         else:
             config[field] = st.column_config.TextColumn(label)
     return config

@@ -132,7 +132,8 @@ def checklist_panel(ctx, standard_id: int, mine: dict[str, Any]) -> None:
     st.caption(t("standards.page.check_counts", errors=result["errors"], warnings=result["warnings"]))
     lang = current_lang()
     for check in result["checks"]:
-        icon = "✅" if check["ok"] else ("❌" if check["severity"] == "error" else "⚠️")
+        icon = ":green[:material/check_circle:]" if check["ok"] else (
+            ":red[:material/cancel:]" if check["severity"] == "error" else ":orange[:material/warning:]")
         st.markdown(f"{icon} {t(check['key'])}")
         for f in (f for f in result["findings"] if f["check"] == check["check"]):
             where = _finding_target(f, mine)
@@ -145,7 +146,9 @@ def _finding_target(finding: dict[str, Any], content: dict[str, Any] | None) -> 
     if kind == "section":
         return t(f"standards.section.{target}")
     rows = {r.get("id"): r for r in (content or {}).get(f"{kind}s", [])}
-    label = _target_label(f"{kind}s", rows[target]) if target in rows else finding["params"].get("code", target)
+    row = rows.get(target)
+    label = (row.get("code") if kind == "objective" else row.get("title")) if row else None
+    label = label or finding["params"].get("code", target)
     return t(f"standards.page.target.{kind}", label=label)
 
 
@@ -288,7 +291,7 @@ def history_panel(ctx, state: dict[str, Any], actions: dict[str, bool]) -> None:
     """Versions, a diff of any two (prose inline, table rows by change) and restore as a new version."""
     sid = state["standard_id"]
     versions = list_versions(ctx.engine, standard_id=sid)
-    st.dataframe(pd.DataFrame([{t("standards.page.version"): v["number"], t("field.updated_at"): v["created_at"][:16],
+    st.dataframe(pd.DataFrame([{t("standards.page.version"): v["number"], t("field.updated_at"): v["created_at"][:16].replace("T", " "),
                                 t("standards.page.author"): v["author"], t("standards.page.note"): v["note"]}
                                for v in versions]), hide_index=True, width="stretch", key="std_versions")
     numbers = [v["number"] for v in versions if v["has_content"]]
@@ -305,10 +308,11 @@ def history_panel(ctx, state: dict[str, Any], actions: dict[str, bool]) -> None:
         st.markdown(_diff_html(h["ops"]), unsafe_allow_html=True)
     for table in ("objectives", "units", "assessment", "alignments"):
         section = diff[table]
-        lines = [f"➕ {_row_text(r)}" for r in section["added"]] + [f"➖ {_row_text(r)}" for r in section["removed"]]
+        lines = [f":green[:material/add:] {_row_text(r)}" for r in section["added"]]
+        lines += [f":red[:material/remove:] {_row_text(r)}" for r in section["removed"]]
         for r in section["changed"]:
-            fields = "; ".join(f"{f}: {v['old']} → {v['new']}" for f, v in r["fields"].items())
-            lines.append(f"✏️ {r.get('label') or r.get('target', '')} {r.get('code', '')} — {fields}")
+            fields = "; ".join(f"{_field_label(f)}: {v['old']} → {v['new']}" for f, v in r["fields"].items())
+            lines.append(f":blue[:material/edit:] {r.get('label') or r.get('target', '')} {r.get('code', '')} — {fields}")
         if lines:
             title = t("field.alignments") if table == "alignments" else t(f"standards.section.{table}")
             st.markdown(f"**{title}**\n\n" + "\n".join(f"- {line}" for line in lines))
@@ -323,6 +327,11 @@ def history_panel(ctx, state: dict[str, Any], actions: dict[str, bool]) -> None:
                 st.rerun()
             except DomainError as exc:
                 show_error(exc)
+
+
+def _field_label(field: str) -> str:
+    label = t(f"standards.page.col.{field}")
+    return field if label.endswith(f".{field}") else label
 
 
 def _row_text(row: dict[str, Any]) -> str:

@@ -1,0 +1,115 @@
+"""Screenshots of the course-standard editor, its checklist, its history diff and the review queue (issue 5).
+
+Run ``python tools/screenshot_standards.py``; writes docs/screenshots/{editor,checklist,review_queue,diff}_zh.png
+from a temporary seeded SQLite database. Uses the same helpers as the browser tests.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from services.actor import SYSTEM, Actor  # noqa: E402
+from services.courses import list_courses  # noqa: E402
+from services.db import make_engine  # noqa: E402
+from services.demo import seed_demo  # noqa: E402
+from services.migrate import upgrade  # noqa: E402
+from services.programs import get_program  # noqa: E402
+from services.standards import current_standard, save_args_from_content, save_standard, standard_content  # noqa: E402
+from services.users import list_users  # noqa: E402
+from tests.browser_support import browser, live_server, log_in, wait_idle  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+COURSE = "ZH3021"
+
+
+def _seed_history(engine) -> None:
+    """Two saves by the course owner so the history tab has a prose change and a table change to show."""
+    user = next(u for u in list_users(engine, actor=SYSTEM) if u["username"] == "faculty")
+    actor = Actor(id=user["id"], username="faculty", display_name=user["display_name"], role=user["role"],
+                  side=user["side"])
+    frame = list_courses(engine, program_id=get_program(engine, code="460305")["id"])
+    course_id = int(frame.loc[frame["code"] == COURSE, "id"].iloc[0])
+    standard = current_standard(engine, course_id=course_id)
+    for step in range(2):
+        content = standard_content(engine, standard["id"])
+        args = save_args_from_content(content)
+        for table in ("objectives", "units"):
+            for row in args[table]:
+                row.pop("alignments")
+        if step == 0:
+            args["header"]["resources"] = (args["header"]["resources"] or "") + "\n\n校内工业机器人实训室（6 个工位）。"
+        else:
+            args["header"]["teaching_methods"] = (args["header"]["teaching_methods"] or "").replace("。", "，以项目为载体。", 1)
+            args["units"][0]["hours_practice"] = int(args["units"][0]["hours_practice"] or 0) + 2
+        result = save_standard(engine, actor=actor, standard_id=standard["id"], expected_version=standard["version"],
+                               note="screenshot", **args)
+        standard = {**standard, "version": result["version"]}
+
+
+def _nav(page, slug: str) -> None:
+    """Follow the sidebar link (a full page load would start a new, logged-out session)."""
+    page.locator(f"[data-testid=stSidebarNav] a[href$='/{slug}']").first.click()
+    wait_idle(page)
+
+
+def _open_course(page, base: str) -> None:
+    _nav(page, "standards")
+    page.locator(".st-key-std_course").click()
+    page.get_by_role("option", name=COURSE).first.click()
+    wait_idle(page)
+
+
+def _tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+    wait_idle(page)
+
+
+def _settle(page) -> None:
+    """Wait until text areas and tables have painted (they render after the script run ends)."""
+    page.locator(".st-key-std_h_resources textarea").wait_for(timeout=30_000)
+    page.locator(".st-key-std_tbl_assessment canvas").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp())
+    try:
+        url = f"sqlite:///{workdir / 'shots.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        seed_demo(engine)
+        _seed_history(engine)
+        engine.dispose()
+        with live_server(url) as base, browser() as chromium:
+            page = chromium.new_context(viewport={"width": 1400, "height": 2400}, locale="zh-CN").new_page()
+            log_in(page, base, "faculty")
+            _open_course(page, base)
+            _settle(page)
+            page.screenshot(path=str(OUT / "editor_zh.png"), full_page=True)
+            _tab(page, "检查清单")
+            page.wait_for_timeout(800)
+            page.screenshot(path=str(OUT / "checklist_zh.png"), full_page=True)
+            _tab(page, "历史")
+            page.locator(".st-key-std_diff_a").wait_for(timeout=30_000)
+            page.wait_for_timeout(800)
+            page.screenshot(path=str(OUT / "diff_zh.png"), full_page=True)
+
+            page = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN").new_page()
+            log_in(page, base, "mentor")
+            _nav(page, "review")
+            page.screenshot(path=str(OUT / "review_queue_zh.png"), full_page=True)
+            for stem in ("editor", "checklist", "diff", "review_queue"):
+                print(f"wrote {OUT / f'{stem}_zh.png'}")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
