@@ -71,14 +71,13 @@ with heatmap_tab:
 
     st.subheader(t("coverage.drill.title"))
     names = dict(zip(comp["id"].astype(int), comp["code"] + " " + comp["statement"], strict=True))
-    courses = {None: t("coverage.drill.all_courses"),  # names bound now: format functions must not call t() later
-               **dict(zip(result.courses["id"].astype(int), result.courses["code"] + " " + result.courses["name"],
-                          strict=True))}
+    courses = dict(zip(result.courses["id"].astype(int), result.courses["code"] + " " + result.courses["name"],
+                       strict=True))
     d1, d2 = st.columns([3, 2])
     competency_id = d1.selectbox(t("coverage.drill.competency"), list(names), index=None, format_func=names.get,
                                  key="coverage_drill_competency", placeholder=t("coverage.drill.placeholder"))
-    course_id = d2.selectbox(t("coverage.drill.course"), list(courses), key="coverage_drill_course",
-                             format_func=courses.get)
+    course_id = d2.selectbox(t("coverage.drill.course"), list(courses), index=None, key="coverage_drill_course",
+                             format_func=courses.get, placeholder=t("coverage.drill.all_courses"))
     if competency_id is not None:
         try:
             details = coverage.alignment_details(ctx.engine, program_id=ctx.program_id, competency_id=competency_id,
@@ -134,8 +133,8 @@ with gaps_tab:
         st.info(t("coverage.gaps.none"))
     st.dataframe(view.gaps_table(shown, ctx.lang), hide_index=True, width="stretch", key="coverage_gaps_table")
     e1, e2, e3 = st.columns(3)
-    mark_names = {s: t(f"coverage.marks.{s}") for s in MARK_SCHEMES}
-    marks = e2.selectbox(t("coverage.marks"), list(mark_names), key="coverage_marks", format_func=mark_names.get)
+    marks = e2.selectbox(t("coverage.marks"), list(MARK_SCHEMES), key="coverage_marks",
+                         format_func=view.MARK_NAMES.get)
     try:
         with st.spinner(t("coverage.exporting")):
             report = view.gap_report(result, shown, actor=ctx.actor, lang=ctx.lang)

@@ -24,6 +24,8 @@ TABS = ("heatmap", "framework", "sankey", "cumulative", "gaps", "snapshots")
 METRIC_ROWS = (("coverage_ratio", "weighted_coverage", "uncovered", "below_required", "redundant"),
                ("under_invested", "over_invested", "orphan_courses", "orphan_units", "orphan_objectives"))
 RATIOS = ("coverage_ratio", "weighted_coverage")
+# the same in every language: a keyed select box keeps showing the label it was given (Streamlit)
+MARK_NAMES = {"symbols": "● ◐ ○", "irm": "I · R · M", "hml": "H · M · L", "numeric": "3 · 2 · 1"}
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ def details_table(details: pd.DataFrame, lang: str) -> pd.DataFrame:
 
     return pd.DataFrame({
         tr("coverage.col.course"): details["course_code"] + " " + details["course_name"],
-        tr("coverage.col.target"): [f"{tr(f'coverage.target.{kind}')}: {text}" for kind, text in
+        tr("coverage.col.target"): [tr("coverage.target.course") if kind == "course" else
+                                    f"{tr(f'coverage.target.{kind}')}: {text}" for kind, text in
                                     zip(details["target_kind"], details["target_text"], strict=True)],
         tr("coverage.col.level"): details["level"],
         tr("coverage.col.status"): [label("alignment_status", s, lang) for s in details["status"]],
