@@ -64,6 +64,8 @@ def test_faculty_edits_unit_hours_and_saves_a_new_version(app_db):
     content = standard_content(app_db, sid)
     assert next(u for u in content["units"] if u["id"] == unit_id)["hours_practice"] == hours
     assert len(list_versions(app_db, standard_id=sid)) == before + 1
+    at.toggle(key="std_dl_prepare").set_value(True).run()
+    assert not at.exception and not at.error, "the .xlsx and .docx downloads are built"
 
 
 def test_faculty_adds_an_alignment_to_a_unit(app_db):
@@ -172,3 +174,27 @@ def test_restore_from_history_makes_a_new_version(app_db):
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert standard_content(app_db, sid)["units"][0]["hours_practice"] == old_hours
     assert len(list_versions(app_db, standard_id=sid)) == len(versions) + 1
+
+
+def test_faculty_changes_a_level_and_answers_a_comment_on_the_review_page(app_db):
+    """A level click changes that alignment only; a mentor's comment waits for faculty, who replies inline."""
+    sid = _standard(app_db, "ZH3021")["id"]
+    link = alignments_for_standard(app_db, standard_id=sid)[0]
+    at = _open(app_db, "faculty", "ZH3021")
+    new_level = 1 if link["level"] != 1 else 2
+    at.button_group(key=f"std_lvl_{link['id']}").set_value(new_level).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert next(a for a in alignments_for_standard(app_db, standard_id=sid)
+                if a["id"] == link["id"])["level"] == new_level
+
+    from services.comments import add_comment
+
+    thread = add_comment(app_db, actor=_actor(app_db, "mentor"), entity_type="standard", entity_id=sid,
+                         body="学时是否够用？")
+    at = login("faculty")
+    at.switch_page("pages/review.py").run()
+    at.text_input(key=f"review_reply_{thread['id']}").input("够用，已核对。")
+    at.button(key=f"review_send_{thread['id']}").click().run()
+    assert not at.exception and not at.error
+    answered = next(th for th in standard_threads(app_db, standard_id=sid) if th["id"] == thread["id"])
+    assert [r["body"] for r in answered["replies"]] == ["够用，已核对。"]

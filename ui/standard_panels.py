@@ -37,6 +37,8 @@ def _target_label(table: str, row: dict[str, Any]) -> str:
 
 def alignment_panel(ctx, standard_id: int, content: dict[str, Any], actions: dict[str, bool]) -> None:
     """One expander per objective and unit: its alignments with provenance, add / change level / remove / decide."""
+    for line in st.session_state.pop("std_flash_error", []):
+        st.error(line)
     links = alignments_for_standard(ctx.engine, standard_id=standard_id)
     counts = unresolved_counts(ctx.engine, standard_id=standard_id)["by_target"]
     for table in ("objectives", "units"):
@@ -67,11 +69,9 @@ def _links(ctx, standard_id: int, links: list[dict[str, Any]], actions: dict[str
         c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
         try:
             if actions["propose_alignment"]:
-                level = c1.segmented_control(t("field.level"), [1, 2, 3], default=a["level"], key=f"std_lvl_{key}")
-                if level and level != a["level"]:
-                    result = change_level(ctx.engine, actor=ctx.actor, alignment_id=key,
-                                          expected_version=a["version"], level=int(level))
-                    _after(ctx, standard_id, result)
+                # Only a click changes the level: the callback runs once, with the version this row showed.
+                c1.segmented_control(t("field.level"), [1, 2, 3], default=a["level"], key=f"std_lvl_{key}",
+                                     on_change=_change_level, args=(ctx, standard_id, key, a["version"]))
                 if c2.button(t("standards.page.remove"), key=f"std_rm_{key}"):
                     _after(ctx, standard_id, remove_alignment(ctx.engine, actor=ctx.actor, alignment_id=key,
                                                               expected_version=a["version"]))
@@ -86,6 +86,19 @@ def _links(ctx, standard_id: int, links: list[dict[str, Any]], actions: dict[str
                                                               reason=reason))
         except DomainError as exc:
             show_error(exc)
+
+
+def _change_level(ctx, standard_id: int, alignment_id: int, version: int) -> None:
+    level = st.session_state.get(f"std_lvl_{alignment_id}")
+    if not level:
+        return
+    try:
+        result = change_level(ctx.engine, actor=ctx.actor, alignment_id=alignment_id, expected_version=version,
+                              level=int(level))
+        follow_own_change(ctx.engine, standard_id, (result.get("standard") or {}).get("version"))
+        st.toast(t("saved"))
+    except DomainError as exc:
+        st.session_state["std_flash_error"] = error_lines(exc, current_lang())
 
 
 def _after(ctx, standard_id: int, result: dict[str, Any]) -> None:
