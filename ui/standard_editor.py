@@ -15,7 +15,7 @@ from services.history import merge_content
 from services.standards import (HEADER_FIELDS, PROSE_FIELDS, TABLE_FIELDS, editor_frames, error_lines,
                                 save_args_from_content, save_standard, standard_content)
 from services.tablediff import from_editor_state
-from ui.i18n import current_lang, enum_format, enum_label, t
+from ui.i18n import current_lang, enum_format, t
 
 BASE_KEY = "std_base"
 CONFLICT_KEY = "std_conflict"
@@ -194,7 +194,3 @@ def conflict_view(ctx, base: dict[str, Any]) -> bool:
         rebase(ctx.engine, standard_id)
         st.rerun()
     return True
-
-
-def status_label(status: str) -> str:
-    return enum_label("standard_status", status)

@@ -112,7 +112,7 @@ def _add_link(ctx, standard_id: int, table: str, row_id: int) -> None:
     query = st.text_input(t("standards.page.search"), key=f"std_q_{key}", placeholder=t("standards.page.search_hint"))
     if not query.strip():
         return
-    hits = search_competencies(ctx.engine, program_id=content_program(ctx), query=query, limit=15)
+    hits = search_competencies(ctx.engine, program_id=ctx.program_id, query=query, limit=15)
     if not hits:
         st.caption(t("standards.page.no_hits"))
         return
@@ -127,10 +127,6 @@ def _add_link(ctx, standard_id: int, table: str, row_id: int) -> None:
             _after(ctx, standard_id, propose_alignment(ctx.engine, actor=ctx.actor, code=code, level=level, **target))
         except DomainError as exc:
             show_error(exc)
-
-
-def content_program(ctx) -> int:
-    return ctx.program_id
 
 
 # --------------------------------------------------------------------------- checklist and task table
@@ -304,7 +300,8 @@ def history_panel(ctx, state: dict[str, Any], actions: dict[str, bool]) -> None:
     """Versions, a diff of any two (prose inline, table rows by change) and restore as a new version."""
     sid = state["standard_id"]
     versions = list_versions(ctx.engine, standard_id=sid)
-    st.dataframe(pd.DataFrame([{t("standards.page.version"): v["number"], t("field.updated_at"): v["created_at"][:16].replace("T", " "),
+    st.dataframe(pd.DataFrame([{t("standards.page.version"): v["number"],
+                                t("field.updated_at"): v["created_at"][:16].replace("T", " "),
                                 t("standards.page.author"): v["author"], t("standards.page.note"): v["note"]}
                                for v in versions]), hide_index=True, width="stretch", key="std_versions")
     numbers = [v["number"] for v in versions if v["has_content"]]
@@ -325,7 +322,8 @@ def history_panel(ctx, state: dict[str, Any], actions: dict[str, bool]) -> None:
         lines += [f":red[:material/remove:] {_row_text(r)}" for r in section["removed"]]
         for r in section["changed"]:
             fields = "; ".join(f"{_field_label(f)}: {v['old']} → {v['new']}" for f, v in r["fields"].items())
-            lines.append(f":blue[:material/edit:] {r.get('label') or r.get('target', '')} {r.get('code', '')} — {fields}")
+            what = f"{r.get('label') or r.get('target', '')} {r.get('code', '')}".strip()
+            lines.append(f":blue[:material/edit:] {what} — {fields}")
         if lines:
             title = t("field.alignments") if table == "alignments" else t(f"standards.section.{table}")
             st.markdown(f"**{title}**\n\n" + "\n".join(f"- {line}" for line in lines))
