@@ -112,7 +112,10 @@ def test_mentor_rejects_with_a_reason_and_comments(app_db):
     at.text_input(key="std_new_standard").input("请补充安全规范。")
     at.button(key="std_post_standard").click().run()
     assert not at.exception and not at.error
-    assert any(th["body"] == "请补充安全规范。" for th in standard_threads(app_db, standard_id=sid))
+    thread = next(th for th in standard_threads(app_db, standard_id=sid) if th["body"] == "请补充安全规范。")
+    at.button(key=f"std_flip_standard_{thread['id']}").click().run()
+    assert not at.exception and not at.error
+    assert next(th for th in standard_threads(app_db, standard_id=sid) if th["id"] == thread["id"])["resolved"]
 
 
 def test_submit_and_both_signatures_approve_and_freeze(app_db):
