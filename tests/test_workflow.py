@@ -465,7 +465,7 @@ def test_demo_flow_from_draft_to_approved_and_frozen(seeded_engine):
                                 header={"nature": "x"})
     versions = history.list_versions(seeded_engine, standard_id=sid)
     assert [v["note"] for v in versions][:2] == ["alignment 1.3.3 rejected", "K3 rewritten"]
-    assert versions[-1]["has_content"] is False  # the demo's seed placeholder
+    assert versions[-1]["has_content"] is True  # the demo seed stores a real first snapshot
     diff = history.diff_versions(seeded_engine, standard_id=sid, a=versions[1]["number"], b=versions[0]["number"])
     assert diff["alignments"]["changed"][0]["fields"]["status"] == {"old": "proposed", "new": "rejected"}
     revision = workflow.start_revision(seeded_engine, actor=faculty, standard_id=sid)
