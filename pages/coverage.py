@@ -62,12 +62,14 @@ with heatmap_tab:
                                   key="coverage_heatmap_roles", placeholder=t("coverage.filter.all"))
     rows = view.heatmap_rows(comp, areas=chosen_areas, job_roles=chosen_roles)
     st.caption(t("coverage.heatmap.shown", n=len(rows), total=len(comp)) + " " + t("coverage.heatmap.hint"))
-    event = st.plotly_chart(charts.heatmap_figure(rows, result.matrix, result.courses, labels=labels),
+    figure = view.clickable_heatmap(charts.heatmap_figure(rows, result.matrix, result.courses, labels=labels))
+    event = st.plotly_chart(figure,
                             on_select="rerun", selection_mode="points", key="coverage_heatmap", width="stretch")
     cell = view.clicked_cell(event)
-    if cell and cell != st.session_state.get("coverage_last_click"):  # a new click drives the drill-down once
+    if cell != st.session_state.get("coverage_last_click"):  # a new click drives the drill-down once
         st.session_state["coverage_last_click"] = cell
-        st.session_state["coverage_drill_competency"], st.session_state["coverage_drill_course"] = cell
+        if cell:
+            st.session_state["coverage_drill_competency"], st.session_state["coverage_drill_course"] = cell
 
     st.subheader(t("coverage.drill.title"))
     names = dict(zip(comp["id"].astype(int), comp["code"] + " " + comp["statement"], strict=True))

@@ -10,7 +10,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 
 from services import charts, coverage
 from services.actor import Actor
@@ -67,6 +69,33 @@ def metric_cards(metrics: Mapping[str, Any], latest: Mapping[str, Any] | None) -
     return rows
 
 
+def clickable_heatmap(figure: go.Figure) -> go.Figure:
+    """``charts.heatmap_figure`` with an invisible marker on every cell, so a click selects that cell.
+
+    Plotly cannot select heatmap cells, and Streamlit reports clicks as selections; the markers
+    carry the cells' ``[competency_id, course_id]`` customdata and take over the cells' hover.
+    """
+    cells = figure.data[0]
+    customdata = np.asarray(cells.customdata)
+    if customdata.size == 0:
+        return figure
+    levels = np.asarray(cells.z)
+    n_rows, n_cols = levels.shape
+    x = np.tile(np.asarray(cells.x, dtype=object), n_rows)
+    y = np.repeat(np.asarray(cells.y, dtype=object), n_cols)
+    figure.add_trace(go.Scatter(
+        x=x, y=y, customdata=customdata.reshape(-1, 2), text=levels.reshape(-1).astype(str), mode="markers",
+        hovertext=[f"{row}<br>{col}" for row, col in zip(y, x, strict=True)],  # %{y} would show only the tick
+        marker={"symbol": "square", "size": 14, "opacity": 0}, showlegend=False, name=cells.name,
+        selected={"marker": {"opacity": 0.35, "color": "#ff7f0e"}}, unselected={"marker": {"opacity": 0}},
+        hovertemplate=cells.hovertemplate.replace("%{y}<br>%{x}", "%{hovertext}").replace("%{z}", "%{text}"),
+    ))
+    figure.update_traces(hoverinfo="skip", hovertemplate=None, selector={"type": "heatmap"})
+    figure.update_layout(hovermode="closest", hoverdistance=-1)  # a click anywhere in a cell picks that cell
+    figure.update_traces(unselected={"marker": {"opacity": 1}}, selector={"type": "scatter", "mode": "markers+text"})
+    return figure
+
+
 def heatmap_rows(by_competency: pd.DataFrame, *, areas: Iterable[str] = (), job_roles: Iterable[str] = ()
                  ) -> pd.DataFrame:
     """The competencies of the chosen work areas (codes) and job roles; all when a filter is empty."""
@@ -96,7 +125,9 @@ def clicked_cell(event: Any) -> tuple[int, int | None] | None:
     selection = (event or {}).get("selection") or {}
     for point in selection.get("points") or ():
         data = point.get("customdata")
-        if isinstance(data, (list, tuple)) and len(data) == 2:
+        if isinstance(data, Mapping):  # Streamlit sends an array's items keyed "0", "1"
+            data = [data.get("0"), data.get("1")]
+        if isinstance(data, (list, tuple)) and len(data) == 2 and None not in data:
             competency_id, course_id = int(data[0]), int(data[1])
             return competency_id, (None if course_id < 0 else course_id)
     return None

@@ -2,7 +2,7 @@
 
 Serves a freshly seeded temporary SQLite demo database, logs in as the programme lead with
 Chromium and captures the page in both languages (a tall viewport, as the app scrolls
-its main area rather than the document), after picking a competency for the drill-down.
+its main area rather than the document), after clicking a heatmap cell for the drill-down.
 Run with ``python tools/screenshot_coverage.py``.
 """
 
@@ -16,26 +16,34 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from services import coverage  # noqa: E402
 from services.db import make_engine  # noqa: E402
 from services.demo import seed_demo  # noqa: E402
+from services.i18n import translate  # noqa: E402
 from services.migrate import upgrade  # noqa: E402
 from tests.browser_support import browser, live_server, log_in, set_language, wait_idle  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-DRILL_COMPETENCY = "1.1.1"  # a covered competency of the demo programme, so the drill-down has rows
+VIEWPORT = {"width": 1400, "height": 2600}  # tall: the app scrolls its main area, not the document
 
 
-def capture(page, lang: str) -> Path:
-    """Open the coverage page in ``lang``, drill into one competency and save a full-page screenshot."""
+def capture(page, lang: str, result: coverage.CoverageResult) -> Path:
+    """Open the coverage page in ``lang``, click one heatmap cell and save a full-page screenshot."""
+    page.set_viewport_size(VIEWPORT)
     set_language(page, lang)
     page.locator("[data-testid=stSidebarNav] a[href$='/coverage']").first.click()
     wait_idle(page)
     page.wait_for_selector(".st-key-coverage_heatmap .js-plotly-plot", timeout=30_000)
-    page.locator(".st-key-coverage_drill_competency input").click()
-    page.keyboard.type(DRILL_COMPETENCY + " ")  # the option list is virtualised: filter it by typing
-    page.get_by_role("option").first.click()
+    # click the cell of the first competency in the second course; the drill-down follows the click
+    plot = page.locator(".st-key-coverage_heatmap .nsewdrag").first.bounding_box()
+    columns, rows = len(result.courses) + 1, len(result.by_competency)  # + the required-level column
+    page.mouse.click(plot["x"] + plot["width"] * 1.5 / columns, plot["y"] + plot["height"] * 0.5 / rows)
+    page.get_by_text(translate("coverage.link.standards", lang)).wait_for(timeout=30_000)  # shown with the rows
     wait_idle(page)
-    page.locator("[data-testid=stMain]").evaluate("main => main.scrollTo(0, 0)")
+    main = page.locator("[data-testid=stMain]")
+    main.evaluate("main => main.scrollTo(0, 0)")
+    height = page.locator("[data-testid=stMainBlockContainer]").evaluate("block => block.scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": min(height + 20, VIEWPORT["height"])})  # no blank tail
     page.mouse.move(0, 0)  # no hover toolbar over the drill-down table
     page.wait_for_timeout(500)  # let plotly finish its layout transition before capturing
     path = OUT / f"coverage_{lang}.png"
@@ -51,12 +59,13 @@ def main() -> None:
         engine = make_engine(url)
         upgrade(engine)
         seed_demo(engine)
+        result = coverage.compute_coverage(engine, program_id=coverage.program_id_for_code(engine, code="460305"))
         engine.dispose()
         with live_server(url) as base, browser() as chromium:
-            page = chromium.new_context(viewport={"width": 1400, "height": 2600}, locale="zh-CN").new_page()
+            page = chromium.new_context(viewport=VIEWPORT, locale="zh-CN").new_page()
             log_in(page, base, "lead")
             for lang in ("zh", "en"):
-                print(f"wrote {capture(page, lang)}")
+                print(f"wrote {capture(page, lang, result)}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
