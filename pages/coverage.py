@@ -13,6 +13,8 @@ from ui.i18n import enum_format, error_text, t
 
 ctx = page_setup()
 st.title(t("coverage.title"))
+if st.session_state.pop("coverage_snap_done", False):  # set before the rerun that refreshes the deltas
+    st.toast(t("coverage.snap.taken"))
 
 o1, o2 = st.columns(2)
 confirmed_only = o1.toggle(t("coverage.confirmed_only"), key="coverage_confirmed_only",
@@ -40,7 +42,8 @@ st.caption(t("coverage.covered_of", covered=m["covered"], total=m["competencies"
              courses=m["courses"]))
 for row in view.metric_cards(m, latest):
     for col, card in zip(st.columns(len(row)), row, strict=True):
-        col.metric(t(f"coverage.metric.{card.key}"), card.value, card.delta, delta_color=card.delta_color)
+        col.metric(t(f"coverage.metric.{card.key}"), card.value, card.delta, delta_color=card.delta_color,
+                   delta_arrow=card.delta_arrow)
 if latest:
     snap = latest["snapshot"]
     st.caption(t("coverage.delta_since", date=snap["created_at"][:16].replace("T", " "),
@@ -134,7 +137,7 @@ with gaps_tab:
     if shown.empty:
         st.info(t("coverage.gaps.none"))
     st.dataframe(view.gaps_table(shown, ctx.lang), hide_index=True, width="stretch", key="coverage_gaps_table")
-    e1, e2, e3 = st.columns(3)
+    e1, e2, e3 = st.columns(3, vertical_alignment="bottom")
     marks = e2.selectbox(t("coverage.marks"), list(MARK_SCHEMES), key="coverage_marks",
                          format_func=view.MARK_NAMES.get)
     try:
@@ -157,7 +160,8 @@ with snapshots_tab:
             try:
                 coverage.take_snapshot(ctx.engine, actor=ctx.actor, program_id=ctx.program_id, label=snap_label,
                                        confirmed_only=confirmed_only)
-                st.toast(t("coverage.snap.taken"))
+                st.session_state["coverage_snap_done"] = True
+                st.rerun()
             except DomainError as exc:
                 st.error(error_text(exc))
     else:

@@ -32,12 +32,13 @@ MARK_NAMES = {"symbols": "● ◐ ○", "irm": "I · R · M", "hml": "H · M · 
 
 @dataclass(frozen=True)
 class MetricCard:
-    """One ``st.metric``: its key, formatted value, formatted change (or None) and delta colour."""
+    """One ``st.metric``: its key, formatted value, formatted change (or None), delta colour and arrow."""
 
     key: str
     value: str
     delta: str | None
     delta_color: str
+    delta_arrow: str = "auto"
 
 
 def chart_labels(lang: str) -> dict[str, str]:
@@ -49,8 +50,9 @@ def _change(key: str, now: Any, before: Any) -> str | None:
     if not isinstance(before, (int, float)) or isinstance(before, bool):
         return None
     if key in RATIOS:
-        return f"{(now - before) * 100:+.1f} pp"
-    return f"{int(now) - int(before):+d}"
+        points = round((now - before) * 100, 1)
+        return f"{points:+.1f} pp" if points else "0 pp"
+    return f"{int(now) - int(before):+d}" if int(now) != int(before) else "0"
 
 
 def metric_cards(metrics: Mapping[str, Any], latest: Mapping[str, Any] | None) -> list[list[MetricCard]]:
@@ -62,10 +64,15 @@ def metric_cards(metrics: Mapping[str, Any], latest: Mapping[str, Any] | None) -
     before = {k: v.get("before") for k, v in (latest or {}).get("metrics", {}).items()}
     rows = []
     for keys in METRIC_ROWS:
-        rows.append([MetricCard(
-            key=key, value=f"{metrics[key]:.1%}" if key in RATIOS else str(int(metrics[key])),
-            delta=_change(key, metrics[key], before.get(key)) if latest else None,
-            delta_color="normal" if key in RATIOS else "inverse") for key in keys])
+        row = []
+        for key in keys:
+            delta = _change(key, metrics[key], before.get(key)) if latest else None
+            same = delta is not None and not delta.startswith(("+", "-"))  # no arrow, no colour for "no change"
+            row.append(MetricCard(
+                key=key, value=f"{metrics[key]:.1%}" if key in RATIOS else str(int(metrics[key])), delta=delta,
+                delta_color="off" if same else "normal" if key in RATIOS else "inverse",
+                delta_arrow="off" if same else "auto"))
+        rows.append(row)
     return rows
 
 
@@ -181,9 +188,9 @@ def gaps_table(gaps: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def snapshot_name(snapshot: Mapping[str, Any], lang: str) -> str:
-    """"2026-11-30 22:50 · label" for select boxes."""
+    """"#12 · 2026-11-30 22:50 · label" for select boxes (the id tells apart snapshots of one minute)."""
     name = snapshot["label"] or translate(f"coverage.snap.reason.{snapshot['reason']}", lang)
-    return f"{snapshot['created_at'][:16].replace('T', ' ')} · {name}"
+    return f"#{snapshot['id']} · {snapshot['created_at'][:16].replace('T', ' ')} · {name}"
 
 
 def snapshots_table(snapshots: list[dict[str, Any]], lang: str) -> pd.DataFrame:

@@ -46,9 +46,11 @@ def test_metric_cards_show_changes_against_the_values_on_screen(demo):
     cards = {c.key: c for row in view.metric_cards(result.metrics, None) for c in row}
     assert cards["coverage_ratio"].delta is None and cards["uncovered"].value == str(result.metrics["uncovered"])
     latest = {"metrics": {"coverage_ratio": {"before": result.metrics["coverage_ratio"] - 0.05},
+                          "redundant": {"before": result.metrics["redundant"]},
                           "uncovered": {"before": result.metrics["uncovered"] + 2}}}
     cards = {c.key: c for row in view.metric_cards(result.metrics, latest) for c in row}
     assert cards["coverage_ratio"].delta == "+5.0 pp" and cards["uncovered"].delta == "-2"
+    assert cards["redundant"].delta == "0" and cards["redundant"].delta_arrow == "off"
     assert cards["uncovered"].delta_color == "inverse"
 
 
