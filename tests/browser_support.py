@@ -100,3 +100,22 @@ def set_language(page, lang: str) -> None:
     page.get_by_role("option", name=label).click()
     wait_idle(page)
     expect(page.locator(".st-key-logout")).to_contain_text({"zh": "退出登录", "en": "Log out"}[lang])
+
+
+def demo_database():
+    """A temporary folder holding a SQLite file migrated and seeded with the demo.
+
+    Returns ``(workdir, url, engine)``; the caller removes ``workdir`` when done.
+    """
+    import tempfile
+
+    from services.db import make_engine
+    from services.demo import seed_demo
+    from services.migrate import upgrade
+
+    workdir = Path(tempfile.mkdtemp())
+    url = f"sqlite:///{workdir / 'shots.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    seed_demo(engine)
+    return workdir, url, engine

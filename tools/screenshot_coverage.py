@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from services import coverage  # noqa: E402
-from services.db import make_engine  # noqa: E402
-from services.demo import seed_demo  # noqa: E402
 from services.i18n import translate  # noqa: E402
-from services.migrate import upgrade  # noqa: E402
-from tests.browser_support import browser, live_server, log_in, set_language, wait_idle  # noqa: E402
+from tests.browser_support import browser, demo_database, live_server, log_in, set_language, wait_idle  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 1400, "height": 2600}  # tall: the app scrolls its main area, not the document
@@ -53,12 +49,8 @@ def capture(page, lang: str, result: coverage.CoverageResult) -> Path:
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp())
+    workdir, url, engine = demo_database()
     try:
-        url = f"sqlite:///{workdir / 'shots.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        seed_demo(engine)
         result = coverage.compute_coverage(engine, program_id=coverage.program_id_for_code(engine, code="460305"))
         engine.dispose()
         with live_server(url) as base, browser() as chromium:

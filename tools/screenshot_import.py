@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import openpyxl
@@ -18,10 +17,7 @@ import openpyxl
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from services.db import make_engine  # noqa: E402
-from services.demo import seed_demo  # noqa: E402
-from services.migrate import upgrade  # noqa: E402
-from tests.browser_support import browser, live_server, log_in, set_language, wait_idle  # noqa: E402
+from tests.browser_support import browser, demo_database, live_server, log_in, set_language, wait_idle  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 ROWS = [
@@ -52,12 +48,8 @@ def workbook() -> bytes:
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp())
+    workdir, url, engine = demo_database()
     try:
-        url = f"sqlite:///{workdir / 'shots.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        seed_demo(engine)
         engine.dispose()
         upload = workdir / "职业能力分析表.xlsx"
         upload.write_bytes(workbook())

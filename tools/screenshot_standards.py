@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,13 +15,10 @@ sys.path.insert(0, str(ROOT))
 
 from services.actor import SYSTEM, Actor  # noqa: E402
 from services.courses import list_courses  # noqa: E402
-from services.db import make_engine  # noqa: E402
-from services.demo import seed_demo  # noqa: E402
-from services.migrate import upgrade  # noqa: E402
 from services.programs import get_program  # noqa: E402
 from services.standards import current_standard, save_args_from_content, save_standard, standard_content  # noqa: E402
 from services.users import list_users  # noqa: E402
-from tests.browser_support import browser, live_server, log_in, wait_idle  # noqa: E402
+from tests.browser_support import browser, demo_database, live_server, log_in, wait_idle  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 COURSE = "ZH3021"
@@ -79,12 +75,8 @@ def _settle(page) -> None:
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp())
+    workdir, url, engine = demo_database()
     try:
-        url = f"sqlite:///{workdir / 'shots.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        seed_demo(engine)
         _seed_history(engine)
         engine.dispose()
         with live_server(url) as base, browser() as chromium:

@@ -7,16 +7,12 @@ from __future__ import annotations
 
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from services.db import make_engine  # noqa: E402
-from services.demo import seed_demo  # noqa: E402
-from services.migrate import upgrade  # noqa: E402
-from tests.browser_support import browser, live_server, log_in, set_language, wait_idle  # noqa: E402
+from tests.browser_support import browser, demo_database, live_server, log_in, set_language, wait_idle  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 # (user, slug, file stem) per language
@@ -25,12 +21,8 @@ SHOTS = (("lead", "", "home"), ("lead", "competencies", "competencies"), ("lead"
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp())
+    workdir, url, engine = demo_database()
     try:
-        url = f"sqlite:///{workdir / 'shots.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        seed_demo(engine)
         engine.dispose()
         with live_server(url) as base, browser() as chromium:
             page = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN").new_page()
