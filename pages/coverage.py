@@ -63,7 +63,9 @@ with heatmap_tab:
                                   format_func=areas.get, placeholder=t("coverage.filter.all"))
     chosen_roles = f2.multiselect(t("coverage.filter.job_role"), view.distinct(comp["job_role"]),
                                   key="coverage_heatmap_roles", placeholder=t("coverage.filter.all"))
-    rows = view.heatmap_rows(comp, areas=chosen_areas, job_roles=chosen_roles)
+    rows, total_rows = view.capped(view.heatmap_rows(comp, areas=chosen_areas, job_roles=chosen_roles))
+    if total_rows > len(rows):  # a large programme: a readable, fast slice; the filters show the rest
+        st.info(t("coverage.heatmap.truncated", n=len(rows), total=total_rows))
     st.caption(t("coverage.heatmap.shown", n=len(rows), total=len(comp)) + " " + t("coverage.heatmap.hint"))
     figure = view.clickable_heatmap(charts.heatmap_figure(rows, result.matrix, result.courses, labels=labels))
     event = st.plotly_chart(figure,
@@ -140,17 +142,20 @@ with gaps_tab:
     e1, e2, e3 = st.columns(3, vertical_alignment="bottom")
     marks = e2.selectbox(t("coverage.marks"), list(MARK_SCHEMES), key="coverage_marks",
                          format_func=view.MARK_NAMES.get)
-    try:
-        with st.spinner(t("coverage.exporting")):
-            report = view.gap_report(result, shown, actor=ctx.actor, lang=ctx.lang)
-            matrix = view.matrix_report(result, actor=ctx.actor, marks=marks, lang=ctx.lang)
-    except DomainError as exc:
-        st.error(error_text(exc))
-    else:
-        e1.download_button(t("coverage.download.gaps"), report.content, report.filename, report.media_type,
-                           key="coverage_download_gaps", icon=":material/download:", on_click="ignore")
-        e3.download_button(t("coverage.download.matrix"), matrix.content, matrix.filename, matrix.media_type,
-                           key="coverage_download_matrix", icon=":material/grid_on:", on_click="ignore")
+    # Workbooks are built on request only: for a large programme they take seconds.
+    prepared = e1.toggle(t("coverage.prepare_downloads"), key="coverage_prepare_downloads")
+    if prepared:
+        try:
+            with st.spinner(t("coverage.exporting")):
+                report = view.gap_report(result, shown, actor=ctx.actor, lang=ctx.lang)
+                matrix = view.matrix_report(result, actor=ctx.actor, marks=marks, lang=ctx.lang)
+        except DomainError as exc:
+            st.error(error_text(exc))
+        else:
+            e1.download_button(t("coverage.download.gaps"), report.content, report.filename, report.media_type,
+                               key="coverage_download_gaps", icon=":material/download:", on_click="ignore")
+            e3.download_button(t("coverage.download.matrix"), matrix.content, matrix.filename, matrix.media_type,
+                               key="coverage_download_matrix", icon=":material/grid_on:", on_click="ignore")
 
 with snapshots_tab:
     if can(ctx.actor, "coverage.snapshot"):

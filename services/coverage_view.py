@@ -76,6 +76,15 @@ def metric_cards(metrics: Mapping[str, Any], latest: Mapping[str, Any] | None) -
     return rows
 
 
+HEATMAP_MAX_ROWS = 250  # unfiltered rows drawn at once; more needs an area or job-role filter
+CLICKABLE_MAX_CELLS = 40_000  # above this, one invisible click marker per cell costs too much
+
+
+def capped(rows: pd.DataFrame, limit: int = HEATMAP_MAX_ROWS) -> tuple[pd.DataFrame, int]:
+    """The first ``limit`` heatmap rows and how many there were in all."""
+    return rows.head(limit), len(rows)
+
+
 def clickable_heatmap(figure: go.Figure) -> go.Figure:
     """``charts.heatmap_figure`` with an invisible marker on every cell, so a click selects that cell.
 
@@ -84,7 +93,7 @@ def clickable_heatmap(figure: go.Figure) -> go.Figure:
     """
     cells = figure.data[0]
     customdata = np.asarray(cells.customdata)
-    if customdata.size == 0:
+    if customdata.size == 0 or customdata.size // 2 > CLICKABLE_MAX_CELLS:  # too many markers: selectbox only
         return figure
     levels = np.asarray(cells.z)
     n_rows, n_cols = levels.shape

@@ -67,9 +67,11 @@ def test_gap_filter_changes_the_row_count(app_db):
 
 
 def test_download_buttons_are_offered(app_db):
-    """The gap report and the coverage matrix can be downloaded; the marks scheme is a select box."""
+    """The gap report and the coverage matrix are built on request, then offered for download."""
     at = open_page("faculty", "zh")
-    at.selectbox(key="coverage_marks").set_value("irm").run()
+    assert not at.get("download_button")  # nothing built before the user asks
+    at.selectbox(key="coverage_marks").set_value("irm")
+    at.toggle(key="coverage_prepare_downloads").set_value(True).run()
     assert not at.exception
     for key in ("coverage_download_gaps", "coverage_download_matrix"):
         assert at.get("download_button") and any(getattr(b, "key", None) == key or key in str(b.proto)
