@@ -11,6 +11,7 @@ from sqlmodel import select
 from models import Alignment, Comment, Competency, Course, CourseStandard, JobRole, Program
 from services import audit
 from services.actor import Actor
+from services.coverage import compute_coverage
 from services.db import session_scope
 from services.errors import NotFound, ValidationFailed
 from services.outline import code_sort_key
@@ -123,38 +124,30 @@ def program_summary(engine: Engine, *, program_id: int) -> dict[str, Any]:
         standards = dict(session.exec(
             select(CourseStandard.status, func.count()).join(Course, Course.id == CourseStandard.course_id)
             .where(Course.program_id == program_id).group_by(CourseStandard.status)).all())
-        covered_ids = set(session.exec(
-            select(Alignment.competency_id).join(Course, Course.id == Alignment.course_id)
-            .where(Course.program_id == program_id, Alignment.status != "rejected")).all())
-        core_uncovered = session.exec(
-            select(Competency.code, Competency.statement, Competency.importance)
-            .where(Competency.program_id == program_id, Competency.kind == "competency",
-                   Competency.importance >= 4)).all()
-        core_uncovered = [
-            {"code": c, "statement": s, "importance": i} for c, s, i in core_uncovered
-        ]
-        leaf_ids = session.exec(select(Competency.id, Competency.code).where(
-            Competency.program_id == program_id, Competency.kind == "competency")).all()
-        uncovered_codes = {code for cid, code in leaf_ids if cid not in covered_ids}
-        core_uncovered = [row for row in core_uncovered if row["code"] in uncovered_codes]
         unresolved = session.exec(select(func.count()).select_from(Comment).where(
             Comment.program_id == program_id, Comment.resolved == False, Comment.parent_id == None)).one()  # noqa: E711,E712
         job_roles = session.exec(select(func.count()).select_from(JobRole).where(
             JobRole.program_id == program_id)).one()
-        leaves = kinds.get("competency", 0)
-        return {
-            "job_roles": job_roles,
-            "areas": kinds.get("area", 0),
-            "tasks": kinds.get("task", 0),
-            "competencies": leaves,
-            "courses": len(course_ids),
-            "alignments": sum(by_status.values()),
-            "alignments_proposed": by_status.get("proposed", 0),
-            "alignments_rejected": by_status.get("rejected", 0),
-            "covered": leaves - len(uncovered_codes),
-            "uncovered": len(uncovered_codes),
-            "core_uncovered": sorted(core_uncovered, key=lambda r: (-(r["importance"] or 0), code_sort_key(r["code"]))),
-            "standards": standards,
-            "standards_in_review": standards.get("in_review", 0),
-            "unresolved_comments": unresolved,
-        }
+    # Coverage figures come from the coverage service, so home and coverage pages always agree.
+    result = compute_coverage(engine, program_id=program_id)
+    leaves = result.by_competency
+    uncovered = leaves[leaves["gap"] == "uncovered"]
+    core = uncovered[uncovered["importance"].fillna(0) >= 4]
+    core_uncovered = [{"code": c, "statement": s, "importance": int(i)}
+                      for c, s, i in zip(core["code"], core["statement"], core["importance"], strict=True)]
+    return {
+        "job_roles": job_roles,
+        "areas": kinds.get("area", 0),
+        "tasks": kinds.get("task", 0),
+        "competencies": kinds.get("competency", 0),
+        "courses": len(course_ids),
+        "alignments": sum(by_status.values()),
+        "alignments_proposed": by_status.get("proposed", 0),
+        "alignments_rejected": by_status.get("rejected", 0),
+        "covered": result.metrics["covered"],
+        "uncovered": len(uncovered),
+        "core_uncovered": sorted(core_uncovered, key=lambda r: (-(r["importance"] or 0), code_sort_key(r["code"]))),
+        "standards": standards,
+        "standards_in_review": standards.get("in_review", 0),
+        "unresolved_comments": unresolved,
+    }

@@ -15,6 +15,7 @@ from services.importing import list_imports
 from services.importing.templates import TEMPLATE_KINDS
 from services.programs import get_program
 from services.users import authenticate
+from tests.workbooks import xlsx_bytes
 from tests.apptest_support import ROOT, TIMEOUT, app_db, login  # noqa: F401 (fixture)
 from ui.context import AUTH_KEY
 
@@ -33,16 +34,7 @@ MERGES = ["A1:F1", "B3:B5", "C3:C4"]
 
 def framework_workbook() -> bytes:
     """A 职业能力分析表 with a title row, merged 工作领域/工作任务 cells and outline codes."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "能力分析"
-    for row in ROWS:
-        sheet.append(row)
-    for cells in MERGES:
-        sheet.merge_cells(cells)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(ROWS, merges=MERGES, title="能力分析")
 
 
 def open_page(role: str = "lead", lang: str = "zh"):

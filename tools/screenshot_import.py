@@ -7,16 +7,15 @@ logs in as the programme lead, uploads a generated 职业能力分析表 (title 
 
 from __future__ import annotations
 
-import io
 import shutil
 import sys
 from pathlib import Path
 
-import openpyxl
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.workbooks import xlsx_bytes  # noqa: E402
 from tests.browser_support import browser, demo_database, live_server, log_in, set_language, wait_idle  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -34,16 +33,7 @@ MERGES = ["A1:F1", "B3:B6", "C3:C4", "C5:C6"]
 
 
 def workbook() -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "能力分析"
-    for row in ROWS:
-        sheet.append(row)
-    for cells in MERGES:
-        sheet.merge_cells(cells)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(ROWS, merges=MERGES, title="能力分析")
 
 
 def main() -> None:
