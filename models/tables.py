@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -56,6 +56,14 @@ class JobRole(SQLModel, table=True):
     version: int = 1
 
 
+def _partial_index(name: str, column: str) -> Index:
+    """An index over the rows where ``column`` is set: lookups ("= :id", foreign-key cascades) use it,
+    and the many rows without a value (course-level alignments, competencies without a job role)
+    cost nothing to insert."""
+    condition = text(f"{column} IS NOT NULL")
+    return Index(name, column, sqlite_where=condition, postgresql_where=condition)
+
+
 class Competency(SQLModel, table=True):
     """A node of a programme's competency framework: area → task → competency (the leaf)."""
 
@@ -66,9 +74,11 @@ class Competency(SQLModel, table=True):
             "required_level IS NULL OR (required_level BETWEEN 1 AND 3)", name="ck_competency_required_level"
         ),
         Index("ix_competency_program_kind", "program_id", "kind"),
+        _partial_index("ix_competency_job_role_id", "job_role_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    program_id: int = Field(foreign_key="program.id", index=True, ondelete="CASCADE")
+    # looked up through uq_competency_program_code and ix_competency_program_kind (program_id leads both)
+    program_id: int = Field(foreign_key="program.id", ondelete="CASCADE")
     parent_id: int | None = Field(default=None, foreign_key="competency.id", index=True, ondelete="CASCADE")
     kind: str = Field(max_length=16)
     # Outline code kept as text: "1.10" and "1.1" are different codes.
@@ -77,7 +87,7 @@ class Competency(SQLModel, table=True):
     comp_type: str | None = Field(default=None, max_length=16)
     importance: int | None = None
     required_level: int | None = None
-    job_role_id: int | None = Field(default=None, foreign_key="job_role.id", index=True, ondelete="SET NULL")
+    job_role_id: int | None = Field(default=None, foreign_key="job_role.id", ondelete="SET NULL")
     external_uri: str = Field(default="", max_length=500)
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     sort_order: int = 0
@@ -93,7 +103,7 @@ class Competency(SQLModel, table=True):
 class Course(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("program_id", "code", name="uq_course_program_code"),)
     id: int | None = Field(default=None, primary_key=True)
-    program_id: int = Field(foreign_key="program.id", index=True, ondelete="CASCADE")
+    program_id: int = Field(foreign_key="program.id", ondelete="CASCADE")  # uq_course_program_code leads with it
     code: str = Field(max_length=64)
     name: str = Field(max_length=200)
     course_type: str = Field(default="professional_core", max_length=32)
@@ -212,12 +222,14 @@ class Alignment(SQLModel, table=True):
         UniqueConstraint("competency_id", "target", name="uq_alignment_competency_target"),
         CheckConstraint("level BETWEEN 1 AND 3", name="ck_alignment_level"),
         Index("ix_alignment_course", "course_id"),
+        _partial_index("ix_alignment_unit_id", "unit_id"),
+        _partial_index("ix_alignment_objective_id", "objective_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    competency_id: int = Field(foreign_key="competency.id", index=True, ondelete="CASCADE")
+    competency_id: int = Field(foreign_key="competency.id", ondelete="CASCADE")  # uq_alignment_competency_target
     course_id: int = Field(foreign_key="course.id", ondelete="CASCADE")
-    unit_id: int | None = Field(default=None, foreign_key="learning_unit.id", index=True, ondelete="CASCADE")
-    objective_id: int | None = Field(default=None, foreign_key="objective.id", index=True, ondelete="CASCADE")
+    unit_id: int | None = Field(default=None, foreign_key="learning_unit.id", ondelete="CASCADE")
+    objective_id: int | None = Field(default=None, foreign_key="objective.id", ondelete="CASCADE")
     target: str = Field(max_length=40)
     level: int = 1
     status: str = Field(default="proposed", max_length=16)
@@ -270,7 +282,7 @@ class Rating(SQLModel, table=True):
         CheckConstraint("difficulty IS NULL OR (difficulty BETWEEN 1 AND 5)", name="ck_rating_difficulty"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    competency_id: int = Field(foreign_key="competency.id", index=True, ondelete="CASCADE")
+    competency_id: int = Field(foreign_key="competency.id", ondelete="CASCADE")  # uq_rating_competency_rater
     rater: str = Field(max_length=128)
     rater_user_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
     rater_side: str | None = Field(default=None, max_length=16)

@@ -118,39 +118,85 @@ def _freeze(fields: dict[str, tuple[str, ...]]) -> tuple[tuple[str, tuple[str, .
     return tuple(fields.items())
 
 
-@lru_cache(maxsize=4096)
+@dataclass(frozen=True)
+class _SynonymIndex:
+    """A field set's synonyms, indexed so one label is compared with the few that can match it."""
+
+    entries: tuple[tuple[str, str, Counter], ...]  # (field, normalised synonym, its characters), in field order
+    exact: dict[str, int]  # synonym -> first entry
+    by_first: dict[str, tuple[int, ...]]  # first character -> entries (synonyms of 2+ characters)
+    by_char: dict[str, tuple[tuple[int, int], ...]]  # character -> (entry, how often the synonym has it)
+
+
+@lru_cache(maxsize=64)
+def _index(frozen: tuple[tuple[str, tuple[str, ...]], ...]) -> _SynonymIndex:
+    entries = tuple((name, syn, counts) for name, syns in _normalised(frozen) for syn, counts in syns if syn)
+    exact: dict[str, int] = {}
+    by_first: dict[str, list[int]] = {}
+    for i, (_name, syn, _counts) in enumerate(entries):
+        exact.setdefault(syn, i)
+        if len(syn) >= 2:
+            by_first.setdefault(syn[0], []).append(i)
+    by_char: dict[str, list[tuple[int, int]]] = {}
+    for i, (_name, _syn, counts) in enumerate(entries):
+        for ch, n in counts.items():
+            by_char.setdefault(ch, []).append((i, n))
+    return _SynonymIndex(entries, exact, {k: tuple(v) for k, v in by_first.items()},
+                         {k: tuple(v) for k, v in by_char.items()})
+
+
+def _score(variant: str, first: bool, chars: frozenset, counts: Counter, syn: str, syn_counts: Counter) -> float:
+    """How well one synonym names a label variant: exact, contained, then ``difflib`` similarity."""
+    if variant == syn:
+        return 1.0 if first else 0.95
+    if len(syn) >= 2 and syn in variant and (len(syn) / len(variant) >= 0.4 or variant.startswith(syn)):
+        return 0.8 + 0.1 * len(syn) / len(variant)
+    lv = len(variant)
+    low, high = (lv, len(syn)) if lv < len(syn) else (len(syn), lv)
+    if 2 * low < 0.84 * (low + high):  # the length bound: it rejects most pairs
+        return 0.0
+    ratio = _similar(variant, chars, counts, syn, syn_counts)
+    return ratio * 0.9 if ratio >= 0.84 else 0.0
+
+
+@lru_cache(maxsize=16384)
 def _match(label: str, frozen: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str | None, float]:
+    """The best field for ``label``; ties go to the first variant, then the first field and synonym.
+
+    Only synonyms that can score are compared: the exact one, those contained in the label
+    (looked up by their first character) and those sharing enough characters with it to reach
+    the similarity threshold (counted through a character index).
+    """
     if not label:
         return None, 0.0
-    normalised = _normalised(frozen)
+    index = _index(frozen)
+    entries = index.entries
     raw = unicodedata.normalize("NFKC", label).lower()
     variants = [norm_label(label)]
     without_notes = norm_label(_BRACKETED.sub("", raw))
     if without_notes and without_notes != variants[0]:
         variants.append(without_notes)
     best: tuple[str | None, float] = (None, 0.0)
-    for variant in variants:
+    for number, variant in enumerate(variants):
         if not variant:
             continue
         counts = Counter(variant)
         chars = frozenset(counts)
         lv = len(variant)
-        for name, syns in normalised:
-            for syn, syn_counts in syns:
-                if not syn:
-                    continue
-                if variant == syn:
-                    score = 1.0 if variant is variants[0] else 0.95
-                elif len(syn) >= 2 and syn in variant and (len(syn) / len(variant) >= 0.4 or variant.startswith(syn)):
-                    score = 0.8 + 0.1 * len(syn) / len(variant)
-                else:
-                    low, high = (lv, len(syn)) if lv < len(syn) else (len(syn), lv)
-                    if 2 * low < 0.84 * (low + high):  # the length bound, inlined: it rejects most pairs
-                        continue
-                    ratio = _similar(variant, chars, counts, syn, syn_counts)
-                    score = ratio * 0.9 if ratio >= 0.84 else 0.0
-                if score > best[1]:
-                    best = (name, score)
+        candidates = {i for ch in chars for i in index.by_first.get(ch, ()) if entries[i][1] in variant}
+        hit = index.exact.get(variant)
+        if hit is not None:
+            candidates.add(hit)
+        shared: dict[int, int] = {}
+        for ch, n in counts.items():
+            for i, m in index.by_char.get(ch, ()):
+                shared[i] = shared.get(i, 0) + (n if n < m else m)
+        candidates.update(i for i, k in shared.items() if 2 * k >= 0.84 * (lv + len(entries[i][1])))
+        for i in sorted(candidates):
+            name, syn, syn_counts = entries[i]
+            score = _score(variant, number == 0, chars, counts, syn, syn_counts)
+            if score > best[1]:
+                best = (name, score)
     return best
 
 
