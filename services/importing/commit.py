@@ -8,6 +8,7 @@ and every change leaves an audit event. Any failure rolls the whole import back.
 
 from __future__ import annotations
 
+import math
 import operator
 from collections import defaultdict
 from collections.abc import Callable
@@ -59,52 +60,44 @@ class _Writer:
                            "entity_id": entity_id, "action": action, "summary": summary[:500],
                            "before": _jsonable(before), "after": _jsonable(after)})
 
-    def insert_rows(self, table, rows: list[dict[str, Any]]) -> None:
-        """Insert ``rows`` (all with the same keys) with one DB-API executemany per batch.
+    def insert_rows(self, table, rows: list[dict[str, Any]], shared: dict[str, Any] | None = None) -> None:
+        """Insert ``rows`` (all with the same keys), each completed by the ``shared`` values, in bulk.
 
-        Column types are applied only where a column needs it, and the import's timestamp is
-        converted once: that is what makes 50,000 rows cheap. JSON columns are serialised per row.
+        One DB-API executemany per batch. Column types are applied only where a column needs
+        it, and the ``shared`` values (the import's timestamp, the actor, a status) are
+        converted once; on SQLite the plain ones are written into the statement as literals, so
+        only the values that differ are bound per row (binding is most of executemany's cost).
         """
         if not rows:
             return
         dialect = self.conn.dialect
-        columns = list(rows[0])
-        processors = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
+        shared = shared or {}
+        varying = [c for c in rows[0] if c not in shared]
+        processors = {c: table.c[c].type._cached_bind_processor(dialect) for c in [*shared, *varying]}
+        constants = {c: processors[c](v) if processors[c] and v is not None else v for c, v in shared.items()}
+        inline = {c: _sql_literal(v) for c, v in constants.items()} if dialect.name == "sqlite" else {}
+        inline = {c: v for c, v in inline.items() if v is not None}
+        bound = [c for c in constants if c not in inline]
+        convert = [(len(bound) + i, processors[c]) for i, c in enumerate(varying) if processors[c] is not None]
         marker = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
         if marker is None:  # an unusual driver: let SQLAlchemy do it
-            for start in range(0, len(rows), BATCH):
-                self.conn.execute(insert(table), rows[start:start + BATCH])
+            full = [{**row, **shared} for row in rows]
+            for start in range(0, len(full), BATCH):
+                self.conn.execute(insert(table), full[start:start + BATCH])
             return
         quote = dialect.identifier_preparer.quote
+        columns = [*inline, *bound, *varying]
         sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
-               f"({', '.join(quote(c) for c in columns)}) VALUES ({', '.join([marker] * len(columns))})")
-        getter = operator.itemgetter(*columns)
-        converted = [(i, p) for i, p in enumerate(processors) if p is not None]
-        now, now_param = self.now, None
+               f"({', '.join(quote(c) for c in columns)}) "
+               f"VALUES ({', '.join([*inline.values(), *[marker] * (len(bound) + len(varying))])})")
+        prefix = tuple(constants[c] for c in bound)
         for start in range(0, len(rows), BATCH):
-            chunk = rows[start:start + BATCH]
-            if not converted:
-                params = list(map(getter, chunk))
-            else:
-                params = []
-                for row in chunk:
-                    values = list(getter(row))
-                    for i, processor in converted:
-                        value = values[i]
-                        if value is None:
-                            continue
-                        if value is now:  # the import's timestamp: converted once
-                            if now_param is None:
-                                now_param = processor(now)
-                            values[i] = now_param
-                        else:
-                            values[i] = processor(value)
-                    params.append(tuple(values))
+            params = _row_values(rows[start:start + BATCH], varying, convert, prefix)
             self.conn.exec_driver_sql(sql, params)
 
     def ids_by(self, table, key: str, where) -> dict[Any, int]:
-        rows = self.conn.execute(table.select().with_only_columns(table.c[key], table.c.id).where(where))
-        return {value: row_id for value, row_id in rows}
+        rows = self.conn.execute(table.select().with_only_columns(table.c[key], table.c.id).where(where)).all()
+        return dict(rows)
 
     def update_many(self, model, ops: list[Op], values_of: Callable[[Op], dict[str, Any]]) -> None:
         """Version-checked updates, one executemany per set of changed columns."""
@@ -132,9 +125,14 @@ class _Writer:
                     raise Conflict(f"{model.__name__}: rows changed by someone else during the import",
                                    entity=model.__name__)
 
-    def audit_created(self, model, entity_type: str, *, summary, after: dict[str, Any], where) -> None:
-        """One "create" audit event per row this import inserted into ``model``, written by the database
-        itself (INSERT … SELECT): the same events as ``event`` without a Python object per row."""
+    def max_id(self, table) -> int:
+        """The highest id in ``table`` now: rows inserted after this have larger ids."""
+        return self.conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+
+    def audit_created(self, model, entity_type: str, *, summary, after: dict[str, Any], where, since: int) -> None:
+        """One "create" audit event per row this import inserted into ``model`` (ids above ``since``,
+        stamped with the import's time), written by the database itself (INSERT … SELECT): the same
+        events as ``event`` without a Python object per row."""
         table = model.__table__
         audit = AuditEvent.__table__
         json_object = func.json_build_object if self.conn.dialect.name == "postgresql" else func.json_object
@@ -146,7 +144,8 @@ class _Writer:
             literal(self.actor.username, audit.c.username.type), literal(self.program_id, audit.c.program_id.type),
             literal(entity_type, audit.c.entity_type.type), table.c.id, literal("create", audit.c.action.type),
             summary, json_object(*pairs),
-        ).where(where, table.c.created_at == literal(self.now, table.c.created_at.type))
+        ).where(table.c.id > since, where, table.c.created_at == literal(self.now, table.c.created_at.type)
+                ).order_by(table.c.id)  # in id order: the audit indexes then grow at their ends
         self.conn.execute(insert(audit).from_select(
             ["at", "user_id", "username", "program_id", "entity_type", "entity_id", "action", "summary", "after"],
             query))
@@ -154,6 +153,49 @@ class _Writer:
     def flush_audit(self) -> None:
         self.insert_rows(AuditEvent.__table__, self.audit)
         self.audit.clear()
+
+
+def _row_values(rows: list[dict[str, Any]], columns: list[str], convert: list[tuple[int, Any]],
+                prefix: tuple[Any, ...]) -> list[Any]:
+    """Parameter rows: ``prefix`` then the ``columns`` values, with bind processors applied at ``convert``."""
+    if not columns:
+        return [prefix for _row in rows]
+    getter = operator.itemgetter(*columns)
+    if len(columns) == 1:
+        values = [(*prefix, getter(row)) for row in rows]
+    else:
+        values = [prefix + getter(row) for row in rows]
+    if not convert:
+        return values
+    out = []
+    for row in values:
+        row = list(row)
+        for i, processor in convert:
+            if row[i] is not None:
+                row[i] = processor(row[i])
+        out.append(tuple(row))
+    return out
+
+
+def _unindexed(column):
+    """``column + 0``: the same value, but no index on ``column`` applies, so the planner reads the new
+    rows by their id range (the audit's INSERT … SELECT) instead of walking a secondary index."""
+    return column + 0
+
+
+def _sql_literal(value: Any) -> str | None:
+    """``value`` as a SQLite literal when it is plain (None, a number, text without NUL); else None (bind it)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    if isinstance(value, str) and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    return None
 
 
 def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -220,9 +262,9 @@ def _existing_ids(session: Session, model, program_id: int, key: str) -> list[tu
 def _write_job_roles(writer: _Writer, plan: Plan, role_ids: dict[str, int]) -> None:
     creates = plan.by("job_role", "create")
     if creates:
-        rows = [{"program_id": writer.program_id, "sort_order": 0, "version": 1, **op.values} for op in creates]
         table = JobRole.__table__
-        writer.insert_rows(table, rows)
+        writer.insert_rows(table, [{"sort_order": 0, **op.values} for op in creates],
+                           shared={"program_id": writer.program_id, "version": 1})
         role_ids.update(writer.ids_by(table, "name", table.c.program_id == writer.program_id))
         for op in creates:
             writer.event("job_role", role_ids.get(op.key), "create", op.key, after=op.values)
@@ -261,21 +303,23 @@ def _write_nodes(writer: _Writer, plan: Plan, node_ids: dict[str, int], role_ids
     actor = writer.actor
     total = max(len(creates), 1)
     done = 0
+    since = writer.max_id(Competency.__table__) if creates else 0
+    shared = {"program_id": writer.program_id, "status": "accepted", "proposed_by_id": actor.id,
+              "proposed_side": actor.side, "confirmed_by_id": actor.id, "created_at": writer.now,
+              "updated_at": writer.now, "version": 1}
+    table = Competency.__table__
     for depth in sorted(levels):
         ops = levels[depth]
         rows = []
         for op in ops:
             parent = op.refs.get("parent")
             role = op.refs.get("job_role")
-            rows.append({**op.values, "program_id": writer.program_id,
-                         "parent_id": node_ids.get(parent) if parent else None,
-                         "job_role_id": role_ids.get(role) if role else None,
-                         "status": "accepted", "proposed_by_id": actor.id, "proposed_side": actor.side,
-                         "confirmed_by_id": actor.id, "created_at": writer.now, "updated_at": writer.now,
-                         "version": 1})
-        table = Competency.__table__
-        writer.insert_rows(table, rows)
-        node_ids.update(writer.ids_by(table, "code", table.c.program_id == writer.program_id))
+            rows.append({**op.values, "parent_id": node_ids.get(parent) if parent else None,
+                         "job_role_id": role_ids.get(role) if role else None})
+        level_since = writer.max_id(table)
+        writer.insert_rows(table, rows, shared=shared)
+        node_ids.update(writer.ids_by(table, "code", (table.c.program_id == writer.program_id) &
+                                      (table.c.id > level_since)))
         done += len(ops)
         writer.progress and writer.progress(0.1 + 0.45 * done / total, "nodes")
     if creates:
@@ -285,7 +329,7 @@ def _write_nodes(writer: _Writer, plan: Plan, node_ids: dict[str, int], role_ids
                              after={"kind": table.c.kind, "code": table.c.code, "statement": table.c.statement,
                                     "parent_id": table.c.parent_id, "importance": table.c.importance,
                                     "comp_type": table.c.comp_type},
-                             where=table.c.program_id == writer.program_id)
+                             where=_unindexed(table.c.program_id) == writer.program_id, since=since)
 
     def node_values(op: Op) -> dict[str, Any]:
         values = {}
@@ -307,16 +351,16 @@ def _write_nodes(writer: _Writer, plan: Plan, node_ids: dict[str, int], role_ids
 def _write_courses(writer: _Writer, plan: Plan, course_ids: dict[str, int]) -> None:
     creates = plan.by("course", "create")
     if creates:
-        rows = [{**op.values, "program_id": writer.program_id, "created_at": writer.now, "updated_at": writer.now,
-                 "version": 1} for op in creates]
         table = Course.__table__
-        writer.insert_rows(table, rows)
+        since = writer.max_id(table)
+        writer.insert_rows(table, [op.values for op in creates], shared={
+            "program_id": writer.program_id, "created_at": writer.now, "updated_at": writer.now, "version": 1})
         course_ids.update(writer.ids_by(table, "code", table.c.program_id == writer.program_id))
         writer.audit_created(Course, "course", summary=table.c.code + " " + table.c.name,
                              after={"code": table.c.code, "name": table.c.name, "course_type": table.c.course_type,
                                     "credits": table.c.credits, "hours_theory": table.c.hours_theory,
                                     "hours_practice": table.c.hours_practice, "semester": table.c.semester},
-                             where=table.c.program_id == writer.program_id)
+                             where=_unindexed(table.c.program_id) == writer.program_id, since=since)
     updates = plan.by("course", "update")
     if updates:
         writer.update_many(Course, updates, lambda op: op.values)
@@ -328,22 +372,24 @@ def _write_alignments(writer: _Writer, plan: Plan, node_ids: dict[str, int], cou
     creates = [op for op in plan.by("alignment", "create") if "child" not in op.refs]
     if creates:
         actor = writer.actor
+        targets = {code: (course_id, alignment_target(course_id=course_id)) for code, course_id in course_ids.items()}
         rows = []
         for op in creates:
-            course_id = course_ids[op.refs["course"]]
-            rows.append({"competency_id": node_ids[op.refs["competency"]], "course_id": course_id,
-                         "unit_id": None, "objective_id": None, "target": alignment_target(course_id=course_id),
-                         "level": op.values["level"], "status": "proposed", "source": "import",
-                         "proposed_by_id": actor.id, "proposed_side": actor.side, "decided_by_id": None,
-                         "decided_at": None, "reason": "", "created_at": writer.now, "updated_at": writer.now,
-                         "version": 1})
+            refs = op.refs
+            course_id, target = targets[refs["course"]]
+            rows.append({"competency_id": node_ids[refs["competency"]], "course_id": course_id, "target": target,
+                         "level": op.values["level"]})
         table = Alignment.__table__
-        writer.insert_rows(table, rows)
+        since = writer.max_id(table)
+        writer.insert_rows(table, rows, shared={
+            "unit_id": None, "objective_id": None, "status": "proposed", "source": "import",
+            "proposed_by_id": actor.id, "proposed_side": actor.side, "decided_by_id": None, "decided_at": None,
+            "reason": "", "created_at": writer.now, "updated_at": writer.now, "version": 1})
         writer.audit_created(Alignment, "alignment", summary=table.c.target,
                              after={"competency_id": table.c.competency_id, "target": table.c.target,
                                     "level": table.c.level},
-                             where=table.c.course_id.in_(select(Course.__table__.c.id).where(
-                                 Course.__table__.c.program_id == writer.program_id)))
+                             where=_unindexed(table.c.course_id).in_(select(Course.__table__.c.id).where(
+                                 Course.__table__.c.program_id == writer.program_id)), since=since)
     updates = plan.by("alignment", "update")
     if updates:
         writer.update_many(Alignment, updates, lambda op: op.values)
@@ -362,16 +408,17 @@ def _write_alignments(writer: _Writer, plan: Plan, node_ids: dict[str, int], cou
 def _write_ratings(writer: _Writer, plan: Plan, node_ids: dict[str, int]) -> None:
     creates = plan.by("rating", "create")
     if creates:
-        rows = [{**op.values, "competency_id": node_ids[op.refs["competency"]], "rater_user_id": None,
-                 "rater_side": None, "created_at": writer.now, "version": 1} for op in creates]
+        rows = [{**op.values, "competency_id": node_ids[op.refs["competency"]]} for op in creates]
         table = Rating.__table__
-        writer.insert_rows(table, rows)
+        since = writer.max_id(table)
+        writer.insert_rows(table, rows, shared={"rater_user_id": None, "rater_side": None, "created_at": writer.now,
+                                                "version": 1})
         writer.audit_created(Rating, "rating", summary=table.c.rater,
                              after={"competency_id": table.c.competency_id, "rater": table.c.rater,
                                     "importance": table.c.importance, "frequency": table.c.frequency,
                                     "difficulty": table.c.difficulty},
-                             where=table.c.competency_id.in_(select(Competency.__table__.c.id).where(
-                                 Competency.__table__.c.program_id == writer.program_id)))
+                             where=_unindexed(table.c.competency_id).in_(select(Competency.__table__.c.id).where(
+                                 Competency.__table__.c.program_id == writer.program_id)), since=since)
     updates = plan.by("rating", "update")
     if updates:
         writer.update_many(Rating, updates, lambda op: op.values)

@@ -12,7 +12,7 @@ stops the import with a question instead of a guess.
 from __future__ import annotations
 
 import re
-from itertools import zip_longest
+from itertools import compress, zip_longest
 from typing import Any
 
 from services.importing.header import SYNONYMS, HeaderGuess, detect_header
@@ -180,10 +180,15 @@ def _marked_columns(table: Table) -> dict[int, set[Any]]:
     if cached is not None:
         return cached
     found: dict[int, set[Any]] = {}
-    for row in table.sheet.rows[table.header.data_start:]:
-        for col, value in enumerate(row):
-            if value:  # "", None and 0 are blank; the rest is checked once per distinct value below
-                found.setdefault(col, set()).add(value)
+    # column by column (one C-level pass per column): "", None and 0 are blank, the rest is checked
+    # once per distinct value below
+    for col, column in enumerate(zip_longest(*table.sheet.rows[table.header.data_start:], fillvalue="")):
+        values = set(column)
+        values.discard("")
+        values.discard(None)
+        values.discard(0)  # also 0.0 and False
+        if values:
+            found[col] = values
     marked = {col: values for col, values in found.items()
               if any(normalize_mark(v) not in BLANKS for v in values)}
     table.sheet.__dict__[key] = marked
@@ -264,9 +269,10 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
             cells = table.sheet.rows[index]
             levels = []
             problems = []
-            for col, value in enumerate(cells):
-                if not value or col not in labels:
+            for col in compress(range(len(cells)), cells):  # the filled cells only
+                if col not in labels:
                     continue
+                value = cells[col]
                 label = labels[col]
                 try:
                     level = levels_of.get(value) if value in levels_of else level_of(value, marks_table)
