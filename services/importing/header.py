@@ -114,8 +114,19 @@ def _similar(variant: str, chars: frozenset, counts: Counter, syn: str, syn_coun
     return difflib.SequenceMatcher(None, variant, syn).ratio()
 
 
-def _freeze(fields: dict[str, tuple[str, ...]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    return tuple(fields.items())
+_FIELD_SET_KEYS: dict[tuple[tuple[str, tuple[str, ...]], ...], int] = {}
+_FIELD_SETS: list[tuple[tuple[str, tuple[str, ...]], ...]] = []
+
+
+def field_set_key(fields: dict[str, tuple[str, ...]]) -> int:
+    """A small number standing for this field set's content: the match cache hashes it, not every synonym."""
+    frozen = tuple(fields.items())
+    key = _FIELD_SET_KEYS.get(frozen)
+    if key is None:
+        key = _FIELD_SET_KEYS.setdefault(frozen, len(_FIELD_SETS))
+        if key == len(_FIELD_SETS):
+            _FIELD_SETS.append(frozen)
+    return key
 
 
 @dataclass(frozen=True)
@@ -129,8 +140,9 @@ class _SynonymIndex:
 
 
 @lru_cache(maxsize=64)
-def _index(frozen: tuple[tuple[str, tuple[str, ...]], ...]) -> _SynonymIndex:
-    entries = tuple((name, syn, counts) for name, syns in _normalised(frozen) for syn, counts in syns if syn)
+def _index(key: int) -> _SynonymIndex:
+    entries = tuple((name, syn, counts) for name, syns in _normalised(_FIELD_SETS[key]) for syn, counts in syns
+                    if syn)
     exact: dict[str, int] = {}
     by_first: dict[str, list[int]] = {}
     for i, (_name, syn, _counts) in enumerate(entries):
@@ -160,7 +172,7 @@ def _score(variant: str, first: bool, chars: frozenset, counts: Counter, syn: st
 
 
 @lru_cache(maxsize=16384)
-def _match(label: str, frozen: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str | None, float]:
+def _match(label: str, key: int) -> tuple[str | None, float]:
     """The best field for ``label``; ties go to the first variant, then the first field and synonym.
 
     Only synonyms that can score are compared: the exact one, those contained in the label
@@ -169,7 +181,7 @@ def _match(label: str, frozen: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple
     """
     if not label:
         return None, 0.0
-    index = _index(frozen)
+    index = _index(key)
     entries = index.entries
     raw = unicodedata.normalize("NFKC", label).lower()
     variants = [norm_label(label)]
@@ -202,8 +214,11 @@ def _match(label: str, frozen: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple
 
 def match_field(label: str, fields: dict[str, tuple[str, ...]]) -> tuple[str | None, float]:
     """Best field for a column label and its confidence (0–1); ``(None, 0)`` when nothing fits."""
+    return _match_field(label, field_set_key(fields))
+
+
+def _match_field(label: str, frozen: int) -> tuple[str | None, float]:
     parts = [p for p in label.split(" / ") if p.strip()] if " / " in label else [label]
-    frozen = _freeze(fields)
     best: tuple[str | None, float] = (None, 0.0)
     for part in reversed(parts):  # the most specific part (lowest header row) first
         found = _match(part, frozen)
@@ -242,6 +257,13 @@ class HeaderGuess:
 
 def header_labels(sheet: RawSheet, start: int, end: int) -> list[str]:
     """Column labels of rows start..end with merged cells spread over their range, joined by " / "."""
+    cache = sheet.__dict__.setdefault("_labels_cache", {})  # every kind's detection asks for the same rows
+    if (start, end) not in cache:
+        cache[(start, end)] = _header_labels(sheet, start, end)
+    return list(cache[(start, end)])
+
+
+def _header_labels(sheet: RawSheet, start: int, end: int) -> list[str]:
     width = sheet.width
     block = [[cell_text(sheet.cell(r, c)).strip() for c in range(width)] for r in range(start, end + 1)]
     for r0, c0, r1, c1 in sheet.merged:
@@ -275,8 +297,11 @@ def map_columns(labels: list[str], fields: dict[str, tuple[str, ...]], *, thresh
                 ) -> tuple[dict[int, str], dict[int, float]]:
     """Assign each field to its best column (summable fields may take several)."""
     candidates = []
+    key = field_set_key(fields)
     for index, label in enumerate(labels):
-        name, score = match_field(label, fields)
+        if not label:
+            continue
+        name, score = _match_field(label, key)
         if name and score >= threshold and not name.startswith("_"):
             candidates.append((score, -index, index, name))
     mapping: dict[int, str] = {}
