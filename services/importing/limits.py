@@ -79,7 +79,16 @@ def check_rows(count: int, *, filename: str, sheet: str, limits: Limits) -> None
 
 def find_cycles(parent_of: dict[str, str | None]) -> set[str]:
     """Codes that are their own ancestor through ``parent_of`` (iterative, so deep trees are safe)."""
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    # one pass settles every code whose parent is a root, outside the map or already settled (parents
+    # usually come before their children, so this is all codes); only the others need walking
+    settled: set[str] = set()
+    add = settled.add
+    for code, parent in parent_of.items():
+        if parent is None or parent in settled or parent not in parent_of:
+            add(code)
+    if len(settled) == len(parent_of):
+        return set()
+    state: dict[str, int] = dict.fromkeys(settled, 2)  # 1 = on the current path, 2 = done
     in_cycle: set[str] = set()
     for start in parent_of:
         if state.get(start):
@@ -102,6 +111,21 @@ def depths(parent_of: dict[str, str | None], roots_depth: int = 1, cyclic: set[s
     """Depth of every code (roots = 1); codes in cycles are left out (pass ``cyclic`` if already known)."""
     cyclic = find_cycles(parent_of) if cyclic is None else cyclic
     out: dict[str, int] = {}
+    get = out.get
+    # one pass when every parent comes before its children (the usual order); else the walk below
+    for code, parent in parent_of.items():
+        if code in cyclic:
+            continue
+        if parent is None or parent not in parent_of or parent in cyclic:
+            out[code] = roots_depth
+            continue
+        depth = get(parent)
+        if depth is None:
+            break
+        out[code] = depth + 1
+    else:
+        return out
+    out = {}
     for start in parent_of:
         if start in cyclic or start in out:
             continue

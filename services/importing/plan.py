@@ -76,7 +76,14 @@ class Plan:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def by(self, entity: str, action: str) -> list[Op]:
-        return [op for op in self.ops if op.entity == entity and op.action == action]
+        """The ops of one entity and action, in plan order (indexed once per state of ``ops``)."""
+        index = self.__dict__.get("_by")
+        if index is None or index[0] != len(self.ops):
+            groups: dict[tuple[str, str], list[Op]] = {}
+            for op in self.ops:
+                groups.setdefault((op.entity, op.action), []).append(op)
+            index = self.__dict__["_by"] = (len(self.ops), groups)
+        return list(index[1].get((entity, action), ()))
 
     def changes(self, limit: int = CHANGE_LIST_LIMIT) -> list[dict[str, Any]]:
         """Planned changes for display: entity, action, key, before → after (capped)."""
@@ -331,35 +338,40 @@ def _plan_nodes(plan: Plan, state: DbState, dataset: Dataset, filename: str | No
     _resolve_derived_codes(state, dataset)
     nodes = list(dataset.nodes)
     in_file = {n.code: n for n in nodes}
-    if dataset.info.get("outline_parents") and state.nodes:
+    db_nodes = state.nodes
+    if dataset.info.get("outline_parents") and db_nodes:
         _outline_parents_from_database(state, nodes)
     # drop nodes whose parent is neither in the file nor in the database, and their descendants
     valid = dict(in_file)
-    changed = True
+    changed = any(node.parent is not None and node.parent not in valid and node.parent not in db_nodes
+                  for node in valid.values())  # else the passes below would find nothing
     while changed:
         changed = False
         for code, node in list(valid.items()):
-            if node.parent is not None and node.parent not in valid and node.parent not in state.nodes:
+            if node.parent is not None and node.parent not in valid and node.parent not in db_nodes:
                 plan.errors.append(Issue("import.error.parent_missing", {"code": code, "parent": node.parent},
                                          file=filename, sheet=node.origin.sheet, row=node.origin.row))
                 del valid[code]
                 changed = True
+    add_op, existing_of, unchanged = plan.ops.append, db_nodes.get, plan.counts["unchanged"]
+    update = dataset.update_existing_nodes
     for node in nodes:
-        if node.code not in valid:
+        code = node.code
+        if code not in valid:
             continue
-        existing = state.nodes.get(node.code)
-        if existing is None and not node.statement:
-            plan.errors.append(Issue("import.error.unknown_competency", {"competency": node.code},
-                                     file=filename, sheet=node.origin.sheet, row=node.origin.row))
-            del valid[node.code]
-            plan.extra.setdefault("dropped_nodes", set()).add(node.code)
-            continue
+        existing = existing_of(code)
         if existing is None:
-            plan.ops.append(Op(node.kind, "create", node.code, _node_values(node), origin=node.origin,
-                               refs={"parent": node.parent, "job_role": node.job_role}))
+            if not node.statement:
+                plan.errors.append(Issue("import.error.unknown_competency", {"competency": code},
+                                         file=filename, sheet=node.origin.sheet, row=node.origin.row))
+                del valid[code]
+                plan.extra.setdefault("dropped_nodes", set()).add(code)
+                continue
+            add_op(Op(node.kind, "create", code, _node_values(node), origin=node.origin,
+                      refs={"parent": node.parent, "job_role": node.job_role}))
             continue
-        if not dataset.update_existing_nodes:
-            plan.counts["unchanged"][existing["kind"]] += 1
+        if not update:
+            unchanged[existing["kind"]] += 1
             continue
         changes = _node_changes(node, existing)
         if changes:
@@ -368,17 +380,17 @@ def _plan_nodes(plan: Plan, state: DbState, dataset: Dataset, filename: str | No
                 refs["parent"] = changes["parent"]
             if "job_role" in changes:
                 refs["job_role"] = changes["job_role"]
-            plan.ops.append(Op(node.kind, "update", node.code, changes, refs=refs, db_id=existing["id"],
-                               version=existing["version"], before={k: existing.get(k) for k in changes},
-                               origin=node.origin))
+            add_op(Op(node.kind, "update", code, changes, refs=refs, db_id=existing["id"],
+                      version=existing["version"], before={k: existing.get(k) for k in changes},
+                      origin=node.origin))
         else:
-            plan.counts["unchanged"][node.kind] += 1
+            unchanged[node.kind] += 1
     complete = set(dataset.complete_for) & {"area", "task", "competency"}
     if complete:
-        for code, row in state.nodes.items():
+        for code, row in db_nodes.items():
             if code not in in_file and row["kind"] in complete:
                 plan.not_in_file.setdefault(row["kind"], []).append(code)
-    return set(valid) | set(state.nodes)
+    return set(valid) | set(db_nodes)
 
 
 def _outline_parents_from_database(state: DbState, nodes: list[NodeIn]) -> None:
@@ -404,18 +416,20 @@ def _node_values(node: NodeIn) -> dict[str, Any]:
 
 def _node_changes(node: NodeIn, existing: dict[str, Any]) -> dict[str, Any]:
     changes = {}
-    wanted = {name: getattr(node, name) for name in NODE_COMPARE}
-    for name in NODE_OPTIONAL:
-        if name in node.fields:
-            value = getattr(node, name)
-            wanted[name] = value if value is not None or name in ("comp_type", "importance", "required_level",
-                                                                   "job_role") else ""
-    for name, value in wanted.items():
-        current = existing.get(name)
-        if name in ("notes", "external_uri"):
-            current, value = current or "", value or ""
-        if current != value:
+    get = existing.get
+    for name in NODE_COMPARE:
+        value = getattr(node, name)
+        if get(name) != value:
             changes[name] = value
+    fields = node.fields
+    for name in NODE_OPTIONAL:
+        if name in fields:
+            value = getattr(node, name)
+            current = get(name)
+            if name in ("notes", "external_uri"):  # None and "" are the same empty text
+                current, value = current or "", value or ""
+            if current != value:
+                changes[name] = value
     return changes
 
 
@@ -502,9 +516,11 @@ def _plan_alignments(plan: Plan, state: DbState, dataset: Dataset, node_codes: s
         return
     seen: set[tuple[str, str]] = set()
     courses_in_file: set[str] = set(course_keys.values())
+    dropped = set(plan.extra.get("dropped_nodes", ()))
+    existing_of, add_op = state.alignments.get, plan.ops.append
     for link in dataset.alignments:
         course_code = course_keys.get(link.course)
-        if link.competency in plan.extra.get("dropped_nodes", ()):
+        if link.competency in dropped:
             continue
         if link.competency not in node_codes or course_code is None:
             plan.errors.append(Issue("import.error.alignment_target", {"competency": link.competency,
@@ -515,10 +531,10 @@ def _plan_alignments(plan: Plan, state: DbState, dataset: Dataset, node_codes: s
         if key in seen:
             continue
         seen.add(key)
-        existing = state.alignments.get(key)
+        existing = existing_of(key)
         if existing is None:
-            plan.ops.append(Op("alignment", "create", f"{link.competency} → {course_code}", {"level": link.level},
-                               refs={"competency": link.competency, "course": course_code}, origin=link.origin))
+            add_op(Op("alignment", "create", f"{link.competency} → {course_code}", {"level": link.level},
+                      refs={"competency": link.competency, "course": course_code}, origin=link.origin))
         elif existing["level"] != link.level:
             plan.ops.append(Op("alignment", "update", f"{link.competency} → {course_code}", {"level": link.level},
                                db_id=existing["id"], version=existing["version"],

@@ -206,6 +206,9 @@ def _read_workbook(data: bytes, filename: str, fmt: str, limits: Limits) -> RawB
 
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
+_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")
+_CHUNK = 1 << 20
 
 
 def _col_index(letters: bytes) -> int:
@@ -238,13 +241,13 @@ def _xlsx_formulas_without_value(data: bytes) -> dict[str, set[tuple[int, int]]]
                 path = targets.get(rid)
                 if not path or path not in names:
                     continue
-                xml = archive.read(path)
-                if b"<f" not in xml and b":f" not in xml:
+                xml = _sheet_with_formula_tag(archive, path)
+                if xml is None:
                     continue
                 cells = set()
                 for match in _CELL.finditer(xml):
                     inner = match.group(2) or b""
-                    if re.search(rb"<(?:\w+:)?f\b", inner) and not re.search(rb"<(?:\w+:)?v>[^<]", inner):
+                    if _FORMULA.search(inner) and not _VALUE.search(inner):
                         ref = _REF.search(match.group(1))
                         if ref:
                             cells.add((int(ref.group(2)) - 1, _col_index(ref.group(1))))
@@ -253,6 +256,25 @@ def _xlsx_formulas_without_value(data: bytes) -> dict[str, set[tuple[int, int]]]
     except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, ValueError):
         return {}
     return out
+
+
+def _sheet_with_formula_tag(archive: zipfile.ZipFile, path: str) -> bytes | None:
+    """The sheet's XML if it contains "<f" or ":f" (a formula tag may), else None.
+
+    Read in chunks, each searched for the byte "f" first (a ``memchr``: the letter is rare in sheet XML
+    outside formulas and inline text) and only then for the two-byte tags, which are slow to search for.
+    """
+    chunks: list[bytes] = []
+    found = False
+    previous = b""  # the last byte of the previous chunk: a tag may straddle two chunks
+    with archive.open(path) as member:
+        while chunk := member.read(_CHUNK):
+            chunks.append(chunk)
+            if not found and (previous in (b"<", b":") and chunk[:1] == b"f"
+                              or b"f" in chunk and (b"<f" in chunk or b":f" in chunk)):
+                found = True
+            previous = chunk[-1:]
+    return b"".join(chunks) if found else None
 
 
 _ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"

@@ -7,8 +7,10 @@ Shared by the spreadsheet kinds (framework, courses, matrix, ratings): each asks
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from services.importing.header import HeaderGuess, apply_mapping, detect_header
@@ -33,13 +35,27 @@ class Options:
     replace_alignments: bool = False
 
 
+class _TextCache(dict):
+    """Cell value → ``clean_text(value)``, looked up with ``cache[value]``; only exact ``str`` values are kept.
+
+    Values of other types are cleaned on every lookup: 1, 1.0 and True are equal keys but read "1", "1" and
+    "TRUE" (and a ``FormulaWithoutValue`` is not remembered as a plain "").
+    """
+
+    def __missing__(self, value: Any) -> str:
+        text = clean_text(value)
+        if value.__class__ is str:
+            self[value] = text
+        return text
+
+
 @dataclass
 class Table:
     book: RawBook
     sheet: RawSheet
     header: HeaderGuess
     notes: list[int] = field(default_factory=list)
-    _texts: dict[str, str] = field(default_factory=dict, repr=False)  # area/task cells repeat on every row
+    _texts: dict[str, str] = field(default_factory=_TextCache, repr=False)  # area/task cells repeat on every row
 
     @property
     def sheet_name(self) -> str:
@@ -62,25 +78,51 @@ class Table:
         """(0-based row index, cells) for every non-empty row below the header; note rows are set aside."""
         mapped = set(self.header.mapping)
         rows = self.sheet.rows
+        notes = self.notes
         for index in range(self.header.data_start, len(rows)):
             cells = rows[index]
             if not any(cells):  # blank row (whitespace-only rows are skipped later: they hold no statement)
                 continue
-            if is_note_row(cells, mapped):
-                self.notes.append(index)
+            # more than three filled cells is never a note (``is_note_row``'s first test, inlined: it runs per row)
+            if len(cells) - cells.count("") - cells.count(None) <= 3 and is_note_row(cells, mapped):
+                notes.append(index)
                 continue
             yield index, cells
 
     def text(self, cells: list[Any], col: int | None) -> str:
         if col is None or col >= len(cells):
             return ""
-        value = cells[col]
-        if value.__class__ is str:  # exact str: a FormulaWithoutValue must not be cached as ""
-            cached = self._texts.get(value)
-            if cached is None:
-                cached = self._texts[value] = clean_text(value)
-            return cached
-        return clean_text(value)
+        try:
+            return self._texts[cells[col]]
+        except TypeError:  # an unhashable cell
+            return clean_text(cells[col])
+
+    def columns(self, rows: Sequence[list[Any]], cols: Sequence[int | None]) -> list[Iterable[str]]:
+        """Per column of ``cols``, ``self.text(cells, col)`` for each of ``rows`` (a list; endless "" for None)."""
+        shortest = min(map(len, rows), default=0)
+        out: list[Iterable[str]] = []
+        for col in cols:
+            if col is None:
+                out.append(repeat(""))
+                continue
+            if col < shortest:  # every row reaches the column: C-level calls only
+                values = list(map(itemgetter(col), rows))
+                if set(map(type, values)) == {str}:  # plain text
+                    distinct = set(values)
+                    if len(distinct) * 2 > len(values):  # mostly different (statements, codes): clean each
+                        out.append(list(map(clean_text, values)))
+                    else:  # repeated (areas, tasks, types): clean each distinct value once
+                        cleaned = dict(zip(distinct, map(clean_text, distinct), strict=True))
+                        out.append(list(map(cleaned.__getitem__, values)))
+                    continue
+                try:
+                    out.append(list(map(self._texts.__getitem__, values)))
+                    continue
+                except TypeError:  # an unhashable cell
+                    pass
+            text = self.text
+            out.append([text(cells, col) for cells in rows])
+        return out
 
     def raw(self, cells: list[Any], col: int | None) -> Any:
         if col is None or col >= len(cells):

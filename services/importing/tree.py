@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from services.importing.limits import Limits, depths, find_cycles
 from services.importing.records import Dataset, Issue, NodeIn, Origin
 
 TEMP = "\x00"
+_KEY = attrgetter("key")
 
 
 def is_temp(key: str | None) -> bool:
@@ -56,7 +58,8 @@ class Prov:
 
 def assign_codes(provs: list[Prov], taken: set[str] | None = None) -> dict[str, str]:
     """Map each temporary key to a stable derived code (children's outline prefix, else position)."""
-    if not any(is_temp(p.key) for p in provs):
+    # C-level first test (a file with codes everywhere has no TEMP at all), then the exact one
+    if TEMP not in "".join(map(_KEY, provs)) or not any(is_temp(p.key) for p in provs):
         return {}
     used = {p.key for p in provs if p.explicit} | set(taken or ())
     children: dict[str | None, list[Prov]] = defaultdict(list)
@@ -113,32 +116,35 @@ def finalize(dataset: Dataset, provs: list[Prov], *, limits: Limits, filename: s
     ``rejected`` are rows already refused for other errors: a code they share with another
     row is still a duplicate (which of the two is right is the user's call).
     """
-    seen: dict[str, Prov] = {}
-    if rejected:
-        ordered = sorted([*provs, *rejected], key=lambda p: (p.origin.sheet or "", p.origin.row or 0))
-    else:
-        ordered = provs
-    rejected_ids = {id(p) for p in rejected or []}
-    dropped: set[int] = set()
-    for prov in ordered:
-        key = prov.key
-        explicit = key[:1] != TEMP
-        if rejected_ids and id(prov) in rejected_ids:
-            if explicit and key not in seen:
-                seen[key] = prov
-            continue
-        if explicit and key in seen:
-            first = seen[key]
-            dataset.errors.append(Issue("import.error.duplicate_code", {"code": key, "first_row": first.origin.row},
-                                        file=filename, sheet=prov.origin.sheet, row=prov.origin.row))
-            dropped.add(id(prov))
-            continue
-        seen[key] = prov
-    if dropped:
-        provs = [p for p in provs if id(p) not in dropped]
-    roots = [p for p in provs if p.parent is None and p.explicit and "." in p.key.rstrip(".")]
+    errors = dataset.errors
+    keys = list(map(_KEY, provs))
+    if rejected or len(set(keys)) != len(keys):  # else no code is repeated: nothing to report
+        seen: dict[str, Prov] = {}
+        if rejected:
+            ordered = sorted([*provs, *rejected], key=lambda p: (p.origin.sheet or "", p.origin.row or 0))
+        else:
+            ordered = provs
+        rejected_ids = {id(p) for p in rejected or []}
+        dropped: set[int] = set()
+        for prov in ordered:
+            key = prov.key
+            explicit = key[:1] != TEMP
+            if rejected_ids and id(prov) in rejected_ids:
+                if explicit and key not in seen:
+                    seen[key] = prov
+                continue
+            if explicit and key in seen:
+                first = seen[key]
+                errors.append(Issue("import.error.duplicate_code", {"code": key, "first_row": first.origin.row},
+                                    file=filename, sheet=prov.origin.sheet, row=prov.origin.row))
+                dropped.add(id(prov))
+                continue
+            seen[key] = prov
+        if dropped:
+            provs = [p for p in provs if id(p) not in dropped]
+    roots = [p for p in provs if p.parent is None and p.key[:1] != TEMP and "." in p.key.rstrip(".")]
     if infer_outline_parents and roots:
-        keyed = {code_key(p.key): p.key for p in provs if p.explicit}
+        keyed = {code_key(p.key): p.key for p in provs if p.key[:1] != TEMP}
         for prov in roots:
             if prov.parent is None:
                 candidate = outline_parent(prov.key)
@@ -156,27 +162,29 @@ def finalize(dataset: Dataset, provs: list[Prov], *, limits: Limits, filename: s
                 prov.parent = derived[prov.parent]
     parent_of = {p.key: p.parent for p in provs}
     cyclic = find_cycles(parent_of) if any(p.parent is not None and p.parent in parent_of for p in provs) else set()
-    for prov in provs:
-        if prov.key in cyclic:
-            dataset.errors.append(Issue("import.error.cycle", {"code": prov.key, "parent": prov.parent},
-                                        file=filename, sheet=prov.origin.sheet, row=prov.origin.row))
     if cyclic:
+        for prov in provs:
+            if prov.key in cyclic:
+                errors.append(Issue("import.error.cycle", {"code": prov.key, "parent": prov.parent},
+                                    file=filename, sheet=prov.origin.sheet, row=prov.origin.row))
         provs = [p for p in provs if p.key not in cyclic]
         parent_of = {p.key: p.parent for p in provs}
     level = depths(parent_of, cyclic=set())
-    too_deep = {k for k, d in level.items() if d > limits.max_depth}
-    for prov in provs:
-        if prov.key in too_deep:
-            dataset.errors.append(Issue("import.error.too_deep", {"code": prov.key, "depth": level[prov.key],
-                                                                  "limit": limits.max_depth},
-                                        file=filename, sheet=prov.origin.sheet, row=prov.origin.row))
-    if too_deep:
-        provs = [p for p in provs if p.key not in too_deep]
-    has_children = {p.parent for p in provs if p.parent is not None}
     deepest = max(level.values(), default=0)
+    if deepest > limits.max_depth:
+        too_deep = {k for k, d in level.items() if d > limits.max_depth}
+        for prov in provs:
+            if prov.key in too_deep:
+                errors.append(Issue("import.error.too_deep", {"code": prov.key, "depth": level[prov.key],
+                                                              "limit": limits.max_depth},
+                                    file=filename, sheet=prov.origin.sheet, row=prov.origin.row))
+        provs = [p for p in provs if p.key not in too_deep]
+    has_children = {p.parent for p in provs}
+    has_children.discard(None)
     if deepest > 3:
         dataset.warnings.append(Issue("import.warning.deep_tree", {"levels": deepest}, file=filename))
     nodes = []
+    append = nodes.append
     for order, prov in enumerate(provs):
         kind = prov.kind
         if kind is None:
@@ -186,9 +194,14 @@ def finalize(dataset: Dataset, provs: list[Prov], *, limits: Limits, filename: s
                 kind = "area"
             else:
                 kind = "task"
-        values = dict(prov.values)
+        values = prov.values
+        if "sort_order" in values and "code_derived" not in values:  # the usual case: nothing to pop
+            append(NodeIn(code=prov.key, statement=prov.statement, kind=kind, parent=prov.parent,
+                          origin=prov.origin, fields=prov.fields, **values))
+            continue
+        values = dict(values)
         derived_flag = values.pop("code_derived", False)
-        nodes.append(NodeIn(code=prov.key, statement=prov.statement, kind=kind, parent=prov.parent,
-                            sort_order=values.pop("sort_order", order), code_derived=derived_flag,
-                            origin=prov.origin, fields=prov.fields, **values))
+        append(NodeIn(code=prov.key, statement=prov.statement, kind=kind, parent=prov.parent,
+                      sort_order=values.pop("sort_order", order), code_derived=derived_flag,
+                      origin=prov.origin, fields=prov.fields, **values))
     return nodes

@@ -15,6 +15,7 @@ area per sheet.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from services.importing.header import SYNONYMS
@@ -81,40 +82,49 @@ def select_sheets(book: RawBook, options: Options, fields: dict[str, tuple[str, 
 
 
 class RowReader:
-    """Reads the value columns of framework rows; parses each distinct cell value once."""
+    """Reads the value columns of framework rows; parses each distinct combination of cell values once."""
 
     def __init__(self, table: Table) -> None:
         self.table = table
         self.cols = {name: table.column_for(name) for name in NODE_FIELDS}
-        self.memo: dict[tuple[str, str], tuple[Any, bool]] = {}
         self.parsed = [(name, parser, key, self.cols[name]) for name, parser, key in (
             ("comp_type", parse_comp_type, "import.error.comp_type"),
             ("importance", parse_importance, "import.error.importance"),
             ("required_level", _required_level, "import.error.required_level")) if self.cols[name] is not None]
         self.plain = [name for name in ("job_role", "notes", "external_uri") if self.cols[name] is not None]
+        # the columns ``from_texts`` reads, in order: the parsed ones, then the plain ones
+        self.columns = [col for *_, col in self.parsed] + [self.cols[name] for name in self.plain]
+        # texts of the parsed columns → (the values that parse, (issue key, column, text) of those that do not)
+        self.memo: dict[tuple[str, ...], tuple[dict[str, Any], list[tuple[str, int, str]]]] = {}
 
-    def _parsed(self, name: str, text: str, parser) -> tuple[Any, bool]:
-        key = (name, text)
-        if key not in self.memo:
+    def _parse(self, texts: tuple[str, ...]) -> tuple[dict[str, Any], list[tuple[str, int, str]]]:
+        values: dict[str, Any] = {}
+        failures: list[tuple[str, int, str]] = []
+        for (name, parser, key, col), text in zip(self.parsed, texts, strict=True):
             try:
-                self.memo[key] = (parser(text), True)
+                values[name] = parser(text)
             except ValueError:
-                self.memo[key] = (None, False)
-        return self.memo[key]
+                failures.append((key, col, text))
+        self.memo[texts] = (values, failures)
+        return values, failures
 
     def values(self, index: int, cells: list[Any], problems: list[Issue]) -> dict[str, Any]:
         """Type, importance, required level, job role, notes, URI of one row (problems appended, not raised)."""
-        table, cols = self.table, self.cols
-        values: dict[str, Any] = {}
-        for name, parser, key, col in self.parsed:
-            text = table.text(cells, col)
-            value, ok = self._parsed(name, text, parser)
-            if ok:
-                values[name] = value
-            else:
-                problems.append(table.issue(key, index, col, value=text))
-        for name in self.plain:
-            values[name] = table.text(cells, cols[name]) or ("" if name != "job_role" else None)
+        return self.from_texts(index, tuple(self.table.text(cells, col) for col in self.columns), problems)
+
+    def from_texts(self, index: int, texts: tuple[str, ...], problems: list[Issue]) -> dict[str, Any]:
+        """``values`` from the texts (``Table.text``) of the row's ``columns``."""
+        count = len(self.parsed)
+        plain = self.plain
+        parsed = texts[:count] if plain else texts
+        entry = self.memo.get(parsed)
+        ok, failures = entry if entry is not None else self._parse(parsed)
+        values = ok.copy()
+        for key, col, text in failures:
+            problems.append(self.table.issue(key, index, col, value=text))
+        if plain:
+            for name, text in zip(plain, texts[count:], strict=True):
+                values[name] = text or ("" if name != "job_role" else None)
         return values
 
 
@@ -157,11 +167,23 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
     groups: dict[str, Prov] = {}
     current_area: str | None = None
     current_task: str | None = None
-    text = table.text  # hot loop: locals instead of attribute lookups
+    # hot loop: locals instead of attribute lookups; the texts read column by column (absent columns read "")
+    rows = list(table.data_rows())
+    cells_of = [cells for _index, cells in rows]
+    columns = table.columns(cells_of, (area_col, area_code_col, task_col, task_code_col, stmt_col, code_col, kind_col,
+                                       parent_col, *reader.columns))
+    value_texts = zip(*columns[8:], strict=True) if reader.columns else repeat(())
+    lines = zip(rows, *columns[:8], value_texts, strict=False)  # absent columns are endless
+    row_values = reader.from_texts
+    text = table.text
     sheet_name = table.sheet_name
     hierarchical = result.hierarchical
-    provs, row_key = result.provs, result.row_key
-    for index, cells in table.data_rows():
+    has_code, has_kind, has_parent = code_col is not None, kind_col is not None, parent_col is not None
+    provs, row_key, rejected, errors = result.provs, result.row_key, result.rejected, dataset.errors
+    # area and task cells repeat row after row: the same texts (and owner) give the same key, already handled
+    last_area = last_area_code = last_task = last_task_code = last_owner = task_key = None
+    for ((index, cells), area_text, area_code, task_text, task_code, statement, code, kind_word, parent_text,
+         texts) in lines:
         problems: list[Issue] = []
         if formulas:
             for col in mapped_columns:
@@ -171,34 +193,29 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
                         problems.append(issue)
         origin = Origin(sheet_name, index + 1)
         if hierarchical:
-            area_text = text(cells, area_col) if area_col is not None else ""
-            if area_text:
-                code = (text(cells, area_code_col) if area_code_col is not None else "") or None
-                lead, statement = split(area_text)
-                code = code or lead
-                key = code or f"{TEMP}{prefix}a:{statement}"
+            if area_text and (area_text != last_area or area_code != last_area_code):
+                last_area, last_area_code = area_text, area_code
+                lead, name = split(area_text)
+                key = area_code or lead or f"{TEMP}{prefix}a:{name}"
                 if key not in groups:
-                    groups[key] = Prov(key=key, statement=statement, parent=parent_key, kind="area", origin=origin,
+                    groups[key] = Prov(key=key, statement=name, parent=parent_key, kind="area", origin=origin,
                                        values={"sort_order": sort_base + index})
                     provs.append(groups[key])
                 if key != current_area:
                     current_task = None
                 current_area = key
-            task_text = text(cells, task_col) if task_col is not None else ""
             if task_text:
-                code = (text(cells, task_code_col) if task_code_col is not None else "") or None
-                lead, statement = split(task_text)
-                code = code or lead
                 owner = current_area or parent_key
-                key = code or f"{TEMP}{prefix}t:{owner}:{statement}"
-                if key not in groups:
-                    groups[key] = Prov(key=key, statement=statement, parent=owner, kind="task", origin=origin,
-                                       values={"sort_order": sort_base + index})
-                    provs.append(groups[key])
-                current_task = key
-        statement = text(cells, stmt_col)
-        code = text(cells, code_col) if code_col is not None else ""
-        if statement and code_col is None:
+                if task_text != last_task or task_code != last_task_code or owner != last_owner:
+                    last_task, last_task_code, last_owner = task_text, task_code, owner
+                    lead, name = split(task_text)
+                    task_key = task_code or lead or f"{TEMP}{prefix}t:{owner}:{name}"
+                    if task_key not in groups:
+                        groups[task_key] = Prov(key=task_key, statement=name, parent=owner, kind="task",
+                                                origin=origin, values={"sort_order": sort_base + index})
+                        provs.append(groups[task_key])
+                current_task = task_key
+        if statement and not has_code:
             lead, rest = split_leading_code(statement)
             if lead and rest:
                 code, statement = lead, rest
@@ -208,28 +225,27 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
             if code or any(text(cells, c) for c in value_columns):
                 problems.append(table.issue("import.error.statement_required", index, stmt_col))
             if problems:
-                dataset.errors.extend(problems)
+                errors.extend(problems)
             continue
-        values = reader.values(index, cells, problems)
+        values = row_values(index, texts, problems)
         kind = None
-        if kind_col is not None:
-            word = text(cells, kind_col).lower()
+        if has_kind:
+            word = kind_word.lower()
             kind = KIND_WORDS.get(word)
             if word and kind is None:
                 problems.append(table.issue("import.error.kind", index, kind_col, value=word))
         if hierarchical:
             parent = current_task or current_area or parent_key
             kind = kind or "competency"
-        elif parent_col is not None:
-            parent_text = text(cells, parent_col)
+        elif has_parent:
             parent = parent_text.replace(" ", "") or parent_key
         else:
             parent = parent_key
         key = code.replace(" ", "") if code else f"{TEMP}{prefix}c:{index}"
         if problems:
-            dataset.errors.extend(problems)
+            errors.extend(problems)
             if code:
-                result.rejected.append(Prov(key=key, statement=statement, origin=origin))
+                rejected.append(Prov(key=key, statement=statement, origin=origin))
             continue
         values["sort_order"] = sort_base + index
         provs.append(Prov(key=key, statement=statement, parent=parent, kind=kind, values=values, origin=origin,

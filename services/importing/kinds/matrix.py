@@ -288,9 +288,9 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
             if levels and kinds[prov.key] != "competency":
                 dataset.warnings.append(table.issue("import.warning.marks_on_group", index, None, code=prov.key))
                 continue
-            for label, level in levels:
-                dataset.alignments.append(AlignmentIn(competency=prov.key, course=label, level=level,
-                                                      origin=Origin(table.sheet_name, index + 1)))
+            if levels:
+                origin = Origin(table.sheet_name, index + 1)  # one per row, shared by its marks
+                dataset.alignments.extend(AlignmentIn(prov.key, label, level, origin) for label, level in levels)
     dataset.courses = list(courses.values())
     dataset.info["sheets"] = sheets_info
     dataset.info["outline_parents"] = True
