@@ -255,9 +255,9 @@ def course_grid(
             row = [None] * width
             label_at = 1 if columns[0] == "type" and type_mode == "merged" else 0
             row[label_at] = subtotal_label
-            for k in sums:
+            for k, v in sums.items():
                 if k in columns:
-                    row[columns.index(k)] = text(_num(sums[k]))
+                    row[columns.index(k)] = text(_num(v))
             if "hours_plus" in columns:
                 row[columns.index("hours_plus")] = f"{sums['theory']}+{sums['practice']}"
             drawn.grid.rows.append(row)
@@ -269,9 +269,9 @@ def course_grid(
     if total:
         row = [None] * width
         row[0] = total
-        for k in grand:
+        for k, v in grand.items():
             if k in columns:
-                row[columns.index(k)] = text(_num(grand[k]))
+                row[columns.index(k)] = text(_num(v))
         drawn.grid.rows.append(row)
         span = columns.index("name") if "name" in columns else 0
         if span > 0:

@@ -113,7 +113,7 @@ def test_corpus_expectations_are_complete():
         assert exp.get("refused") or exp.get("counts") or exp.get("ok") is False, layout.name
     for layout in SYNTHETIC:
         exp = layout.expected
-        assert any(k in exp for k in ("tasks", "courses", "alignments")), layout.name
+        assert exp.get("ok") is False or any(k in exp for k in ("tasks", "courses", "alignments")), layout.name
         assert exp["reading"] and exp["reading"][0]["header_rows"], layout.name
         reasons = {i["reason"] for sheet in exp["reading"] for i in sheet["ignored"]}
         assert reasons <= {"title", "note", "legend", "signature", "subtotal", "total", "summary", "section",
@@ -122,7 +122,7 @@ def test_corpus_expectations_are_complete():
 
 def _fake_preview(dataset: Dataset, created: dict[str, int], *, ok: bool = True, kind: str = "framework"):
     return SimpleNamespace(kind=kind, ok=ok, errors=[], counts={"created": created}, dataset=dataset,
-                           to_dict=lambda: {})
+                           to_dict=dict)
 
 
 def test_corpus_check_accepts_a_right_reading_and_names_each_difference():
