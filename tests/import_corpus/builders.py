@@ -29,6 +29,8 @@ class Drawn:
     grid: Grid
     header_rows: list[int] = field(default_factory=list)
     ignored: list[dict[str, Any]] = field(default_factory=list)
+    splits: list[dict[str, Any]] = field(default_factory=list)  # cells holding several statements
+    transposed: bool = False
 
 
 def _full_width(drawn: Drawn, width: int, text: str, reason: str, *, merge: bool = True) -> None:
@@ -115,6 +117,9 @@ def framework_grid(
                         value = None
                     row.append(value)
                 drawn.grid.rows.append(row)
+                if joiner and "comp" in columns:
+                    drawn.splits.append({"row": len(drawn.grid.rows), "column": _letter(columns.index("comp")),
+                                         "parts": [s for s, _ in comps]})
             if merged and len(drawn.grid.rows) - task_start > 1:
                 for col in ("task", "task_code"):
                     if col in columns:
@@ -369,7 +374,7 @@ def transposed_grid(m: Matrix, scheme: str, *, name: str = "课程支撑矩阵",
                     lead: tuple[str, str] = ("课程代码", "课程名称")) -> Drawn:
     """Courses as rows × competencies as columns (headed by code, or "code statement")."""
     width = 2 + len(m.competencies) + (1 if summary_column else 0)
-    drawn = Drawn(Grid(name, []))
+    drawn = Drawn(Grid(name, []), transposed=True)
     for text in titles:
         _full_width(drawn, width, text, "title")
     heads = [code if competency_header == "code" else f"{code} {statement}" for code, statement in m.competencies]

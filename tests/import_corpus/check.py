@@ -72,8 +72,7 @@ def check(layout, preview) -> list[str]:
     value_keys = [k for k in ("tasks", "statements", "contains", "importance", "courses", "alignments") if k in exp]
     if value_keys and dataset is None:
         misses.append(f"values ({', '.join(value_keys)}): nothing was parsed")
-        return misses
-    if dataset is not None:
+    elif dataset is not None:
         misses += _node_misses(exp, dataset)
         misses += _course_misses(exp, dataset)
         misses += _alignment_misses(exp, dataset)
@@ -177,11 +176,25 @@ def _reading_misses(exp: dict[str, Any], preview) -> list[str]:
         return []
     misses = []
     got_rows = {}
+    by_sheet = {sheet.get("sheet"): sheet for sheet in reading}
     for sheet in reading:
         for item in sheet.get("ignored", []) or []:
             if item.get("row") is not None:
                 got_rows[(sheet.get("sheet"), item["row"])] = item.get("reason")
     for sheet in wanted:
+        got_sheet = by_sheet.get(sheet["sheet"], {})
+        if "header_rows" in got_sheet and got_sheet["header_rows"] != sheet["header_rows"]:
+            misses.append(f"reading[{sheet['sheet']}].header_rows: expected {sheet['header_rows']}, "
+                          f"got {got_sheet['header_rows']}")
+        if "transposed" in got_sheet and bool(got_sheet["transposed"]) != sheet["transposed"]:
+            misses.append(f"reading[{sheet['sheet']}].transposed: expected {sheet['transposed']}, "
+                          f"got {got_sheet['transposed']}")
+        if "splits" in got_sheet:
+            got_splits = {s.get("row"): list(s.get("parts") or []) for s in got_sheet["splits"] or []}
+            for split in sheet["splits"]:
+                if got_splits.get(split["row"]) != split["parts"]:
+                    misses.append(f"reading[{sheet['sheet']}!{split['column']}{split['row']}].splits: expected "
+                                  f"{_short(split['parts'], 80)}, got {_short(got_splits.get(split['row']), 80)}")
         for item in sheet["ignored"]:
             if item.get("row") is None:
                 continue

@@ -62,7 +62,8 @@ class Layout:
 
     def reading(self) -> list[dict[str, Any]]:
         """What a person notes per sheet: header rows and the rows skipped (with a reason)."""
-        return [{"sheet": d.grid.name, "header_rows": d.header_rows, "ignored": d.ignored} for d in self.drawn]
+        return [{"sheet": d.grid.name, "header_rows": d.header_rows, "ignored": d.ignored, "splits": d.splits,
+                 "transposed": d.transposed} for d in self.drawn]
 
 
 # ---- content ---------------------------------------------------------------------------------

@@ -157,3 +157,24 @@ def test_corpus_check_accepts_a_right_reading_and_names_each_difference():
     misses = check(matrix, _fake_preview(dataset, {"competency": 6, "course": 4, "alignment": 14}, kind="matrix"))
     assert "alignments[能识读机器人安装图纸 → ZH3001]: expected level 3, got [2]" in misses
     assert "alignments: no link '能完成机器人本体的吊装与固定' → 'ZH3001'" in misses
+
+
+def test_corpus_check_reads_the_optional_reading_report_only_when_present():
+    """Without a "reading" key nothing about skipped rows is checked; with one, each difference is named."""
+    layout = next(x for x in SYNTHETIC if x.name == "fw_everything_xlsx")
+    wanted = layout.expected["reading"][0]
+    assert wanted["header_rows"] == [3] and wanted["splits"][0]["row"] == 4
+    reasons = [(i["row"], i["reason"]) for i in wanted["ignored"]]
+    assert reasons == [(1, "title"), (2, "title"), (6, "blank"), (9, "blank"), (11, "note"), (12, "signature")]
+    without = check(layout, _fake_preview(None, {}, ok=True))
+    assert without and not [m for m in without if m.startswith("reading")]  # counts differ, reading unchecked
+    wrong = [{"sheet": wanted["sheet"], "header_rows": [1], "transposed": False,
+              "ignored": [{"row": 1, "reason": "title"}, {"row": 11, "reason": "legend"}],
+              "splits": [{"row": 4, "column": "D", "parts": ["能识读机器人安装图纸"]}]}]
+    preview = _fake_preview(None, {}, ok=True)
+    preview.to_dict = lambda: {"reading": wrong}
+    misses = check(layout, preview)
+    assert f"reading[{wanted['sheet']}].header_rows: expected [3], got [1]" in misses
+    assert f"reading[{wanted['sheet']}!11]: expected reason note, got legend" in misses
+    assert any(m.startswith(f"reading[{wanted['sheet']}!12]: expected ignored as signature") for m in misses)
+    assert any(m.startswith(f"reading[{wanted['sheet']}!D4].splits") for m in misses)
