@@ -19,8 +19,8 @@ import traceback
 from collections import Counter
 from typing import Any
 
-from tests.conftest import REAL_DATA
 from tests.import_corpus import check, real_layouts, run, synthetic_layouts
+from tests.import_corpus.paths import locate, searched
 
 
 def _classify(miss: str) -> str:
@@ -38,13 +38,13 @@ def evaluate(*, real: bool = True, name_filter: str | None = None) -> list[dict[
             continue
         record: dict[str, Any] = {"name": layout.name, "rules": list(layout.rules), "format": layout.fmt,
                                   "file": layout.filename, "misses": []}
-        if layout.path and not (REAL_DATA / layout.path).exists():
+        if layout.path and locate(layout.path) is None:
             record["status"] = "skipped"
-            record["misses"] = [f"real data not found at {REAL_DATA / layout.path}"]
+            record["misses"] = [f"real file not found in {searched()}"]
             results.append(record)
             continue
         try:
-            preview = run(layout, layout.build(REAL_DATA))
+            preview = run(layout, layout.build())
             record["misses"] = check(layout, preview)
             record["kind"] = preview.kind
             record["status"] = "missed" if record["misses"] else "right"
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{r['name']}: {miss}")
     skipped = [r for r in results if r["status"] == "skipped"]
     if skipped:
-        print(f"skipped {len(skipped)} real files: {REAL_DATA} not found (set COSTANDARD_REAL_DATA)")
+        print(f"skipped {len(skipped)} real files: not found in {searched()} (set COSTANDARD_REAL_DATA)")
     if classes:
         print("misses by class: " + ", ".join(f"{k} {v}" for k, v in classes.most_common()))
     print(summary)

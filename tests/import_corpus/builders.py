@@ -66,7 +66,8 @@ def framework_tasks(content: Framework) -> dict[str, list[str]]:
 
 
 def framework_grid(
-    content: Framework, *, name: str = "职业能力分析表", columns: tuple[str, ...] = ("seq", "area", "task", "comp", "imp"),
+    content: Framework, *, name: str = "职业能力分析表",
+    columns: tuple[str, ...] = ("seq", "area", "task", "comp", "imp"),
     header: list[list[Any]] | None = None, header_merges: list[tuple[int, int, int, int]] = (),
     titles: tuple[str, ...] = (), merged: bool = True, importance: str = "ABC", notes: tuple[tuple[str, str], ...] = (),
     blank_between: bool = False, signature: str | None = None, joiner=None, code_dots: bool = False,
@@ -137,8 +138,8 @@ def framework_grid(
     return drawn
 
 
-def flat_grid(content: Framework, *, name: str = "能力清单", header: tuple[str, ...] = ("编码", "上级编码", "名称", "类型",
-                                                                                     "重要程度"),
+def flat_grid(content: Framework, *, name: str = "能力清单",
+              header: tuple[str, ...] = ("编码", "上级编码", "名称", "类型", "重要程度"),
               importance: str = "ABC", code_dots: bool = False, kinds: tuple[str | None, str | None, str] = (
                   None, None, "技能"),
               notes: tuple[tuple[str, str], ...] = (), titles: tuple[str, ...] = ()) -> Drawn:
@@ -215,8 +216,8 @@ def _num(value: float) -> Any:
 
 
 def course_grid(
-    plan: CoursePlan, *, name: str = "教学进程表", columns: tuple[str, ...] = ("type", "code", "name", "credits", "total",
-                                                                          "theory", "practice", "semester"),
+    plan: CoursePlan, *, name: str = "教学进程表",
+    columns: tuple[str, ...] = ("type", "code", "name", "credits", "total", "theory", "practice", "semester"),
     header: list[list[Any]] | None = None, header_merges: list[tuple[int, int, int, int]] = (),
     titles: tuple[str, ...] = (), type_mode: str = "merged", subtotals: bool = False, total: str | None = None,
     section_labels: tuple[str, ...] = ("一", "二", "三", "四", "五"), numbers_as_text: bool = False,
@@ -314,8 +315,8 @@ class Matrix:
 
     def alignments(self, scheme: str, *, by: str = "statement") -> list[tuple[str, str, int | None]]:
         out = []
-        for (code, statement), row in zip(self.competencies, self.levels):
-            for (course_code, _course_name), level in zip(self.courses, row):
+        for (code, statement), row in zip(self.competencies, self.levels, strict=True):
+            for (course_code, _course_name), level in zip(self.courses, row, strict=True):
                 if level:
                     out.append((statement if by == "statement" else code, course_code,
                                 None if scheme == "ticks" else level))
@@ -338,14 +339,15 @@ def matrix_grid(m: Matrix, scheme: str, *, name: str = "课程能力矩阵", tit
     drawn = Drawn(Grid(name, []))
     for text in titles:
         _full_width(drawn, width, text, "title")
-    header = lead + [course_label(c, n, course_style) for c, n in m.courses] + ([summary_column] if summary_column else [])
+    header = lead + [course_label(c, n, course_style) for c, n in m.courses]
+    header += [summary_column] if summary_column else []
     drawn.grid.rows.append(header)
     drawn.header_rows = [len(drawn.grid.rows)]
     area_rows = []
     for area, n in m.areas:
         area_rows += [area] + [None] * (n - 1)
     start = len(drawn.grid.rows)
-    for i, ((code, statement), row) in enumerate(zip(m.competencies, m.levels)):
+    for i, ((code, statement), row) in enumerate(zip(m.competencies, m.levels, strict=True)):
         cells = [MARKS[scheme][v] if v else None for v in row]
         lead_values = ([area_rows[i]] if area_column else []) + [code, statement]
         drawn.grid.rows.append(lead_values + cells + ([sum(1 for v in row if v)] if summary_column else []))
@@ -359,7 +361,8 @@ def matrix_grid(m: Matrix, scheme: str, *, name: str = "课程能力矩阵", tit
         drawn.ignored.append({"row": None, "column": _letter(width - 1), "reason": "summary", "text": summary_column})
     if count_row:
         counts = [sum(1 for row in m.levels if row[j]) for j in range(len(m.courses))]
-        drawn.grid.rows.append([count_row] + [None] * (len(lead) - 1) + counts + ([m.marked()] if summary_column else []))
+        total = [m.marked()] if summary_column else []
+        drawn.grid.rows.append([count_row] + [None] * (len(lead) - 1) + counts + total)
         if len(lead) > 1:
             drawn.grid.merges.append((len(drawn.grid.rows) - 1, 0, len(drawn.grid.rows) - 1, len(lead) - 1))
         drawn.ignored.append({"row": len(drawn.grid.rows), "reason": "summary", "text": count_row})

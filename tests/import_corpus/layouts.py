@@ -44,7 +44,7 @@ class Layout:
     expected: dict[str, Any]
     drawn: list[Drawn] = field(default_factory=list)
     note: str = ""
-    path: str | None = None  # a real file, relative to REAL_DATA
+    path: str | None = None  # a real file, relative to tests/data/real or REAL_DATA
 
     @property
     def filename(self) -> str:
@@ -52,12 +52,15 @@ class Layout:
             return self.path.rsplit("/", 1)[-1]
         return f"{self.name}.{self.fmt}"
 
-    def build(self, real_root=None) -> bytes:
-        """The file's bytes: generated in memory, or read from ``real_root / path``."""
+    def build(self) -> bytes:
+        """The file's bytes: generated in memory, or read from the real-data folders (``paths.locate``)."""
         if self.path:
-            if real_root is None:
+            from tests.import_corpus.paths import locate
+
+            found = locate(self.path)
+            if found is None:
                 raise FileNotFoundError(self.path)
-            return (real_root / self.path).read_bytes()
+            return found.read_bytes()
         return render(self.fmt, [d.grid for d in self.drawn])
 
     def reading(self) -> list[dict[str, Any]]:
@@ -97,7 +100,8 @@ EXACT = [
 
 ENGLISH = [
     ("Install and commission robot systems", [
-        ("Mount the robot arm", [("Read robot installation drawings", "A"), ("Fix the robot base to the foundation", "B")]),
+        ("Mount the robot arm", [("Read robot installation drawings", "A"),
+                                 ("Fix the robot base to the foundation", "B")]),
         ("Wire the controller", [("Wire the control cabinet from the schematic", "A")]),
     ]),
     ("Program and operate robots", [
@@ -445,7 +449,8 @@ def _mx_layouts() -> list[Layout]:
                [transposed_grid(m, "ticks", summary_column="支撑数")],
                "transposed √ ticks with a 支撑数 column, .xls"),
         Layout("mx_numeric_total_ods", "ods", ("matrix", "notes"), _mx_expect(m, "numeric", **named),
-               [matrix_grid(m, "numeric", summary_column="合计", notes=(("legend", "注：3—强支撑，2—中支撑，1—弱支撑"),))],
+               [matrix_grid(m, "numeric", summary_column="合计",
+                            notes=(("legend", "注：3—强支撑，2—中支撑，1—弱支撑"),))],
                "marks 3/2/1 next to a 合计 column whose counts (2, 3) look like marks"),
         Layout("mx_ambiguous_m_xlsx", "xlsx", ("matrix",), {"kind": "matrix", "ok": False},
                [matrix_grid(Matrix(m.competencies, m.courses, [[2 if v else 0 for v in row] for row in m.levels]),

@@ -62,8 +62,8 @@ def real_layouts() -> list[Layout]:
                note="12-column Moodle CSV: framework row 'Pharmacy' + 209 competencies in 3 levels"),
         Layout(_name("moodle_lpimportcsv/fxpar_DCG2019_referentiel_moodle.csv"), "csv", ("real",),
                {"kind": ("moodle",), "ok": False}, path="moodle_lpimportcsv/fxpar_DCG2019_referentiel_moodle.csv",
-               note="French Moodle headers, ';'-delimited: 844 rows but only 829 distinct ID numbers (14 used by different rows) and 3 parents "
-                    "that do not exist: those rows must be reported as errors"),
+               note="French Moodle headers, ';'-delimited: 844 rows but only 829 distinct ID numbers (14 used by "
+                    "different rows) and 3 parents that do not exist: those rows must be reported as errors"),
         Layout(_name("moodle_lpimportcsv/fxpar_DCG2019_referentiel_moodle_liste_etoiles.csv"), "csv", ("real",),
                {"kind": ("moodle",), "ok": False},
                path="moodle_lpimportcsv/fxpar_DCG2019_referentiel_moodle_liste_etoiles.csv",
