@@ -1,6 +1,6 @@
 """The import layout corpus (issue #10): spreadsheets laid out the way programme offices lay them out.
 
-``synthetic_layouts()`` builds 50-odd layouts in memory (.xlsx with merged cells and wrapped
+``synthetic_layouts()`` builds 60-odd layouts in memory (.xlsx with merged cells and wrapped
 headers, .xls via xlwt, .ods via odfpy, GB18030 CSV), each with a name, file name, format,
 rule tags (``RULES``) and an ``expected`` record written from how a person reads the sheet.
 ``real_layouts()`` adds the import-relevant third-party files of ../shared/data/real.

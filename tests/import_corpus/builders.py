@@ -71,12 +71,13 @@ def framework_grid(
     header: list[list[Any]] | None = None, header_merges: list[tuple[int, int, int, int]] = (),
     titles: tuple[str, ...] = (), merged: bool = True, importance: str = "ABC", notes: tuple[tuple[str, str], ...] = (),
     blank_between: bool = False, signature: str | None = None, joiner=None, code_dots: bool = False,
-    merge_notes: bool = True,
+    merge_notes: bool = True, prefix_codes: bool = False,
 ) -> Drawn:
     """A 职业能力分析表. ``columns``: seq, area_code, area, task_code, task, comp_code, comp, imp, type.
 
-    ``joiner`` (a function of the statements of one task) puts all of a task's statements in
-    one cell, one row per task; ``notes`` are (reason, text) rows under the table.
+    ``joiner`` (a function of the statements of one task and the task's outline code) puts all
+    of a task's statements in one cell, one row per task; ``notes`` are (reason, text) rows
+    under the table; ``prefix_codes`` writes "1.2.3 能…" in the competency cell itself.
     """
     width = len(columns)
     drawn = Drawn(Grid(name, []))
@@ -97,8 +98,8 @@ def framework_grid(
         area_start = len(drawn.grid.rows)
         for t, (task, comps) in enumerate(tasks, 1):
             task_start = len(drawn.grid.rows)
-            items = [(None, joiner([s for s, _ in comps]), None)] if joiner else \
-                [(c, s, imp) for c, (s, imp) in enumerate(comps, 1)]
+            items = [(None, joiner([s for s, _ in comps], f"{a}.{t}"), None)] if joiner else \
+                [(c, f"{a}.{t}.{c} {s}" if prefix_codes else s, imp) for c, (s, imp) in enumerate(comps, 1)]
             for c, statement, imp in items:
                 seq += 1
                 first_of_area = len(drawn.grid.rows) == area_start
@@ -182,6 +183,16 @@ class Course:
     def total(self) -> int:
         return self.theory + self.practice
 
+    @property
+    def semesters(self) -> list[int]:
+        """Every semester the course runs in ("1-2" → 1, 2; "3、4" → 3, 4)."""
+        text = str(self.semester)
+        for sep in ("-", "、", ",", "，"):
+            if sep in text:
+                first, last = (int("".join(ch for ch in part if ch.isdigit())) for part in text.split(sep)[:2])
+                return list(range(first, last + 1))
+        return [self.semester_number]
+
 
 CoursePlan = list[tuple[str, str, list[Course]]]  # (type as written, type key, courses)
 
@@ -250,7 +261,10 @@ def course_grid(
         start = len(drawn.grid.rows)
         sums = {"credits": 0.0, "total": 0, "theory": 0, "practice": 0}
         for i, c in enumerate(courses):
-            values = {"type": type_text if (type_mode == "column" or i == 0) else None, "code": c.code, "name": c.name,
+            weekly = {f"sem{k}": text(c.total // (16 * len(c.semesters))) if k in c.semesters else None
+                      for k in range(1, 7)}
+            values = {**weekly, "type": type_text if (type_mode == "column" or i == 0) else None, "code": c.code,
+                      "name": c.name,
                       "credits": text(_num(c.credits)), "total": text(c.total), "theory": text(c.theory),
                       "practice": text(c.practice), "semester": text(c.semester),
                       "hours_plus": f"{c.theory}+{c.practice}", "assess": "考试" if c.theory >= c.practice else "考查"}
@@ -331,9 +345,11 @@ def course_label(code: str, name: str, style: str) -> str:
 def matrix_grid(m: Matrix, scheme: str, *, name: str = "课程能力矩阵", titles: tuple[str, ...] = (),
                 course_style: str = "brackets", row_labels: tuple[str, str] = ("能力编号", "职业能力"),
                 summary_column: str | None = None, count_row: str | None = None,
-                notes: tuple[tuple[str, str], ...] = (), area_column: str | None = None) -> Drawn:
+                notes: tuple[tuple[str, str], ...] = (), area_column: str | None = None,
+                course_groups: list[tuple[str, int]] | None = None) -> Drawn:
     """Competencies as rows × courses as columns; optional merged area column, summary column
-    (marks per row), count row (marks per course) and legend rows."""
+    (marks per row), count row (marks per course), legend rows, and ``course_groups`` (a first
+    header row with a course type merged over its courses, the lead labels merged down)."""
     lead = ([area_column] if area_column else []) + list(row_labels)
     width = len(lead) + len(m.courses) + (1 if summary_column else 0)
     drawn = Drawn(Grid(name, []))
@@ -341,8 +357,25 @@ def matrix_grid(m: Matrix, scheme: str, *, name: str = "课程能力矩阵", tit
         _full_width(drawn, width, text, "title")
     header = lead + [course_label(c, n, course_style) for c, n in m.courses]
     header += [summary_column] if summary_column else []
+    if course_groups:
+        top_row = len(drawn.grid.rows)
+        top: list[Any] = list(lead)
+        col = len(lead)
+        for label, n in course_groups:
+            top += [label] + [None] * (n - 1)
+            if n > 1:
+                drawn.grid.merges.append((top_row, col, top_row, col + n - 1))
+            col += n
+        top += [summary_column] if summary_column else []
+        drawn.grid.rows.append(top)
+        header = [None] * len(lead) + header[len(lead):]
+        if summary_column:
+            header[-1] = None
+        for i in [*range(len(lead)), *([width - 1] if summary_column else [])]:
+            drawn.grid.merges.append((top_row, i, top_row + 1, i))
     drawn.grid.rows.append(header)
-    drawn.header_rows = [len(drawn.grid.rows)]
+    drawn.header_rows = list(range(len(drawn.grid.rows) - (1 if not course_groups else 2) + 1,
+                                   len(drawn.grid.rows) + 1))
     area_rows = []
     for area, n in m.areas:
         area_rows += [area] + [None] * (n - 1)

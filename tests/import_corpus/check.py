@@ -69,7 +69,8 @@ def check(layout, preview) -> list[str]:
         if got != n:
             misses.append(f"counts.{entity}: expected {n}, got {got}")
     dataset = preview.dataset
-    value_keys = [k for k in ("tasks", "statements", "contains", "importance", "courses", "alignments") if k in exp]
+    value_keys = [k for k in ("tasks", "statements", "contains", "codes", "importance", "courses", "alignments")
+                  if k in exp]
     if value_keys and dataset is None:
         misses.append(f"values ({', '.join(value_keys)}): nothing was parsed")
     elif dataset is not None:
@@ -101,6 +102,12 @@ def _node_misses(exp: dict[str, Any], dataset) -> list[str]:
         if got != want:
             misses.append(f"tasks[{task}]: {_list_diff(want, got)}")
     by_statement = {n.statement: n for n in nodes}
+    for statement, code in exp.get("codes", {}).items():
+        node = by_statement.get(statement)
+        if node is None:
+            misses.append(f"codes[{statement}]: no node with this statement")
+        elif _fold(node.code) != _fold(code):
+            misses.append(f"codes[{statement}]: expected {code!r} (written in the file), got {node.code!r}")
     for statement, level in exp.get("importance", {}).items():
         node = by_statement.get(statement)
         if node is None:

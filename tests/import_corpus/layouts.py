@@ -24,7 +24,7 @@ from tests.import_corpus.builders import (
     matrix_grid,
     transposed_grid,
 )
-from tests.import_corpus.writers import render
+from tests.import_corpus.writers import Grid, render
 
 # rule letters of issue #10 → the tag a layout carries
 RULES = {
@@ -203,19 +203,36 @@ def _two_row_header(columns: tuple[str, ...]) -> tuple[list[list[Any]], list[tup
 
 
 def _numbered(style: str):
-    def dot_newline(items):
+    def dot_newline(items, _task):
         return "\n".join(f"{i}.{s}" for i, s in enumerate(items, 1))
 
-    def paren(items):
+    def paren(items, _task):
         return "".join(f"（{i}）{s}" for i, s in enumerate(items, 1))
 
-    def circled(items):
+    def circled(items, _task):
         return "".join(f"{'①②③④⑤⑥⑦⑧⑨'[i]}{s}" for i, s in enumerate(items))
 
-    def dunhao(items):
+    def dunhao(items, _task):
         return "\n".join(f"{i}、{s}" for i, s in enumerate(items, 1))
 
-    return {"dot_newline": dot_newline, "paren": paren, "circled": circled, "dunhao": dunhao}[style]
+    def outline(items, task):
+        return "\n".join(f"{task}.{i} {s}" for i, s in enumerate(items, 1))
+
+    return {"dot_newline": dot_newline, "paren": paren, "circled": circled, "dunhao": dunhao,
+            "outline": outline}[style]
+
+
+def _codes(content) -> dict[str, str]:
+    """The outline code a person reads for each competency ("1.2.1") when the file writes it."""
+    return {s: f"{a}.{t}.{c}" for a, (_, tasks) in enumerate(content, 1) for t, (_, comps) in enumerate(tasks, 1)
+            for c, (s, _) in enumerate(comps, 1)}
+
+
+def _help_sheet() -> Drawn:
+    lines = ["填表说明", "1. 工作领域、工作任务可合并单元格。", "2. 职业能力以“能……”开头，一行一条。",
+             "3. 重要程度填写 A、B 或 C。"]
+    return Drawn(Grid("填表说明", [[line] for line in lines]), header_rows=[],
+                 ignored=[{"row": i, "reason": "note", "text": line} for i, line in enumerate(lines, 1)])
 
 
 def _fw_layouts() -> list[Layout]:
@@ -316,6 +333,22 @@ def _fw_layouts() -> list[Layout]:
         Layout("fw_title_csv", "csv", ("title", "notes"), _fw_expect(ROBOT),
                [framework_grid(ROBOT, titles=(TITLE, META), notes=(("note", NOTE_IMPORTANCE),), signature=SIGNATURE)],
                "title, metadata, note and signature rows in a GB18030 CSV (merged areas left blank below)"),
+        Layout("fw_1x_outline_xlsx", "xlsx", ("multi", "values", "title"),
+               _fw_expect(ROBOT, importance=False, codes=_codes(ROBOT)),
+               [framework_grid(ROBOT, columns=("area", "task", "comp"), joiner=_numbered("outline"),
+                               header=[["工作领域", "工作任务", "职业技能要求"]],
+                               titles=("工业机器人应用编程职业技能等级标准（中级）",))],
+               '1+X layout: one 职业技能要求 cell per task, "1.1.1 能…\n1.1.2 能…" (the codes are the file\'s)'),
+        Layout("fw_outline_prefix_ods", "ods", ("values",), _fw_expect(ROBOT, codes=_codes(ROBOT)),
+               [framework_grid(ROBOT, columns=("area", "task", "comp", "imp"), prefix_codes=True)],
+               'outline numbers at the start of each statement ("1.2.1 能按电气图…")'),
+        Layout("fw_outline_prefix_xls", "xls", ("values", "notes"), _fw_expect(ROBOT, codes=_codes(ROBOT)),
+               [framework_grid(ROBOT, columns=("seq", "area", "task", "comp", "imp"), prefix_codes=True,
+                               notes=(("note", NOTE_IMPORTANCE),))],
+               "outline numbers in the statement cells, 序号 column, a note row"),
+        Layout("fw_help_sheet_xlsx", "xlsx", ("notes",), _fw_expect(ROBOT),
+               [_help_sheet(), framework_grid(ROBOT)],
+               "a 填表说明 sheet before the table sheet"),
         Layout("fw_flat_parent_xlsx", "xlsx", ("flat",), _fw_expect(ROBOT),
                [flat_grid(ROBOT)], "flat list: 编码 | 上级编码 | 名称 | 类型 | 重要程度"),
         Layout("fw_flat_parent_ods", "ods", ("flat", "values", "notes"), _fw_expect(ROBOT),
@@ -349,6 +382,10 @@ def _cp_layouts() -> list[Layout]:
         return {"kind": "courses", "counts": course_counts(plan), "courses": course_values(plan), **extra}
 
     cols_section = ("code", "name", "credits", "total", "theory", "practice", "semester")
+    weekly_cols = ("type", "code", "name", "credits", "total", "theory", "practice", *(f"sem{k}" for k in range(1, 7)))
+    weekly_header = [["课程类别", "课程代码", "课程名称", "学分", "学时", None, None, "各学期周学时分配"] + [None] * 5,
+                     [None, None, None, None, "总学时", "理论", "实践"] + [f"第{k}学期" for k in range(1, 7)]]
+    weekly_merges = [(0, i, 1, i) for i in range(4)] + [(0, 4, 0, 6), (0, 7, 0, 12)]
     sec_header, sec_merges = _two_row_header(cols_section)
     return [
         Layout("cp_clean_xlsx", "xlsx", ("clean",), expect(plain),
@@ -387,6 +424,16 @@ def _cp_layouts() -> list[Layout]:
                [course_grid(plain, type_mode="column", total="合计", blank_before_notes=True,
                             notes=(("note", "注：实践学时含课内实验与实训。"),), signature=SIGNATURE)],
                "合计 row, blank row, 注 row and signature under a course list"),
+        Layout("cp_weekly_hours_xlsx", "xlsx", ("header", "values", "title"),
+               expect(PLAN),
+               [course_grid(PLAN, columns=weekly_cols, header=weekly_header, header_merges=weekly_merges,
+                            titles=("教学进程表",))],
+               "no 开设学期 column: weekly hours under 各学期周学时分配 (第1…第6学期) show when a course runs"),
+        Layout("cp_weekly_hours_ods", "ods", ("header", "values", "subtotal"),
+               expect(PLAN),
+               [course_grid(PLAN, columns=weekly_cols, header=weekly_header, header_merges=weekly_merges,
+                            subtotals=True, total="合计")],
+               "weekly hours per semester with 小计 and 合计 rows, ODS"),
         Layout("cp_english_xlsx", "xlsx", ("english", "subtotal"), expect(PLAN_EN),
                [course_grid(PLAN_EN, name="Course plan", type_mode="column",
                             header=[["Type", "Code", "Course", "Credits", "Total hours", "Theory hours",
@@ -436,6 +483,13 @@ def _mx_layouts() -> list[Layout]:
                [matrix_grid(m, "symbols", area_column="工作领域", course_style="newline",
                             notes=(("legend", LEGEND_SYMBOLS),))],
                "工作领域 merged down the first column, headers with a line break before （代码）"),
+        Layout("mx_grouped_header_xlsx", "xlsx", ("matrix", "header"), _mx_expect(m, "symbols", **named),
+               [matrix_grid(m, "symbols", course_groups=[("支撑课程", 4)], summary_column="支撑数")],
+               "two header rows: 支撑课程 merged over the course columns, 能力编号/职业能力/支撑数 merged down"),
+        Layout("mx_grouped_header_ods", "ods", ("matrix", "header", "notes"), _mx_expect(m, "hml", **named),
+               [matrix_grid(m, "hml", course_groups=[("专业核心课", 2), ("专业基础课与综合", 2)],
+                            notes=(("legend", LEGEND_HML),))],
+               "two header rows with course groups over the course columns, H/M/L, legend"),
         Layout("mx_transposed_csv", "csv", ("matrix",),
                _mx_expect(m, "hml", competencies=False, by="code"),
                [transposed_grid(m, "hml")],
