@@ -49,6 +49,20 @@ def real_layouts() -> list[Layout]:
                {"kind": "matrix", "ok": False}, path="competvetsuivi/CompetVetSuiviTestMatrixWithResults.ods",
                note="the same matrix in ODS (285 competency rows × 50 UC) plus a 'Calculs' sheet: coded values, "
                     "the import must ask for the marks"),
+        Layout(_name("competvetsuivi/matrix_comp.json"), "json", ("real",),
+               {"either": [{"refused": True}, {"ok": None, "counts": {"area": 1, "task": 3, "competency": 19}}]},
+               path="competvetsuivi/matrix_comp.json",
+               note="a plugin's JSON fixture, not an exchange format: refuse it, or read it as what it is, 23 "
+                    "competencies whose path (/COPREV/COPREV.1/…) makes 1 root, 3 groups and 19 leaves"),
+        Layout(_name("competvetsuivi/matrix_ue.json"), "json", ("real",),
+               {"either": [{"refused": True}, {"ok": None, "counts": {"course": 50, "competency": 0}}]},
+               path="competvetsuivi/matrix_ue.json",
+               note="a plugin's JSON list of 50 teaching units (UC51…): refuse it, or read 50 courses — never "
+                    "competencies"),
+        _refuse("opensalt/schema/case-v1p0-cfpackage-schema.json",
+                "the CASE 1.0 JSON Schema itself (its properties name CFDocument / CFItems): not a framework"),
+        _refuse("opensalt/schema/case-v1p1-cfpackage-schema.subset.json",
+                "a subset of the CASE 1.1 JSON Schema: not a framework"),
         Layout(_name("moodle_lpimportcsv/moodle_core_example_OECD.csv"), "csv", ("real",),
                {"kind": ("moodle",), "counts": {"nodes": 58, "competency": 39},
                 "contains": ["Analytical Thinking", "Delivery-related"]},

@@ -112,7 +112,12 @@ def test_corpus_size_rules_and_formats():
 def test_corpus_expectations_are_complete():
     """Every case states a kind (or a refusal) and counts; synthetic ones also exact values and the reading."""
     for layout in SYNTHETIC + REAL:
+        for exp in layout.expected.get("either", [layout.expected]):
+            assert exp.get("refused") or exp.get("kind") or exp.get("counts"), layout.name
+    for layout in SYNTHETIC + REAL:
         exp = layout.expected
+        if "either" in exp:
+            continue
         assert exp.get("refused") or exp.get("kind"), layout.name
         assert exp.get("refused") or exp.get("counts") or exp.get("ok") is False, layout.name
     for layout in SYNTHETIC:
@@ -182,3 +187,17 @@ def test_corpus_check_reads_the_optional_reading_report_only_when_present():
     assert f"reading[{wanted['sheet']}!11]: expected reason note, got legend" in misses
     assert any(m.startswith(f"reading[{wanted['sheet']}!12]: expected ignored as signature") for m in misses)
     assert any(m.startswith(f"reading[{wanted['sheet']}!D4].splits") for m in misses)
+
+
+def test_corpus_check_accepts_any_of_several_right_readings():
+    """An "either" expectation passes when one alternative matches and lists every alternative's misses otherwise."""
+    layout = next(x for x in REAL if x.name == "real:competvetsuivi/matrix_ue.json")
+    as_courses = _fake_preview(Dataset(kind="courses"), {"course": 50, "competency": 0}, kind="courses")
+    assert check(layout, as_courses) == []
+    refused = _fake_preview(None, {}, ok=False, kind=None)
+    assert check(layout, refused) == []
+    as_competencies = _fake_preview(Dataset(kind="framework"), {"competency": 50})
+    misses = check(layout, as_competencies)
+    assert any(m.startswith("either[0] refused:") for m in misses)
+    assert "either[1] counts.course: expected 50, got 0" in misses
+    assert "either[1] counts.competency: expected 0, got 50" in misses
