@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import Counter
 from types import SimpleNamespace
 
@@ -201,3 +202,17 @@ def test_corpus_check_accepts_any_of_several_right_readings():
     assert any(m.startswith("either[0] refused:") for m in misses)
     assert "either[1] counts.course: expected 50, got 0" in misses
     assert "either[1] counts.competency: expected 0, got 50" in misses
+
+
+def test_corpus_report_ends_with_the_figure(capsys):
+    """``python -m bench.import_corpus`` exits 0 and ends with "N of M layouts imported right"."""
+    from bench.import_corpus import main
+
+    assert main(["--no-real", "-k", "_clean_"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    right, _, rest = last.partition(" of ")
+    assert right.isdigit() and rest == "4 layouts imported right", last
+    assert main(["--no-real", "-k", "_clean_", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["total"] == 4 and {r["name"] for r in report["layouts"]} == {
+        "fw_clean_xlsx", "fw_clean_csv", "cp_clean_xlsx", "mx_clean_xlsx"}
