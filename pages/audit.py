@@ -10,7 +10,7 @@ from ui.i18n import t
 
 LIMIT = 1000
 
-ctx = page_setup(roles=("admin", "lead"))
+ctx = page_setup()
 st.title(t("audit.title"))
 
 this_program = st.checkbox(t("audit.this_program"), value=True, key="audit_this_program",

@@ -9,7 +9,7 @@ from services.users import create_user, list_users, set_password, update_user
 from ui.context import page_setup
 from ui.i18n import enum_format, enum_label, error_text, t
 
-ctx = page_setup(roles=("admin",), needs_program=False)
+ctx = page_setup()
 st.title(t("users.title"))
 
 users = list_users(ctx.engine, actor=ctx.actor)

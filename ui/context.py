@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 import streamlit as st
@@ -10,10 +11,9 @@ from sqlalchemy.engine import Engine
 from services.actor import Actor
 from services.db import check_connection, database_url, make_engine, schema_is_current, safe_url
 from services.errors import DatabaseUnavailable
+from ui.auth import AUTH_KEY, PROGRAM_KEY, current_actor, login_form, sign_in, sign_out  # noqa: F401
 from ui.i18n import current_lang, t
-
-AUTH_KEY = "auth"
-PROGRAM_KEY = "program_id"
+from ui.nav import spec_for
 
 
 @st.cache_resource(show_spinner=False)
@@ -37,20 +37,6 @@ def get_engine() -> Engine:
     return engine
 
 
-def current_actor() -> Actor | None:
-    data = st.session_state.get(AUTH_KEY)
-    return Actor(**data) if data else None
-
-
-def sign_in(actor: Actor) -> None:
-    st.session_state[AUTH_KEY] = actor.as_dict()
-
-
-def sign_out() -> None:
-    for key in (AUTH_KEY, PROGRAM_KEY):
-        st.session_state.pop(key, None)
-
-
 @dataclass
 class PageContext:
     engine: Engine
@@ -59,19 +45,25 @@ class PageContext:
     program_id: int | None
 
 
-def page_setup(*, roles: tuple[str, ...] | None = None, needs_program: bool = True) -> PageContext:
-    """Guard a page: a logged-in user (and one of ``roles``), the engine and the chosen programme."""
+def page_setup() -> PageContext:
+    """Guard a page: a logged-in user of a role the page registry allows, the engine and the programme.
+
+    The calling page is found by its file, so its roles (and whether it needs a programme) are
+    read from ``ui.nav.PAGES`` and declared nowhere else. Anonymous visitors get the login form
+    on the very URL they asked for, so a deep link survives the login.
+    """
+    spec = spec_for(inspect.currentframe().f_back.f_globals.get("__file__", ""))
     lang = current_lang()
     actor = current_actor()
     if actor is None:
-        st.warning(t("auth.login_required"))
+        login_form(get_engine(), continue_to=None if spec.slug == "home" else t(spec.title_key))
         st.stop()
-    if roles and actor.role not in roles:
+    if actor.role not in spec.roles:
         st.error(t("auth.not_allowed"))
         st.stop()
     engine = get_engine()
     program_id = st.session_state.get(PROGRAM_KEY)
-    if needs_program and program_id is None:
+    if spec.needs_program and program_id is None:
         from services.programs import list_programs
 
         programs = list_programs(engine)
