@@ -7,7 +7,7 @@ import streamlit as st
 from services.errors import DomainError
 from services.i18n import LANGS
 from services.programs import list_programs
-from ui.auth import keep_cookie, log_out, restore_login
+from ui.auth import ENTRY_KEY, keep_cookie, log_out, restore_login
 from ui.context import PROGRAM_KEY, get_engine
 from ui.i18n import current_lang, enum_label, t
 from ui.links import follow_link, keep_link
@@ -20,6 +20,7 @@ st.sidebar.selectbox(
 )
 engine = get_engine()
 actor = restore_login(engine)  # every run: the account's current role and active flag, or logged out
+st.session_state[ENTRY_KEY] = True  # the page's page_setup need not check again
 
 
 def page_of(spec, *, visible: bool) -> st.Page:

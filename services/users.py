@@ -94,6 +94,15 @@ def authenticate(engine: Engine, *, username: str, password: str) -> Actor | Non
         return actor_of(user)
 
 
+def active_actor(engine: Engine, *, user_id: int | None) -> Actor | None:
+    """A logged-in user as the database has them now (one primary-key read); ``None`` if gone or inactive."""
+    if user_id is None:
+        return None
+    with session_scope(engine) as session:
+        user = session.get(User, user_id)
+        return actor_of(user) if user is not None and user.is_active else None
+
+
 def get_actor(engine: Engine, *, username: str) -> Actor:
     with session_scope(engine) as session:
         user = session.exec(select(User).where(User.username == username)).first()

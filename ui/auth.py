@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from services import sessions
 from services.actor import Actor
-from services.users import authenticate, demo_accounts_active
+from services.users import active_actor, authenticate, demo_accounts_active
 from ui.i18n import enum_label, t
 
 COOKIE = "costandard_session"
@@ -24,6 +24,7 @@ PROGRAM_KEY = "program_id"
 _REJECTED_KEY = "auth_rejected_cookie"  # a cookie token that no longer resolves: not asked again
 _ENDED_KEY = "auth_session_ended"
 _CLEAR_KEY = "auth_clear_cookie"
+ENTRY_KEY = "auth_checked_by_entry"  # app.py checked the login in this run; page_setup takes the flag
 
 
 def current_actor() -> Actor | None:
@@ -61,6 +62,15 @@ def restore_login(engine: Engine) -> Actor | None:
     their rights on their next click.
     """
     token = st.session_state.get(TOKEN_KEY)
+    signed_in = current_actor()
+    if token is None and signed_in is not None:  # signed in without a session (tests open pages directly)
+        actor = active_actor(engine, user_id=signed_in.id)
+        if actor is None:
+            st.session_state[_ENDED_KEY] = True
+            sign_out()
+            return None
+        sign_in(actor)
+        return actor
     from_cookie = token is None
     if from_cookie:
         token = browser_token()

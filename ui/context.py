@@ -11,8 +11,10 @@ from sqlalchemy.engine import Engine
 from services.actor import Actor
 from services.db import check_connection, database_url, make_engine, schema_is_current, safe_url
 from services.errors import DatabaseUnavailable
-from ui.auth import AUTH_KEY, PROGRAM_KEY, current_actor, login_form, sign_in, sign_out  # noqa: F401
+from ui.auth import (AUTH_KEY, ENTRY_KEY, PROGRAM_KEY, current_actor, login_form, restore_login,  # noqa: F401
+                     sign_in, sign_out)
 from ui.i18n import current_lang, t
+from ui.links import follow_link, keep_link
 from ui.nav import spec_for
 
 
@@ -37,6 +39,17 @@ def get_engine() -> Engine:
     return engine
 
 
+def _follow_program_link(engine: Engine) -> None:
+    from services.programs import list_programs
+
+    codes = {p["code"]: p["id"] for p in list_programs(engine)}
+    follow_link("program", PROGRAM_KEY, codes)
+    if codes and st.session_state.get(PROGRAM_KEY) not in codes.values():
+        st.session_state[PROGRAM_KEY] = next(iter(codes.values()))
+    chosen = st.session_state.get(PROGRAM_KEY)
+    keep_link("program", PROGRAM_KEY, next((code for code, pid in codes.items() if pid == chosen), None))
+
+
 @dataclass
 class PageContext:
     engine: Engine
@@ -54,14 +67,19 @@ def page_setup() -> PageContext:
     """
     spec = spec_for(inspect.currentframe().f_back.f_globals.get("__file__", ""))
     lang = current_lang()
-    actor = current_actor()
+    engine = get_engine()
+    # Streamlit runs a file of the pages/ folder without app.py at times (the first request after a
+    # server start, every AppTest rerun): then the page checks the login and follows ?program= itself
+    via_entry = st.session_state.pop(ENTRY_KEY, False)
+    actor = current_actor() if via_entry else restore_login(engine)
     if actor is None:
-        login_form(get_engine(), continue_to=None if spec.slug == "home" else t(spec.title_key))
+        login_form(engine, continue_to=None if spec.slug == "home" else t(spec.title_key))
         st.stop()
     if actor.role not in spec.roles:
         st.error(t("auth.not_allowed"))
         st.stop()
-    engine = get_engine()
+    if not via_entry:
+        _follow_program_link(engine)
     program_id = st.session_state.get(PROGRAM_KEY)
     if spec.needs_program and program_id is None:
         from services.programs import list_programs
