@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 from sqlalchemy.engine import Engine
+from streamlit.runtime.pages_manager import PagesManager
 
 from services.actor import Actor
 from services.db import check_connection, database_url, make_engine, schema_is_current, safe_url
@@ -16,6 +17,9 @@ from ui.auth import (AUTH_KEY, ENTRY_KEY, PROGRAM_KEY, current_actor, login_form
 from ui.i18n import current_lang, t
 from ui.links import follow_link, keep_link
 from ui.nav import spec_for
+
+
+_STARTED_KEY = "session_started"
 
 
 @st.cache_resource(show_spinner=False)
@@ -68,9 +72,17 @@ def page_setup() -> PageContext:
     spec = spec_for(inspect.currentframe().f_back.f_globals.get("__file__", ""))
     lang = current_lang()
     engine = get_engine()
-    # Streamlit runs a file of the pages/ folder without app.py at times (the first request after a
-    # server start, every AppTest rerun): then the page checks the login and follows ?program= itself
     via_entry = st.session_state.pop(ENTRY_KEY, False)
+    first_run = not st.session_state.get(_STARTED_KEY)
+    st.session_state[_STARTED_KEY] = True
+    if not via_entry and first_run and PagesManager.uses_pages_directory:
+        # Streamlit's legacy pages/-folder mode ran this file without app.py (a page URL as the first
+        # request after a server start): leave that mode for the process and run through app.py. Only
+        # on a session's first run, which has no click a rerun could drop (AppTest re-enters the mode
+        # on every run).
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    # a page file run without app.py (AppTest, tests opening a page) checks the login and ?program= itself
     actor = current_actor() if via_entry else restore_login(engine)
     if actor is None:
         login_form(engine, continue_to=None if spec.slug == "home" else t(spec.title_key))
