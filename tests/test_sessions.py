@@ -201,3 +201,12 @@ def test_migration_0003_adds_and_removes_the_table(blank_sqlite):
         command.downgrade(config, "0002_leaner_indexes")
     assert "user_session" not in inspect(blank_sqlite).get_table_names()
     assert users.list_users(blank_sqlite, actor=SYSTEM)[0]["username"] == "before"
+
+
+def test_the_idle_setting_is_documented():
+    """README's configuration table names the variable and its default."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if f"`{sessions.IDLE_ENV}`" in line)
+    assert row.startswith("|") and row.rstrip().endswith(f"`{int(sessions.DEFAULT_IDLE_HOURS)}` |")
