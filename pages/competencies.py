@@ -8,8 +8,8 @@ from services.errors import DomainError
 from services.framework import create_node, framework_frame, get_node, list_job_roles, search_frame, update_node
 from services.permissions import can
 from ui.context import page_setup
-from ui.links import follow_link, keep_link
 from ui.i18n import enum_format, enum_label, error_text, t
+from ui.links import follow_link, keep_link
 
 ctx = page_setup()
 st.title(t("competencies.title"))

@@ -10,14 +10,12 @@ from sqlalchemy.engine import Engine
 from streamlit.runtime.pages_manager import PagesManager
 
 from services.actor import Actor
-from services.db import check_connection, database_url, make_engine, schema_is_current, safe_url
+from services.db import check_connection, database_url, make_engine, safe_url, schema_is_current
 from services.errors import DatabaseUnavailable
-from ui.auth import ENTRY_KEY, PROGRAM_KEY, current_actor, login_form, restore_login
-from ui.auth import AUTH_KEY, sign_in, sign_out  # noqa: F401 - importable from here (tests, tools)
+from ui.auth import AUTH_KEY, ENTRY_KEY, PROGRAM_KEY, current_actor, login_form, restore_login  # noqa: F401
 from ui.i18n import current_lang, t
 from ui.links import follow_link, keep_link
 from ui.nav import spec_for
-
 
 _STARTED_KEY = "session_started"
 
