@@ -279,21 +279,27 @@ def matched_terms(query: str, statement: str, *, common_bigrams: frozenset[str] 
     q_bigrams = {q[i:i + 2] for i in range(len(q) - 1) if _CJK_RE.match(q[i]) and _CJK_RE.match(q[i + 1])}
     q_stems = {_stem(w) for w in _LATIN_WORD.findall(q) if w not in STOP_WORDS}
     marked = [False] * len(folded)
+    # a run of shared bigrams counts when at least one of them is informative (so 工业机器人 stays
+    # whole, while a lone 能够 or 完成 is not a match)
+    telling = [False] * len(folded)
     for i in range(len(folded) - 1):
         gram = folded[i:i + 2]
-        if gram in q_bigrams and gram not in common_bigrams:
+        if gram in q_bigrams:
             marked[i] = marked[i + 1] = True
+            if gram not in common_bigrams:
+                telling[i] = telling[i + 1] = True
     for match in _LATIN_WORD.finditer(folded):
         word = match.group(0)
         if word not in STOP_WORDS and _stem(word) in q_stems and (len(word) > 1 or word.isdigit()):
             for i in range(match.start(), match.end()):
-                marked[i] = True
+                marked[i] = telling[i] = True
     terms, start = [], None
     for i, flag in enumerate([*marked, False]):
         if flag and start is None:
             start = i
         elif not flag and start is not None:
-            terms.append(source[start:i])
+            if any(telling[start:i]):
+                terms.append(source[start:i])
             start = None
     return list(dict.fromkeys(t for t in terms if t.strip()))
 
