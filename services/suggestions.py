@@ -211,6 +211,12 @@ def _standard_targets(session: Session, standard_id: int) -> list[dict[str, Any]
             + [_target(session, unit_id=None, objective_id=o) for o in objectives])
 
 
+def standard_targets(engine: Engine, *, standard_id: int) -> list[dict[str, Any]]:
+    """The units (in order) then objectives of a standard as ``{target, unit_id, objective_id, label, text}``."""
+    with session_scope(engine) as session:
+        return _standard_targets(session, standard_id)
+
+
 def suggest_for_standard(engine: Engine, *, standard_id: int, per_target: int = PER_TARGET) -> list[dict[str, Any]]:
     """A suggested set of alignments for every unit and objective of a standard, for review in one table.
 
