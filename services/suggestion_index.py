@@ -67,7 +67,8 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RE = re.compile(f"[{_CJK}]")
 # anything that is not a letter, digit or CJK character separates words
 _SEPARATOR = re.compile(rf"[^0-9a-z{_CJK}\u00c0-\u024f]+")
-_TOKEN = re.compile(rf"[{_CJK}]|[0-9a-z\u00c0-\u024f]+(?:[-.][0-9a-z]+)*")
+# one pass: a CJK bigram (overlapping, by look-ahead), a CJK character standing alone, or a Latin word
+_WORD_PARTS = re.compile(rf"(?=([{_CJK}]{{2}}))[{_CJK}]|(?<![{_CJK}])([{_CJK}])(?![{_CJK}])|([0-9a-z\u00c0-\u024f]+)")
 _LATIN_WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+(?:[-.][0-9a-z]+)*")
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {"able", "use", "using", "ensure", "related", "etc"}
 # share of documents above which a character bigram is too common to count as a matched term
@@ -86,27 +87,17 @@ def _stem(word: str) -> str:
 
 
 def word_tokens(prepared: str) -> list[str]:
-    """Word tokens of a prepared text: stemmed Latin words (stop words dropped) and CJK bigrams."""
+    """Word tokens of a prepared text: stemmed Latin words (stop words dropped) and CJK bigrams
+    (a CJK character standing alone counts as itself)."""
     out: list[str] = []
-    run: list[str] = []
-    for token in _TOKEN.findall(prepared):
-        if _CJK_RE.fullmatch(token):
-            run.append(token)
-            continue
-        if run:
-            out.extend(_bigrams(run))
-            run = []
-        if token not in STOP_WORDS and not (len(token) == 1 and token.isalpha()):
-            out.append(_stem(token))
-    if run:
-        out.extend(_bigrams(run))
+    for bigram, single, word in _WORD_PARTS.findall(prepared):
+        if bigram:
+            out.append(bigram)
+        elif single:
+            out.append(single)
+        elif word not in STOP_WORDS and (len(word) > 1 or word.isdigit()):
+            out.append(_stem(word))
     return out
-
-
-def _bigrams(chars: list[str]) -> list[str]:
-    if len(chars) == 1:
-        return chars
-    return [chars[i] + chars[i + 1] for i in range(len(chars) - 1)]
 
 
 def _identity(value: str) -> str:
@@ -161,8 +152,9 @@ class SuggestionIndex:
         n = len(self.documents)
         if n == 0 or not any(statements):
             self.matrix = sparse.csc_matrix((n, 0), dtype=np.float32)
-            self.offsets = {b: 0 for b in BLOCKS}
-            self.common_bigrams: frozenset[str] = frozenset()
+            self.offsets = {b: -1 for b in BLOCKS}
+            self._common = frozenset()
+            self._bounds = []
             self.empty = True
             return
         self.empty = False
@@ -173,11 +165,14 @@ class SuggestionIndex:
             self.words = None
             word_block = sparse.csr_matrix((n, 0), dtype=np.float32)
         blocks = {"statement": statement_block, "words": word_block}
-        for name, texts in (("context", [prepare(d.context) for d in self.documents]),
-                            ("accepted", [prepare(" ".join(d.accepted)) for d in self.documents]),
-                            ("rejected", [prepare(" ".join(d.rejected)) for d in self.documents])):
-            # the optional blocks reuse the statement vocabulary, so the query is vectorised once
-            blocks[name] = self.char.transform(texts) if any(texts) else None
+        for name, texts in (("context", [d.context for d in self.documents]),
+                            ("accepted", [" ".join(d.accepted) for d in self.documents]),
+                            ("rejected", [" ".join(d.rejected) for d in self.documents])):
+            # the optional blocks reuse the statement vocabulary, so the query is vectorised once;
+            # many documents share a context (their task) or have none: each distinct text once
+            distinct, inverse = np.unique(np.array(texts, dtype=object), return_inverse=True)
+            prepared = [prepare(t) for t in distinct]
+            blocks[name] = self.char.transform(prepared)[inverse] if any(prepared) else None
         self.offsets, parts, width = {}, [], 0
         for name in BLOCKS:
             block = blocks[name]
@@ -188,11 +183,18 @@ class SuggestionIndex:
             else:
                 self.offsets[name] = -1
         self.matrix = sparse.hstack(parts, format="csc", dtype=np.float32)
-        vocabulary = self.char.vocabulary_
-        # bigrams found in many statements (能够, 完成, and) say little about a match
-        df = np.diff(statement_block.tocsc().indptr)
-        limit = max(2, COMMON_BIGRAM_SHARE * n)
-        self.common_bigrams = frozenset(g for g, j in vocabulary.items() if len(g) == 2 and df[j] > limit)
+        self._statement_block = statement_block
+        self._common: frozenset[str] | None = None
+        self._bounds = sorted((off, name) for name, off in self.offsets.items() if off >= 0)
+
+    @property
+    def common_bigrams(self) -> frozenset[str]:
+        """Bigrams found in many statements (能够, 完成): they say little about a match (computed once)."""
+        if self._common is None:
+            df = np.bincount(self._statement_block.indices, minlength=self._statement_block.shape[1])
+            limit = max(2, COMMON_BIGRAM_SHARE * len(self.documents))
+            self._common = frozenset(g for g, j in self.char.vocabulary_.items() if len(g) == 2 and df[j] > limit)
+        return self._common
 
     def __len__(self) -> int:
         return len(self.documents)
@@ -222,16 +224,33 @@ class SuggestionIndex:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         return np.concatenate(columns), np.concatenate(values).astype(np.float32)
 
+    def _block_scores(self, text: str) -> dict[str, np.ndarray]:
+        """Per block, every document's weighted cosine with ``text`` (only the query's columns are read)."""
+        columns, values = self.query_vector(text)
+        out: dict[str, np.ndarray] = {}
+        if columns.size == 0:
+            return out
+        edges = [off for off, _ in self._bounds[1:]] + [self.matrix.shape[1]]
+        for (start, name), end in zip(self._bounds, edges, strict=True):
+            mask = (columns >= start) & (columns < end)
+            if mask.any():
+                out[name] = np.asarray(self.matrix[:, columns[mask]] @ values[mask]).ravel()
+        return out
+
     def scores(self, text: str) -> np.ndarray:
         """Score of every document for ``text`` (``Σ weight × cosine``), in document order."""
-        columns, values = self.query_vector(text)
-        if columns.size == 0:
-            return np.zeros(len(self.documents), dtype=np.float32)
-        return np.asarray(self.matrix[:, columns] @ values).ravel()
+        total = np.zeros(len(self.documents), dtype=np.float32)
+        for block in self._block_scores(text).values():
+            total += block
+        return total
 
     def rank(self, text: str, *, top: int = 10, exclude: Iterable[int] = (), min_score: float = 1e-6) -> list[Hit]:
-        """The ``top`` best documents for ``text`` (ids in ``exclude`` left out), best first."""
-        scores = self.scores(text)
+        """The ``top`` best documents for ``text`` (ids in ``exclude`` left out), best first; each hit
+        carries the contribution of every block (the 'why' beside the matched terms)."""
+        blocks = self._block_scores(text)
+        scores = np.zeros(len(self.documents), dtype=np.float32)
+        for block in blocks.values():
+            scores += block
         if exclude:
             rows = [self.row_of[i] for i in exclude if i in self.row_of]
             scores[rows] = -np.inf
@@ -241,24 +260,9 @@ class SuggestionIndex:
         candidates = np.argpartition(-scores, top - 1)[:top] if top < len(scores) else np.arange(len(scores))
         # ties broken by document order (the caller passes documents in outline-code order)
         ordered = sorted(candidates.tolist(), key=lambda r: (-scores[r], r))
-        columns, values = self.query_vector(text)
-        hits = []
-        for row in ordered:
-            if not scores[row] > min_score:
-                continue
-            hits.append(Hit(row=row, score=float(scores[row]), parts=self._parts(row, columns, values)))
-        return hits
-
-    def _parts(self, row: int, columns: np.ndarray, values: np.ndarray) -> dict[str, float]:
-        """Contribution of each block to one document's score (the 'why' beside the terms)."""
-        contributions = np.asarray(self.matrix[row, columns].toarray()).ravel() * values
-        bounds = sorted((off, name) for name, off in self.offsets.items() if off >= 0)
-        edges = [off for off, _ in bounds] + [self.matrix.shape[1]]
-        out = {}
-        for (start, name), end in zip(bounds, edges[1:], strict=True):
-            mask = (columns >= start) & (columns < end)
-            out[name] = round(float(contributions[mask].sum()), 4)
-        return out
+        return [Hit(row=row, score=float(scores[row]),
+                    parts={name: round(float(block[row]), 4) for name, block in blocks.items()})
+                for row in ordered if scores[row] > min_score]
 
     def matched(self, text: str, row: int) -> list[str]:
         """Terms of document ``row``'s statement that the query shares (statement order, no repeats)."""
