@@ -40,8 +40,16 @@ from pathlib import Path
 
 import numpy as np
 
-from services.suggestion_index import (CHINESE_WEIGHTS, DEFAULT_WEIGHTS, ENGLISH_WEIGHTS, Document, SuggestionIndex,
-                                      Weights, prepare, word_tokens)
+from services.suggestion_index import (
+    CHINESE_WEIGHTS,
+    DEFAULT_WEIGHTS,
+    ENGLISH_WEIGHTS,
+    Document,
+    SuggestionIndex,
+    Weights,
+    prepare,
+    word_tokens,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDORED = ROOT / "tests" / "data" / "real"
@@ -394,7 +402,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"     ours − {name:<10} {cells}")
         print(f"     beats every baseline on every metric: {'yes' if res['beats_every_baseline'] else 'NO'}")
         for metric, baseline, ours, theirs, ceiling in res["not_ahead"]:
-            print(f"       not ahead on {metric} against {baseline}: {ours:.3f} vs {theirs:.3f} (ceiling {ceiling:.3f})")
+            print(f"       not ahead on {metric} against {baseline}: {ours:.3f} vs {theirs:.3f} "
+                  f"(ceiling {ceiling:.3f})")
     if args.split:
         for name, s in r["split"].items():
             print(f"  {name} tuning ids: {' '.join(s['tune_ids']) or '-'}")

@@ -29,7 +29,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from models import (
-    Alignment, Competency, Course, CourseStandard, LearningUnit, Objective, Program, SuggestionDecision,
+    Alignment,
+    Competency,
+    Course,
+    CourseStandard,
+    LearningUnit,
+    Objective,
+    Program,
+    SuggestionDecision,
 )
 from models.tables import alignment_target, utcnow
 from services import audit
@@ -300,7 +307,8 @@ def _record_decision(session: Session, *, actor: Actor, target: dict[str, Any], 
         session.flush()
     audit.record(session, actor=actor, entity_type="suggestion", entity_id=row.id, action=decision,
                  before=before, after=audit.snapshot(row), program_id=target["program_id"],
-                 summary=f"{target['target']} → {competency.code} {decision}ed" + (f": {reason[:200]}" if reason else ""))
+                 summary=f"{target['target']} → {competency.code} {decision}ed"
+                 + (f": {reason[:200]}" if reason else ""))
     return row
 
 

@@ -27,7 +27,7 @@ def _shown(at, unit_id: int) -> list[int]:
     return [int(b.key.removeprefix(prefix)) for b in at.button if b.key and b.key.startswith(prefix)]
 
 
-def test_open_a_unit_accept_one_reject_one_and_the_rejected_one_stays_gone(app_db):
+def test_open_a_unit_accept_one_reject_one_and_the_rejected_one_stays_gone(app_db):  # noqa: F811
     """Suggestions show highlighted terms; accept proposes an alignment, reject hides the pair after a reload."""
     sid = _standard(app_db, "ZH3021")["id"]
     unit = standard_content(app_db, sid)["units"][4]  # 项目五 涂胶轨迹工作站编程与调试
@@ -48,8 +48,8 @@ def test_open_a_unit_accept_one_reject_one_and_the_rejected_one_stays_gone(app_d
     at.button(key=f"sug_unit_{unit['id']}_rej_{rejected['competency_id']}").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     program_id = standard_content(app_db, sid)["meta"]["program_id"]
-    assert [(d["competency_id"], d["decision"]) for d in decisions(app_db, program_id=program_id)][0] == (
-        rejected["competency_id"], "reject")
+    latest = decisions(app_db, program_id=program_id)[0]
+    assert (latest["competency_id"], latest["decision"]) == (rejected["competency_id"], "reject")
 
     again = _open_unit(app_db, unit["id"])  # a new session: what a reload shows
     shown = _shown(again, unit["id"])
@@ -57,7 +57,7 @@ def test_open_a_unit_accept_one_reject_one_and_the_rejected_one_stays_gone(app_d
     assert shown, "other suggestions are still offered"
 
 
-def test_unit_text_with_markup_is_rendered_inert(app_db):
+def test_unit_text_with_markup_is_rendered_inert():
     """Statements reach the page escaped: no raw tag, no Markdown emphasis from user text."""
     from ui.suggestion_panel import highlighted
 

@@ -1,4 +1,4 @@
-"""The suggestion evaluation: labelled sets, split hygiene, metrics and margins (the figures are in docs/suggestions.md)."""
+"""The suggestion evaluation: labelled sets, split hygiene, metrics and margins (figures: docs/suggestions.md)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def test_labelled_sets_split_cleanly(real_data):
 
 class _Poisoned(ev.Query):
     @property
-    def text(self):  # noqa: D102 - reading a test query during tuning is the bug this catches
+    def text(self):
         raise AssertionError("tuning read a test query")
 
     @text.setter

@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 
 from services.suggestion_index import (
-    CHINESE_WEIGHTS, ENGLISH_WEIGHTS, Document, SuggestionIndex, Weights, highlight_spans, matched_terms, prepare,
-    weights_for, word_tokens,
+    CHINESE_WEIGHTS,
+    ENGLISH_WEIGHTS,
+    Document,
+    SuggestionIndex,
+    Weights,
+    highlight_spans,
+    matched_terms,
+    prepare,
+    weights_for,
+    word_tokens,
 )
 
 ENGLISH = [Document(id=1, code="1", statement="Install and commission automation systems"),
@@ -30,7 +38,7 @@ def test_english_ranking_and_parts():
     """Word pieces match across forms (installation ~ install); parts add up to the score."""
     index = SuggestionIndex(ENGLISH, weights=ENGLISH_WEIGHTS)
     hits = index.rank("installation of automation equipment", top=2)
-    assert [index.documents[h.row].code for h in hits][0] == "1"
+    assert index.documents[hits[0].row].code == "1"
     assert sum(hits[0].parts.values()) == pytest.approx(hits[0].score, abs=1e-3)
     assert index.matched("installation of automation equipment", hits[0].row) == ["Install", "automation"]
 

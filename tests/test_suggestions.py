@@ -10,9 +10,9 @@ from sqlmodel import select
 from models import Alignment, AuditEvent, SuggestionDecision
 from services import alignments, courses, drafting, framework, standards, suggestions
 from services.actor import SYSTEM, Actor
+from services.checks import lint_objective
 from services.db import session_scope
 from services.errors import PermissionDenied, ValidationFailed
-from services.checks import lint_objective
 from tests.factories import make_course, make_program, make_user
 
 FRAMEWORK = {
@@ -90,7 +90,7 @@ def world(engine) -> World:
 def test_text_ranks_the_matching_competency_first_with_its_terms(engine, world):
     """A text about the teach pendant ranks 2.1.1 first; matched terms are parts of its statement."""
     rows = suggestions.suggest_for_text(engine, program_id=world.program_id, text="使用示教器进行手动操纵", top=3)
-    assert [r["code"] for r in rows][0] == "2.1.1"
+    assert rows[0]["code"] == "2.1.1"
     assert rows[0]["score"] > rows[1]["score"] >= rows[2]["score"]
     assert "示教器" in "".join(rows[0]["matched"]) and "手动操纵" in rows[0]["matched"]
     assert all(term in rows[0]["statement"] for term in rows[0]["matched"])
