@@ -22,6 +22,7 @@ from models.tables import (  # noqa: F401
     Program,
     Rating,
     StandardVersion,
+    SuggestionDecision,
     User,
     UserSession,
 )

@@ -19,6 +19,7 @@ from services.standards import SECTIONS, error_lines
 from services.workflow import reject, sign, start_revision, submit
 from ui.i18n import current_lang, enum_label, t
 from ui.standard_editor import follow_own_change, rebase
+from ui.suggestion_panel import suggestion_panel
 
 
 def show_error(exc: DomainError) -> None:
@@ -53,6 +54,7 @@ def alignment_panel(ctx, standard_id: int, content: dict[str, Any], actions: dic
                 _links(ctx, standard_id, mine, actions)
                 if actions["propose_alignment"]:
                     _add_link(ctx, standard_id, table, row["id"])
+                suggestion_panel(ctx, standard_id, table, row, actions)
                 _threads_for(ctx, standard_id, target, table[:-1], row["id"], actions)
 
 
