@@ -5,9 +5,8 @@ import streamlit as st
 from services.alignments import decide_alignment, review_queue
 from services.comments import reply
 from services.errors import DomainError
-from services.standards import error_lines
 from ui.context import page_setup
-from ui.i18n import current_lang, enum_label, t
+from ui.i18n import enum_label, show_error, t
 
 ctx = page_setup()
 st.title(t("review.title"))
@@ -16,11 +15,6 @@ queue = review_queue(ctx.engine, actor=ctx.actor, program_id=ctx.program_id)
 m1, m2 = st.columns(2)
 m1.metric(t("review.count.alignments"), queue["counts"]["alignments"])
 m2.metric(t("review.count.comments"), queue["counts"]["comments"])
-
-
-def show_error(exc: DomainError) -> None:
-    for line in error_lines(exc, current_lang()):
-        st.error(line)
 
 
 st.subheader(t("review.alignments"))

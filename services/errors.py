@@ -60,3 +60,43 @@ class ValidationFailed(DomainError):
 
 class DatabaseUnavailable(DomainError):
     key = "error.database_unavailable"
+
+
+# Params that name a table or a field are shown by their label in the user's language.
+_LABEL_KEYS = {"table": ("standards.section.{}", "label.table.{}"),
+               "sheet": ("standards.section.{}", "label.table.{}"),
+               "field": ("standards.page.col.{}", "standards.page.field.{}", "field.{}")}
+
+
+def _labelled(params: dict[str, Any], lang: str) -> dict[str, Any]:
+    from services.i18n import catalog
+
+    texts = catalog(lang)
+    out = dict(params)
+    for name, patterns in _LABEL_KEYS.items():
+        value = out.get(name)
+        if isinstance(value, str):
+            out[name] = next((texts[p.format(value)] for p in patterns if p.format(value) in texts), value)
+    return out
+
+
+def error_lines(exc: Exception, lang: str) -> list[str]:
+    """A domain error's messages in ``lang``, the one formatter the UI and the command line use.
+
+    One line per field error of a ``ValidationFailed`` (each carries a translation key; a table
+    or field it names is shown by its label), else the error's own key.
+    """
+    from services.i18n import translate
+
+    errors = getattr(exc, "errors", None)
+    if errors:
+        lines = []
+        for error in errors:
+            params = dict(getattr(error, "params", None) or {})
+            key = params.pop("key", None)
+            lines.append(translate(key, lang, **_labelled(params, lang)) if key
+                         else str(getattr(error, "message", error)))
+        return lines
+    params = _labelled(dict(getattr(exc, "params", {}) or {}), lang)
+    params.setdefault("details", str(exc))
+    return [translate(getattr(exc, "key", "error.generic"), lang, **params)]

@@ -887,16 +887,7 @@ def create_standard(
 
 
 def error_lines(exc: Exception, lang: str) -> list[str]:
-    """A domain error's messages in ``lang``: one line per field error of a ``ValidationFailed``
-    raised by these services (each carries a translation key), else the error's own key."""
-    from services.i18n import translate
+    """A domain error's messages in ``lang`` (kept here for callers; see ``services.errors.error_lines``)."""
+    from services.errors import error_lines as lines
 
-    errors = getattr(exc, "errors", None)
-    if errors:
-        lines = []
-        for error in errors:
-            params = dict(getattr(error, "params", None) or {})
-            key = params.pop("key", None)
-            lines.append(translate(key, lang, **params) if key else str(getattr(error, "message", error)))
-        return lines
-    return [translate(getattr(exc, "key", "error.generic"), lang, **getattr(exc, "params", {}), details=str(exc))]
+    return lines(exc, lang)

@@ -12,10 +12,10 @@ import streamlit as st
 
 from services.errors import Conflict, DomainError
 from services.history import merge_content
-from services.standards import (HEADER_FIELDS, PROSE_FIELDS, TABLE_FIELDS, editor_frames, error_lines,
+from services.standards import (HEADER_FIELDS, PROSE_FIELDS, TABLE_FIELDS, editor_frames,
                                 save_args_from_content, save_standard, standard_content)
 from services.tablediff import from_editor_state
-from ui.i18n import current_lang, enum_format, t
+from ui.i18n import enum_format, show_error, t
 
 BASE_KEY = "std_base"
 CONFLICT_KEY = "std_conflict"
@@ -137,8 +137,7 @@ def save_bar(ctx, base: dict[str, Any], mine: dict[str, Any]) -> None:
                                               "version": exc.current.get("version")}
             st.rerun()
         except DomainError as exc:
-            for line in error_lines(exc, current_lang()):
-                st.error(line)
+            show_error(exc)
         else:
             rebase(ctx.engine, base["standard_id"], result["content"])
             st.toast(t("standards.page.saved", number=result["version_number"]) if result["saved"]
@@ -188,8 +187,7 @@ def conflict_view(ctx, base: dict[str, Any]) -> bool:
             st.toast(t("standards.page.saved", number=result["version_number"]))
             st.rerun()
         except DomainError as exc:
-            for line in error_lines(exc, current_lang()):
-                st.error(line)
+            show_error(exc)
     if b2.button(t("standards.page.take_theirs"), key="std_conflict_theirs"):
         rebase(ctx.engine, standard_id)
         st.rerun()

@@ -15,15 +15,10 @@ from services.comments import add_comment, reopen_thread, reply, resolve_thread,
 from services.errors import DomainError
 from services.exports import export_standard_docx, export_standard_xlsx
 from services.history import diff_versions, list_versions, restore_version
-from services.standards import SECTIONS, error_lines
+from services.standards import SECTIONS
 from services.workflow import reject, sign, start_revision, submit
-from ui.i18n import current_lang, enum_label, t
+from ui.i18n import current_lang, enum_label, error_lines, show_error, t
 from ui.standard_editor import follow_own_change, rebase
-
-
-def show_error(exc: DomainError) -> None:
-    for line in error_lines(exc, current_lang()):
-        st.error(line)
 
 
 def _target_label(table: str, row: dict[str, Any]) -> str:
@@ -98,7 +93,7 @@ def _change_level(ctx, standard_id: int, alignment_id: int, version: int) -> Non
         follow_own_change(ctx.engine, standard_id, (result.get("standard") or {}).get("version"))
         st.toast(t("saved"))
     except DomainError as exc:
-        st.session_state["std_flash_error"] = error_lines(exc, current_lang())
+        st.session_state["std_flash_error"] = error_lines(exc)
 
 
 def _after(ctx, standard_id: int, result: dict[str, Any]) -> None:
