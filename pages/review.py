@@ -7,6 +7,7 @@ from services.comments import reply
 from services.errors import DomainError
 from ui.context import page_setup
 from ui.i18n import enum_label, show_error, t
+from ui.widgets import clear_next_run, fresh_text
 
 ctx = page_setup()
 st.title(t("review.title"))
@@ -55,10 +56,11 @@ for th in queue["comments"]:
         for r in th["replies"]:
             st.markdown(f"↳ **{r['author']}**: {r['body']}")
         with st.form(f"review_reply_form_{cid}"):
-            text = st.text_input(t("review.reply"), key=f"review_reply_{cid}")
+            text = st.text_input(t("review.reply"), key=fresh_text(f"review_reply_{cid}"))
             if st.form_submit_button(t("review.send"), key=f"review_send_{cid}"):
                 try:
                     reply(ctx.engine, actor=ctx.actor, comment_id=cid, body=text)
+                    clear_next_run(f"review_reply_{cid}")
                     st.toast(t("review.replied"))
                     st.rerun()
                 except DomainError as exc:

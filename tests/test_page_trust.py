@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from services.actor import SYSTEM, Actor
 from services.programs import get_program
 from services.users import list_users
-from tests.apptest_support import ROOT, TIMEOUT, app_db  # noqa: F401 - fixture
+from tests.apptest_support import ROOT, TIMEOUT, app_db, login  # noqa: F401 - fixture
 from ui.context import AUTH_KEY, PROGRAM_KEY
 
 pytestmark = pytest.mark.apptest
@@ -65,3 +65,37 @@ def test_creating_a_programme_selects_it_and_a_duplicate_is_refused_in_chinese(a
     errors = [e.value for e in at.error]
     assert errors and any("TRUST1" in e for e in errors), errors
     assert not any(ENGLISH.search(e) for e in errors), errors
+
+
+def _open_standard(engine, username: str, code: str = "ZH3021"):
+    from services.courses import list_courses
+
+    program_id = get_program(engine, code="460305")["id"]
+    frame = list_courses(engine, program_id=program_id)
+    at = login(username)
+    at.switch_page("pages/standards.py").run()
+    at.selectbox(key="std_course").set_value(int(frame.loc[frame["code"] == code, "id"].iloc[0])).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_comment_and_reply_boxes_are_cleared_after_posting(app_db):
+    """Item 6: after a successful post the box is empty, so a second click cannot post the text again."""
+    from services.comments import standard_threads
+    from services.standards import current_standard
+
+    at = _open_standard(app_db, "mentor")
+    at.text_input(key="std_new_standard").input("请补充安全规范。")
+    at.button(key="std_post_standard").click().run()
+    assert not at.exception and not at.error
+    assert at.text_input(key="std_new_standard").value == ""
+    at.button(key="std_post_standard").click().run()
+    course_id = at.selectbox(key="std_course").value
+    sid = current_standard(app_db, course_id=course_id)["id"]
+    threads = [th for th in standard_threads(app_db, standard_id=sid) if th["body"] == "请补充安全规范。"]
+    assert len(threads) == 1
+    key = f"standard_{threads[0]['id']}"
+    at.text_input(key=f"std_reply_{key}").input("好的，已补充。")
+    at.button(key=f"std_send_{key}").click().run()
+    assert not at.exception and not at.error
+    assert at.text_input(key=f"std_reply_{key}").value == ""
