@@ -327,7 +327,9 @@ def _clean_values(table: str, index: int, raw: dict[str, Any], errors: list[Fiel
     values: dict[str, Any] = {}
     if table == "objectives":
         values["dimension"] = _text(raw.get("dimension"))
-        if values["dimension"] not in OBJECTIVE_DIMENSIONS:
+        if not values["dimension"]:
+            _row_error(errors, table, index, "dimension", "standards.error.required", "dimension is required")
+        elif values["dimension"] not in OBJECTIVE_DIMENSIONS:
             _row_error(errors, table, index, "dimension", "standards.error.dimension",
                        f"dimension must be one of {', '.join(OBJECTIVE_DIMENSIONS)}")
         values["code"] = _text(raw.get("code"))

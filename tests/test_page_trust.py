@@ -99,3 +99,39 @@ def test_comment_and_reply_boxes_are_cleared_after_posting(app_db):
     at.button(key=f"std_send_{key}").click().run()
     assert not at.exception and not at.error
     assert at.text_input(key=f"std_reply_{key}").value == ""
+
+
+def test_no_editor_column_is_marked_required_so_the_browser_sends_every_new_row():
+    """Item 2: the browser silently drops a new row whose required cell is empty; the service checks instead."""
+    from ui.standard_editor import _column_config
+
+    for table in ("objectives", "units", "assessment"):
+        for field, config in _column_config(table).items():
+            assert not (isinstance(config, dict) and config.get("required")), (table, field)
+
+
+@pytest.mark.parametrize("table, row, field_label", [
+    ("objectives", {"code": "K9", "text": "能说明新增安全规范"}, "维度"),
+    ("units", {"content": "安全规范", "hours_theory": 2, "hours_practice": 0}, "学习单元"),
+    ("assessment", {"category": "process", "weight": 0, "method": "口试"}, "考核项目"),
+])
+def test_a_new_row_missing_a_required_field_stays_with_a_message_naming_it(app_db, table, row, field_label):
+    """Item 2: no silent drop and no "没有改动": the row stays in the editor and the message names table, row, field."""
+    from services.history import list_versions
+    from services.standards import current_standard, standard_content
+
+    at = _open_standard(app_db, "faculty")
+    sid = current_standard(app_db, course_id=at.selectbox(key="std_course").value)["id"]
+    before = standard_content(app_db, sid)
+    versions = len(list_versions(app_db, standard_id=sid))
+    key = f"std_tbl_{table}"
+    at.session_state[key] = {"edited_rows": {}, "added_rows": [row], "deleted_rows": []}
+    at.button(key="std_save").click().run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    section = {"objectives": "课程目标", "units": "课程内容与要求", "assessment": "考核评价"}[table]
+    row_number = len(before[table]) + 1
+    assert f"{section} 第 {row_number} 行：「{field_label}」必填。" in errors, errors
+    assert not any(ENGLISH.search(e) or table in e for e in errors), errors
+    assert at.session_state[key]["added_rows"] == [row], "the row is still on screen"
+    assert len(list_versions(app_db, standard_id=sid)) == versions

@@ -267,7 +267,7 @@ def test_every_invalid_row_is_reported_at_once_and_nothing_is_written(engine):
     assert (hours.sheet, hours.row, hours.field) == ("units", 1, "hours_theory")
     assert standards.standard_content(engine, world.standard_id) == before
     lines = standards.error_lines(info.value, "zh")
-    assert any("units 第 1 行" in line for line in lines) and not any("{" in line for line in lines)
+    assert any("课程内容与要求 第 1 行" in line for line in lines) and not any("{" in line for line in lines)
 
 
 def test_duplicate_alignment_and_retired_competency_are_refused(engine):

@@ -65,6 +65,8 @@ def follow_own_change(engine, standard_id: int, version: int | None) -> None:
 
 
 def _column_config(table: str) -> dict[str, Any]:
+    # No column is ``required``: the browser would silently drop a new row with that cell empty;
+    # save_standard checks required fields and names the row and field instead.
     config: dict[str, Any] = {"id": st.column_config.NumberColumn("id", disabled=True)}
     labels = {f: t(f"standards.page.col.{f}") for f in TABLE_FIELDS[table]}
     for field, label in labels.items():
@@ -74,10 +76,10 @@ def _column_config(table: str) -> dict[str, Any]:
             config[field] = st.column_config.NumberColumn(label, min_value=0, max_value=100)
         elif field == "dimension":
             config[field] = st.column_config.SelectboxColumn(
-                label, options=["knowledge", "skill", "quality"], required=True, format_func=enum_format("dimension"))
+                label, options=["knowledge", "skill", "quality"], format_func=enum_format("dimension"))
         elif field == "category":
             config[field] = st.column_config.SelectboxColumn(
-                label, options=["process", "summative"], required=True,
+                label, options=["process", "summative"],
                 format_func=lambda v: t(f"standards.page.category.{v}"))
         else:
             config[field] = st.column_config.TextColumn(label)
