@@ -42,7 +42,7 @@ sid = current["id"]
 state = workflow_state(ctx.engine, standard_id=sid)
 actions = allowed_actions(ctx.engine, actor=ctx.actor, standard_id=sid)
 st.caption(t("standards.page.revision_line", revision=state["revision"],
-             status=enum_label("standard_status", state["status"]), version=state["version"]))
+             status=enum_label("standard_status", state["status"]), version=state["version_number"]))
 workflow_bar(ctx, state, actions)
 
 base = base_for(ctx.engine, sid)

@@ -26,7 +26,9 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from models import SIDES, Course, CourseStandard, User
+from sqlalchemy import func
+
+from models import SIDES, Course, CourseStandard, StandardVersion, User
 from models.tables import utcnow
 from services import audit
 from services.actor import SYSTEM, Actor
@@ -59,6 +61,33 @@ def _expect_status(standard: CourseStandard, status: str) -> None:
                       status=standard.status)
 
 
+def _version_number(session: Session, standard_id: int) -> int:
+    """The number of a revision's latest saved version (what history and "saved as version N" count)."""
+    return session.exec(select(func.max(StandardVersion.number))
+                        .where(StandardVersion.standard_id == standard_id)).one() or 0
+
+
+def current_revisions(engine: Engine, *, program_id: int) -> list[dict[str, Any]]:
+    """Each course's current standard revision (its latest), by course code: ``standard_id``,
+    ``course_id``, ``course_code``, ``course_name``, ``revision``, ``status``, ``version_number``
+    (latest saved version, as the editor shows it) and ``updated_at``."""
+    from services.outline import code_sort_key
+
+    with session_scope(engine) as session:
+        rows = session.exec(select(CourseStandard, Course.code, Course.name)
+                            .join(Course, Course.id == CourseStandard.course_id)
+                            .where(Course.program_id == program_id)).all()
+        latest: dict[int, tuple] = {}
+        for standard, code, name in rows:
+            if standard.course_id not in latest or standard.revision > latest[standard.course_id][0].revision:
+                latest[standard.course_id] = (standard, code, name)
+        out = [{"standard_id": s.id, "course_id": s.course_id, "course_code": code, "course_name": name,
+                "revision": s.revision, "status": s.status, "version_number": _version_number(session, s.id),
+                "updated_at": s.updated_at.isoformat() if s.updated_at else ""}
+               for s, code, name in latest.values()]
+    return sorted(out, key=lambda r: code_sort_key(r["course_code"]))
+
+
 def _state(session: Session, standard: CourseStandard) -> dict[str, Any]:
     names = {u.id: u.display_name for u in session.exec(select(User).where(User.id.in_(
         {standard.school_signed_by_id, standard.enterprise_signed_by_id} - {None} or {-1}))).all()}
@@ -69,6 +98,7 @@ def _state(session: Session, standard: CourseStandard) -> dict[str, Any]:
     return {
         "standard_id": standard.id, "course_id": standard.course_id, "revision": standard.revision,
         "status": standard.status, "version": standard.version, "frozen": standard.status == "approved",
+        "version_number": _version_number(session, standard.id),
         "is_latest": _is_latest(session, standard), "submitted_at": when(standard.submitted_at),
         "approved_at": when(standard.approved_at), "rejection_reason": standard.rejection_reason,
         "school_signed_by": names.get(standard.school_signed_by_id, ""),
@@ -79,7 +109,8 @@ def _state(session: Session, standard: CourseStandard) -> dict[str, Any]:
 
 
 def workflow_state(engine: Engine, *, standard_id: int) -> dict[str, Any]:
-    """Status, version, sign-offs (who, when), rejection reason and whether this is the latest revision."""
+    """Status, version (the row's, for saves), ``version_number`` (latest saved version, for people),
+    sign-offs (who, when), rejection reason and whether this is the latest revision."""
     with session_scope(engine) as session:
         return _state(session, load_standard(session, standard_id))
 

@@ -135,3 +135,50 @@ def test_a_new_row_missing_a_required_field_stays_with_a_message_naming_it(app_d
     assert not any(ENGLISH.search(e) or table in e for e in errors), errors
     assert at.session_state[key]["added_rows"] == [row], "the row is still on screen"
     assert len(list_versions(app_db, standard_id=sid)) == versions
+
+
+def _actor(engine, username: str) -> Actor:
+    user = next(u for u in list_users(engine, actor=SYSTEM) if u["username"] == username)
+    return Actor(id=user["id"], username=username, display_name=user["display_name"], role=user["role"],
+                 side=user["side"])
+
+
+@pytest.mark.parametrize("username", ["mentor", "faculty"])
+def test_home_counts_what_awaits_this_user_as_the_review_queue_does(app_db, username):
+    """Item 7: the home page's "awaiting" counts are the review queue's counts for the same user."""
+    from services.alignments import review_queue
+    from services.i18n import translate
+
+    program_id = get_program(app_db, code="460305")["id"]
+    counts = review_queue(app_db, actor=_actor(app_db, username), program_id=program_id)["counts"]
+    at = login(username)
+    warnings = [w.value for w in at.warning]
+    for key, n in (("home.attention.proposed", counts["alignments"]), ("home.attention.comments", counts["comments"])):
+        tail = translate(key, "zh", n="").strip()
+        assert [w for w in warnings if w.endswith(tail)] == ([translate(key, "zh", n=n)] if n else []), warnings
+
+
+def test_home_and_editor_show_the_same_revision_and_version(app_db):
+    """Item 7: one function says which revision and saved version is current; home and editor both show it."""
+    from services.history import list_versions
+    from services.i18n import translate
+    from services.standards import current_standard
+    from services.workflow import current_revisions
+
+    program_id = get_program(app_db, code="460305")["id"]
+    rows = current_revisions(app_db, program_id=program_id)
+    assert rows
+    at = login("faculty")
+    home = at.dataframe[-1].value  # the standards table is the last one on Home
+    for row in rows:
+        assert current_standard(app_db, course_id=row["course_id"])["id"] == row["standard_id"]
+        assert row["version_number"] == max(v["number"] for v in list_versions(app_db, standard_id=row["standard_id"]))
+    first = rows[0]
+    shown = home.iloc[0]
+    assert shown[translate("field.revision", "zh")] == first["revision"]
+    assert shown[translate("field.version", "zh")] == first["version_number"]
+    at = _open_standard(app_db, "faculty", first["course_code"])
+    caption = translate("standards.page.revision_line", "zh", revision=first["revision"],
+                        status=translate(f"enum.standard_status.{first['status']}", "zh"),
+                        version=first["version_number"])
+    assert caption in [c.value for c in at.caption]
