@@ -3,12 +3,14 @@
 - ``submit`` (``standard.submit``: course owners, leads, admins) moves a draft to review after
   running the checklist: errors block (unit hours ≠ course hours, assessment weights ≠ 100 %),
   warnings do not (reviewers see them).
-- ``sign`` for the school (``standard.sign_school``: leads, admins, faculty who own the course)
-  and for the enterprise (``standard.sign_enterprise``: mentors, admins), in either order;
+- ``sign`` for the school (``standard.sign_school``: leads, admins, faculty) and for the
+  enterprise (``standard.sign_enterprise``: mentors, admins), in either order. Separation of
+  duties: the school signer must not have written the revision (created or saved it) nor own
+  the course, so the programme lead or another school user signs what the course owner wrote;
   with both signatures the revision is approved and frozen. The signer names the version they
   reviewed (a change in between raises ``Conflict``); a content change during review clears the
   signatures given so far (``services.standards``).
-- ``reject`` (anyone who may sign either side) returns a revision in review to draft with a
+- ``reject`` (anyone who may sign either side, or edit it: the owner withdraws it) returns a revision in review to draft with a
   required reason, clearing the sign-offs; the reason stays on the draft until it is resubmitted
   (and in the audit trail for good).
 - ``start_revision`` copies an approved revision into revision + 1 as a draft, keeping
@@ -46,6 +48,16 @@ _SIGN_ACTION = {"school": "standard.sign_school", "enterprise": "standard.sign_e
 
 def _owner(session: Session, actor: Actor, standard: CourseStandard) -> bool:
     return owns_course(session, actor, standard.course_id)
+
+
+def _wrote(session: Session, actor: Actor, standard: CourseStandard) -> bool:
+    """True if ``actor`` created this revision or saved any version of it (its authors)."""
+    if actor.id is None:
+        return False
+    if standard.created_by_id == actor.id:
+        return True
+    return session.exec(select(StandardVersion.id).where(StandardVersion.standard_id == standard.id,
+                                                          StandardVersion.author_id == actor.id)).first() is not None
 
 
 def _is_latest(session: Session, standard: CourseStandard) -> bool:
@@ -128,14 +140,15 @@ def allowed_actions(engine: Engine, *, actor: Actor, standard_id: int) -> dict[s
         owner = _owner(session, actor, standard)
         status = standard.status
         edit = status != "approved" and can(actor, "standard.edit", owns_course=owner)
-        school = can(actor, "standard.sign_school", owns_course=owner)
+        school = can(actor, "standard.sign_school", owns_course=owner, wrote=_wrote(session, actor, standard))
         enterprise = can(actor, "standard.sign_enterprise")
+        may_send_back = school or enterprise or can(actor, "standard.edit", owns_course=owner)
         return {
             "edit": edit, "restore": edit,
             "submit": status == "draft" and can(actor, "standard.submit", owns_course=owner),
             "sign_school": status == "in_review" and standard.school_signed_by_id is None and school,
             "sign_enterprise": status == "in_review" and standard.enterprise_signed_by_id is None and enterprise,
-            "reject": status == "in_review" and (school or enterprise),
+            "reject": status == "in_review" and may_send_back,
             "start_revision": status == "approved" and _is_latest(session, standard)
             and can(actor, "standard.edit", owns_course=owner),
             "comment": can(actor, "comment.write"),
@@ -198,7 +211,11 @@ def sign(engine: Engine, *, actor: Actor, standard_id: int, expected_version: in
                                action=_SIGN_ACTION[side], role=actor.role)
     with session_scope(engine) as session:
         standard = load_standard(session, standard_id)
-        require(actor, _SIGN_ACTION[side], owns_course=_owner(session, actor, standard))
+        owner = _owner(session, actor, standard)
+        if side == "school":  # separation of duties: whoever wrote it or owns the course does not sign it
+            require(actor, _SIGN_ACTION[side], owns_course=owner, wrote=_wrote(session, actor, standard))
+        else:
+            require(actor, _SIGN_ACTION[side], owns_course=owner)
         _expect_status(standard, "in_review")
         if getattr(standard, f"{side}_signed_by_id") is not None:
             raise invalid("workflow.error.already_signed", f"the {side} side has already signed", field=side,
@@ -240,7 +257,8 @@ def reject(engine: Engine, *, actor: Actor, standard_id: int, expected_version: 
     with session_scope(engine) as session:
         standard = load_standard(session, standard_id)
         owner = _owner(session, actor, standard)
-        if not (can(actor, "standard.sign_school", owns_course=owner) or can(actor, "standard.sign_enterprise")):
+        if not (can(actor, "standard.sign_school") or can(actor, "standard.sign_enterprise")
+                or can(actor, "standard.edit", owns_course=owner)):
             raise PermissionDenied(f"{actor.username} ({actor.role}) may not reject a standard",
                                    action="standard.reject", role=actor.role)
         _expect_status(standard, "in_review")
