@@ -6,6 +6,7 @@ import streamlit as st
 
 from services.errors import DomainError
 from services.i18n import LANGS
+from services.notifications import unread_count
 from services.programs import list_programs
 from services.users import authenticate, demo_accounts_active
 from ui.context import PROGRAM_KEY, current_actor, get_engine, sign_in, sign_out
@@ -51,6 +52,9 @@ if actor is None:
 
 with st.sidebar:
     st.markdown(f"**{actor.display_name}**  \n{enum_label('role', actor.role)} · {enum_label('side', actor.side)}")
+    unread = unread_count(engine, actor=actor)
+    if unread:
+        st.caption(t("sidebar.unread", n=unread))
     try:
         programs = list_programs(engine)
     except DomainError as exc:

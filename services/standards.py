@@ -45,6 +45,7 @@ from services.actor import Actor
 from services.courses import owns_course
 from services.db import session_scope
 from services.errors import Conflict, FieldError, NotFound, ValidationFailed
+from services.notifications import signoffs_cleared
 from services.outline import code_sort_key
 from services.permissions import require
 from services.versioning import apply_changes
@@ -529,6 +530,8 @@ def record_content_change(session: Session, *, actor: Actor, standard: CourseSta
     ensure_editable(standard)
     clears = _signoff_clears(standard)
     program_id = session.get(Course, standard.course_id).program_id
+    if clears:
+        signoffs_cleared(session, actor=actor, standard=standard)  # tell the signers, in this transaction
     apply_changes(session, standard, expected_version=standard.version, changes=clears)
     if clears:
         audit.record(session, actor=actor, entity_type="standard", entity_id=standard.id, action="signoffs_cleared",
@@ -586,6 +589,8 @@ def save_standard(
                     "changes": plan["summary"], "signoffs_cleared": False, "content": _content(session, standard)}
         before = audit.snapshot(standard) or {}
         clears = _signoff_clears(standard)
+        if clears:
+            signoffs_cleared(session, actor=actor, standard=standard)  # tell the signers, in this transaction
         try:
             apply_changes(session, standard, expected_version=expected_version,
                           changes={**plan["header"], **clears})

@@ -182,3 +182,41 @@ def test_home_and_editor_show_the_same_revision_and_version(app_db):
                         status=translate(f"enum.standard_status.{first['status']}", "zh"),
                         version=first["version_number"])
     assert caption in [c.value for c in at.caption]
+
+
+def test_a_save_that_clears_a_signature_says_whose_asks_first_and_tells_afterwards(app_db):
+    """Item 3: the owner's editor names the lead's signature, refuses to save until confirmed, then says it was cleared."""
+    from services.notifications import unread_count
+    from services.standards import current_standard, standard_content
+    from services.workflow import sign, submit, workflow_state
+
+    faculty, lead = _actor(app_db, "faculty"), _actor(app_db, "lead")
+    at = _open_standard(app_db, "faculty")
+    sid = current_standard(app_db, course_id=at.selectbox(key="std_course").value)["id"]
+    submit(app_db, actor=faculty, standard_id=sid, expected_version=workflow_state(app_db, standard_id=sid)["version"])
+    sign(app_db, actor=lead, standard_id=sid, expected_version=workflow_state(app_db, standard_id=sid)["version"])
+    at = _open_standard(app_db, "faculty")
+    assert any(lead.display_name in w.value for w in at.warning), [w.value for w in at.warning]
+    hours = int(standard_content(app_db, sid)["units"][0]["hours_practice"] or 0) + 2
+    at.session_state["std_tbl_units"] = {"edited_rows": {"0": {"hours_practice": hours}}, "added_rows": [],
+                                         "deleted_rows": []}
+    at.button(key="std_save").click().run()
+    assert not at.exception and at.error, "an unconfirmed save is refused"
+    assert workflow_state(app_db, standard_id=sid)["school_signed_by"] == lead.display_name
+    at.checkbox(key="std_confirm_clear").check().run()
+    at.button(key="std_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert workflow_state(app_db, standard_id=sid)["school_signed_by"] == ""
+    assert any(lead.display_name in i.value for i in at.info), [i.value for i in at.info]
+    assert unread_count(app_db, actor=lead) == 1
+
+
+def test_the_sidebar_shows_the_unread_count(app_db):
+    """Item 3: a user with an unread notification sees how many in the sidebar."""
+    from services.i18n import translate
+    from services.notifications import create_notification
+
+    lead = _actor(app_db, "lead")
+    create_notification(app_db, user_id=lead.id, kind="test", key="sidebar.unread", params={"n": 1})
+    at = login("lead")
+    assert translate("sidebar.unread", "zh", n=1) in [c.value for c in at.sidebar.caption]

@@ -127,10 +127,32 @@ def _save_args(mine: dict[str, Any]) -> dict[str, Any]:
     return args
 
 
+def _signatures_a_save_clears(engine, standard_id: int) -> list[str]:
+    """Who signed a revision in review (a content change clears their signatures), as "name (side)"."""
+    from services.workflow import workflow_state
+
+    state = workflow_state(engine, standard_id=standard_id)
+    if state["status"] != "in_review":
+        return []
+    return [f"{state[f'{side}_signed_by']}（{t(f'enum.side.{side}')}）" for side in ("school", "enterprise")
+            if state[f"{side}_signed_by"]]
+
+
 def save_bar(ctx, base: dict[str, Any], mine: dict[str, Any]) -> None:
-    """The explicit Save, naming the version this editor started from."""
+    """The explicit Save, naming the version this editor started from; a save that would clear
+    signatures says whose and waits for a confirmation."""
+    for line in st.session_state.pop("std_flash_info", []):
+        st.info(line)
     st.caption(t("standards.page.started_from", version=base["version"]))
+    signers = _signatures_a_save_clears(ctx.engine, base["standard_id"])
+    confirmed = True
+    if signers:
+        st.warning(t("standards.page.will_clear", names="、".join(signers)))
+        confirmed = st.checkbox(t("standards.page.confirm_clear"), key="std_confirm_clear")
     if st.button(t("standards.page.save"), type="primary", key="std_save"):
+        if not confirmed:
+            st.error(t("standards.page.confirm_clear_first"))
+            return
         try:
             result = save_standard(ctx.engine, actor=ctx.actor, standard_id=base["standard_id"],
                                    expected_version=base["version"], **_save_args(mine))
@@ -142,6 +164,9 @@ def save_bar(ctx, base: dict[str, Any], mine: dict[str, Any]) -> None:
             show_error(exc)
         else:
             rebase(ctx.engine, base["standard_id"], result["content"])
+            st.session_state.pop("std_confirm_clear", None)
+            if result["signoffs_cleared"]:
+                st.session_state["std_flash_info"] = [t("standards.page.cleared", names="、".join(signers))]
             st.toast(t("standards.page.saved", number=result["version_number"]) if result["saved"]
                      else t("standards.page.nothing_to_save"))
             st.rerun()
