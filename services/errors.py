@@ -50,6 +50,11 @@ class FieldError:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+def field_error(field: str, key: str, message: str, **params: Any) -> FieldError:
+    """A field error the UI shows translated (``key``, with ``field`` shown by its label) and logs in English."""
+    return FieldError(field=field, message=message, params={"key": key, "field": field, **params})
+
+
 class ValidationFailed(DomainError):
     key = "error.validation"
 
@@ -62,10 +67,11 @@ class DatabaseUnavailable(DomainError):
     key = "error.database_unavailable"
 
 
-# Params that name a table or a field are shown by their label in the user's language.
-_LABEL_KEYS = {"table": ("standards.section.{}", "label.table.{}"),
-               "sheet": ("standards.section.{}", "label.table.{}"),
-               "field": ("standards.page.col.{}", "standards.page.field.{}", "field.{}")}
+# Params that name a table or a field are shown by their label in the user's language; a field of
+# a standard's table (the error names the table) is labelled as the editor's column.
+_TABLE_KEYS = ("standards.section.{}",)
+_FIELD_KEYS = ("field.{}", "standards.page.field.{}", "standards.page.col.{}")
+_TABLE_FIELD_KEYS = ("standards.page.col.{}", "standards.page.field.{}", "field.{}")
 
 
 def _labelled(params: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -73,7 +79,9 @@ def _labelled(params: dict[str, Any], lang: str) -> dict[str, Any]:
 
     texts = catalog(lang)
     out = dict(params)
-    for name, patterns in _LABEL_KEYS.items():
+    in_table = isinstance(params.get("table") or params.get("sheet"), str)
+    keys = {"table": _TABLE_KEYS, "sheet": _TABLE_KEYS, "field": _TABLE_FIELD_KEYS if in_table else _FIELD_KEYS}
+    for name, patterns in keys.items():
         value = out.get(name)
         if isinstance(value, str):
             out[name] = next((texts[p.format(value)] for p in patterns if p.format(value) in texts), value)

@@ -13,17 +13,12 @@ from services import audit
 from services.actor import Actor
 from services.coverage import compute_coverage
 from services.db import session_scope
-from services.errors import FieldError, NotFound, ValidationFailed
+from services.errors import FieldError, NotFound, ValidationFailed, field_error as _error
 from services.outline import code_sort_key
 from services.permissions import require
 from services.versioning import apply_changes
 
 LANGUAGES = ("zh", "en")
-
-
-def _error(field: str, key: str, message: str, **params: Any) -> FieldError:
-    """A field error whose message the UI shows translated (``key``) and the log in English."""
-    return FieldError(field=field, message=message, params={"key": key, "field": field, **params})
 
 
 def _validate(code: str, name: str, language: str) -> list[FieldError]:
