@@ -100,6 +100,8 @@ def _change_level(ctx, standard_id: int, alignment_id: int, version: int) -> Non
 def _after(ctx, standard_id: int, result: dict[str, Any]) -> None:
     follow_own_change(ctx.engine, standard_id, (result.get("standard") or {}).get("version"))
     st.toast(t("saved"))
+    if (result.get("standard") or {}).get("signoffs_cleared"):  # never clear a signature without a word
+        st.toast(t("standards.page.signoffs_cleared_by_change"), icon=":material/warning:")
     st.rerun()
 
 
