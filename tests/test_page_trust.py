@@ -31,6 +31,7 @@ def _framed_page(page: str) -> None:
     if st.session_state.get(PROGRAM_KEY) not in ids:
         st.session_state[PROGRAM_KEY] = ids[0]
     st.sidebar.selectbox("programme", ids, key=PROGRAM_KEY)
+    st.session_state["auth_checked_by_entry"] = True  # as app.py does once sessions land: login checked
     runpy.run_path(page, run_name="__page__")
 
 
