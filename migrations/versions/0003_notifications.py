@@ -4,16 +4,16 @@ Revision ID: 0003_notifications
 Revises: 0002_leaner_indexes
 Create Date: 2026-12-01 10:20:00
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401  (AutoString, UTCDateTime)
+import sqlmodel
 from alembic import op
 
 revision: str = "0003_notifications"
-down_revision: Union[str, Sequence[str], None] = "0002_leaner_indexes"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "0002_leaner_indexes"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
