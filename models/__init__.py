@@ -18,6 +18,7 @@ from models.tables import (  # noqa: F401
     ImportRecord,
     JobRole,
     LearningUnit,
+    Notification,
     Objective,
     Program,
     Rating,

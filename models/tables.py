@@ -378,3 +378,23 @@ class SuggestionDecision(SQLModel, table=True):
     decided_side: str | None = Field(default=None, max_length=16)
     decided_at: datetime = Field(default_factory=utcnow)
     version: int = 1
+
+
+class Notification(SQLModel, table=True):
+    """A message for one user (a cleared signature, later: mentions, review requests); read or not.
+
+    The text is a translation ``key`` with ``params``, so it shows in the reader's language.
+    """
+
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", ondelete="CASCADE")
+    program_id: int | None = Field(default=None, foreign_key="program.id", ondelete="CASCADE")
+    kind: str = Field(max_length=32)
+    key: str = Field(max_length=100)
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    entity_type: str = Field(default="", max_length=32)
+    entity_id: int | None = None
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None
