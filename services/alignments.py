@@ -15,6 +15,7 @@ Rules (enforced here, whatever the page shows):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from numbers import Integral
 from typing import Any
 
@@ -37,6 +38,8 @@ from services.standards import invalid, reattach_comments, record_content_change
 from services.versioning import apply_changes
 
 DECISIONS = ("accept", "reject")
+# the columns a level change may set (the editor and the import's bulk writer both write them)
+LEVEL_CHANGE_COLUMNS = ("level", "status", "proposed_by_id", "proposed_side", "decided_by_id", "decided_at", "reason")
 
 
 # --------------------------------------------------------------------------- rules
@@ -75,6 +78,24 @@ def may_decide(session: Session, actor: Actor | None, alignment: Alignment) -> b
     if actor.side == "school":
         return may_act_for_school(session, actor, alignment.course_id)
     return actor.role == "mentor"
+
+
+def level_change(current: Mapping[str, Any], level: int, *, actor: Actor | None) -> dict[str, Any]:
+    """The column changes of setting an alignment's level to ``level``: the one rule for every path.
+
+    ``current`` holds at least the alignment's ``level`` and ``status``. An unchanged level
+    changes nothing. A changed level on a decided alignment (accepted or rejected) re-opens it:
+    proposed again by ``actor`` and their side, decision and reason cleared, so a sign-off never
+    vouches for a level the other side has not seen. ``actor=None`` (a preview, before anyone
+    commits) leaves the proposer empty; the writer applies the rule again with its actor.
+    """
+    if current.get("level") == level:
+        return {}
+    changes: dict[str, Any] = {"level": level}
+    if current.get("status") != "proposed":
+        changes.update(status="proposed", proposed_by_id=actor.id if actor else None,
+                       proposed_side=actor.side if actor else None, decided_by_id=None, decided_at=None, reason="")
+    return changes
 
 
 def _may_remove(session: Session, actor: Actor, alignment: Alignment) -> bool:
@@ -211,10 +232,8 @@ def change_level(engine: Engine, *, actor: Actor, alignment_id: int, expected_ve
             raise invalid("standards.error.frozen", f"revision {standard.revision} is approved and frozen",
                           field="status", revision=standard.revision)
         before = audit.snapshot(alignment)
-        changes: dict[str, Any] = {"level": level}
-        if alignment.status != "proposed" and level != alignment.level:
-            changes.update(status="proposed", proposed_by_id=actor.id, proposed_side=actor.side, decided_by_id=None,
-                           decided_at=None, reason="")
+        # an unchanged level still bumps the version (and is audited), as a save always is
+        changes = level_change(before, level, actor=actor) or {"level": level}
         apply_changes(session, alignment, expected_version=expected_version, changes=changes)
         comp = session.get(Competency, alignment.competency_id)
         audit.record(session, actor=actor, entity_type="alignment", entity_id=alignment.id, action="update",

@@ -647,6 +647,8 @@ def _plan(standard, header_clean, finals, existing, given, links, desired) -> di
 
 def _apply_rows(session: Session, *, actor: Actor, standard: CourseStandard, course: Course, plan: dict[str, Any],
                 finals, existing, links, desired) -> None:
+    from services.alignments import level_change  # alignments imports this module: import the rule when used
+
     program_id = course.program_id
     by_target = plan["by_target"]
 
@@ -718,9 +720,8 @@ def _apply_rows(session: Session, *, actor: Actor, standard: CourseStandard, cou
                 if a.level == level:
                     continue
                 before = audit.snapshot(a)
-                a.level = level
-                if a.status != "proposed":
-                    reopen(a, actor)
+                for column, value in level_change(before, level, actor=actor).items():
+                    setattr(a, column, value)
                 a.version += 1
                 a.updated_at = utcnow()
                 session.add(a)
@@ -752,16 +753,6 @@ def reattach_comments(session: Session, *, actor: Actor, entity_type: str, ids: 
                          summary=f"#{comment.id} {before['entity_type']} {before['entity_id']} deleted → {to[0]} {to[1]}")
     session.flush()
     return len(rows)
-
-
-def reopen(alignment: Alignment, actor: Actor) -> None:
-    """A changed alignment goes back to the other side: proposed again, by ``actor``'s side."""
-    alignment.status = "proposed"
-    alignment.proposed_by_id = actor.id
-    alignment.proposed_side = actor.side
-    alignment.decided_by_id = None
-    alignment.decided_at = None
-    alignment.reason = ""
 
 
 def _row_label(table: str, row: Any) -> str:
