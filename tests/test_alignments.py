@@ -422,7 +422,7 @@ def test_a_level_change_reopens_an_accepted_link_the_same_way_in_the_editor_and_
     with session_scope(engine) as s:
         course = s.get(Course, world.course_id)
         program_code = s.get(Program, course.program_id).code
-        header = f"机器人编程（{course.code}）"  # a name without 课程: see the matrix layout tests
+        header = f"{course.name}（{course.code}）"
     data = xlsx_bytes([["能力编码", "职业能力", header], ["1.1.1", "能完成第1项操作", 3], ["1.1.2", "能完成第2项操作", 3]])
     preview = analyse(data, "m.xlsx", engine=engine, program_code=program_code)
     assert preview.ok and preview.counts["updated"]["alignment"] == 1, preview.errors

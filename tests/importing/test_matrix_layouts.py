@@ -248,3 +248,10 @@ def test_competency_statements_across_the_top():
     preview = analyse(xlsx_bytes(rows), "m.xlsx", engine=None, program_code="P1")
     assert preview.kind == "matrix" and _reading(preview)["transposed"], preview.errors
     assert preview.counts["created"]["alignment"] == 3
+
+
+def test_one_course_column_whose_name_contains_the_word_course_is_still_a_matrix():
+    """"测试课程（C3）" over marks is a course of a matrix, not the name column of a course catalogue."""
+    rows = [["能力编码", "职业能力", "测试课程（C3）"], ["1.1.1", "能完成第1项操作", 3], ["1.1.2", "能完成第2项操作", 2]]
+    preview = analyse(xlsx_bytes(rows), "m.xlsx", engine=None, program_code="P1")
+    assert preview.kind == "matrix" and preview.counts["created"]["alignment"] == 2, preview.kind_candidates
