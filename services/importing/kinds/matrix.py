@@ -127,8 +127,14 @@ def _transposed_signal(sheet: RawSheet) -> Transposed | None:
     return None
 
 
+# first characters of the summary, legend and note labels above: any other row label is a competency
+_LABEL_STARTS = frozenset("合总小共累支覆对关涉计图标符说备注%tTsSgGcCnNlLkKrRHMI●◐○■▲△◉◎◑√✓✔☑")
+
+
 def _summary_label(text: str) -> str | None:
     """"total" for 合计 / 总计 / 小计 …, "summary" for 支撑数 / 支撑能力数 / 覆盖数 / 计数 …, else None."""
+    if text[:1] not in _LABEL_STARTS and text.lstrip()[:1] not in _LABEL_STARTS:
+        return None
     key = norm_label(text)
     if not key or len(key) > 12:
         return None
@@ -325,6 +331,8 @@ def set_aside(table: Table) -> Aside:
             if filled:
                 unlabelled.append(index)
             continue
+        if text[0] not in _LABEL_STARTS:
+            continue  # a competency row: summaries, legends and notes start otherwise
         reason = _summary_label(text)
         if reason is None and len(cells) - cells.count("") - cells.count(None) <= 3:
             reason = "note" if NOTE_HEAD.match(text) else "legend" if _is_legend(text) else None
