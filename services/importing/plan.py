@@ -553,10 +553,14 @@ def _plan_alignments(plan: Plan, state: DbState, dataset: Dataset, node_codes: s
 def level_update(label: str, existing: dict[str, Any], level: int, origin: Origin | None) -> Op:
     """A changed level as the editor changes it (``alignments.level_change``): a decided link is re-opened.
 
-    ``before`` keeps the level and status the rule reads (the writer applies it again with its actor)."""
+    The proposer is whoever commits: the writer applies the rule again with its actor, so the
+    values shown here leave the proposer out; ``before`` keeps every column the rule may change."""
     values = level_change(existing, level, actor=None)
-    before = {k: existing.get(k) for k in ("level", "status", *values)}
-    return Op("alignment", "update", label, values, db_id=existing["id"], version=existing["version"],
+    before = {k: existing.get(k) for k in (LEVEL_CHANGE_COLUMNS if "status" in values else ("level", "status"))}
+    if before.get("decided_at") is not None:  # plain data for the preview and the audit record
+        before["decided_at"] = before["decided_at"].isoformat()
+    shown = {k: v for k, v in values.items() if k not in ("proposed_by_id", "proposed_side")}
+    return Op("alignment", "update", label, shown, db_id=existing["id"], version=existing["version"],
               before=before, origin=origin)
 
 

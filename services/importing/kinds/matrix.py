@@ -306,11 +306,17 @@ def set_aside(table: Table) -> Aside:
     cached = table.sheet.__dict__.get(key)  # detection and parsing both ask: (aside, sheet without its rows)
     if cached is not None:
         table.sheet = cached[1]
+        table.sheet.__dict__["_aside"] = cached[0]  # what ``course_columns`` leaves out
         return cached[0]
     aside = Aside()
     rows = table.sheet.rows
-    candidates = [c for c, _label in course_columns(table, with_empty=True, aside=False)]
-    for col, label in course_columns(table, with_empty=True, aside=False):
+    labelled = course_columns(table, with_empty=True, aside=False)
+    if not labelled:  # no course column: not a matrix (a framework list asks this while its kind is scored)
+        table.sheet.__dict__[key] = (aside, table.sheet)
+        table.sheet.__dict__["_aside"] = aside
+        return aside
+    candidates = [c for c, _label in labelled]
+    for col, label in labelled:
         reason = _summary_label(label) or ("legend" if _is_legend(label) else None)
         if reason:
             aside.columns[col] = (reason, label)
@@ -320,7 +326,12 @@ def set_aside(table: Table) -> Aside:
     unlabelled: list[int] = []
     for index in data:
         cells = rows[index]
-        text = next((t for t in (cell_text(cells[c]).strip() for c in label_cols if c < len(cells)) if t), "")
+        text = ""
+        for c in label_cols:  # the first filled label cell (usually the code column: one look)
+            if c < len(cells) and cells[c] != "" and cells[c] is not None:
+                text = cell_text(cells[c]).strip()
+                if text:
+                    break
         if not text:
             filled = len(cells) - cells.count("") - cells.count(None)
             if filled and filled <= 3:  # a legend merged across the course columns
