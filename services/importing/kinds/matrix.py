@@ -299,7 +299,8 @@ def set_aside(table: Table) -> Aside:
     Columns: the same words in the header, a legend column, or a rightmost column of numbers that
     count the marks of their row. The sheet of ``table`` is replaced by a copy without those rows
     (row numbers unchanged), so the mark scheme is detected from the marks alone. Linear in cells:
-    the count checks stop at the first number that is not a count.
+    the count checks run only on rows and columns holding numbers alone, column-wise like
+    ``_marked_columns`` (a count column is first tried on 20 rows).
     """
     header = table.header
     key = ("_aside", header.row, header.end, tuple(header.mapping.items()))
@@ -386,11 +387,23 @@ def set_aside(table: Table) -> Aside:
     return aside
 
 
-def _counts_column_marks(table: Table, index: int, courses: list[int], kept: list[int]) -> bool:
-    """True when every filled course cell of row ``index`` is the number of marks in its column (``kept`` rows)."""
-    cells = table.sheet.rows[index]
+def _column_values(table: Table, kept: list[int], wanted: set[int]) -> dict[int, tuple[Any, ...]]:
+    """The ``wanted`` columns' values over the ``kept`` rows, in one C-level pass (as ``_marked_columns``)."""
     rows = table.sheet.rows
-    checked = 0
+    columns = zip_longest(*(rows[i] for i in kept), fillvalue="")
+    return {col: column for col, column in enumerate(columns) if col in wanted}
+
+
+def _mark_count(column: tuple[Any, ...]) -> int:
+    """How many cells of ``column`` hold a mark (counted per distinct value)."""
+    return sum(column.count(v) for v in set(column) if _is_mark(v))
+
+
+def _counts_column_marks(table: Table, index: int, courses: list[int], kept: list[int]) -> bool:
+    """True when every filled course cell of row ``index`` (two at least) is the number of marks in its
+    column over the ``kept`` rows."""
+    cells = table.sheet.rows[index]
+    numbers = {}
     for col in courses:
         value = cells[col] if col < len(cells) else ""
         if value in ("", None):
@@ -398,27 +411,35 @@ def _counts_column_marks(table: Table, index: int, courses: list[int], kept: lis
         number = _int_like(value)
         if number is None:
             return False
-        if number != sum(1 for i in kept if col < len(rows[i]) and _is_mark(rows[i][col])):
-            return False
-        checked += 1
-    return checked >= 2
+        numbers[col] = number
+    if len(numbers) < 2:
+        return False
+    columns = _column_values(table, kept, set(numbers))
+    return all(_mark_count(columns.get(col, ())) == number for col, number in numbers.items())
 
 
 def _counts_row_marks(table: Table, col: int, others: list[int], kept: list[int]) -> bool:
-    """True when column ``col`` holds, on every row, the number of marks in the ``others`` columns."""
+    """True when column ``col`` holds, on every ``kept`` row, the number of marks in the ``others`` columns
+    (two rows with a count at least): a first look at 20 rows, then column-wise counts."""
     values = _marked_columns(table).get(col)
     if not values or any(_int_like(v) is None for v in values):
         return False
     rows = table.sheet.rows
-    checked = 0
-    for index in kept:
+
+    def number(cells: list[Any]) -> int | None:
+        return _int_like(cells[col]) if col < len(cells) and cells[col] not in ("", None) else 0
+
+    for index in kept[:20]:  # most all-number columns are courses with numeric marks: they fail here
         cells = rows[index]
-        number = _int_like(cells[col]) if col < len(cells) and cells[col] not in ("", None) else 0
-        count = sum(1 for c in others if c < len(cells) and _is_mark(cells[c]))
-        if number != count:
+        if number(cells) != sum(1 for c in others if c < len(cells) and _is_mark(cells[c])):
             return False
-        checked += number > 0
-    return checked >= 2
+    columns = _column_values(table, kept, set(others))
+    counts = [0] * len(kept)
+    for column in columns.values():
+        marks = {v for v in set(column) if _is_mark(v)}
+        counts = list(map(add, counts, map(marks.__contains__, column)))
+    numbers = [number(rows[i]) for i in kept]
+    return numbers == counts and sum(1 for n in numbers if n) >= 2
 
 
 def _marked_columns(table: Table) -> dict[int, set[Any]]:
