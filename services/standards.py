@@ -647,7 +647,8 @@ def _plan(standard, header_clean, finals, existing, given, links, desired) -> di
 
 def _apply_rows(session: Session, *, actor: Actor, standard: CourseStandard, course: Course, plan: dict[str, Any],
                 finals, existing, links, desired) -> None:
-    from services.alignments import level_change  # alignments imports this module: import the rule when used
+    # alignments imports this module: the rule is imported when used
+    from services.alignments import level_change
 
     program_id = course.program_id
     by_target = plan["by_target"]

@@ -336,7 +336,7 @@ def set_aside(table: Table) -> Aside:
         if not text:
             filled = len(cells) - cells.count("") - cells.count(None)
             if filled and filled <= 3:  # a legend merged across the course columns
-                text = next((t for t in map(lambda c: cell_text(c).strip(), cells) if t), "")
+                text = next((t for t in (cell_text(c).strip() for c in cells) if t), "")
                 if text and (NOTE_HEAD.match(text) or _is_legend(text)):
                     aside.rows[index] = ("note" if NOTE_HEAD.match(text) else "legend", text)
                     continue
