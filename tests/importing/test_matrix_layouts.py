@@ -97,6 +97,15 @@ def test_hml_legend_and_a_note_under_the_matrix(sqlite_only):
     assert _ignored(preview) == {(4, None, "legend"), (5, None, "note")}
 
 
+def test_legend_row_that_shows_the_marks_in_the_course_columns(sqlite_only):
+    """"图例" in the code column with "●强", "◐中", "○弱" under the courses: a legend, not a competency."""
+    _programme(sqlite_only)
+    rows = [HEADER, *SYMBOL_ROWS, ["图例", "", "●强", "◐中", "○弱"]]
+    preview, result = run_import(sqlite_only, xlsx_bytes(rows), "m.xlsx")
+    assert result.ok and alignments_of(sqlite_only) == SYMBOL_LINKS, result.errors
+    assert _ignored(preview) == {(5, None, "legend")}
+
+
 def test_legend_beside_the_matrix_is_not_a_course(sqlite_only):
     """A legend column to the right ("图例" over "●强相关", "◐中等相关", "○弱相关") is ignored, not a course."""
     _programme(sqlite_only)

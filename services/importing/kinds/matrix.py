@@ -345,7 +345,7 @@ def set_aside(table: Table) -> Aside:
             continue
         if text[0] not in _LABEL_STARTS:
             continue  # a competency row: summaries, legends and notes start otherwise
-        reason = _summary_label(text)
+        reason = _summary_label(text) or ("legend" if LEGEND_HEAD.match(text) and not NOTE_HEAD.match(text) else None)
         if reason is None and len(cells) - cells.count("") - cells.count(None) <= 3:
             reason = "note" if NOTE_HEAD.match(text) else "legend" if _is_legend(text) else None
         if reason:
