@@ -91,3 +91,40 @@ def test_chinese_level_group_and_a_competency_scale(sqlite_only):
     assert scales["LV"]["values"] == ["一级", "二级", "三级"] and not scales["LV"]["competency"]
     assert scales["A1.2"]["competency"] and scales["A1.2"]["proficient"] == ["好"]
     assert preview.info["frameworks"][0]["scale"]["default"] == "达到"
+
+
+def _case_package() -> dict:
+    """Two competencies under an area, three proficiency levels grouped under "熟练等级", linked by hasSkillLevel."""
+    def item(identifier, statement, code=""):
+        return {"identifier": identifier, "fullStatement": statement, "humanCodingScheme": code,
+                "uri": f"local:{identifier}", "lastChangeDateTime": "2025-01-01T00:00:00Z"}
+
+    def assoc(n, kind, origin, destination):
+        return {"identifier": f"a{n}", "associationType": kind, "uri": f"local:a{n}",
+                "originNodeURI": {"identifier": origin, "uri": f"local:{origin}", "title": origin},
+                "destinationNodeURI": {"identifier": destination, "uri": f"local:{destination}", "title": destination},
+                "lastChangeDateTime": "2025-01-01T00:00:00Z"}
+
+    items = [item("area", "安装调试", "1"), item("c1", "能识读机械装配图", "1.1"), item("c2", "能完成示教编程", "1.2"),
+             item("levels", "熟练等级"), item("l1", "初级"), item("l2", "中级"), item("l3", "高级")]
+    associations = [assoc(1, "isChildOf", "area", "doc"), assoc(2, "isChildOf", "c1", "area"),
+                    assoc(3, "isChildOf", "c2", "area"), assoc(4, "isChildOf", "levels", "doc"),
+                    *(assoc(5 + i, "isChildOf", f"l{i + 1}", "levels") for i in range(3)),
+                    assoc(10, "hasSkillLevel", "c1", "l1"), assoc(11, "hasSkillLevel", "c2", "l1"),
+                    assoc(12, "hasSkillLevel", "c1", "l3")]  # nobody is assessed at 中级 yet
+    return {"CFDocument": {"identifier": "doc", "uri": "local:doc", "creator": "t", "title": "框架",
+                           "lastChangeDateTime": "2025-01-01T00:00:00Z"},
+            "CFItems": items, "CFAssociations": associations}
+
+
+def test_case_skill_levels_are_a_scale_not_competencies(sqlite_only):
+    """CASE items that are only hasSkillLevel targets (初级/中级/高级, grouped under 熟练等级) are a scale."""
+    import json
+
+    preview, result = run_import(sqlite_only, json.dumps(_case_package(), ensure_ascii=False).encode(), "f.json")
+    assert preview.kind == "case" and result.ok, result.errors
+    assert set(tree(sqlite_only)) == {"1", "1.1", "1.2"}
+    scales = preview.info["scales"]
+    assert [s["statement"] for s in scales] == ["初级", "中级", "高级"] and scales[0]["group"] == "熟练等级"
+    assert [s["competencies"] for s in scales] == [2, 0, 1] and any(w["key"] == "import.warning.case_skill_levels"
+                                                  for w in result.warnings)
