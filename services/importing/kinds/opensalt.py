@@ -12,7 +12,12 @@ from collections import defaultdict
 from typing import Any
 
 from services.importing.header import norm_label
-from services.importing.kinds.case import association_type, build_nodes, strip_html, take_skill_levels
+from services.importing.kinds.case import (
+    association_type,
+    build_nodes,
+    strip_html,
+    take_skill_levels,
+)
 from services.importing.limits import Limits
 from services.importing.readers import RawBook, RawSheet, cell_text, clean_text
 from services.importing.records import Dataset, ImportRejected, Issue
