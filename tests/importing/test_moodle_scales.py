@@ -54,6 +54,8 @@ def test_oecd_levels_are_a_scale_not_competencies(engine, real_data):
     assert framework_scale["default"] == "Competent" and framework_scale["proficient"] == ["Competent"]
     warning = next(w for w in result.warnings if w["key"] == "import.warning.moodle_scale")
     assert warning["row"] == 3 and "Level 1" in warning["message"] and "3–8" in warning["message"]
+    warning = next(w for w in result.warnings if w["key"] == "import.warning.moodle_framework_scale")
+    assert warning["row"] == 2 and "Not yet competent, Competent" in warning["message"]
 
 
 def test_other_moodle_files_keep_every_competency(sqlite_only, real_data):

@@ -182,6 +182,13 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
             scales.append({"idnumber": idnumber, "name": shortname, "row": index, "competency": True, **own_scale})
     if not frameworks:
         dataset.warnings.append(Issue("import.warning.moodle_no_framework", file=book.filename, sheet=sheet.name))
+    for framework in frameworks:
+        scale = framework["scale"]
+        if scale:  # CoStandard rates on its own levels 1–3: say what the framework's scale was
+            dataset.warnings.append(Issue("import.warning.moodle_framework_scale", {
+                "framework": framework["shortname"] or framework["idnumber"], "values": ", ".join(scale["values"]),
+                "proficient": ", ".join(scale["proficient"]) or "—"},
+                file=book.filename, sheet=sheet.name, row=framework["row"], column="Scale values"))
     groups = _scale_groups(provs, crossrefs)
     if groups:
         provs = _take_scales(provs, groups, crossrefs, scales, dataset, book.filename, sheet.name)
