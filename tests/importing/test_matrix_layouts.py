@@ -106,6 +106,15 @@ def test_legend_row_that_shows_the_marks_in_the_course_columns(sqlite_only):
     assert _ignored(preview) == {(5, None, "legend")}
 
 
+def test_signature_line_across_the_course_columns_is_a_note(sqlite_only):
+    """"制表人：… 审核人：… 日期：…" spread over three cells under the matrix: a note, not marks."""
+    _programme(sqlite_only)
+    rows = [HEADER, *SYMBOL_ROWS, [], ["制表人：张三", "", "审核人：李四", "", "日期：2025年6月"]]
+    preview, result = run_import(sqlite_only, xlsx_bytes(rows), "m.xlsx")
+    assert result.ok and alignments_of(sqlite_only) == SYMBOL_LINKS, result.errors
+    assert _ignored(preview) == {(6, None, "note")}
+
+
 def test_legend_beside_the_matrix_is_not_a_course(sqlite_only):
     """A legend column to the right ("图例" over "●强相关", "◐中等相关", "○弱相关") is ignored, not a course."""
     _programme(sqlite_only)

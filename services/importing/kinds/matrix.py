@@ -40,6 +40,9 @@ TOTAL_LABEL = re.compile(r"^(?:合计|总计|小计|共计|总数|累计|total|t
 COUNT_LABEL = re.compile(r"^(?:(?:支撑|覆盖|对应|关联|涉及)\w{0,4}数\w{0,2}|计数|覆盖率|支撑度|count|counts|coverage|"
                          r"numberof\w*|%)$", re.I)
 LEGEND_HEAD = re.compile(r"^\s*(?:图例|标记说明|符号说明|说明|备注|注|legend|key|notes?)\s*(?:[:：]|$)", re.I)
+# signature lines under the table: 制表人：… 审核人：… 日期：…
+SIGNATURE = re.compile(r"^\s*(?:制表|填表|编制|审核|审定|审批|批准|校对|负责人|专业负责人|教研室主任|签字|签名|日期|"
+                       r"prepared by|checked by|approved by|date)\w{0,3}\s*[:：]", re.I)
 NOTE_HEAD = re.compile(r"^\s*(?:注|备注|说明|note|notes|remarks?)\s*\d*\s*[:：、.．]", re.I)
 # "●强相关", "H—高", "I = introduced", "3：强": a mark followed by its meaning
 LEGEND_PAIR = re.compile(r"(?:[●◐○■▲△◉◎◑√✓✔☑]|(?<![A-Za-z])[HMLIR](?![A-Za-z])|(?<!\d)[0-3](?=\s*[—–\-－=:：]))\s*"
@@ -128,7 +131,8 @@ def _transposed_signal(sheet: RawSheet) -> Transposed | None:
 
 
 # first characters of the summary, legend and note labels above: any other row label is a competency
-_LABEL_STARTS = frozenset("合总小共累支覆对关涉计图标符说备注%tTsSgGcCnNlLkKrRHMI●◐○■▲△◉◎◑√✓✔☑")
+_LABEL_STARTS = frozenset("合总小共累支覆对关涉计图标符说备注制填编审批校负专教签日%tTsSgGcCnNlLkKrRHMIpPaAdD"
+                           "●◐○■▲△◉◎◑√✓✔☑")
 
 
 def _summary_label(text: str) -> str | None:
@@ -345,7 +349,8 @@ def set_aside(table: Table) -> Aside:
             continue
         if text[0] not in _LABEL_STARTS:
             continue  # a competency row: summaries, legends and notes start otherwise
-        reason = _summary_label(text) or ("legend" if LEGEND_HEAD.match(text) and not NOTE_HEAD.match(text) else None)
+        reason = _summary_label(text) or ("note" if SIGNATURE.match(text) else None) or \
+            ("legend" if LEGEND_HEAD.match(text) and not NOTE_HEAD.match(text) else None)
         if reason is None and len(cells) - cells.count("") - cells.count(None) <= 3:
             reason = "note" if NOTE_HEAD.match(text) else "legend" if _is_legend(text) else None
         if reason:
