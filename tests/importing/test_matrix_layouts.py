@@ -273,3 +273,14 @@ def test_one_course_column_whose_name_contains_the_word_course_is_still_a_matrix
     rows = [["能力编码", "职业能力", "测试课程（C3）"], ["1.1.1", "能完成第1项操作", 3], ["1.1.2", "能完成第2项操作", 2]]
     preview = analyse(xlsx_bytes(rows), "m.xlsx", engine=None, program_code="P1")
     assert preview.kind == "matrix" and preview.counts["created"]["alignment"] == 2, preview.kind_candidates
+
+
+@pytest.mark.parametrize("header", [["编码", "能力", "ZY2031", "ZY2040"], ["代码", "能力", "ZY2031", "ZY2040"],
+                                    ["名称", "工业机器人现场编程（ZY2031）", "PLC 编程（ZY2040）"]])
+def test_a_competency_column_headed_like_a_course_field_keeps_the_usual_orientation(header):
+    """"编码 | 能力 | ZY2031 | ZY2040", "名称 | 工业机器人现场编程（ZY2031）…": competencies as rows, courses across."""
+    lead = len(header) - 2
+    rows = [header, [*["1.1.1", "能识读装配图"][2 - lead:], "●", ""], [*["1.1.2", "能示教编程"][2 - lead:], "○", "◐"]]
+    preview = analyse(xlsx_bytes(rows), "m.xlsx", engine=None, program_code="P1")
+    assert preview.kind == "matrix" and not _reading(preview)["transposed"], preview.errors
+    assert preview.counts["created"]["alignment"] == 3

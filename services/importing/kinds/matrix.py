@@ -91,11 +91,10 @@ _COURSE_WORD = re.compile(r"^(?:课程|course|科目|subject|module)", re.I)
 
 
 def _is_course_label(text: str) -> bool:
-    """A header over the courses of a transposed matrix: "课程", "课程名称", "课程代码", "课程 \\ 能力", "Course"."""
-    if _COURSE_WORD.match(text):
-        return True
-    name, score = match_field(text, COURSE_SYNONYMS)
-    return name in ("code", "name") and score >= 0.95 and len(text) <= 6
+    """A header over the courses of a transposed matrix: "课程", "课程名称", "课程代码", "课程 \\ 能力", "Course".
+
+    A bare "编码" or "名称" is not enough: a matrix's competency columns are often headed so."""
+    return bool(_COURSE_WORD.match(text))
 
 
 def _transposed_signal(sheet: RawSheet) -> Transposed | None:
@@ -123,11 +122,19 @@ def _transposed_signal(sheet: RawSheet) -> Transposed | None:
         heads = [t for i, t in filled if i > labels[-1] and not _summary_label(t) and not LEGEND_HEAD.match(t)]
         if len(heads) < 2 or any(match_field(t, COURSE_SYNONYMS)[1] >= 0.75 for t in heads):
             continue  # a course catalogue: 学分, 学时, 开设学期 …
+        if sum(_course_shaped(t) for t in heads) * 2 >= len(heads):
+            continue  # "名称（代码）" across the top: courses as columns, the usual way round
         if sum(looks_like_code(t) for t in heads) >= 0.6 * len(heads):
             return Transposed(index, labels, "code")
         if sum(len(t) > 4 and not looks_like_code(t) for t in heads) >= 0.6 * len(heads):
             return Transposed(index, labels, "statement")
     return None
+
+
+def _course_shaped(label: str) -> bool:
+    """"工业机器人现场编程（ZY2031）", "ZY2031 …": a label that names a course with its code."""
+    code, _name = parse_course_header(label)
+    return code is not None and code != clean_text(label)
 
 
 # first characters of the summary, legend and note labels above: any other row label is a competency
@@ -676,7 +683,7 @@ def score(book: RawBook) -> float:
             continue
         marked = _marked_columns(table)
         values = {normalize_mark(m) for c, _l in columns for m in marked.get(c, ())} - BLANKS
-        shaped = sum(1 for _c, label in columns if parse_course_header(label)[0] not in (None, clean_text(label)))
+        shaped = sum(1 for _c, label in columns if _course_shaped(label))
         course_like = shaped * 2 >= len(columns)
         if values and values <= known:
             value = 0.6 + min(len(columns), 10) * 0.03 + (0.1 if course_like else 0.0)
