@@ -7,7 +7,8 @@ Rules (enforced here, whatever the page shows):
 - Deciding needs ``alignment.decide`` and the *other* side: mentors decide school proposals,
   leads and course-owning faculty decide enterprise proposals, admins decide anything.
   A reject needs a reason. A decision can be revised by the deciding side.
-- Changing the level of a decided alignment re-opens it (proposed again by the changer's side).
+- Changing the level of a decided alignment re-opens it (proposed again by the changer's side):
+  ``level_change`` (services/alignment_rules.py), which the import applies too.
   Removing needs the standard's edit right, or being the proposer of a still-open proposal.
 - Unit and objective alignments belong to a standard revision: changes to them bump the
   standard's version, store a version snapshot and are refused once the revision is approved.
@@ -15,7 +16,6 @@ Rules (enforced here, whatever the page shows):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from numbers import Integral
 from typing import Any
 
@@ -29,6 +29,7 @@ from models import (
 from models.tables import alignment_target, utcnow
 from services import audit
 from services.actor import Actor
+from services.alignment_rules import LEVEL_CHANGE_COLUMNS, level_change  # noqa: F401 - the one rule, public here
 from services.courses import owns_course
 from services.db import session_scope
 from services.errors import NotFound, PermissionDenied
@@ -38,8 +39,6 @@ from services.standards import invalid, reattach_comments, record_content_change
 from services.versioning import apply_changes
 
 DECISIONS = ("accept", "reject")
-# the columns a level change may set (the editor and the import's bulk writer both write them)
-LEVEL_CHANGE_COLUMNS = ("level", "status", "proposed_by_id", "proposed_side", "decided_by_id", "decided_at", "reason")
 
 
 # --------------------------------------------------------------------------- rules
@@ -78,24 +77,6 @@ def may_decide(session: Session, actor: Actor | None, alignment: Alignment) -> b
     if actor.side == "school":
         return may_act_for_school(session, actor, alignment.course_id)
     return actor.role == "mentor"
-
-
-def level_change(current: Mapping[str, Any], level: int, *, actor: Actor | None) -> dict[str, Any]:
-    """The column changes of setting an alignment's level to ``level``: the one rule for every path.
-
-    ``current`` holds at least the alignment's ``level`` and ``status``. An unchanged level
-    changes nothing. A changed level on a decided alignment (accepted or rejected) re-opens it:
-    proposed again by ``actor`` and their side, decision and reason cleared, so a sign-off never
-    vouches for a level the other side has not seen. ``actor=None`` (a preview, before anyone
-    commits) leaves the proposer empty; the writer applies the rule again with its actor.
-    """
-    if current.get("level") == level:
-        return {}
-    changes: dict[str, Any] = {"level": level}
-    if current.get("status") != "proposed":
-        changes.update(status="proposed", proposed_by_id=actor.id if actor else None,
-                       proposed_side=actor.side if actor else None, decided_by_id=None, decided_at=None, reason="")
-    return changes
 
 
 def _may_remove(session: Session, actor: Actor, alignment: Alignment) -> bool:

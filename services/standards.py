@@ -42,6 +42,7 @@ from models.enums import ASSESSMENT_CATEGORIES
 from models.tables import alignment_target, utcnow
 from services import audit
 from services.actor import Actor
+from services.alignment_rules import level_change
 from services.courses import owns_course
 from services.db import session_scope
 from services.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -647,8 +648,6 @@ def _plan(standard, header_clean, finals, existing, given, links, desired) -> di
 
 def _apply_rows(session: Session, *, actor: Actor, standard: CourseStandard, course: Course, plan: dict[str, Any],
                 finals, existing, links, desired) -> None:
-    # alignments imports this module: the rule is imported when used
-    from services.alignments import level_change
 
     program_id = course.program_id
     by_target = plan["by_target"]

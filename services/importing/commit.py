@@ -34,7 +34,7 @@ from models import (
 )
 from models.tables import alignment_target
 from services.actor import Actor
-from services.alignments import level_change
+from services.alignment_rules import level_change
 from services.errors import Conflict
 from services.importing.plan import Op, Plan
 

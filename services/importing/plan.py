@@ -27,7 +27,7 @@ from models import (
     Program,
     Rating,
 )
-from services.alignments import LEVEL_CHANGE_COLUMNS, level_change
+from services.alignment_rules import LEVEL_CHANGE_COLUMNS, level_change
 from services.importing.records import ENTITY_KEYS, Dataset, Issue, NodeIn, Origin
 from services.importing.tree import code_key, outline_parent
 from services.outline import normalize_text
@@ -551,7 +551,7 @@ def _plan_alignments(plan: Plan, state: DbState, dataset: Dataset, node_codes: s
 
 
 def level_update(label: str, existing: dict[str, Any], level: int, origin: Origin | None) -> Op:
-    """A changed level as the editor changes it (``alignments.level_change``): a decided link is re-opened.
+    """A changed level as the editor changes it (``alignment_rules.level_change``): a decided link is re-opened.
 
     The proposer is whoever commits: the writer applies the rule again with its actor, so the
     values shown here leave the proposer out; ``before`` keeps every column the rule may change."""
