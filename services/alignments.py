@@ -7,7 +7,8 @@ Rules (enforced here, whatever the page shows):
 - Deciding needs ``alignment.decide`` and the *other* side: mentors decide school proposals,
   leads and course-owning faculty decide enterprise proposals, admins decide anything.
   A reject needs a reason. A decision can be revised by the deciding side.
-- Changing the level of a decided alignment re-opens it (proposed again by the changer's side).
+- Changing the level of a decided alignment re-opens it (proposed again by the changer's side):
+  ``level_change`` (services/alignment_rules.py), which the import applies too.
   Removing needs the standard's edit right, or being the proposer of a still-open proposal.
 - Unit and objective alignments belong to a standard revision: changes to them bump the
   standard's version, store a version snapshot and are refused once the revision is approved.
@@ -28,6 +29,7 @@ from models import (
 from models.tables import alignment_target, utcnow
 from services import audit
 from services.actor import Actor
+from services.alignment_rules import LEVEL_CHANGE_COLUMNS, level_change  # noqa: F401 - the one rule, public here
 from services.courses import owns_course
 from services.db import session_scope
 from services.errors import NotFound, PermissionDenied
@@ -211,10 +213,8 @@ def change_level(engine: Engine, *, actor: Actor, alignment_id: int, expected_ve
             raise invalid("standards.error.frozen", f"revision {standard.revision} is approved and frozen",
                           field="status", revision=standard.revision)
         before = audit.snapshot(alignment)
-        changes: dict[str, Any] = {"level": level}
-        if alignment.status != "proposed" and level != alignment.level:
-            changes.update(status="proposed", proposed_by_id=actor.id, proposed_side=actor.side, decided_by_id=None,
-                           decided_at=None, reason="")
+        # an unchanged level still bumps the version (and is audited), as a save always is
+        changes = level_change(before, level, actor=actor) or {"level": level}
         apply_changes(session, alignment, expected_version=expected_version, changes=changes)
         comp = session.get(Competency, alignment.competency_id)
         audit.record(session, actor=actor, entity_type="alignment", entity_id=alignment.id, action="update",

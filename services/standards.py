@@ -42,6 +42,7 @@ from models.enums import ASSESSMENT_CATEGORIES
 from models.tables import alignment_target, utcnow
 from services import audit
 from services.actor import Actor
+from services.alignment_rules import level_change
 from services.courses import owns_course
 from services.db import session_scope
 from services.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -654,6 +655,7 @@ def _plan(standard, header_clean, finals, existing, given, links, desired) -> di
 
 def _apply_rows(session: Session, *, actor: Actor, standard: CourseStandard, course: Course, plan: dict[str, Any],
                 finals, existing, links, desired) -> None:
+
     program_id = course.program_id
     by_target = plan["by_target"]
 
@@ -725,9 +727,8 @@ def _apply_rows(session: Session, *, actor: Actor, standard: CourseStandard, cou
                 if a.level == level:
                     continue
                 before = audit.snapshot(a)
-                a.level = level
-                if a.status != "proposed":
-                    reopen(a, actor)
+                for column, value in level_change(before, level, actor=actor).items():
+                    setattr(a, column, value)
                 a.version += 1
                 a.updated_at = utcnow()
                 session.add(a)
@@ -759,16 +760,6 @@ def reattach_comments(session: Session, *, actor: Actor, entity_type: str, ids: 
                          summary=f"#{comment.id} {before['entity_type']} {before['entity_id']} deleted → {to[0]} {to[1]}")
     session.flush()
     return len(rows)
-
-
-def reopen(alignment: Alignment, actor: Actor) -> None:
-    """A changed alignment goes back to the other side: proposed again, by ``actor``'s side."""
-    alignment.status = "proposed"
-    alignment.proposed_by_id = actor.id
-    alignment.proposed_side = actor.side
-    alignment.decided_by_id = None
-    alignment.decided_at = None
-    alignment.reason = ""
 
 
 def _row_label(table: str, row: Any) -> str:

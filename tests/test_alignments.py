@@ -386,3 +386,64 @@ def test_demo_mentor_rejects_a_school_proposal_and_comments(seeded_engine):
     content = standards.standard_content(seeded_engine, sid)
     q2 = next(o for o in content["objectives"] if o["code"] == "Q2")
     assert {a["code"]: a["status"] for a in q2["alignments"]}["4.3.4"] == "rejected"
+
+
+def test_level_change_rule_is_pure():
+    """The one rule: unchanged level → nothing; open proposal → level only; decided → re-opened for the changer."""
+    lead = SYSTEM
+    assert alignments.level_change({"level": 2, "status": "accepted"}, 2, actor=lead) == {}
+    assert alignments.level_change({"level": 2, "status": "proposed"}, 3, actor=lead) == {"level": 3}
+    for status in ("accepted", "rejected"):
+        assert alignments.level_change({"level": 2, "status": status}, 1, actor=lead) == {
+            "level": 1, "status": "proposed", "proposed_by_id": lead.id, "proposed_side": lead.side,
+            "decided_by_id": None, "decided_at": None, "reason": ""}
+
+
+PROVENANCE = ("level", "status", "proposed_by_id", "proposed_side", "decided_by_id", "decided_at", "reason")
+
+
+def test_a_level_change_reopens_an_accepted_link_the_same_way_in_the_editor_and_a_matrix_import(engine):
+    """Propose (lead), accept (mentor), change the level (lead): the editor and a matrix import leave the same
+    status and provenance, and both audit the re-opening (accepted → proposed by the school side)."""
+    from models import Alignment, Competency, Course, Program
+    from services.importing import analyse, commit
+    from tests.importing.conftest import xlsx_bytes
+
+    world = make_world(engine)
+    ids = {}
+    for code in ("1.1.1", "1.1.2"):
+        link = alignments.propose_alignment(engine, actor=world.lead, course_id=world.course_id, code=code, level=2)
+        accepted = alignments.decide_alignment(engine, actor=world.mentor, alignment_id=link["id"],
+                                               expected_version=link["version"], decision="accept")
+        assert accepted["status"] == "accepted" and accepted["decided_by_id"] == world.mentor.id
+        ids[code] = (link["id"], accepted["version"])
+    alignments.change_level(engine, actor=world.lead, alignment_id=ids["1.1.1"][0],
+                            expected_version=ids["1.1.1"][1], level=3)
+    with session_scope(engine) as s:
+        course = s.get(Course, world.course_id)
+        program_code = s.get(Program, course.program_id).code
+        header = f"{course.name}（{course.code}）"
+    data = xlsx_bytes([["能力编码", "职业能力", header], ["1.1.1", "能完成第1项操作", 3], ["1.1.2", "能完成第2项操作", 3]])
+    preview = analyse(data, "m.xlsx", engine=engine, program_code=program_code)
+    assert preview.ok and preview.counts["updated"]["alignment"] == 1, preview.errors
+    change = next(c for c in preview.changes if c["entity"] == "alignment")
+    assert change["key"] == f"1.1.2 → {course.code}" and change["changes"]["status"] == ["accepted", "proposed"]
+    result = commit(engine, actor=world.lead, preview=preview)
+    assert result.ok, result.errors
+    with session_scope(engine) as s:
+        rows = {code: s.exec(select(Alignment).join(Competency, Competency.id == Alignment.competency_id)
+                             .where(Competency.program_id == world.program_id, Competency.code == code,
+                                    Alignment.target == f"course:{world.course_id}")).one() for code in ids}
+        events = {code: s.exec(select(AuditEvent).where(AuditEvent.entity_type == "alignment",
+                                                         AuditEvent.entity_id == rows[code].id,
+                                                         AuditEvent.action == "update")).one() for code in ids}
+    editor, imported = ({c: getattr(rows[code], c) for c in PROVENANCE} for code in ("1.1.1", "1.1.2"))
+    assert editor == imported == {"level": 3, "status": "proposed", "proposed_by_id": world.lead.id,
+                                  "proposed_side": "school", "decided_by_id": None, "decided_at": None, "reason": ""}
+    editor_event, import_event = (events[code] for code in ("1.1.1", "1.1.2"))
+    assert set(editor_event.before) == set(import_event.before) == {"level", "status", "decided_by_id", "decided_at"}
+    for event in (editor_event, import_event):
+        assert (event.username, event.before["status"], event.after["status"]) == (world.lead.username, "accepted",
+                                                                                  "proposed")
+        assert event.before["decided_by_id"] == world.mentor.id and event.after["decided_by_id"] is None
+        assert event.before["level"] == 2 and event.after["level"] == 3 and event.after["decided_at"] is None

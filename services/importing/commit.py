@@ -34,6 +34,7 @@ from models import (
 )
 from models.tables import alignment_target
 from services.actor import Actor
+from services.alignment_rules import level_change
 from services.errors import Conflict
 from services.importing.plan import Op, Plan
 
@@ -392,9 +393,15 @@ def _write_alignments(writer: _Writer, plan: Plan, node_ids: dict[str, int], cou
                                  Course.__table__.c.program_id == writer.program_id)), since=since)
     updates = plan.by("alignment", "update")
     if updates:
-        writer.update_many(Alignment, updates, lambda op: op.values)
+        # the editor's rule, now with the importing actor: a decided link is re-opened by the importer's side
+        values = {id(op): level_change(op.before or {}, op.values["level"], actor=writer.actor) for op in updates}
+        writer.update_many(Alignment, updates, lambda op: values[id(op)])
         for op in updates:
-            writer.event("alignment", op.db_id, "update", op.key, before=op.before, after=op.values)
+            after = values[id(op)]
+            # like the editor's audit record: only the columns that changed, before → after
+            changed = [k for k in after if (op.before or {}).get(k) != after[k]]
+            writer.event("alignment", op.db_id, "update", op.key, before={k: (op.before or {}).get(k) for k in changed},
+                         after={k: after[k] for k in changed})
     deletes = plan.by("alignment", "delete")
     if deletes:
         ids = [op.db_id for op in deletes]

@@ -27,6 +27,7 @@ from models import (
     Program,
     Rating,
 )
+from services.alignment_rules import LEVEL_CHANGE_COLUMNS, level_change
 from services.importing.records import ENTITY_KEYS, Dataset, Issue, NodeIn, Origin
 from services.importing.tree import code_key, outline_parent
 from services.outline import normalize_text
@@ -146,15 +147,15 @@ def load_state(session: Session, *, program_code: str, dataset: Dataset) -> DbSt
                                  "hours_practice": c.hours_practice, "semester": c.semester,
                                  "description": c.description, "version": c.version}
     if dataset.alignments or dataset.kind == "matrix":
-        links = session.exec(select(Alignment.id, Alignment.competency_id, Alignment.course_id, Alignment.level,
-                                    Alignment.status, Alignment.version)
+        links = session.exec(select(Alignment.id, Alignment.competency_id, Alignment.course_id, Alignment.version,
+                                    *(getattr(Alignment, c) for c in LEVEL_CHANGE_COLUMNS))
                              .join(Course, Course.id == Alignment.course_id)
                              .where(Course.program_id == pid, Alignment.unit_id.is_(None),
                                     Alignment.objective_id.is_(None))).all()
         for a in links:
             if a[1] in code_by_id and a[2] in course_code:
                 state.alignments[(code_by_id[a[1]], course_code[a[2]])] = {
-                    "id": a[0], "level": a[3], "status": a[4], "version": a[5]}
+                    "id": a[0], "version": a[3], **dict(zip(LEVEL_CHANGE_COLUMNS, a[4:], strict=True))}
     if dataset.ratings:
         ratings = session.exec(select(Rating).join(Competency, Competency.id == Rating.competency_id)
                                .where(Competency.program_id == pid)).all()
@@ -206,8 +207,8 @@ def _load_standards(session: Session, state: DbState, codes: set[str], code_by_i
                     targets[f"{entity}:{row.id}"] = True
         links = session.exec(select(Alignment).where(Alignment.course_id == course["id"],
                                                      Alignment.target.in_(list(targets) or [""]))).all()
-        entry["alignments"] = {(code_by_id.get(a.competency_id), a.target): {"id": a.id, "level": a.level,
-                                                                             "version": a.version} for a in links}
+        entry["alignments"] = {(code_by_id.get(a.competency_id), a.target): {
+            "id": a.id, "version": a.version, **{c: getattr(a, c) for c in LEVEL_CHANGE_COLUMNS}} for a in links}
         state.standards[code] = entry
 
 
@@ -536,9 +537,7 @@ def _plan_alignments(plan: Plan, state: DbState, dataset: Dataset, node_codes: s
             add_op(Op("alignment", "create", f"{link.competency} → {course_code}", {"level": link.level},
                       refs={"competency": link.competency, "course": course_code}, origin=link.origin))
         elif existing["level"] != link.level:
-            plan.ops.append(Op("alignment", "update", f"{link.competency} → {course_code}", {"level": link.level},
-                               db_id=existing["id"], version=existing["version"],
-                               before={"level": existing["level"]}, origin=link.origin))
+            plan.ops.append(level_update(f"{link.competency} → {course_code}", existing, link.level, link.origin))
         else:
             plan.counts["unchanged"]["alignment"] += 1
     missing = [key for key in state.alignments if key[1] in courses_in_file and key not in seen]
@@ -549,6 +548,20 @@ def _plan_alignments(plan: Plan, state: DbState, dataset: Dataset, node_codes: s
             plan.ops.append(Op("alignment", "delete", f"{key[0]} → {key[1]}", {}, db_id=existing["id"],
                                version=existing["version"], before={"level": existing["level"]}))
         plan.not_in_file["alignment"] = []
+
+
+def level_update(label: str, existing: dict[str, Any], level: int, origin: Origin | None) -> Op:
+    """A changed level as the editor changes it (``alignment_rules.level_change``): a decided link is re-opened.
+
+    The proposer is whoever commits: the writer applies the rule again with its actor, so the
+    values shown here leave the proposer out; ``before`` keeps every column the rule may change."""
+    values = level_change(existing, level, actor=None)
+    before = {k: existing.get(k) for k in (LEVEL_CHANGE_COLUMNS if "status" in values else ("level", "status"))}
+    if before.get("decided_at") is not None:  # plain data for the preview and the audit record
+        before["decided_at"] = before["decided_at"].isoformat()
+    shown = {k: v for k, v in values.items() if k not in ("proposed_by_id", "proposed_side")}
+    return Op("alignment", "update", label, shown, db_id=existing["id"], version=existing["version"],
+              before=before, origin=origin)
 
 
 def _plan_ratings(plan: Plan, state: DbState, dataset: Dataset, node_codes: set[str], filename: str | None) -> None:
@@ -652,9 +665,7 @@ def _plan_standards(plan: Plan, state: DbState, dataset: Dataset, node_codes: se
                                                  "child": (entity, key), "child_id": current["id"]}))
                         changed = True
                     elif link["level"] != level:
-                        plan.ops.append(Op("alignment", "update", label, {"level": level}, db_id=link["id"],
-                                           version=link["version"], before={"level": link["level"]},
-                                           origin=item["origin"]))
+                        plan.ops.append(level_update(label, link, level, item["origin"]))
                         changed = True
                     else:
                         plan.counts["unchanged"]["alignment"] += 1

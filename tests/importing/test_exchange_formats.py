@@ -30,8 +30,9 @@ def test_moodle_csv_with_taxonomy_and_parents(engine, real_data):
     assert preview.info["frameworks"][0]["idnumber"] == "OECD-CORE"
     assert preview.info["frameworks"][0]["taxonomy"] == ["competency"] * 4
     nodes = tree(engine)
-    assert nodes["level-1"].parent_id == nodes["levels"].id and nodes["levels"].kind == "area"
+    assert nodes["DR-AT1"].parent_id == nodes["analytical-thinking"].id and nodes["competencies"].kind == "area"
     assert not any(n.code == "OECD-CORE" for n in nodes.values())
+    assert "levels" not in nodes and "level-1" not in nodes  # the scale is not a competency (see test_moodle_scales)
     _, again = run_import(engine, data, name)
     assert created(again) == {} and updated(again) == {}
 

@@ -5,7 +5,9 @@ top-level items). Real packages are often not strictly valid (OpenSALT's own fix
 CASE 1.0, identifiers are sometimes URLs), so reading is lenient: an item's code is its
 ``humanCodingScheme`` when that is present and unique in the package, else its
 identifier; its ``uri`` is kept as the external reference. Other association types are
-counted, not imported.
+counted, not imported. Items that are only the destination of ``hasSkillLevel`` associations
+(proficiency levels a competency is assessed at), and a parent holding nothing but them, are a
+scale, not competencies: they go to ``info["scales"]`` with a warning.
 """
 
 from __future__ import annotations
@@ -118,17 +120,22 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
     doc_ids = {cell_text(document.get("identifier")).strip(), cell_text(document.get("uri")).strip()} - {""}
     links = []
     other = Counter()
+    skill_levels: dict[str, set[str]] = defaultdict(set)  # level item → the competencies assessed at it
     for assoc in package.get("CFAssociations") or []:
         if not isinstance(assoc, dict):
             continue
         kind = association_type(assoc.get("associationType"))
+        origin = _link_id(assoc.get("originNodeURI")) or _link_id(assoc.get("originNodeIdentifier"))
+        destination = _link_id(assoc.get("destinationNodeURI")) or _link_id(assoc.get("destinationNodeIdentifier"))
+        if kind == "hasskilllevel" and origin and destination:
+            skill_levels[destination].add(origin)
         if kind != "ischildof":
             other[kind] += 1
             continue
-        child = _link_id(assoc.get("originNodeURI")) or _link_id(assoc.get("originNodeIdentifier"))
-        parent = _link_id(assoc.get("destinationNodeURI")) or _link_id(assoc.get("destinationNodeIdentifier"))
-        if child and parent:
-            links.append((child, parent, float(assoc.get("sequenceNumber") or 0)))
+        if origin and destination:
+            links.append((origin, destination, float(assoc.get("sequenceNumber") or 0)))
+    if skill_levels:
+        items, links = take_skill_levels(dataset, items, links, skill_levels, book.filename)
     build_nodes(dataset, items=items, child_of=links, document_ids=doc_ids, filename=book.filename, sheet=None,
                 limits=limits)
     if not items:
@@ -137,6 +144,36 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
                                                                "adoptionStatus", "caseVersion") if document.get(k)},
                         other_associations=dict(other))
     return dataset
+
+
+def take_skill_levels(dataset: Dataset, items: list[dict[str, Any]], links: list[tuple[str, str, float]],
+                       skill_levels: dict[str, set[str]], filename: str
+                       ) -> tuple[list[dict[str, Any]], list[tuple[str, str, float]]]:
+    """Move the skill-level items (and a parent that holds only them) out of the tree into ``info["scales"]``."""
+    parents_of_others = {parent for _child, parent, _s in links}
+    assessed = set().union(*skill_levels.values())
+    levels = {i for i in skill_levels if i not in assessed and i not in parents_of_others}
+    children: dict[str, set[str]] = defaultdict(set)
+    for child, parent, _s in links:
+        children[parent].add(child)
+    # a parent of levels and of other leaves nobody assesses holds the whole scale (a level not yet used too)
+    groups = {parent for parent, kids in children.items()
+              if kids & levels and not kids & (assessed | parents_of_others) and parent not in assessed}
+    levels |= {kid for parent in groups for kid in children[parent]}
+    dropped = levels | groups
+    by_id = {cell_text(i.get("identifier")).strip(): i for i in items}
+    if not dropped & set(by_id):
+        return items, links
+    dataset.info["scales"] = [{
+        "identifier": level, "statement": strip_html(by_id[level].get("fullStatement")),
+        "code": clean_text(by_id[level].get("humanCodingScheme")), "competencies": len(skill_levels.get(level, ())),
+        "group": next((strip_html(by_id[p].get("fullStatement")) for p in groups if level in children[p] and p in by_id),
+                      None)} for level in by_id if level in levels]  # in file order
+    dataset.warnings.append(Issue("import.warning.case_skill_levels", {
+        "count": len(dataset.info["scales"]), "values": ", ".join(s["statement"] for s in dataset.info["scales"])[:200]},
+        file=filename))
+    return ([i for i in items if cell_text(i.get("identifier")).strip() not in dropped],
+            [link for link in links if link[0] not in dropped])
 
 
 def score(book: RawBook) -> float:

@@ -12,16 +12,18 @@ stops the import with a question instead of a guess.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from itertools import compress, zip_longest
+from operator import add
 from typing import Any
 
-from services.importing.header import SYNONYMS, HeaderGuess, detect_header
+from services.importing.header import COURSE_SYNONYMS, SYNONYMS, HeaderGuess, match_field, norm_label
 from services.importing.kinds.framework import parse_rows, select_sheets
 from services.importing.limits import Limits
 from services.importing.marks import BLANKS, SCHEMES, detect_scheme, level_of, normalize_mark, table_for
 from services.importing.readers import RawBook, RawSheet, cell_text, clean_text, column_letter
 from services.importing.records import AlignmentIn, CourseIn, Dataset, ImportRejected, Issue, Origin
-from services.importing.table import Options, Table, is_help_sheet, open_table
+from services.importing.table import TOTAL_WORDS, Options, Table, is_help_sheet, open_table
 from services.importing.tree import Prov, finalize
 
 KIND = "matrix"
@@ -33,6 +35,19 @@ CODE_LIKE = re.compile(r"^[A-Za-z]{0,10}[-_.]?\d+[a-z]*(?:[.\-_]\d+[a-z]*)*\.?$|
 _NAME_CODE = re.compile(r"^(.+?)\s*[(\[]\s*([A-Za-z0-9][A-Za-z0-9\-_./]*)\s*[)\]]\s*$")
 _CODE_NAME = re.compile(r"^([A-Za-z]{1,10}[-_]?\d[A-Za-z0-9\-_.]*)\s+(.+)$")
 _BARE_CODE = re.compile(r"^[A-Za-z]{0,10}[-_]?\d[A-Za-z0-9\-_.]*$")
+# rows and columns that sum up the matrix (compared without spaces or punctuation, see ``norm_label``)
+TOTAL_LABEL = re.compile(r"^(?:合计|总计|小计|共计|总数|累计|total|totals|sum|subtotal|grandtotal)$", re.I)
+COUNT_LABEL = re.compile(r"^(?:(?:支撑|覆盖|对应|关联|涉及)\w{0,4}数\w{0,2}|计数|覆盖率|支撑度|count|counts|coverage|"
+                         r"numberof\w*|%)$", re.I)
+LEGEND_HEAD = re.compile(r"^\s*(?:图例|标记说明|符号说明|说明|备注|注|legend|key|notes?)\s*(?:[:：]|$)", re.I)
+# signature lines under the table: 制表人：… 审核人：… 日期：…
+SIGNATURE = re.compile(r"^\s*(?:制表|填表|编制|审核|审定|审批|批准|校对|负责人|专业负责人|教研室主任|签字|签名|日期|"
+                       r"prepared by|checked by|approved by|date)\w{0,3}\s*[:：]", re.I)
+NOTE_HEAD = re.compile(r"^\s*(?:注|备注|说明|note|notes|remarks?)\s*\d*\s*[:：、.．]", re.I)
+# "●强相关", "H—高", "I = introduced", "3：强": a mark followed by its meaning
+LEGEND_PAIR = re.compile(r"(?:[●◐○■▲△◉◎◑√✓✔☑]|(?<![A-Za-z])[HMLIR](?![A-Za-z])|(?<!\d)[0-3](?=\s*[—–\-－=:：]))\s*"
+                         r"[—–\-－=:：、]?\s*(?:强|中|弱|高|低|较|一般|相关|支撑|introduced|reinforced|mastered|"
+                         r"high|medium|low|strong|weak)", re.I)
 
 
 def parse_course_header(label: str) -> tuple[str | None, str]:
@@ -62,15 +77,111 @@ def transpose(sheet: RawSheet) -> RawSheet:
                     formula_cells={(c, r) for r, c in sheet.formula_cells})
 
 
-def _transposed_signal(sheet: RawSheet) -> int | None:
-    """The row holding competency codes across the top of a transposed matrix, if any."""
+@dataclass
+class Transposed:
+    """Where a transposed matrix sits: the row of competency headers, the course label columns, what the
+    headers hold ("code" or "statement")."""
+
+    row: int
+    label_cols: list[int]
+    field: str = "code"
+
+
+_COURSE_WORD = re.compile(r"^(?:课程|course|科目|subject|module)", re.I)
+
+
+def _is_course_label(text: str) -> bool:
+    """A header over the courses of a transposed matrix: "课程", "课程名称", "课程代码", "课程 \\ 能力", "Course".
+
+    A bare "编码" or "名称" is not enough: a matrix's competency columns are often headed so."""
+    return bool(_COURSE_WORD.match(text))
+
+
+def _transposed_signal(sheet: RawSheet) -> Transposed | None:
+    """The layout of a transposed matrix (competencies across the top, courses down the side), if it is one.
+
+    Either dotted competency codes fill the header row, or the row starts with course labels
+    ("课程代码 | 课程名称") followed by competency codes or statements (summary columns aside).
+    """
     for index, row in enumerate(sheet.rows[:30]):
-        cells = [cell_text(c).strip() for c in row[1:]]
-        filled = [c for c in cells if c]
-        codes = [c for c in filled if looks_like_code(c) and "." in c]
-        if len(codes) >= 2 and len(codes) >= 0.6 * len(filled):
-            return index
+        texts = [cell_text(c).strip() for c in row]
+        filled = [(i, t) for i, t in enumerate(texts) if t]
+        if len(filled) < 3:
+            continue
+        rest = [t for _i, t in filled[1:]]
+        codes = [t for t in rest if looks_like_code(t) and "." in t]
+        if len(codes) >= 2 and len(codes) >= 0.6 * len(rest):
+            return Transposed(index, [filled[0][0]])
+        labels = []
+        for i, text in filled[:3]:
+            if not _is_course_label(text):
+                break
+            labels.append(i)
+        if not labels:
+            continue
+        heads = [t for i, t in filled if i > labels[-1] and not _summary_label(t) and not LEGEND_HEAD.match(t)]
+        if len(heads) < 2 or any(match_field(t, COURSE_SYNONYMS)[1] >= 0.75 for t in heads):
+            continue  # a course catalogue: 学分, 学时, 开设学期 …
+        if sum(_course_shaped(t) for t in heads) * 2 >= len(heads):
+            continue  # "名称（代码）" across the top: courses as columns, the usual way round
+        if sum(looks_like_code(t) for t in heads) >= 0.6 * len(heads):
+            return Transposed(index, labels, "code")
+        if sum(len(t) > 4 and not looks_like_code(t) for t in heads) >= 0.6 * len(heads):
+            return Transposed(index, labels, "statement")
     return None
+
+
+def _course_shaped(label: str) -> bool:
+    """"工业机器人现场编程（ZY2031）", "ZY2031 …": a label that names a course with its code."""
+    code, _name = parse_course_header(label)
+    return code is not None and code != clean_text(label)
+
+
+# first characters of the summary, legend and note labels above: any other row label is a competency
+_LABEL_STARTS = frozenset("合总小共累支覆对关涉计图标符说备注制填编审批校负专教签日%tTsSgGcCnNlLkKrRHMIpPaAdD"
+                           "●◐○■▲△◉◎◑√✓✔☑")
+
+
+def _summary_label(text: str) -> str | None:
+    """"total" for 合计 / 总计 / 小计 …, "summary" for 支撑数 / 支撑能力数 / 覆盖数 / 计数 …, else None."""
+    if text[:1] not in _LABEL_STARTS and text.lstrip()[:1] not in _LABEL_STARTS:
+        return None
+    key = norm_label(text)
+    if not key or len(key) > 12:
+        return None
+    if TOTAL_LABEL.match(key) or key in TOTAL_WORDS:
+        return "total"
+    if COUNT_LABEL.match(key):
+        return "summary"
+    return None
+
+
+def _transposed_table(book: RawBook, sheet: RawSheet, layout: Transposed, options: Options) -> Table:
+    """The transposed sheet as a matrix table: one header row per course label column, the competency
+    headers as the code (or statement) column; "代码" and "名称" columns make "名称（代码）" course labels."""
+    flipped = transpose(sheet)
+    first, last = layout.label_cols[0], layout.label_cols[-1]
+    if options.header_row:
+        first = last = options.header_row - 1
+    header_cells = [cell_text(sheet.cell(layout.row, c)).strip() for c in range(first, last + 1)]
+    code_cols = [c for c, text in zip(range(first, last + 1), header_cells, strict=True)
+                 if match_field(text, COURSE_SYNONYMS)[0] == "code"]
+    name_cols = [c for c in range(first, last + 1) if c not in code_cols]
+    labels = []
+    for r in range(len(flipped.rows[0]) if flipped.rows else 0):
+        if r < layout.row:
+            labels.append("")  # title rows above the header name no course
+            continue
+        code = " ".join(cell_text(sheet.cell(r, c)).strip() for c in code_cols).strip()
+        name = " ".join(cell_text(sheet.cell(r, c)).strip() for c in name_cols).strip()
+        labels.append(f"{name}（{code}）" if code and name and r != layout.row else name or code)
+    guess = HeaderGuess(row=first, end=last, labels=labels, mapping={layout.row: layout.field},
+                        confidence={layout.row: 0.6})
+    if options.mapping:
+        from services.importing.header import apply_mapping
+
+        guess = apply_mapping(guess, options.mapping, FIELDS)
+    return Table(book, flipped, guess)
 
 
 def _guess_code_column(table: Table) -> None:
@@ -111,12 +222,12 @@ def _open(book: RawBook, sheet: RawSheet, options: Options) -> tuple[Table | Non
     """The sheet as a matrix table (competencies as rows) and whether it was transposed."""
     orientation = options.orientation
     normal = None
-    signal = _transposed_signal(sheet) if orientation is None else None
+    layout = _transposed_signal(sheet) if orientation != "rows" else None
     if orientation != "columns":
         normal = open_table(book, sheet, FIELDS, options)
         _release_course_headers(normal, options)
-        # dotted competency codes across the header row itself mean the sheet is transposed
-        header_is_codes = signal is not None and normal is not None and signal == normal.header.row
+        # competency headers across the header row itself mean the sheet is transposed
+        header_is_codes = layout is not None and normal is not None and layout.row == normal.header.row
         if normal is not None and ROW_FIELDS & set(normal.header.mapping.values()) and not header_is_codes:
             return normal, False
         if orientation == "rows":
@@ -124,18 +235,8 @@ def _open(book: RawBook, sheet: RawSheet, options: Options) -> tuple[Table | Non
                 _guess_code_column(normal)
                 return (normal, False) if ROW_FIELDS & set(normal.header.mapping.values()) else (None, False)
             return None, False
-    if orientation == "columns" or signal is not None:
-        flipped = transpose(sheet)
-        code_col = signal if signal is not None else 0
-        header_row = options.header_row - 1 if options.header_row else 0
-        guess = HeaderGuess(row=header_row, end=header_row,
-                            labels=[cell_text(c).strip() for c in flipped.rows[header_row]] if flipped.rows else [],
-                            mapping={code_col: "code"}, confidence={code_col: 0.6})
-        if options.mapping:
-            from services.importing.header import apply_mapping
-
-            guess = apply_mapping(guess, options.mapping, FIELDS)
-        return Table(book, flipped, guess), True
+    if orientation == "columns" or layout is not None:
+        return _transposed_table(book, sheet, layout or Transposed(0, [0]), options), True
     if normal is not None:
         _guess_code_column(normal)
         if ROW_FIELDS & set(normal.header.mapping.values()):
@@ -143,15 +244,16 @@ def _open(book: RawBook, sheet: RawSheet, options: Options) -> tuple[Table | Non
     return None, False
 
 
-def course_columns(table: Table, *, with_empty: bool = False) -> list[tuple[int, str]]:
+def course_columns(table: Table, *, with_empty: bool = False, aside: bool = True) -> list[tuple[int, str]]:
     """(column, header label) of every labelled, unmapped column that holds at least one mark.
 
     A course header merged across several columns names its first column only (the others
     are sub-columns); the mapping can name any column a course explicitly ("course" or
-    "course:<name>").
+    "course:<name>"). Columns set aside (legends, summaries, see ``set_aside``) are no courses.
     """
     out = []
     header = table.header
+    ignored = table.sheet.__dict__.get("_aside", Aside()).columns if aside else {}
     continuation = set()
     for r0, c0, r1, c1 in table.sheet.merged:
         if r0 <= header.end and r1 >= header.row and c1 > c0:
@@ -162,10 +264,10 @@ def course_columns(table: Table, *, with_empty: bool = False) -> list[tuple[int,
             name = mapped.partition(":")[2].strip() or label.split(" / ")[-1].strip() or column_letter(col)
             out.append((col, name))
             continue
-        if mapped is not None or not label or col in continuation:
+        if mapped is not None or not label or col in continuation or col in ignored:
             continue
         label = label.split(" / ")[-1].strip()
-        if NOT_A_COURSE.match(clean_text(label)):
+        if NOT_A_COURSE.match(clean_text(label)) and not _summary_label(label):
             continue
         if not with_empty and col not in _marked_columns(table):
             continue
@@ -173,8 +275,187 @@ def course_columns(table: Table, *, with_empty: bool = False) -> list[tuple[int,
     return out
 
 
+@dataclass
+class Aside:
+    """Rows and columns of a matrix that are not competencies or courses: (reason, text) by table index."""
+
+    rows: dict[int, tuple[str, str]] = field(default_factory=dict)
+    columns: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+
+def _is_legend(text: str) -> bool:
+    """"图例：…", "H—高 M—中 L—低", "●强相关 ◐中等相关 ○弱相关": a line explaining the marks."""
+    return bool(LEGEND_HEAD.match(text)) or len(LEGEND_PAIR.findall(text)) >= 2
+
+
+def _int_like(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return int(value) if value == int(value) and value >= 0 else None
+    text = cell_text(value).strip()
+    return int(text) if text.isdigit() else None
+
+
+def _is_mark(value: Any) -> bool:
+    return value not in ("", None) and normalize_mark(value) not in BLANKS
+
+
+def set_aside(table: Table) -> Aside:
+    """Find the legend, note and summary rows and columns of a matrix, BEFORE its marks are read.
+
+    Rows: a first label cell (outside the course columns) reading 合计 / 总计 / 小计 ("total"),
+    支撑数 / 支撑能力数 / 覆盖数 / 计数 ("summary"), a legend ("图例：…", "H—高 M—中 L—低") or a
+    note ("注：…"); an unlabelled row at the bottom whose numbers count the marks above them.
+    Columns: the same words in the header, a legend column, or a rightmost column of numbers that
+    count the marks of their row. The sheet of ``table`` is replaced by a copy without those rows
+    (row numbers unchanged), so the mark scheme is detected from the marks alone. Linear in cells:
+    the count checks run only on rows and columns holding numbers alone, column-wise like
+    ``_marked_columns`` (a count column is first tried on 20 rows).
+    """
+    header = table.header
+    key = ("_aside", header.row, header.end, tuple(header.mapping.items()))
+    cached = table.sheet.__dict__.get(key)  # detection and parsing both ask: (aside, sheet without its rows)
+    if cached is not None:
+        table.sheet = cached[1]
+        table.sheet.__dict__["_aside"] = cached[0]  # what ``course_columns`` leaves out
+        return cached[0]
+    aside = Aside()
+    rows = table.sheet.rows
+    labelled = course_columns(table, with_empty=True, aside=False)
+    if not labelled:  # no course column: not a matrix (a framework list asks this while its kind is scored)
+        table.sheet.__dict__[key] = (aside, table.sheet)
+        table.sheet.__dict__["_aside"] = aside
+        return aside
+    candidates = [c for c, _label in labelled]
+    for col, label in labelled:
+        reason = _summary_label(label) or ("legend" if _is_legend(label) else None)
+        if reason:
+            aside.columns[col] = (reason, label)
+    course_set = set(candidates)
+    label_cols = [c for c in range(table.sheet.width) if c not in course_set]
+    data = [i for i in range(header.data_start, len(rows)) if rows[i]]
+    unlabelled: list[int] = []
+    for index in data:
+        cells = rows[index]
+        text = ""
+        for c in label_cols:  # the first filled label cell (usually the code column: one look)
+            if c < len(cells) and cells[c] != "" and cells[c] is not None:
+                text = cell_text(cells[c]).strip()
+                if text:
+                    break
+        if not text:
+            filled = len(cells) - cells.count("") - cells.count(None)
+            if filled and filled <= 3:  # a legend merged across the course columns
+                text = next((t for t in (cell_text(c).strip() for c in cells) if t), "")
+                if text and (NOTE_HEAD.match(text) or _is_legend(text)):
+                    aside.rows[index] = ("note" if NOTE_HEAD.match(text) else "legend", text)
+                    continue
+            if filled:
+                unlabelled.append(index)
+            continue
+        if text[0] not in _LABEL_STARTS:
+            continue  # a competency row: summaries, legends and notes start otherwise
+        reason = _summary_label(text) or ("note" if SIGNATURE.match(text) else None) or \
+            ("legend" if LEGEND_HEAD.match(text) and not NOTE_HEAD.match(text) else None)
+        if reason is None and len(cells) - cells.count("") - cells.count(None) <= 3:
+            reason = "note" if NOTE_HEAD.match(text) else "legend" if _is_legend(text) else None
+        if reason:
+            aside.rows[index] = (reason, text)
+    marked = _marked_columns(table)
+    for col in candidates:
+        if col in aside.columns:
+            continue
+        values = [cell_text(v).strip() for v in marked.get(col, ())]
+        pairs = [v for v in values if LEGEND_PAIR.match(v) and len(v) > 2]
+        if pairs and len(pairs) * 2 >= len(values):
+            aside.columns[col] = ("legend", table.header.label(col))
+    courses = [c for c in candidates if c not in aside.columns]
+    kept = [i for i in data if i not in aside.rows]
+    # unlabelled rows at the bottom whose numbers count the marks above them
+    for index in reversed(unlabelled):
+        if not kept or index != kept[-1]:
+            break
+        if not _counts_column_marks(table, index, courses, [i for i in kept if i != index]):
+            break
+        aside.rows[index] = ("summary", " ".join(cell_text(c).strip() for c in rows[index] if cell_text(c).strip()))
+        kept.remove(index)
+    # a rightmost column of numbers counting the marks of each row
+    while len(courses) > 1 and _counts_row_marks(table, courses[-1], courses[:-1], kept):
+        col = courses.pop()
+        aside.columns[col] = ("summary", table.header.label(col))
+    if aside.rows:
+        sheet = table.sheet
+        copy = RawSheet(name=sheet.name, rows=[[] if i in aside.rows else r for i, r in enumerate(rows)],
+                        merged=[m for m in sheet.merged if m[0] not in aside.rows], hidden=sheet.hidden,
+                        formula_cells=sheet.formula_cells)
+        for name in ("_header_cache", "_labels_cache"):
+            if name in sheet.__dict__:
+                copy.__dict__[name] = sheet.__dict__[name]
+        sheet.__dict__[key] = (aside, copy)
+        table.sheet = copy
+    table.sheet.__dict__[key] = (aside, table.sheet)
+    table.sheet.__dict__["_aside"] = aside
+    return aside
+
+
+def _column_values(table: Table, kept: list[int], wanted: set[int]) -> dict[int, tuple[Any, ...]]:
+    """The ``wanted`` columns' values over the ``kept`` rows, in one C-level pass (as ``_marked_columns``)."""
+    rows = table.sheet.rows
+    columns = zip_longest(*(rows[i] for i in kept), fillvalue="")
+    return {col: column for col, column in enumerate(columns) if col in wanted}
+
+
+def _mark_count(column: tuple[Any, ...]) -> int:
+    """How many cells of ``column`` hold a mark (counted per distinct value)."""
+    return sum(column.count(v) for v in set(column) if _is_mark(v))
+
+
+def _counts_column_marks(table: Table, index: int, courses: list[int], kept: list[int]) -> bool:
+    """True when every filled course cell of row ``index`` (two at least) is the number of marks in its
+    column over the ``kept`` rows."""
+    cells = table.sheet.rows[index]
+    numbers = {}
+    for col in courses:
+        value = cells[col] if col < len(cells) else ""
+        if value in ("", None):
+            continue
+        number = _int_like(value)
+        if number is None:
+            return False
+        numbers[col] = number
+    if len(numbers) < 2:
+        return False
+    columns = _column_values(table, kept, set(numbers))
+    return all(_mark_count(columns.get(col, ())) == number for col, number in numbers.items())
+
+
+def _counts_row_marks(table: Table, col: int, others: list[int], kept: list[int]) -> bool:
+    """True when column ``col`` holds, on every ``kept`` row, the number of marks in the ``others`` columns
+    (two rows with a count at least): a first look at 20 rows, then column-wise counts."""
+    values = _marked_columns(table).get(col)
+    if not values or any(_int_like(v) is None for v in values):
+        return False
+    rows = table.sheet.rows
+
+    def number(cells: list[Any]) -> int | None:
+        return _int_like(cells[col]) if col < len(cells) and cells[col] not in ("", None) else 0
+
+    for index in kept[:20]:  # most all-number columns are courses with numeric marks: they fail here
+        cells = rows[index]
+        if number(cells) != sum(1 for c in others if c < len(cells) and _is_mark(cells[c])):
+            return False
+    columns = _column_values(table, kept, set(others))
+    counts = [0] * len(kept)
+    for column in columns.values():
+        marks = {v for v in set(column) if _is_mark(v)}
+        counts = list(map(add, counts, map(marks.__contains__, column)))
+    numbers = [number(rows[i]) for i in kept]
+    return numbers == counts and sum(1 for n in numbers if n) >= 2
+
+
 def _marked_columns(table: Table) -> dict[int, set[Any]]:
-    """Column → distinct raw marks, in one pass over the data rows (cached on the table)."""
+    """Column → distinct raw marks, in one pass over the data rows (cached on the table's sheet)."""
     key = ("_marked_cache", table.header.data_start)
     cached = table.sheet.__dict__.get(key)  # kept on the sheet: detection and parsing both ask
     if cached is not None:
@@ -205,6 +486,8 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
     tables: list[tuple[Table, bool]] = []
     for sheet in candidates:
         table, flipped = _open(book, sheet, options)
+        if table is not None:
+            set_aside(table)
         if table is not None and course_columns(table):
             tables.append((table, flipped))
     if not tables:
@@ -213,13 +496,14 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
     rejected: list[Prov] = []
     pending: list[tuple[Table, dict[int, Prov], list[tuple[int, str]], dict[str, int]]] = []
     sheets_info: dict[str, Any] = {}
+    reading: list[dict[str, Any]] = dataset.info.setdefault("reading", [])
     schemes: dict[str, Any] = {}
     courses: dict[str, CourseIn] = {}
     for number, (table, flipped) in enumerate(tables, start=1):
         columns = course_columns(table)
         distinct = _marked_columns(table)
         marks = set().union(*(distinct.get(c, set()) for c, _l in columns))
-        scheme = _scheme(options, marks, table, book)
+        scheme = _scheme(options, marks, table, book, columns, flipped)
         schemes[table.sheet_name] = scheme
         errors_before = len(dataset.errors)
         rows = parse_rows(table, dataset, prefix=f"{number}:", sort_base=(number - 1) * 1_000_000,
@@ -236,6 +520,7 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
                 dataset.errors.append(table.issue("import.error.matrix_row_without_competency", index, None))
         provs.extend(rows.provs)
         rejected.extend(rows.rejected)
+        reading.append(_reading(table, flipped, dataset))
         header_line = table.header.row + 1
         marked = {label for _c, label in columns}
         for _col, label in course_columns(table, with_empty=True):
@@ -306,7 +591,60 @@ def _scheme_label(scheme: Any) -> str:
     return str(scheme)
 
 
-def _scheme(options: Options, marks: list[Any], table: Table, book: RawBook) -> str | dict[str, int]:
+def _reading(table: Table, flipped: bool, dataset: Dataset) -> dict[str, Any]:
+    """What the matrix set aside, in the sheet's own rows and columns (a transposed table's rows are the
+    sheet's columns), with one warning each: ``{"sheet", "ignored": [{row, column, reason, text}], "transposed"}``."""
+    aside = table.sheet.__dict__.get("_aside", Aside())
+    found = [("row", index, reason, text) for index, (reason, text) in aside.rows.items()]
+    for index in table.notes:
+        text = next((cell_text(c).strip() for c in table.sheet.rows[index] if cell_text(c).strip()), "")
+        found.append(("row", index, _summary_label(text) or "note", text))
+    found += [("column", col, reason, text) for col, (reason, text) in aside.columns.items()]
+    ignored = []
+    for axis, index, reason, text in found:
+        if (axis == "row") != flipped:  # a sheet row
+            row, column = index + 1, None
+        else:
+            row, column = None, column_letter(index)
+        ignored.append({"row": row, "column": column, "reason": reason, "text": text[:120]})
+        key = "import.warning.matrix_ignored_row" if row is not None else "import.warning.matrix_ignored_column"
+        dataset.warnings.append(Issue(f"{key}.{reason}", {"text": text[:60], "row": row or "", "column": column or ""},
+                                      file=table.book.filename, sheet=table.sheet_name, row=row, column=column))
+    ignored.sort(key=lambda i: (i["row"] is None, i["row"] or 0, i["column"] or ""))
+    if table.notes:  # reported above with the matrix's own reasons
+        dataset.warnings[:] = [w for w in dataset.warnings
+                               if not (w.key == "import.warning.note_row" and w.sheet == table.sheet_name)]
+    return {"sheet": table.sheet_name, "ignored": ignored, "transposed": flipped}
+
+
+def _scheme_label(scheme: Any) -> str:
+    if isinstance(scheme, dict):
+        return ", ".join(f"{k}={v}" for k, v in scheme.items())
+    return str(scheme)
+
+
+MAX_CELLS_NAMED = 10
+
+
+def _cells_holding(table: Table, columns: list[tuple[int, str]], unknown: set[str], flipped: bool) -> list[str]:
+    """Sheet references ("D7", "F12") of the course cells holding one of the ``unknown`` marks, in sheet order."""
+    marked = _marked_columns(table)
+    found = []
+    rows = table.sheet.rows
+    for col, _label in columns:
+        bad = {v for v in marked.get(col, ()) if normalize_mark(v) in unknown}
+        if not bad:
+            continue
+        for index in range(table.header.data_start, len(rows)):
+            cells = rows[index]
+            if col < len(cells) and cells[col] in bad:
+                found.append((col, index) if flipped else (index, col))
+    found.sort()
+    return [f"{column_letter(c)}{r + 1}" for r, c in found]
+
+
+def _scheme(options: Options, marks: set[Any], table: Table, book: RawBook, columns: list[tuple[int, str]],
+            flipped: bool) -> str | dict[str, int]:
     if options.marks:
         return options.marks
     scheme, candidates, unknown = detect_scheme(marks)
@@ -319,32 +657,37 @@ def _scheme(options: Options, marks: list[Any], table: Table, book: RawBook) -> 
             sheet=table.sheet_name))
         raise exc
     if unknown:
-        raise ImportRejected(Issue("import.error.marks_unknown", {"values": ", ".join(unknown[:10])},
+        cells = _cells_holding(table, columns, set(unknown), flipped)
+        listed = ", ".join(cells[:MAX_CELLS_NAMED]) + (" …" if len(cells) > MAX_CELLS_NAMED else "")
+        raise ImportRejected(Issue("import.error.marks_unknown", {"values": ", ".join(unknown[:10]), "cells": listed,
+                                                                  "count": len(cells)},
                                    file=book.filename, sheet=table.sheet_name))
     return "numeric"
 
 
 def score(book: RawBook) -> float:
+    """0.6–0.9 for a sheet whose course columns hold only known marks (legends and summaries set aside),
+    0.8 at least for a transposed one, +0.1 when the course headers read "名称（代码）"; 0.6 for a
+    matrix with course-shaped headers and some marks no scheme knows (the import names the cells)."""
     best = 0.0
+    known = set().union(*(set(t) for t in SCHEMES.values()))
     for sheet in book.sheets[:6]:
         if not sheet.rows or sheet.hidden or is_help_sheet(sheet.name):
             continue
-        guess = detect_header(sheet, FIELDS)
-        signal = _transposed_signal(sheet)
-        if guess is None and signal is None:
+        table, flipped = _open(book, sheet, Options())
+        if table is None:
             continue
-        if signal is not None:
-            best = max(best, 0.7)
-            continue
-        if not ROW_FIELDS & set(guess.mapping.values()):
-            continue
-        table = Table(book, sheet, guess)
+        set_aside(table)
         columns = course_columns(table)
         if not columns:
             continue
-        marks = [r[c] for r in sheet.rows[guess.data_start:guess.data_start + 300] for c, _ in columns if c < len(r)]
-        values = {normalize_mark(m) for m in marks} - BLANKS
-        known = set().union(*(set(t) for t in SCHEMES.values()))
+        marked = _marked_columns(table)
+        values = {normalize_mark(m) for c, _l in columns for m in marked.get(c, ())} - BLANKS
+        shaped = sum(1 for _c, label in columns if _course_shaped(label))
+        course_like = shaped * 2 >= len(columns)
         if values and values <= known:
-            best = max(best, 0.6 + min(len(columns), 10) * 0.03)
-    return best
+            value = 0.6 + min(len(columns), 10) * 0.03 + (0.1 if course_like else 0.0)
+            best = max(best, value, 0.8 if flipped else 0.0)
+        elif values & known and course_like:
+            best = max(best, 0.6)
+    return min(best, 1.0)

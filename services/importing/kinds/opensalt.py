@@ -8,10 +8,16 @@ column holding codes) are read the same way.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from services.importing.header import norm_label
-from services.importing.kinds.case import association_type, build_nodes, strip_html
+from services.importing.kinds.case import (
+    association_type,
+    build_nodes,
+    strip_html,
+    take_skill_levels,
+)
 from services.importing.limits import Limits
 from services.importing.readers import RawBook, RawSheet, cell_text, clean_text
 from services.importing.records import Dataset, ImportRejected, Issue
@@ -82,14 +88,18 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
             dataset.info["document"] = {k: cell_text(doc[0].get(k.lower())) for k in ("identifier", "title",
                                                                                      "creator", "version")}
     assoc_sheet = book.sheet("CF Association")
+    skill_levels: dict[str, set[str]] = defaultdict(set)
     for record in _records(assoc_sheet) if assoc_sheet is not None else []:
-        if association_type(record.get("associationtype")) != "ischildof":
+        kind = association_type(record.get("associationtype"))
+        if kind not in ("ischildof", "hasskilllevel"):
             continue
         child = cell_text(record.get("originnodeidentifier")).strip() or \
             by_code.get(clean_text(record.get("originnodehumancodingscheme")), "")
         parent = cell_text(record.get("destinationnodeidentifier")).strip() or \
             by_code.get(clean_text(record.get("destinationnodehumancodingscheme")), "")
-        if child and parent:
+        if child and parent and kind == "hasskilllevel":
+            skill_levels[parent].add(child)  # a proficiency level, not a child (see case.py)
+        elif child and parent:
             links.append((child, parent, float(len(links))))
     parent_column = next((k for k in ("ischildof", "parent", "parentid") if any(k in r for r in records)), None)
     if not links and parent_column:
@@ -103,6 +113,8 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
                 dataset.errors.append(Issue("import.error.parent_missing", {"code": child, "parent": parent},
                                             file=book.filename, sheet=sheet.name))
         links = [link for link in links if link[1] in ids]
+    if skill_levels:
+        items, links = take_skill_levels(dataset, items, links, skill_levels, book.filename)
     build_nodes(dataset, items=items, child_of=links, document_ids=document_ids, filename=book.filename,
                 sheet=sheet.name, limits=limits, smart_levels=not links)
     return dataset
