@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import itemgetter
 from typing import Any
 
 from services.importing.readers import RawSheet, cell_text
@@ -37,7 +39,7 @@ SUMMARY_COLUMN_WORDS = frozenset({"合计", "小计", "总计", "支撑数", "�
                                   "sum", "count", "支撑次数", "覆盖次数", "覆盖率", "coverage"})
 # first characters of the words that start notes, legends, signatures and totals: rows whose first cell
 # starts otherwise (and has no colon) skip the text tests
-_PROBE_START = frozenset("注说备图制审填日签编批复校合小总共累*※#△▲")
+_PROBE_START = frozenset("注说备图制审填日签编批复校合小总共累分*※#△▲")
 _PROBE_WORDS = ("note", "legend", "total", "sum", "subtotal", "remark", "source", "prepared", "approved", "date",
                 "signed", "key")
 _NOTE = re.compile(r"^\s*(?:注\s*(?:意|释|解)?\s*\d*\s*[:：、.．]|注\s*\d|备\s*注\s*[:：]|说\s*明\s*[:：\d]|填表说明"
@@ -101,14 +103,12 @@ def strip_ordinal(text: str) -> str:
 
 
 def _probe(value: Any) -> bool:
-    """Whether a dense row's first cell could start a note, legend, signature or total (cheap tests only)."""
+    """Whether a short cell could start a note, legend, signature or total (cheap tests only)."""
     if value.__class__ is not str or not value:
         return False
-    if value[0] in _PROBE_START or "：" in value or ":" in value:
-        return True
-    if value.isascii() and value[:1].isalpha() and value.lower().startswith(_PROBE_WORDS):
-        return True
-    return len(value) <= 6 and squeeze(value) in TOTAL_WORDS | SUBTOTAL_WORDS
+    # every total and subtotal word starts with one of the probe characters or words
+    return value[0] in _PROBE_START or "：" in value or ":" in value or \
+        value.isascii() and value[:1].isalpha() and value.lower().startswith(_PROBE_WORDS)
 
 
 def _number(value: Any) -> float | None:
@@ -177,6 +177,8 @@ def classify(sheet: RawSheet, *, header_start: int, data_start: int, mapped: Seq
     numeric = list(numeric_columns)
     summed: set[int] = set()
     first_col = min(keys) if keys else 0
+    # the first column and the first key column: where totals, notes and signatures start ("小计" in 课程代码)
+    probed = _probed_rows(rows, data_start, {0, first_col})
     for index in range(data_start, len(rows)):
         cells = rows[index]
         role = roles.get(index) if roles else None
@@ -198,19 +200,11 @@ def classify(sheet: RawSheet, *, header_start: int, data_start: int, mapped: Seq
             if col < len(cells) and cells[col] not in ("", None):
                 keyed = True
                 break
-        if keyed and filled > sparse and index not in across:
-            first = cells[0] if cells[0] not in ("", None) else next((c for c in cells if c not in ("", None)), "")
-            probe = _probe(first)
-            if not probe:
-                for col in keys:  # "小计" in the code column
-                    value = cells[col] if col < len(cells) else ""
-                    if value.__class__ is str and len(value) <= 6 and value and _probe(value):
-                        probe = True
-                        break
-            if not probe:
-                data.append(index)
+        if keyed and filled > sparse and index not in across and index not in probed:
+            data.append(index)
+            if numeric:
                 segment.append(index)
-                continue
+            continue
         texts = [t for t in (cell_text(c).strip() for c in cells) if t]
         if not texts:
             blanks.append(index)
@@ -259,6 +253,39 @@ def classify(sheet: RawSheet, *, header_start: int, data_start: int, mapped: Seq
     out.ignored.sort(key=lambda i: (i.row if i.row is not None else -1))
     if section_field and section_rows:
         _section_groups(out, [(r, t, c) for r, t, c in sections if r in section_rows], section_field)
+    return out
+
+
+def _probed_rows(rows: list[list[Any]], start: int, columns: set[int]) -> set[int]:
+    """Rows whose first or key cells could start a note, legend, signature or total ("小计" in the code column).
+
+    Column by column: each column's distinct short texts are tested once, then the rows holding a suspect
+    value are looked up (C-level list and set operations; a 50,000-row sheet has no suspect value at all).
+    """
+    body = rows[start:]
+    if not body:
+        return set()
+    shortest = min(map(len, body))
+    out: set[int] = set()
+    for col in columns:
+        values = list(map(itemgetter(col), body)) if col < shortest else \
+            [row[col] if col < len(row) else "" for row in body]
+        try:
+            texts = set(filter(str.__instancecheck__, values))
+        except TypeError:  # an unhashable cell
+            texts = {v for v in values if v.__class__ is str}
+        texts.discard("")
+        listed = list(texts)
+        short = list(compress(listed, map((12).__ge__, map(len, listed))))
+        if not short:
+            continue
+        joined = "\x00" + "\x00".join(short)
+        if not (_PROBE_START.intersection(map(itemgetter(0), short)) or "：" in joined or ":" in joined
+                or any("\x00" + word in joined.lower() for word in _PROBE_WORDS)):
+            continue  # the usual case: no short text in the column could start a note or a total
+        suspect = {v for v in short if _probe(v)}
+        if suspect:
+            out.update(start + i for i, v in enumerate(values) if v in suspect)
     return out
 
 
