@@ -167,3 +167,19 @@ def test_user_can_turn_an_ignored_row_back_into_data(sqlite_only):
     ignored = {i["row"]: i for i in reading(preview)["ignored"]}
     assert ignored[4]["reason"] == "note" and ignored[4]["by"] == "user"
     assert sum(1 for n in preview.dataset.nodes if n.kind == "competency") == 7
+
+
+def test_dry_run_json_carries_the_reading(tmp_path):
+    """``manage.py import --dry-run --json`` prints the reading: header rows, ignored rows with reasons."""
+    import json
+
+    from tests.importing.test_cli import manage
+
+    path = tmp_path / "分析表.xlsx"
+    path.write_bytes(xlsx_bytes(NOTE_UNDER_ANALYSIS, title="职业能力分析表", merges=NOTE_MERGES))
+    done = manage("--db", f"sqlite:///{tmp_path / 'cli.db'}", "import", str(path), "--program", "460305",
+                  "--dry-run", "--json")
+    assert done.returncode == 0, done.stderr
+    (entry,) = json.loads(done.stdout)["reading"]
+    assert entry["sheet"] == "职业能力分析表" and entry["header_rows"] == [2] and not entry["transposed"]
+    assert [(i["row"], i["reason"]) for i in entry["ignored"]] == [(1, "title"), (11, "note")]
