@@ -183,3 +183,13 @@ def test_dry_run_json_carries_the_reading(tmp_path):
     (entry,) = json.loads(done.stdout)["reading"]
     assert entry["sheet"] == "职业能力分析表" and entry["header_rows"] == [2] and not entry["transposed"]
     assert [(i["row"], i["reason"]) for i in entry["ignored"]] == [(1, "title"), (11, "note")]
+
+
+def test_summary_column_is_reported_not_imported(sqlite_only):
+    """A 合计 column beside the hours is a summary: in the reading with its reason, and a warning."""
+    rows = [["课程代码", "课程名称", "理论学时", "实践学时", "合计"], ["C1", "电工基础", 32, 16, 48]]
+    preview = analyse(xlsx_bytes(rows), "plan.xlsx", engine=None, program_code="P1")
+    assert preview.ok, preview.errors
+    ignored = reading(preview)["ignored"]
+    assert [(i["row"], i["column"], i["reason"]) for i in ignored] == [(None, "E", "summary")]
+    assert any(w["key"] == "import.warning.ignored_column" for w in preview.warnings)
