@@ -167,7 +167,7 @@ def classify(sheet: RawSheet, *, header_start: int, data_start: int, mapped: Seq
     keys = [c for c in key_columns]
     mapped_set = set(mapped)
     key_set = set(keys)
-    sparse = max(3, len(mapped_set) // 2)
+    sparse = min(max(3, len(mapped_set) // 2), 4)  # a matrix maps hundreds of course columns
     across = _merged_across(sheet, data_start)
     data = out.data
     pending: list[tuple[int, str, str]] = []  # (row, reason, text) of non-data rows, resolved at the end
