@@ -74,6 +74,23 @@ def _inline(text: str) -> list[str] | None:
     return [text[m.end():end] for m, end in zip(marks, ends, strict=True)]
 
 
+_OUTLINE = re.compile(r"^[ \t\u3000]*\d+(?:[.．]\d+)+[.．]?[ \t\u3000]*\S")
+
+
+def _by_codes(lines: list[str]) -> list[str] | None:
+    """Each line starts with its own outline code ("1.1.1 能…\n1.1.2 能…"): parts keep their codes."""
+    filled = [line for line in lines if line.strip()]
+    if len(filled) < 2 or not _OUTLINE.match(filled[0]):
+        return None
+    parts: list[str] = []
+    for line in filled:
+        if _OUTLINE.match(line):
+            parts.append(line)
+        else:
+            parts[-1] += "\n" + line.rstrip()
+    return parts if len(parts) > 1 else None
+
+
 def _statements(lines: list[str]) -> list[str] | None:
     """Plain line breaks between full statements (each line a sentence of its own)."""
     lines = [line for line in lines if line.strip()]
@@ -94,7 +111,7 @@ def split_statements(text: str) -> list[str] | None:
         return None
     text = text.replace("\r\n", "\n")
     lines = text.split("\n")
-    parts = (_by_lines(lines) if len(lines) > 1 else None) or _inline(text)
+    parts = (_by_lines(lines) or _by_codes(lines) if len(lines) > 1 else None) or _inline(text)
     if parts is None and len(lines) > 1:
         parts = _statements(lines)
     if parts is None:

@@ -71,3 +71,20 @@ def test_split_rules():
     assert split_statements("能识读图纸（1）") is None
     assert split_statements("Can read drawings;\nCan assemble parts.") == ["Can read drawings;", "Can assemble parts."]
     assert split_statements("能完成点检，\n并记录结果") is None
+
+
+def test_lines_with_their_own_outline_codes_split_and_keep_the_codes(sqlite_only):
+    """"1.1.1 能…\\n1.1.2 能…" in one cell: two competencies coded 1.1.1 and 1.1.2."""
+    rows = [["工作领域", "工作任务", "职业能力"],
+            ["1 安装", "1.1 机械安装", "1.1.1 能识读机械装配图\n1.1.2 能完成本体安装"]]
+    preview = analyse(xlsx_bytes(rows), "f.xlsx", engine=None, program_code="P1")
+    assert preview.ok, preview.errors
+    assert competencies(preview) == {"1.1.1": "能识读机械装配图", "1.1.2": "能完成本体安装"}
+
+
+def test_national_skill_standard_headers():
+    """职业功能 | 工作内容 | 技能要求 map onto area | task | statement."""
+    from services.importing.header import SYNONYMS, map_columns
+
+    mapping, _ = map_columns(["职业功能", "工作内容", "技能要求", "相关知识要求"], SYNONYMS)
+    assert [mapping.get(i) for i in range(3)] == ["area", "task", "statement"]

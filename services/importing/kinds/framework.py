@@ -284,11 +284,16 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
         values["sort_order"] = sort_base + index
         if parts is not None:
             table.splits.append((index, stmt_col, parts))
+            keys = []
             for number, part in enumerate(parts, start=1):
                 part_key = f"{TEMP}{prefix}c:{index}:{number}"
+                lead, rest = split_leading_code(part) if not has_code else (None, part)
+                if lead and rest and "." in lead:  # "1.1.1 能…" lines keep their own codes
+                    part_key, part = code_text(lead), rest
+                keys.append(part_key)
                 provs.append(Prov(key=part_key, statement=part, parent=parent, kind=kind, values=dict(values),
                                   origin=origin, fields=supplied))
-            row_key[index] = f"{TEMP}{prefix}c:{index}:1"
+            row_key[index] = keys[0]
             continue
         provs.append(Prov(key=key, statement=statement, parent=parent, kind=kind, values=values, origin=origin,
                           fields=supplied))
