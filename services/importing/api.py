@@ -260,7 +260,8 @@ def _fill_sheet_info(preview: ImportPreview, sheets: dict[str, Any]) -> None:
         if info:
             entry.update(info)
     used = [e for e in preview.sheets if e.get("used")]
-    preview.reading = [e["reading"] for e in used if e.get("reading")]
+    preview.reading = [{**e["reading"], "transposed": bool(e.get("transposed") or e["reading"]["transposed"])}
+                       for e in used if e.get("reading")]  # a matrix says whether it read the sheet transposed
     if used:
         preview.sheet = used[0]["name"] if len(used) == 1 else None
         preview.header_row = used[0].get("header_row")

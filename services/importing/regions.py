@@ -35,13 +35,15 @@ REASONS = ("title", "note", "legend", "signature", "subtotal", "total", "summary
 SUBTOTAL_WORDS = frozenset({"小计", "小结", "subtotal", "sub-total", "分计"})
 TOTAL_WORDS = frozenset({"合计", "总计", "共计", "总合计", "累计", "总学时", "total", "sum", "grandtotal", "合计学时",
                          "学时合计", "学分合计", "总学分"})
+SUMMARY_ROW_WORDS = frozenset({"支撑数", "覆盖数", "支撑课程数", "覆盖课程数", "计数", "count", "支撑次数", "覆盖次数",
+                               "覆盖率", "coverage", "平均", "平均值", "average", "mean"})
 SUMMARY_COLUMN_WORDS = frozenset({"合计", "小计", "总计", "支撑数", "覆盖数", "支撑课程数", "覆盖课程数", "计数", "total",
                                   "sum", "count", "支撑次数", "覆盖次数", "覆盖率", "coverage"})
 # first characters of the words that start notes, legends, signatures and totals: rows whose first cell
 # starts otherwise (and has no colon) skip the text tests
-_PROBE_START = frozenset("注说备图制审填日签编批复校合小总共累分*※#△▲")
+_PROBE_START = frozenset("注说备图制审填日签编批复校合小总共累分支覆计平*※#△▲")
 _PROBE_WORDS = ("note", "legend", "total", "sum", "subtotal", "remark", "source", "prepared", "approved", "date",
-                "signed", "key")
+                "signed", "key", "count", "coverage", "average", "mean")
 _NOTE = re.compile(r"^\s*(?:注\s*(?:意|释|解)?\s*\d*\s*[:：、.．]|注\s*\d|备\s*注\s*[:：]|说\s*明\s*[:：\d]|填表说明"
                    r"|(?:notes?|remarks?|source)\s*[:：]|[*※]|附注)", re.I)
 _LEGEND = re.compile(r"^\s*(?:图\s*例|legend|key)\s*[:：]?", re.I)
@@ -133,6 +135,8 @@ def text_reason(texts: Sequence[str]) -> str | None:
             return "subtotal"
         if word in TOTAL_WORDS:
             return "total"
+        if word in SUMMARY_ROW_WORDS:
+            return "summary"
     if len(texts) > 6:
         return None  # notes, legends and signatures fill a few cells; a row this full is data
     if _NOTE.match(first):

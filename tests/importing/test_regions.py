@@ -193,3 +193,15 @@ def test_summary_column_is_reported_not_imported(sqlite_only):
     ignored = reading(preview)["ignored"]
     assert [(i["row"], i["column"], i["reason"]) for i in ignored] == [(None, "E", "summary")]
     assert any(w["key"] == "import.warning.ignored_column" for w in preview.warnings)
+
+
+def test_a_count_row_under_a_matrix_is_a_summary():
+    """A 支撑数 row under competency rows counts the marks: classified "summary", the rows above stay data."""
+    from services.importing.readers import RawSheet
+    from services.importing.regions import classify
+
+    sheet = RawSheet("m", [["能力编码", "职业能力", "机械制图（JX01）", "电工基础（DG01）"],
+                           ["1.1", "能识读机械装配图", "●", ""], ["1.2", "能识读电气原理图", "", "●"],
+                           ["支撑数", "", 1, 1]])
+    regions = classify(sheet, header_start=0, data_start=1, mapped=[0, 1, 2, 3], key_columns=[0, 1])
+    assert regions.data == [1, 2] and [(i.row, i.reason) for i in regions.ignored] == [(3, "summary")]
