@@ -159,7 +159,8 @@ def text_reason(texts: Sequence[str]) -> str | None:
 def classify(sheet: RawSheet, *, header_start: int, data_start: int, mapped: Sequence[int],
              key_columns: Sequence[int], numeric_columns: Sequence[int] = (), section_field: str | None = None,
              row_roles: dict[int, str] | None = None, hierarchy_columns: Sequence[int] = (),
-             extra_note: Callable[[list[Any], set[int]], bool] | None = None) -> Regions:
+             extra_note: Callable[[list[Any], set[int]], bool] | None = None,
+             section_words: frozenset[str] = frozenset()) -> Regions:
     """Classify every row of ``sheet`` (0-based ``header_start``/``data_start``); linear in the rows."""
     rows = sheet.rows
     out = Regions(header_rows=list(range(header_start, data_start)))
@@ -220,8 +221,9 @@ def classify(sheet: RawSheet, *, header_start: int, data_start: int, mapped: Seq
                 summed.add(index)  # a total only if no data row follows it (else the first group's subtotal)
         if reason is None:
             single = _single_text(cells, index, across)
-            if single is not None and _is_section(single, cells, index, across, keyed, key_set, first_col,
-                                                  hierarchy_columns):
+            if single is not None and (_is_section(single, cells, index, across, keyed, key_set, first_col,
+                                                   hierarchy_columns)
+                                       or section_words and squeeze(strip_ordinal(single[1])) in section_words):
                 sections.append((index, single[1], single[0]))
                 pending.append((index, "section", single[1]))
                 segment = []

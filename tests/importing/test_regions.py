@@ -205,3 +205,14 @@ def test_a_count_row_under_a_matrix_is_a_summary():
                            ["支撑数", "", 1, 1]])
     regions = classify(sheet, header_start=0, data_start=1, mapped=[0, 1, 2, 3], key_columns=[0, 1])
     assert regions.data == [1, 2] and [(i.row, i.reason) for i in regions.ignored] == [(3, "summary")]
+
+
+def test_a_course_type_alone_on_a_row_is_a_section(sqlite_only):
+    """"专业核心课" alone in the code column (no ordinal, no merge) heads the courses under it."""
+    rows = [["课程代码", "课程名称", "学分"], ["公共基础课", None, None], ["GB001", "大学英语", 4],
+            ["专业核心课程", None, None], ["ZH001", "工业机器人编程", 4], ["合计", None, 8]]
+    preview = analyse(xlsx_bytes(rows), "plan.xlsx", engine=None, program_code="P1")
+    assert preview.ok, preview.errors
+    assert {c.code: c.course_type for c in preview.dataset.courses} == {"GB001": "public_basic",
+                                                                       "ZH001": "professional_core"}
+    assert reasons(reading(preview)) == {2: "section", 4: "section", 6: "total"}

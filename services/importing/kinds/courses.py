@@ -16,6 +16,7 @@ from services.importing.kinds.framework import select_sheets
 from services.importing.limits import Limits
 from services.importing.readers import RawBook, clean_text
 from services.importing.records import CourseIn, Dataset, Issue, Origin
+from services.importing.regions import squeeze
 from services.importing.table import Options, Table, formula_issue, is_help_sheet, note_warnings
 from services.importing.tree import code_text
 
@@ -37,6 +38,11 @@ _TYPE_HINTS = (("选修", "elective"), ("拓展", "elective"), ("实践", "pract
                ("实习", "practice"), ("核心", "professional_core"), ("学科基础", "professional_basic"),
                ("专业基础", "professional_basic"), ("公共", "public_basic"), ("通识", "public_basic"),
                ("专业", "professional_core"))
+# a course type alone on a row ("公共基础课", "专业核心课程") is a section heading, not a course without a code
+SECTION_WORDS = frozenset(squeeze(w) for words in COURSE_TYPE_WORDS.values() for w in words if not w.isascii()) | \
+    frozenset(squeeze(w + "程") for words in COURSE_TYPE_WORDS.values() for w in words if w.endswith("课")) | \
+    frozenset({"必修课", "必修课程", "选修课程", "公共必修课程", "专业必修课", "专业必修课程", "专业选修课程",
+               "实践教学环节", "集中实践教学环节", "素质拓展课程"})
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 
 
@@ -119,6 +125,7 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
         table.numeric_fields = ("credits", "hours_total", "hours_theory", "hours_practice")
         table.group_fields = ("course_type",)
         table.section_field = "course_type"
+        table.section_words = SECTION_WORDS
         table.fill_down(set(table.columns_for("course_type")))  # 课程类别 merged down its courses
         for index, cells in table.data_rows():
             course = _parse_row(table, index, cells, dataset)
