@@ -45,7 +45,9 @@ _PROBE_START = frozenset("注说备图制审填日签编批复校合小总共累
 _PROBE_WORDS = ("note", "legend", "total", "sum", "subtotal", "remark", "source", "prepared", "approved", "date",
                 "signed", "key", "count", "coverage", "average", "mean")
 _NOTE = re.compile(r"^\s*(?:注\s*(?:意|释|解)?\s*\d*\s*[:：、.．]|注\s*\d|备\s*注\s*[:：]|说\s*明\s*[:：\d]|填表说明"
-                   r"|(?:notes?|remarks?|source)\s*[:：]|[*※]|附注)", re.I)
+                   r"|(?:notes?|remarks?|source)\s*[:：]|附注)", re.I)
+_TOTAL_LEAD = re.compile(r"^\s*(?:(?P<sub>小\s*计|subtotal)|(?:合\s*计|总\s*计|共\s*计|累\s*计|total))\s*(?:[:：(（\d]|$)",
+                         re.I)
 _LEGEND = re.compile(r"^\s*(?:图\s*例|legend|key)\s*[:：]?", re.I)
 _LEGEND_PAIR = re.compile(r"(?:^|[\s，,；;、(（])(?:[A-Za-z]{1,2}|[●◐○◎◇◆√✓✔×★☆■□▲△]{1,5}|\d)\s*[—–\-=＝:：]{1,2}\s*"
                           r"[^\s—–\-=＝:：]")
@@ -137,6 +139,9 @@ def text_reason(texts: Sequence[str]) -> str | None:
             return "total"
         if word in SUMMARY_ROW_WORDS:
             return "summary"
+    lead = _TOTAL_LEAD.match(first)
+    if lead:  # "合计：25项", "小计（学分）"
+        return "subtotal" if lead.group("sub") else "total"
     if len(texts) > 6:
         return None  # notes, legends and signatures fill a few cells; a row this full is data
     if _NOTE.match(first):
@@ -160,7 +165,7 @@ def classify(sheet: RawSheet, *, header_start: int, data_start: int, mapped: Seq
              key_columns: Sequence[int], numeric_columns: Sequence[int] = (), section_field: str | None = None,
              row_roles: dict[int, str] | None = None, hierarchy_columns: Sequence[int] = (),
              extra_note: Callable[[list[Any], set[int]], bool] | None = None,
-             section_words: frozenset[str] = frozenset()) -> Regions:
+             section_words: frozenset[str] = frozenset(), probe_columns: Sequence[int] | None = None) -> Regions:
     """Classify every row of ``sheet`` (0-based ``header_start``/``data_start``); linear in the rows."""
     rows = sheet.rows
     out = Regions(header_rows=list(range(header_start, data_start)))
@@ -182,8 +187,9 @@ def classify(sheet: RawSheet, *, header_start: int, data_start: int, mapped: Seq
     numeric = list(numeric_columns)
     summed: set[int] = set()
     first_col = min(keys) if keys else 0
-    # the first column and the first key column: where totals, notes and signatures start ("小计" in 课程代码)
-    probed = _probed_rows(rows, data_start, {0, first_col})
+    # the first column and the probe columns (the first key column unless the kind says): where totals, notes and
+    # signatures start ("小计" in 课程代码 or in 课程名称)
+    probed = _probed_rows(rows, data_start, {0, *(probe_columns if probe_columns is not None else (first_col,))})
     for index in range(data_start, len(rows)):
         cells = rows[index]
         role = roles.get(index) if roles else None

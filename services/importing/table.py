@@ -83,6 +83,7 @@ class Table:
     group_fields: tuple[str, ...] = ()  # fields a merged-down cell gives to the rows under it
     section_field: str | None = None  # the field a section row ("二、专业核心课") gives to the rows under it
     section_words: frozenset[str] = frozenset()  # texts that alone on a row are a section (squeezed, lower case)
+    probe_fields: tuple[str, ...] | None = None  # columns whose short texts may start a total (default: first key)
     row_roles: dict[int, str] | None = None  # 0-based row → "data" | "ignore"
     keep_whole: frozenset[str] | bool = frozenset()  # True: no cell splits; else cells ("D7") kept whole
     transposed: bool = False
@@ -116,6 +117,8 @@ class Table:
                 self.sheet, header_start=self.header.row, data_start=self.header.data_start, mapped=list(mapping),
                 key_columns=keys, numeric_columns=[i for i, f in mapping.items() if f in self.numeric_fields],
                 section_field=self.section_field, row_roles=self.row_roles, section_words=self.section_words,
+                probe_columns=None if self.probe_fields is None else
+                [i for i, f in mapping.items() if f in self.probe_fields],
                 hierarchy_columns=[i for i, f in mapping.items() if f in HIERARCHY_FIELDS], extra_note=is_note_row)
             group_columns = {i: f for i, f in mapping.items() if f in self.group_fields}
             regions.groups = merged_groups(self.sheet, group_columns, regions.data) + regions.groups

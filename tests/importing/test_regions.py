@@ -216,3 +216,25 @@ def test_a_course_type_alone_on_a_row_is_a_section(sqlite_only):
     assert {c.code: c.course_type for c in preview.dataset.courses} == {"GB001": "public_basic",
                                                                        "ZH001": "professional_core"}
     assert reasons(reading(preview)) == {2: "section", 4: "section", 6: "total"}
+
+
+def test_subtotal_in_the_name_column_and_a_total_with_a_count(sqlite_only):
+    """"小计" under 课程名称 (the code cell empty) and "合计：3门" are not courses without a code."""
+    rows = [["课程代码", "课程名称", "学分", "总学时", "开课学期"],
+            ["C1", "电工基础", 3, 48, 1], ["C2", "机械制图", 4, 64, 2], [None, "小计", 7, 112, None],
+            ["C3", "液压与气动", 2, 32, 3], ["合计：3门", None, 9, 144, None]]
+    preview = analyse(xlsx_bytes(rows), "plan.xlsx", engine=None, program_code="P1")
+    assert preview.ok, preview.errors
+    assert [c.code for c in preview.dataset.courses] == ["C1", "C2", "C3"]
+    assert reasons(reading(preview)) == {4: "subtotal", 6: "total"}
+
+
+def test_a_starred_statement_is_data():
+    """"*能完成示教编程" (a star marking a core competency) in the statement column stays a data row."""
+    from services.importing.readers import RawSheet
+    from services.importing.regions import classify
+
+    sheet = RawSheet("f", [["工作任务", "职业能力"], ["示教编程", "*能完成示教编程"], [None, "*能编写码垛程序"],
+                           ["注：带*者为核心能力"]])
+    regions = classify(sheet, header_start=0, data_start=1, mapped=[0, 1], key_columns=[0, 1])
+    assert regions.data == [1, 2] and [(i.row, i.reason) for i in regions.ignored] == [(3, "note")]

@@ -126,6 +126,7 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
         table.group_fields = ("course_type",)
         table.section_field = "course_type"
         table.section_words = SECTION_WORDS
+        table.probe_fields = ("code", "name", "course_type")
         table.fill_down(set(table.columns_for("course_type")))  # 课程类别 merged down its courses
         for index, cells in table.data_rows():
             course = _parse_row(table, index, cells, dataset)
