@@ -386,7 +386,7 @@ def merged_groups(sheet: RawSheet, columns: dict[int, str], data: list[int]) -> 
         return []
     data_set = set(data)
     groups = []
-    for r0, c0, r1, c1 in sorted(sheet.merged):
+    for r0, c0, r1, _c1 in sorted(sheet.merged):
         if r1 <= r0 or c0 not in columns:
             continue
         members = [r for r in range(r0, r1 + 1) if r in data_set]
