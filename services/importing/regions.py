@@ -57,6 +57,7 @@ _SIGNATURE = re.compile(r"^\s*(?:制\s*表|填\s*表|审\s*核|审\s*定|审\s*�
 _KEY_VALUE = re.compile(r"(?:^|\s)[^\s:：]{1,6}\s*[:：]\s*\S")
 _ORDINAL = re.compile(r"^\s*(?:[(（]?[一二三四五六七八九十]+[)）、.．]|第[一二三四五六七八九十\d]+[部分类模块篇章节]"
                       r"|(?:模块|项目|板块|part|section)\s*[一二三四五六七八九十\d]+[、.．:：\s]?)\s*", re.I)
+_DATE = re.compile(r"\d{4}\s*年|\d{4}[-./]\d{1,2}|年\s*\d{1,2}\s*月|date|日期", re.I)
 _SPACES = re.compile(r"[\s\u3000]+")
 SECTION_MAX = 40
 
@@ -186,6 +187,7 @@ def classify(sheet: RawSheet, *, header_start: int, data_start: int, mapped: Seq
     sections: list[tuple[int, str, int | None]] = []  # (row, text, column)
     numeric = list(numeric_columns)
     summed: set[int] = set()
+    unkeyed: list[tuple[int, str]] = []  # data rows without a key value (kept as data: they may hold errors)
     first_col = min(keys) if keys else 0
     # the first column and the probe columns (the first key column unless the kind says): where totals, notes and
     # signatures start ("小计" in 课程代码 or in 课程名称)
@@ -244,10 +246,19 @@ def classify(sheet: RawSheet, *, header_start: int, data_start: int, mapped: Seq
         if reason is None:
             data.append(index)
             segment.append(index)
+            if not keyed:
+                unkeyed.append((index, " ".join(texts)))
             continue
         pending.append((index, reason, " ".join(texts)))
         if reason in ("subtotal", "total"):
             segment = []
+    if unkeyed:  # below the last row with a key value only closing lines remain ("2024年6月" under 重要程度)
+        last_keyed = max((i for i in data if i not in {u for u, _t in unkeyed}), default=-1)
+        trailing = {i: text for i, text in unkeyed if i > last_keyed and (i not in roles)}
+        if trailing:
+            data[:] = [i for i in data if i not in trailing]
+            pending.extend((i, "signature" if _DATE.search(text) else "note", text) for i, text in trailing.items())
+            pending.sort()
     last = data[-1] if data else -1
     first_data = data[0] if data else len(rows)
     section_rows = {row for row, _text, _col in sections}

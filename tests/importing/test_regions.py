@@ -238,3 +238,14 @@ def test_a_starred_statement_is_data():
                            ["注：带*者为核心能力"]])
     regions = classify(sheet, header_start=0, data_start=1, mapped=[0, 1], key_columns=[0, 1])
     assert regions.data == [1, 2] and [(i.row, i.reason) for i in regions.ignored] == [(3, "note")]
+
+
+def test_text_below_the_last_data_row_is_not_data():
+    """"2024年6月" alone under the 重要程度 column after the table is a date line, not a row without statement."""
+    from services.importing.readers import RawSheet
+    from services.importing.regions import classify
+
+    sheet = RawSheet("f", [["工作任务", "职业能力", "重要程度"], ["示教编程", "能完成示教编程", "A"],
+                           [None, None, "B"], [None, "能编写码垛程序", "B"], [None, None, "2024年6月"]])
+    regions = classify(sheet, header_start=0, data_start=1, mapped=[0, 1, 2], key_columns=[0, 1])
+    assert regions.data == [1, 2, 3] and [(i.row, i.reason) for i in regions.ignored] == [(4, "signature")]
