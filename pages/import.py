@@ -9,14 +9,16 @@ from services.importing.templates import TEMPLATE_KINDS, template_workbook
 from services.programs import get_program
 from ui.context import page_setup
 from ui.i18n import error_text, t
+from ui.import_reading import reading_panel
 
 ctx = page_setup()
 st.title(t("import.title"))
 program = get_program(ctx.engine, program_id=ctx.program_id)
 st.caption(t("import.page.intro", program=f"{program['name']}（{program['code']}）"))
 # an option overrides what analyse() detected; a coarser choice resets the finer ones below it
-RESETS = {"kind": ("sheet", "header_row", "mapping", "marks"), "sheet": ("header_row", "mapping"),
-          "header_row": ("mapping",), "marks": (), "replace_alignments": ()}
+RESETS = {"kind": ("sheet", "header_row", "mapping", "marks", "row_roles", "split_cells"),
+          "sheet": ("header_row", "mapping", "row_roles", "split_cells"),
+          "header_row": ("mapping", "row_roles", "split_cells"), "marks": (), "replace_alignments": ()}
 
 
 def choose(option: str, key: str) -> None:
@@ -45,7 +47,7 @@ uploaded = st.file_uploader(t("import.page.upload"), key="import_file", help=t("
 if uploaded is not None and st.session_state.get("import_upload", {}).get("id") != uploaded.file_id:
     st.session_state["import_upload"] = {"id": uploaded.file_id, "name": uploaded.name, "data": uploaded.getvalue()}
     st.session_state["import_options"] = {}
-    for name in (*RESETS, "mapping", "skip_invalid"):
+    for name in (*RESETS, "mapping", "skip_invalid", "row_roles", "split_cells"):
         st.session_state.pop(f"import_{name}", None)
 upload = st.session_state.get("import_upload") if uploaded is not None else None
 report = st.session_state.get("import_report")
@@ -130,6 +132,8 @@ elif upload:
             if sample:
                 st.caption(t("import.page.sample"))
                 st.dataframe(pd.DataFrame(sample), hide_index=True, key="import_sample")
+
+    reading_panel(data, options, ctx.lang)
 
     st.subheader(t("import.page.preview"))
     m = st.columns(4)

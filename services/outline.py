@@ -34,16 +34,29 @@ _IMPORTANCE = {
     "a": 5, "核心": 5, "h": 5, "high": 5, "高": 5, "core": 5,
     "b": 3, "重要": 3, "m": 3, "medium": 3, "中": 3, "important": 3,
     "c": 1, "一般": 1, "l": 1, "low": 1, "低": 1, "general": 1,
+    "a类": 5, "b类": 3, "c类": 1, "核心能力": 5, "重要能力": 3, "一般能力": 1, "非常重要": 5, "比较重要": 3,
 }
 
 
-def parse_importance(value: object) -> int | None:
-    """A/B/C, 核心/重要/一般, H/M/L or 1–5 → 1–5; ``None`` for blank; ``ValueError`` otherwise."""
+_STARS_OF_THREE = {1: 1, 2: 3, 3: 5}
+
+
+def parse_importance(value: object, *, stars: int = 3) -> int | None:
+    """A/B/C, 核心/重要/一般, H/M/L, 1–5 or ★ marks → 1–5; ``None`` for blank; ``ValueError`` otherwise.
+
+    ★★★ / ★★ / ★ read like A / B / C on a three-star scale (``stars=3``, unless a value has more than
+    three stars); on a five-star scale (``stars=5``) each star counts one.
+    """
     text = normalize_text(value).lower()
     if text in ("", "nan", "none"):
         return None
     if text in _IMPORTANCE:
         return _IMPORTANCE[text]
+    if "★" in text:
+        count = text.count("★")
+        if text.replace("★", "").replace("☆", "").strip() or not 1 <= count <= 5:
+            raise ValueError(f"importance {value!r} is not one to five stars")
+        return _STARS_OF_THREE[count] if stars == 3 and count <= 3 and "☆" not in text else count
     try:
         number = float(text)
     except ValueError as exc:

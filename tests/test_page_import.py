@@ -162,3 +162,38 @@ def test_mapping_edits_round_trip_through_the_editor_labels():
     assert view.report_pages({"created": {"competency": 2}, "updated": {"alignment": 1}}) == [
         ("pages/competencies.py", "nav.competencies", ":material/account_tree:"),
         ("pages/coverage.py", "nav.coverage", ":material/grid_on:")]
+
+
+MESSY = [
+    ["工业机器人技术专业职业能力分析表"],
+    ["序号", "工作\n领域", "工作\n任务", "职业\n能力", "重要\n程度"],
+    [1, "8 工作站集成", "8.1 系统集成", "1.能完成工作站布局\n2.能完成外围设备接线", "A"],
+    [2, None, "8.2 系统调试", "能完成联机调试", "B"],
+    ["注：重要程度 A—核心能力，B—重要能力"],
+    ["制表人：张三", None, "审核人：李四", None, "日期：2024年6月"],
+]
+
+
+def messy_workbook() -> bytes:
+    """Title, wrapped header, a split cell, a note merged across and a signature row."""
+    return xlsx_bytes(MESSY, merges=["A1:E1", "B3:B4", "A5:E5"], title="能力分析")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_reading_shows_ignored_rows_and_split_cells_and_takes_overrides(app_db, lang):
+    """The reading panel lists the note/signature rows and the split cell; picking them changes the preview."""
+    at = upload(open_page(lang=lang), messy_workbook())
+    created = translate("import.page.action.created", lang)
+    assert metric_values(at)[created] == "6"  # 1 area, 2 tasks, 3 competencies (one cell split in two)
+    rows = at.multiselect(key="import_row_roles")
+    assert rows.label == translate("import.page.rows_as_data", lang) and rows.options
+    assert [o.split(" · ")[0] for o in rows.options] == [translate("import.page.row_choice", lang, row=n, reason="",
+                                                                   text="").split(" · ")[0] for n in (1, 5, 6)]
+    cells = at.multiselect(key="import_split_cells")
+    assert cells.options == ["D3"]
+    cells.set_value(["D3"]).run()
+    assert not at.exception and metric_values(at)[created] == "5"  # the cell kept whole: one competency
+    at.multiselect(key="import_row_roles").set_value([6]).run()
+    assert not at.exception and at.error  # the signature read as data: "日期：2024年6月" is no importance
+    at.multiselect(key="import_row_roles").set_value([]).run()
+    assert not at.exception and not at.error and metric_values(at)[created] == "5"

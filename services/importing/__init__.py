@@ -11,12 +11,15 @@ Two steps for every caller (page, command line, test)::
 chosen sheet (index, letter, label, field, confidence), ``fields`` a column may be mapped to,
 ``mark_scheme`` (matrix), ``counts`` (created / updated / unchanged / not_in_file / deleted per
 area, task, competency, course, alignment, standard, rating), ``changes`` (the planned rows),
-``errors`` and ``warnings`` ({file, sheet, row, column, message}) and ``ok``.
+``errors`` and ``warnings`` ({file, sheet, row, column, message}) and ``ok``, and ``reading``:
+per used sheet, its header rows, mapping, groups, ignored rows and columns with their reason,
+split cells and orientation (docs/import.md).
 
 A user's edit is another ``analyse`` call with the option changed: ``kind``, ``sheet``,
 ``header_row`` (1-based), ``mapping`` ({column letter, index or label: field, or None to
 ignore; for a matrix also "course" or "course:<name>"}), ``marks`` (a scheme name or
-"VALUE=LEVEL" pairs), ``orientation`` ("rows" / "columns") and ``replace_alignments``.
+"VALUE=LEVEL" pairs), ``orientation`` ("rows" / "columns"), ``replace_alignments``,
+``row_roles`` ({1-based row: "data" | "ignore"}) and ``split_cells`` (False, or cells to keep whole).
 ``result.invalid_rows_xlsx`` holds the rows left out under ``skip_invalid``;
 ``list_imports`` lists the recorded imports; ``templates.template_workbook(kind)`` gives a
 blank template.

@@ -35,7 +35,7 @@ from services.importing.marks import parse_marks_option
 from services.importing.plan import Plan, build_plan, empty_counts, load_state, state_fingerprint
 from services.importing.readers import RawBook, read_book
 from services.importing.records import Dataset, ImportRejected, Issue
-from services.importing.table import Options
+from services.importing.table import Options, row_roles_option
 from services.permissions import require
 
 MAX_LISTED_ISSUES = 1000
@@ -94,6 +94,9 @@ class ImportPreview:
     fields: list[str] = field(default_factory=list)
     mark_scheme: str | dict[str, int] | None = None
     mark_candidates: list[str] = field(default_factory=list)
+    # per used sheet, how it was read: header rows, mapping, groups, ignored rows/columns (with a reason),
+    # split cells, transposed; every decision can be overridden (``row_roles``, ``split_cells``, ``mapping``…)
+    reading: list[dict[str, Any]] = field(default_factory=list)
     counts: dict[str, dict[str, int]] = field(default_factory=empty_counts)
     changes: list[dict[str, Any]] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
@@ -141,6 +144,7 @@ class ImportResult:
     program_id: int | None = None
     invalid_rows_xlsx: bytes | None = field(default=None, repr=False)
     invalid_row_count: int = 0
+    reading: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The command line's JSON object (issue #3)."""
@@ -148,12 +152,14 @@ class ImportResult:
                 **{name: self.counts.get(name, {}) for name in ("created", "updated", "unchanged", "not_in_file",
                                                                   "deleted")},
                 "errors": self.errors, "warnings": self.warnings, "import_id": self.import_id,
-                "invalid_rows": self.invalid_row_count}
+                "invalid_rows": self.invalid_row_count, "reading": self.reading}
 
 
-def _options(kind, sheet, header_row, mapping, marks, orientation, replace_alignments) -> Options:
+def _options(kind, sheet, header_row, mapping, marks, orientation, replace_alignments, row_roles,
+             split_cells) -> Options:
     return Options(kind=kind, sheet=sheet, header_row=int(header_row) if header_row else None, mapping=mapping,
-                   marks=marks, orientation=orientation, replace_alignments=replace_alignments)
+                   marks=marks, orientation=orientation, replace_alignments=replace_alignments,
+                   row_roles=row_roles, split_cells=True if split_cells is None else split_cells)
 
 
 @_bulk
@@ -161,12 +167,15 @@ def analyse(
     data: bytes, filename: str, *, engine: Engine | None, program_code: str, kind: str | None = None,
     sheet: str | None = None, header_row: int | None = None, mapping: dict[Any, str | None] | None = None,
     marks: str | dict[str, int] | None = None, orientation: str | None = None, replace_alignments: bool = False,
+    row_roles: dict[Any, str] | None = None, split_cells: bool | list[str] | None = True,
     lang: str = "zh", limits: Limits | None = None,
 ) -> ImportPreview:
     """Read, detect, map, parse and diff a file against the database; nothing is written.
 
     ``engine=None`` skips the database comparison (everything counts as new). The returned
     preview lists errors instead of raising them: a page shows them next to the rows.
+    ``row_roles`` ({1-based row: "data" | "ignore"}) overrides the reading of rows;
+    ``split_cells`` (False, or cells such as "D7") keeps cells with several statements whole.
     """
     lang = normalize_lang(lang)
     limits = limits or Limits.from_env()
@@ -174,14 +183,22 @@ def analyse(
                             kinds=available_kinds(),
                             options={"kind": kind, "sheet": sheet, "header_row": header_row, "mapping": mapping,
                                      "marks": marks, "orientation": orientation,
-                                     "replace_alignments": replace_alignments})
+                                     "replace_alignments": replace_alignments, "row_roles": row_roles,
+                                     "split_cells": split_cells})
     try:
         marks_option = parse_marks_option(marks)
     except ValueError:
         preview.error_issues.append(Issue("import.error.marks_option", {"value": str(marks)}, file=filename))
         preview.fatal = True
         return preview
-    options = _options(kind, sheet, header_row, mapping, marks_option, orientation, replace_alignments)
+    try:
+        roles_option = row_roles_option(row_roles)
+    except (TypeError, ValueError):
+        preview.error_issues.append(Issue("import.error.row_roles_option", {"value": str(row_roles)}, file=filename))
+        preview.fatal = True
+        return preview
+    options = _options(kind, sheet, header_row, mapping, marks_option, orientation, replace_alignments,
+                       roles_option, split_cells)
     try:
         book = read_book(data, filename, limits=limits)
     except ImportRejected as exc:
@@ -243,6 +260,8 @@ def _fill_sheet_info(preview: ImportPreview, sheets: dict[str, Any]) -> None:
         if info:
             entry.update(info)
     used = [e for e in preview.sheets if e.get("used")]
+    preview.reading = [{**e["reading"], "transposed": bool(e.get("transposed") or e["reading"]["transposed"])}
+                       for e in used if e.get("reading")]  # a matrix says whether it read the sheet transposed
     if used:
         preview.sheet = used[0]["name"] if len(used) == 1 else None
         preview.header_row = used[0].get("header_row")
@@ -331,7 +350,8 @@ def commit(engine: Engine, *, actor: Actor, preview: ImportPreview, skip_invalid
 
 def _result(preview: ImportPreview, *, ok: bool, dry_run: bool) -> ImportResult:
     return ImportResult(ok=ok, kind=preview.kind, program=preview.program_code, dry_run=dry_run,
-                        counts=preview.counts, errors=preview.errors, warnings=preview.warnings)
+                        counts=preview.counts, errors=preview.errors, warnings=preview.warnings,
+                        reading=preview.reading)
 
 
 def import_file(

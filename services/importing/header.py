@@ -25,10 +25,11 @@ HEADER_SCAN_ROWS = 30
 # field -> synonyms (any case, any width; spaces and punctuation are ignored when comparing)
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "seq": ("序号", "顺序号", "行号", "no", "no.", "#", "nr", "s/n", "sn", "index"),
-    "area": ("工作领域", "行动领域", "职业领域", "领域", "工作领域名称", "能力领域", "一级指标", "duty", "duties",
+    "area": ("工作领域", "行动领域", "职业领域", "领域", "工作领域名称", "能力领域", "一级指标", "职业功能", "duty", "duties",
              "area", "work area", "domain", "competency area"),
     "area_code": ("领域编码", "领域代码", "领域编号", "工作领域编码", "area code", "duty code", "domain code"),
-    "task": ("工作任务", "典型工作任务", "任务", "工作任务名称", "典型任务", "二级指标", "task", "tasks", "work task",
+    "task": ("工作任务", "典型工作任务", "任务", "工作任务名称", "典型任务", "二级指标", "工作内容", "task", "tasks",
+             "work task",
              "typical task", "typical work task"),
     "task_code": ("任务编码", "任务代码", "任务编号", "工作任务编码", "task code"),
     "statement": ("职业能力", "能力", "职业能力要求", "职业技能要求", "技能要求", "能力要求", "能力描述", "能力点",
@@ -277,19 +278,43 @@ def _header_labels(sheet: RawSheet, start: int, end: int) -> list[str]:
     for c in range(width):
         parts: list[str] = []
         for r in range(len(block)):
-            text = " ".join(block[r][c].split())
+            text = _one_line(block[r][c])
             if text and text not in parts:
                 parts.append(text)
         labels.append(" / ".join(parts))
     return labels
 
 
+def _one_line(text: str) -> str:
+    """A wrapped header cell on one line: "工作\n领域" → "工作领域", "Work\narea" → "Work area"."""
+    if "\n" not in text and "  " not in text and "\t" not in text and "\u3000" not in text:
+        return text
+    pieces = text.split()
+    out = pieces[0] if pieces else ""
+    for piece in pieces[1:]:
+        joiner = "" if not (out[-1].isascii() and piece[0].isascii()) else " "
+        out += joiner + piece
+    return out
+
+
+MAX_HEADER_ROWS = 3
+
+
 def _block_end(sheet: RawSheet, row: int) -> int:
-    """Last row of a header starting at ``row``: as far down as merged header cells reach."""
+    """Last row of a header starting at ``row``: as far down as merged header cells reach (at most three
+    rows), and one row further when a group label merged across columns ("学时" over 总学时 / 理论 / 实践)
+    has sub-labels under it."""
     end = row
     for r0, _c0, r1, _c1 in sheet.merged:
-        if r0 == row and r1 > end and r1 - row < 6:
+        if r0 == row and r1 > end and r1 - row < 6:  # real templates merge a header over up to six rows
             end = r1
+    for r0, c0, r1, c1 in sheet.merged:
+        if r0 <= row <= r1 and c1 > c0 and r1 + 1 < len(sheet.rows) and r1 + 1 - row < MAX_HEADER_ROWS \
+                and r1 >= end:
+            outside = any(cell_text(v).strip() for c, v in enumerate(sheet.rows[row]) if not c0 <= c <= c1)
+            below = [sheet.cell(r1 + 1, c) for c in range(c0, c1 + 1)]
+            if outside and all(v.__class__ is str and v.strip() for v in below) and len(set(below)) == len(below):
+                end = r1 + 1
     return end
 
 

@@ -99,8 +99,27 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+def exact_text(value: Any) -> str:
+    """A cell as the text to store and show: 3.0 → "3", surrounding whitespace trimmed, Excel's "_x000D_"
+    (an escaped carriage return) dropped and CRLF read as one line break; everything else is kept as written.
+
+    Full-width punctuation, line breaks inside a statement and mixed Chinese/Latin text are never folded:
+    ``clean_text`` (and ``services.outline.normalize_text``) give the keys to match and find duplicates by.
+    """
+    text = value if value.__class__ is str else cell_text(value)
+    if not text:
+        return ""
+    if "_x000D_" in text:
+        text = text.replace("_x000D_", "")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    return text.strip()
+
+
 def clean_text(value: Any) -> str:
-    """A cell as normalised text: 3.0 → "3", full-width folded, spaces and line breaks collapsed.
+    """A cell as a matching key: 3.0 → "3", full-width folded, spaces and line breaks collapsed.
+
+    For comparing and duplicate detection only; what is stored is ``exact_text``.
 
     Same result as ``services.outline.normalize_text(cell_text(value))`` (a test checks), written
     with ``str.split`` instead of a regular expression because it runs once per cell.

@@ -15,6 +15,10 @@ from services.i18n import translate
 ENTITY_KEYS = ("area", "task", "competency", "course", "alignment", "standard", "rating")
 
 
+class Term(str):
+    """An issue parameter that is itself a translation key (a reason, a field): translated with the message."""
+
+
 @dataclass
 class Issue:
     """One error or warning, located in the file; ``key`` is a translation key of locales/*.import.json."""
@@ -27,7 +31,10 @@ class Issue:
     column: str | None = None  # the header label, or the column letter when there is none
 
     def message(self, lang: str) -> str:
-        return translate(self.key, lang, **self.params)
+        params = self.params
+        if any(v.__class__ is Term for v in params.values()):
+            params = {k: translate(v, lang) if v.__class__ is Term else v for k, v in params.items()}
+        return translate(self.key, lang, **params)
 
     def as_dict(self, lang: str) -> dict[str, Any]:
         """The record the UI and the command line show: file, sheet, row, column, message."""

@@ -1,7 +1,9 @@
-"""A sheet seen through its header: data rows, located issues, note rows, filled-down cells.
+"""A sheet seen through its header: data rows, located issues, ignored rows, filled-down cells, its reading.
 
 Shared by the spreadsheet kinds (framework, courses, matrix, ratings): each asks for a
 ``Table`` and walks its data rows; every issue it raises carries file, sheet, row and column.
+Which rows are data is decided once per table by ``regions.classify``; ``Table.reading()``
+explains every decision (header rows, mapping, groups, ignored rows, split cells).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from operator import itemgetter
 from typing import Any
 
 from services.importing.header import HeaderGuess, apply_mapping, detect_header
-from services.importing.readers import FormulaWithoutValue, RawBook, RawSheet, cell_text, clean_text
-from services.importing.records import Dataset, ImportRejected, Issue
+from services.importing.readers import FormulaWithoutValue, RawBook, RawSheet, cell_text, column_letter, exact_text
+from services.importing.records import Dataset, ImportRejected, Issue, Term
+from services.importing.regions import Group, Ignored, Regions, classify, merged_groups, summary_columns
 from services.outline import normalize_text
 
 TOTAL_WORDS = ("合计", "总计", "小计", "total", "sum")
@@ -33,20 +36,39 @@ class Options:
     marks: str | dict[str, int] | None = None
     orientation: str | None = None  # matrix: "rows" (competencies as rows) or "columns" (transposed)
     replace_alignments: bool = False
+    row_roles: dict[int, str] | None = None  # 1-based row → "data" | "ignore": overrides the reading
+    split_cells: bool | list[str] = True  # False, or cells ("D7") to keep whole
+
+
+def row_roles_option(value: Any) -> dict[int, str] | None:
+    """``{row: "data" | "ignore"}`` with 1-based row numbers (keys may be strings, as JSON gives them)."""
+    if not value:
+        return None
+    out: dict[int, str] = {}
+    for key, role in dict(value).items():
+        if role not in ("data", "ignore"):
+            raise ValueError(f"row role {role!r} is not data or ignore")
+        out[int(key)] = role
+    return out
 
 
 class _TextCache(dict):
-    """Cell value → ``clean_text(value)``, looked up with ``cache[value]``; only exact ``str`` values are kept.
+    """Cell value → ``exact_text(value)``, looked up with ``cache[value]``; only exact ``str`` values are kept.
 
-    Values of other types are cleaned on every lookup: 1, 1.0 and True are equal keys but read "1", "1" and
+    Values of other types are converted on every lookup: 1, 1.0 and True are equal keys but read "1", "1" and
     "TRUE" (and a ``FormulaWithoutValue`` is not remembered as a plain "").
     """
 
     def __missing__(self, value: Any) -> str:
-        text = clean_text(value)
+        text = exact_text(value)
         if value.__class__ is str:
             self[value] = text
         return text
+
+
+# the fields whose value makes a row data (any one of them filled) when a kind does not say
+DEFAULT_KEY_FIELDS = ("statement", "code", "name", "area", "task", "area_code", "task_code", "rater", "parent")
+HIERARCHY_FIELDS = ("area", "task", "area_code", "task_code")
 
 
 @dataclass
@@ -56,6 +78,17 @@ class Table:
     header: HeaderGuess
     notes: list[int] = field(default_factory=list)
     _texts: dict[str, str] = field(default_factory=_TextCache, repr=False)  # area/task cells repeat on every row
+    key_fields: tuple[str, ...] = DEFAULT_KEY_FIELDS
+    numeric_fields: tuple[str, ...] = ()  # columns whose sums reveal subtotal and total rows
+    group_fields: tuple[str, ...] = ()  # fields a merged-down cell gives to the rows under it
+    section_field: str | None = None  # the field a section row ("二、专业核心课") gives to the rows under it
+    section_words: frozenset[str] = frozenset()  # texts that alone on a row are a section (squeezed, lower case)
+    probe_fields: tuple[str, ...] | None = None  # columns whose short texts may start a total (default: first key)
+    row_roles: dict[int, str] | None = None  # 0-based row → "data" | "ignore"
+    keep_whole: frozenset[str] | bool = frozenset()  # True: no cell splits; else cells ("D7") kept whole
+    transposed: bool = False
+    splits: list[tuple[int, int, list[str]]] = field(default_factory=list)  # (row, column, parts), 0-based
+    _regions: Regions | None = field(default=None, repr=False)
 
     @property
     def sheet_name(self) -> str:
@@ -74,20 +107,63 @@ class Table:
         cols = self.columns_for(name)
         return cols[0] if cols else None
 
+    @property
+    def regions(self) -> Regions:
+        """Which rows are data and why the others are not (computed once, before any cell is filled down)."""
+        if self._regions is None:
+            mapping = self.header.mapping
+            keys = [i for i, f in mapping.items() if f in self.key_fields] or list(mapping)
+            regions = classify(
+                self.sheet, header_start=self.header.row, data_start=self.header.data_start, mapped=list(mapping),
+                key_columns=keys, numeric_columns=[i for i, f in mapping.items() if f in self.numeric_fields],
+                section_field=self.section_field, row_roles=self.row_roles, section_words=self.section_words,
+                probe_columns=None if self.probe_fields is None else
+                [i for i, f in mapping.items() if f in self.probe_fields],
+                hierarchy_columns=[i for i, f in mapping.items() if f in HIERARCHY_FIELDS], extra_note=is_note_row)
+            group_columns = {i: f for i, f in mapping.items() if f in self.group_fields}
+            regions.groups = merged_groups(self.sheet, group_columns, regions.data) + regions.groups
+            regions.ignored.extend(summary_columns(self.header.labels, mapping))
+            self._regions = regions
+            self.notes[:] = regions.ignored_rows()
+        return self._regions
+
     def data_rows(self) -> Iterator[tuple[int, list[Any]]]:
-        """(0-based row index, cells) for every non-empty row below the header; note rows are set aside."""
-        mapped = set(self.header.mapping)
+        """(0-based row index, cells) for every data row below the header; other rows are in ``regions``."""
         rows = self.sheet.rows
-        notes = self.notes
-        for index in range(self.header.data_start, len(rows)):
-            cells = rows[index]
-            if not any(cells):  # blank row (whitespace-only rows are skipped later: they hold no statement)
+        for index in self.regions.data:
+            yield index, rows[index]
+
+    def fill_down(self, columns: set[int]) -> None:
+        """Copy merged cells in ``columns`` into the data rows they cover (never into ignored rows)."""
+        data = set(self.regions.data)
+        sheet = self.sheet
+        for r0, c0, r1, c1 in sheet.merged:
+            if r1 < self.header.data_start or r1 <= r0 and c1 <= c0:
                 continue
-            # more than three filled cells is never a note (``is_note_row``'s first test, inlined: it runs per row)
-            if len(cells) - cells.count("") - cells.count(None) <= 3 and is_note_row(cells, mapped):
-                notes.append(index)
-                continue
-            yield index, cells
+            value = sheet.cell(r0, c0)
+            for c in range(c0, c1 + 1):
+                if c not in columns:
+                    continue
+                for r in range(max(r0, self.header.data_start), min(r1, len(sheet.rows) - 1) + 1):
+                    if r not in data or r1 == r0:
+                        continue  # a merge one row high is a label across columns, not a value going down
+                    row = sheet.rows[r]
+                    while len(row) <= c:
+                        row.append("")
+                    if cell_text(row[c]).strip() == "":
+                        row[c] = value
+
+    def section_value(self, index: int) -> str | None:
+        """The text of the section row above data row ``index`` (ordinal stripped), if any."""
+        regions = self.regions
+        group = regions.section_of.get(index) if regions.section_of else None
+        return None if group is None else regions.groups[group].value
+
+    def split_allowed(self, row: int, col: int) -> bool:
+        keep = self.keep_whole
+        if keep is True:
+            return False
+        return not keep or f"{column_letter(col)}{row + 1}" not in keep
 
     def text(self, cells: list[Any], col: int | None) -> str:
         if col is None or col >= len(cells):
@@ -95,7 +171,7 @@ class Table:
         try:
             return self._texts[cells[col]]
         except TypeError:  # an unhashable cell
-            return clean_text(cells[col])
+            return exact_text(cells[col])
 
     def columns(self, rows: Sequence[list[Any]], cols: Sequence[int | None]) -> list[Iterable[str]]:
         """Per column of ``cols``, ``self.text(cells, col)`` for each of ``rows`` (a list; endless "" for None)."""
@@ -109,10 +185,10 @@ class Table:
                 values = list(map(itemgetter(col), rows))
                 if set(map(type, values)) == {str}:  # plain text
                     distinct = set(values)
-                    if len(distinct) * 2 > len(values):  # mostly different (statements, codes): clean each
-                        out.append(list(map(clean_text, values)))
-                    else:  # repeated (areas, tasks, types): clean each distinct value once
-                        cleaned = dict(zip(distinct, map(clean_text, distinct), strict=True))
+                    if len(distinct) * 2 > len(values):  # mostly different (statements, codes): convert each
+                        out.append(list(map(exact_text, values)))
+                    else:  # repeated (areas, tasks, types): convert each distinct value once
+                        cleaned = dict(zip(distinct, map(exact_text, distinct), strict=True))
                         out.append(list(map(cleaned.__getitem__, values)))
                     continue
                 try:
@@ -133,10 +209,37 @@ class Table:
         start = self.header.data_start
         return [[cell_text(c) for c in row] for row in self.sheet.rows[start:start + SAMPLE_ROWS]]
 
+    def reading(self) -> dict[str, Any]:
+        """How the sheet was read, in plain data (1-based rows, column letters): see ``ImportPreview.reading``."""
+        regions = self.regions
+        header = self.header
+        return {
+            "sheet": self.sheet.name,
+            "header_rows": [r + 1 for r in range(header.row, header.end + 1)],
+            "mapping": [{"column": column_letter(i), "label": header.labels[i] if i < len(header.labels) else "",
+                         "field": f} for i, f in sorted(header.mapping.items())],
+            "groups": [_group_dict(g) for g in regions.groups],
+            "ignored": [_ignored_dict(i) for i in regions.ignored],
+            "splits": [{"row": r + 1, "column": column_letter(c), "parts": list(parts)} for r, c, parts in self.splits],
+            "transposed": self.transposed,
+        }
+
     def info(self) -> dict[str, Any]:
         return {"header_row": self.header.row + 1, "header_rows": self.header.end - self.header.row + 1,
                 "columns": self.header.columns(), "sample": self.sample(), "used": True,
-                "notes": [n + 1 for n in self.notes]}
+                "notes": [n + 1 for n in self.notes], "reading": self.reading()}
+
+
+def _group_dict(group: Group) -> dict[str, Any]:
+    return {"column": None if group.column is None else column_letter(group.column),
+            "row": None if group.row is None else group.row + 1, "field": group.field, "value": group.value,
+            "rows": [group.first + 1, group.last + 1]}
+
+
+def _ignored_dict(item: Ignored) -> dict[str, Any]:
+    return {"row": None if item.row is None else item.row + 1,
+            "column": None if item.column is None else column_letter(item.column), "reason": item.reason,
+            "text": item.text[:60], "by": item.by}
 
 
 _NOTE = re.compile(r"^(?:注|备注|说明|填表说明|制表人?|填表人|审核人?|note|notes|legend|source|remarks?)\s*[:：]"
@@ -205,8 +308,20 @@ def open_table(book: RawBook, sheet: RawSheet, fields: dict[str, tuple[str, ...]
                                                                   "fields": ", ".join(sorted(fields))},
                                    file=book.filename, sheet=sheet.name)) from exc
     if required and not all(any(f == r for f in guess.mapping.values()) for r in required):
-        return None if not options.mapping else Table(book, sheet, guess)
-    return Table(book, sheet, guess)
+        return None if not options.mapping else _table(book, sheet, guess, options)
+    return _table(book, sheet, guess, options)
+
+
+def _table(book: RawBook, sheet: RawSheet, guess: HeaderGuess, options: Options) -> Table:
+    table = Table(book, sheet, guess)
+    if options.row_roles:
+        table.row_roles = {int(row) - 1: role for row, role in options.row_roles.items()}
+    split = options.split_cells
+    if split is False:
+        table.keep_whole = True
+    elif split not in (True, None):
+        table.keep_whole = frozenset(str(ref).strip().upper() for ref in split)
+    return table
 
 
 def formula_issue(table: Table, row: int, col: int, value: Any) -> Issue | None:
@@ -231,6 +346,20 @@ def split_leading_code(text: str) -> tuple[str | None, str]:
 
 
 def note_warnings(dataset: Dataset, table: Table) -> None:
-    for index in table.notes:
-        text = next((cell_text(c).strip() for c in table.sheet.rows[index] if cell_text(c).strip()), "")
-        dataset.warnings.append(table.issue("import.warning.note_row", index, None, text=text[:60]))
+    """One warning per ignored row or column (its reason and text), one for all blank rows: nothing is
+    left out silently."""
+    blanks = []
+    for item in table.regions.ignored:
+        if item.reason == "blank":
+            blanks.append(item.row + 1)
+            continue
+        reason = Term(f"import.reason.{item.reason}")
+        if item.row is None:
+            dataset.warnings.append(table.issue("import.warning.ignored_column", None, item.column,
+                                                reason=reason, text=item.text[:60]))
+            continue
+        dataset.warnings.append(table.issue("import.warning.ignored_row", item.row, None, reason=reason,
+                                            text=item.text[:60], number=item.row + 1))
+    if blanks:
+        shown = ", ".join(map(str, blanks[:20])) + ("…" if len(blanks) > 20 else "")
+        dataset.warnings.append(table.issue("import.warning.blank_rows", None, None, count=len(blanks), rows=shown))

@@ -8,6 +8,7 @@ re-import of the file: first from the children's outline codes (tasks 1.2.1 and 
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -30,6 +31,16 @@ def code_key(code: str) -> str:
     if " " in key or "\t" in key:
         key = "".join(key.split())
     return key.rstrip(".、")
+
+
+def code_text(code: str) -> str:
+    """An outline or course code as stored: width-folded, no spaces, no trailing dots ("１．２." → "1.2")."""
+    if code.isascii():
+        if " " in code or "\t" in code:
+            code = "".join(code.split())
+        return code.rstrip(".") if code.endswith(".") else code
+    code = "".join(unicodedata.normalize("NFKC", code).split()).replace("．", ".")
+    return code.rstrip(".、")
 
 
 def outline_parent(code: str) -> str | None:

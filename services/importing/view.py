@@ -134,3 +134,75 @@ def report_pages(counts: dict[str, dict[str, int]]) -> list[tuple[str, str, str]
     """(page path, title key, icon) of the pages that show what an import created or updated, in menu order."""
     touched = {e for action in ("created", "updated") for e, n in counts.get(action, {}).items() if n}
     return [(page, title, icon) for page, title, icon, entities in REPORT_PAGES if touched & set(entities)]
+
+
+def reading_of(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The reading of the chosen sheet (the first used sheet when several are imported together)."""
+    entries = data.get("reading") or []
+    return next((e for e in entries if e["sheet"] == data.get("sheet")), entries[0] if entries else None)
+
+
+def reading_summary(entry: dict[str, Any], lang: str) -> str:
+    """One line: which rows are the header, how many rows were set aside, how many cells were split."""
+    rows = entry["header_rows"]
+    header = str(rows[0]) if len(rows) == 1 else f"{rows[0]}–{rows[-1]}"
+    ignored = sum(1 for i in entry["ignored"] if i["row"] is not None and i["reason"] != "blank")
+    return translate("import.page.reading_summary", lang, sheet=entry["sheet"], header=header, ignored=ignored,
+                     splits=len(entry["splits"]))
+
+
+def group_rows(entry: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """Groups (a merged category cell or a section row) and the rows they apply to."""
+    col = {f: translate(f"import.page.col.{f}", lang) for f in ("field", "value", "source", "rows")}
+    out = []
+    for group in entry["groups"]:
+        where = f"{group['column']}{group['row']}" if group["column"] else translate(
+            "import.page.section_row", lang, row=group["row"])
+        out.append({col["field"]: label("field", group["field"], lang), col["value"]: group["value"],
+                    col["source"]: where, col["rows"]: f"{group['rows'][0]}–{group['rows'][1]}"})
+    return out
+
+
+def ignored_rows(entry: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """The rows set aside, for display: row, reason (translated), text; blank rows left out."""
+    col = {f: translate(f"import.page.col.{f}", lang) for f in ("row", "reason", "text")}
+    return [{col["row"]: item["row"], col["reason"]: translate(f"import.reason.{item['reason']}", lang),
+             col["text"]: item["text"]} for item in entry["ignored"] if item["row"] is not None
+            and item["reason"] != "blank"]
+
+
+def row_choices(entry: dict[str, Any], row_roles: dict[Any, str] | None, lang: str) -> dict[int, str]:
+    """Row number → label for the "import as data" picker: the ignored rows and those already turned into data."""
+    out = {int(r): translate("import.page.row_choice", lang, row=int(r), reason=translate("import.page.reason_user",
+                                                                                          lang), text="")
+           for r, role in (row_roles or {}).items() if role == "data"}
+    for item in entry["ignored"]:
+        if item["row"] is not None and item["reason"] != "blank":
+            out[item["row"]] = translate("import.page.row_choice", lang, row=item["row"], text=item["text"][:30],
+                                         reason=translate(f"import.reason.{item['reason']}", lang))
+    return dict(sorted(out.items()))
+
+
+def rows_as_data(row_roles: dict[Any, str] | None) -> list[int]:
+    """The rows the user turned into data (the picker's current value)."""
+    return sorted(int(r) for r, role in (row_roles or {}).items() if role == "data")
+
+
+def row_roles_option(chosen: list[int], row_roles: dict[Any, str] | None) -> dict[int, str]:
+    """``row_roles`` with exactly ``chosen`` read as data (other roles the user set are kept)."""
+    roles = {int(r): role for r, role in (row_roles or {}).items() if role != "data"}
+    roles.update({int(r): "data" for r in chosen})
+    return roles
+
+
+def split_rows(entry: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """Split cells with their parts, one row per part."""
+    col = {f: translate(f"import.page.col.{f}", lang) for f in ("cell", "part", "text")}
+    return [{col["cell"]: f"{s['column']}{s['row']}", col["part"]: number, col["text"]: part}
+            for s in entry["splits"] for number, part in enumerate(s["parts"], start=1)]
+
+
+def split_choices(entry: dict[str, Any], keep_whole: list[str] | None) -> list[str]:
+    """Cells the "keep whole" picker offers: the split cells and those already kept whole."""
+    cells = {f"{s['column']}{s['row']}" for s in entry["splits"]} | set(keep_whole or [])
+    return sorted(cells, key=lambda c: (int("".join(ch for ch in c if ch.isdigit()) or 0), c))

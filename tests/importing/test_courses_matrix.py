@@ -52,7 +52,8 @@ def test_chinese_plan_template_with_two_row_merged_header(sqlite_only, real_data
     got = courses_of(sqlite_only)
     assert got["0322A003ae"].name == "课程2" and got["0322A003ae"].hours_theory == 16
     assert (got["0332A0012"].credits, got["0332A0012"].hours_theory, got["0332A0012"].hours_practice) == (4.5, 62, 10)
-    assert {w["key"] for w in result.warnings} <= {"import.warning.course_type", "import.warning.hours_total"}
+    assert {w["key"] for w in result.warnings} <= {"import.warning.course_type", "import.warning.hours_total",
+                                                   "import.warning.ignored_row"}
 
 
 def test_course_rows_validate_and_update(sqlite_only):
@@ -203,7 +204,7 @@ def test_competvetsuivi_real_matrices(sqlite_only, real_data):
     assert result.ok and result.counts["created"]["alignment"] > 500 and result.invalid_rows_xlsx
     assert {e["row"] for e in result.errors} == {3}
     links = alignments_of(sqlite_only, "VET")
-    assert links[("CoPrev.1.1.", "UC54")] == 3 and ("CoPrev.1.1.", "UC51") not in links  # legend: 1 = strong, 3 = no
+    assert links[("CoPrev.1.1", "UC54")] == 3 and ("CoPrev.1.1", "UC51") not in links  # legend: 1 = strong, 3 = no
     ods = real_data / "competvetsuivi/CompetVetSuiviTestMatrixWithResults.ods"
     preview, result = run_import(sqlite_only, ods.read_bytes(), ods.name, program="VET2", sheet="Matrix",
                                  marks="numeric", skip_invalid=True, **options)

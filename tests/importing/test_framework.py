@@ -40,7 +40,9 @@ def test_analysis_table_with_title_merges_outline_codes_and_legend(engine):
     preview, result = run_import(engine, data, "分析表.xlsx", lang="zh")
     assert preview.kind == "framework" and preview.header_row == 3
     assert result.ok and created(result) == {"area": 2, "task": 3, "competency": 5}
-    assert [w["key"] for w in result.warnings] == ["import.warning.note_row"]
+    assert [(w["key"], w["row"]) for w in result.warnings] == [  # two title rows, the legend, one blank row
+        ("import.warning.ignored_row", 1), ("import.warning.ignored_row", 2), ("import.warning.ignored_row", 10),
+        ("import.warning.blank_rows", None)]
     got = nodes(engine)
     assert got["2.1.10"].statement == "能编写码垛程序" and "2.1.1" in got and got["2.1.10"].id != got["2.1.1"].id
     assert got["1.1.1"].parent_id == got["1.1"].id and got["1.1"].parent_id == got["1"].id
@@ -119,7 +121,7 @@ def test_csv_variants_import_alike(sqlite_only, encoding, delimiter, bom):
     _, result = run_import(sqlite_only, bom + text.encode(encoding), "框架.tsv" if delimiter == "\t" else "框架.csv")
     assert result.ok, result.errors
     got = nodes(sqlite_only)
-    assert got["1.1.10"].parent_id == got["1.1"].id and got["1.1.1"].statement == "能识读装配图,并说明要求"
+    assert got["1.1.10"].parent_id == got["1.1"].id and got["1.1.1"].statement == "能识读装配图，并说明要求"
     assert got["1"].kind == "area" and got["1.1"].kind == "task"
 
 

@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from services.importing.limits import Limits
-from services.importing.readers import RawBook, cell_text, clean_text
+from services.importing.readers import RawBook, cell_text, clean_text, exact_text
 from services.importing.records import Dataset, ImportRejected, Issue, Origin
 from services.importing.table import Options
 from services.importing.tree import Prov, finalize
@@ -30,8 +30,12 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 def strip_html(text: Any) -> str:
-    """Plain text of an HTML fragment (tags dropped, entities decoded, spaces collapsed)."""
-    return clean_text(html.unescape(_TAG.sub(" ", cell_text(text))))
+    """Plain text of an HTML fragment (tags dropped, entities decoded, spaces collapsed as HTML does);
+    text without markup is kept exactly (trimmed only): full-width punctuation is never folded."""
+    raw = cell_text(text)
+    if "<" not in raw and "&" not in raw:
+        return exact_text(raw)
+    return " ".join(html.unescape(_TAG.sub(" ", raw)).replace("_x000D_", "").split())
 
 
 def _link_id(value: Any) -> str | None:

@@ -16,7 +16,9 @@ from services.importing.kinds.framework import select_sheets
 from services.importing.limits import Limits
 from services.importing.readers import RawBook, clean_text
 from services.importing.records import CourseIn, Dataset, Issue, Origin
+from services.importing.regions import squeeze
 from services.importing.table import Options, Table, formula_issue, is_help_sheet, note_warnings
+from services.importing.tree import code_text
 
 KIND = "courses"
 FIELDS = COURSE_SYNONYMS
@@ -36,6 +38,11 @@ _TYPE_HINTS = (("选修", "elective"), ("拓展", "elective"), ("实践", "pract
                ("实习", "practice"), ("核心", "professional_core"), ("学科基础", "professional_basic"),
                ("专业基础", "professional_basic"), ("公共", "public_basic"), ("通识", "public_basic"),
                ("专业", "professional_core"))
+# a course type alone on a row ("公共基础课", "专业核心课程") is a section heading, not a course without a code
+SECTION_WORDS = frozenset(squeeze(w) for words in COURSE_TYPE_WORDS.values() for w in words if not w.isascii()) | \
+    frozenset(squeeze(w + "程") for words in COURSE_TYPE_WORDS.values() for w in words if w.endswith("课")) | \
+    frozenset({"必修课", "必修课程", "选修课程", "公共必修课程", "专业必修课", "专业必修课程", "专业选修课程",
+               "实践教学环节", "集中实践教学环节", "素质拓展课程"})
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 
 
@@ -52,27 +59,58 @@ def parse_course_type(value: Any) -> str | None:
     raise ValueError(text)
 
 
-def parse_semester(value: Any) -> int | None:
-    """"3", "第3学期", "第二学年：长1" (→ 3), "1,2" (→ 1); None when blank; ``ValueError`` otherwise."""
+_CN_NUMBER = re.compile(r"十[一二三四五六七八九]?|[一二三四五六七八九]十?[一二三四五六七八九]?")
+_TERM = re.compile(r"(\d+(?:\.0+)?)")
+_SPAN = re.compile(r"\d\s*(?:[-–—~～至到、,，/／;；]|\s)\s*(?:第\s*)?\d")
+
+
+def _cn_number(text: str) -> int:
+    if text.startswith("十"):
+        return 10 + (_CN_DIGITS.get(text[1:2], 0) if len(text) > 1 else 0)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return _CN_DIGITS.get(tens, 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
+    return _CN_DIGITS.get(text, 0)
+
+
+def parse_semester(value: Any, *, spans: bool = False) -> int | None | tuple[int | None, bool]:
+    """"3", "第3学期", "第三学期", "第二学年：长1" (→ 3), "1-2" / "1、2" (→ 1, a span); None when blank.
+
+    A course taught over several semesters keeps the first (the model holds one); with ``spans=True``
+    the result is ``(semester, spans_several)`` so the caller can say so. ``ValueError`` when unreadable.
+    """
     text = clean_text(value)
     if not text:
-        return None
-    year = re.search(r"第([一二三四五六1-6])学年", text)
-    term = re.search(r"(\d+)", text[year.end():] if year else text)
+        return (None, False) if spans else None
+    text = _CN_NUMBER.sub(lambda m: str(_cn_number(m.group(0))), text)
+    year = re.search(r"第(\d)学年", text)
+    rest = text[year.end():] if year else text
+    term = _TERM.search(rest)
     if year and term:
-        y = _CN_DIGITS.get(year.group(1)) or int(year.group(1))
-        number = (y - 1) * 2 + int(term.group(1))
+        number = (int(year.group(1)) - 1) * 2 + int(float(term.group(1)))
     elif term:
-        number = int(term.group(1))
+        number = int(float(term.group(1)))
+    elif year:
+        number = (int(year.group(1)) - 1) * 2 + 1
     else:
         raise ValueError(text)
     if not 1 <= number <= 12:
         raise ValueError(text)
-    return number
+    several = bool(_SPAN.search(rest))
+    return (number, several) if spans else number
+
+
+_UNITS = re.compile(r"\s*(?:学时|课时|学分|周|h|hours?|credits?)\s*$", re.I)
+
+
+def parse_hours(value: Any) -> list[float]:
+    """"64" → [64], "16+48" (theory + practice) → [16, 48], "32学时" → [32]; ``ValueError`` otherwise."""
+    text = _UNITS.sub("", clean_text(value)).replace(",", "")
+    return [float(part) for part in text.split("+")] if text else []
 
 
 def _number(text: str) -> float:
-    return float(text.replace(",", "").replace("，", ""))
+    return float(_UNITS.sub("", clean_text(text)).replace(",", ""))
 
 
 def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
@@ -83,6 +121,13 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
     seen: dict[str, int] = {}
     sheets_info = {}
     for table in tables:
+        table.key_fields = ("code", "name")
+        table.numeric_fields = ("credits", "hours_total", "hours_theory", "hours_practice")
+        table.group_fields = ("course_type",)
+        table.section_field = "course_type"
+        table.section_words = SECTION_WORDS
+        table.probe_fields = ("code", "name", "course_type")
+        table.fill_down(set(table.columns_for("course_type")))  # 课程类别 merged down its courses
         for index, cells in table.data_rows():
             course = _parse_row(table, index, cells, dataset)
             if course is None:
@@ -107,7 +152,7 @@ def _parse_row(table: Table, index: int, cells: list[Any], dataset: Dataset) -> 
             if issue:
                 problems.append(issue)
     code_col, name_col = table.column_for("code"), table.column_for("name")
-    code, name = table.text(cells, code_col).replace(" ", ""), table.text(cells, name_col)
+    code, name = code_text(table.text(cells, code_col)), table.text(cells, name_col)
     if not code and not name:
         return None
     if not code:
@@ -117,13 +162,16 @@ def _parse_row(table: Table, index: int, cells: list[Any], dataset: Dataset) -> 
     supplied = {"name"}
     values: dict[str, Any] = {}
     col = table.column_for("course_type")
-    if col is not None:
+    type_text = table.text(cells, col)
+    if not type_text:  # the section row above ("二、专业核心课") gives the type
+        type_text = table.section_value(index) or ""
+    if type_text:
         try:
-            values["course_type"] = parse_course_type(table.raw(cells, col))
+            values["course_type"] = parse_course_type(type_text)
             if values["course_type"]:
                 supplied.add("course_type")
         except ValueError:
-            dataset.warnings.append(table.issue("import.warning.course_type", index, col, value=table.text(cells, col)))
+            dataset.warnings.append(table.issue("import.warning.course_type", index, col, value=type_text))
     col = table.column_for("credits")
     if col is not None:
         text = table.text(cells, col)
@@ -137,6 +185,7 @@ def _parse_row(table: Table, index: int, cells: list[Any], dataset: Dataset) -> 
             except ValueError:
                 problems.append(table.issue("import.error.credits", index, col, value=text))
     hours: dict[str, float | None] = {}
+    split_hours: list[float] | None = None
     for name_ in ("hours_total", "hours_theory", "hours_practice"):
         cols = table.columns_for(name_)
         total = None
@@ -145,15 +194,19 @@ def _parse_row(table: Table, index: int, cells: list[Any], dataset: Dataset) -> 
             if not text:
                 continue
             try:
-                number = _number(text)
-                if not 0 <= number <= 2000:
+                parts = parse_hours(text)
+                if not all(0 <= p <= 2000 for p in parts):
                     raise ValueError(text)
             except ValueError:
                 problems.append(table.issue("import.error.hours", index, c, value=text))
                 continue
-            total = (total or 0) + number
+            if len(parts) == 2 and name_ == "hours_total":
+                split_hours = parts  # "16+48" in a 学时 column: theory + practice
+            total = (total or 0) + sum(parts)
         hours[name_] = total
     theory, practice, total = hours["hours_theory"], hours["hours_practice"], hours["hours_total"]
+    if split_hours and theory is None and practice is None:
+        theory, practice = split_hours
     if total is not None:
         if theory is None and practice is None:
             theory, practice = total, 0
@@ -170,9 +223,12 @@ def _parse_row(table: Table, index: int, cells: list[Any], dataset: Dataset) -> 
     col = table.column_for("semester")
     if col is not None:
         try:
-            values["semester"] = parse_semester(table.raw(cells, col))
+            values["semester"], several = parse_semester(table.raw(cells, col), spans=True)
             if values["semester"] is not None:
                 supplied.add("semester")
+            if several:  # the model holds one semester: keep the first, say so
+                dataset.warnings.append(table.issue("import.warning.semester_span", index, col,
+                                                    value=table.text(cells, col), semester=values["semester"]))
         except ValueError:
             dataset.warnings.append(table.issue("import.warning.semester", index, col, value=table.text(cells, col)))
     col = table.column_for("description")

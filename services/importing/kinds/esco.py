@@ -21,7 +21,7 @@ from typing import Any
 from services.importing.header import norm_label
 from services.importing.kinds.case import strip_html
 from services.importing.limits import Limits
-from services.importing.readers import RawBook, RawSheet, cell_text, clean_text
+from services.importing.readers import RawBook, RawSheet, cell_text, exact_text
 from services.importing.records import Dataset, ImportRejected, Issue, JobRoleIn, Origin
 from services.importing.table import Options
 from services.importing.tree import Prov, finalize
@@ -71,7 +71,7 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
         for name in names:
             index = header.get(name)
             if index is not None and index < len(row) and cell_text(row[index]).strip():
-                return clean_text(row[index])
+                return exact_text(row[index])
         return ""
 
     provs: list[Prov] = []

@@ -14,6 +14,8 @@ area per sheet.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
@@ -22,17 +24,17 @@ from services.importing.header import SYNONYMS
 from services.importing.limits import Limits
 from services.importing.readers import RawBook, RawSheet, cell_text
 from services.importing.records import Dataset, ImportRejected, Issue, Origin
+from services.importing.splits import may_split, split_statements
 from services.importing.table import (
     Options,
     Table,
-    fill_merged,
     formula_issue,
     is_help_sheet,
     note_warnings,
     open_table,
     split_leading_code,
 )
-from services.importing.tree import TEMP, Prov, finalize
+from services.importing.tree import TEMP, Prov, code_text, finalize
 from services.outline import normalize_text, parse_comp_type, parse_importance
 
 KIND = "framework"
@@ -45,6 +47,9 @@ KIND_WORDS = {
     "competency": "competency", "能力": "competency", "职业能力": "competency", "competence": "competency",
     "skill": "competency", "3": "competency", "三级": "competency", "技能要求": "competency",
 }
+
+
+_LIST_MARK = re.compile(r"^\s*\d{1,2}\s*[.．、)）](?!\d)")
 
 
 @dataclass
@@ -91,11 +96,19 @@ class RowReader:
             ("comp_type", parse_comp_type, "import.error.comp_type"),
             ("importance", parse_importance, "import.error.importance"),
             ("required_level", _required_level, "import.error.required_level")) if self.cols[name] is not None]
+        self.importance_col = self.cols["importance"]
         self.plain = [name for name in ("job_role", "notes", "external_uri") if self.cols[name] is not None]
         # the columns ``from_texts`` reads, in order: the parsed ones, then the plain ones
         self.columns = [col for *_, col in self.parsed] + [self.cols[name] for name in self.plain]
         # texts of the parsed columns → (the values that parse, (issue key, column, text) of those that do not)
         self.memo: dict[tuple[str, ...], tuple[dict[str, Any], list[tuple[str, int, str]]]] = {}
+
+    def star_scale(self, texts: list[str]) -> None:
+        """★ marks count on a five-star scale when any cell has four or more, else ★★★/★★/★ = 核心/重要/一般."""
+        distinct = set(texts)
+        if any(t.count("★") + t.count("☆") > 3 for t in distinct if "★" in t or "☆" in t):
+            self.parsed = [(name, functools.partial(parser, stars=5) if name == "importance" else parser, key, col)
+                           for name, parser, key, col in self.parsed]
 
     def _parse(self, texts: tuple[str, ...]) -> tuple[dict[str, Any], list[tuple[str, int, str]]]:
         values: dict[str, Any] = {}
@@ -150,20 +163,24 @@ def _int_in(text: str, low: int, high: int) -> int | None:
 def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None, prefix: str = "",
                sort_base: int = 0, allow_code_only: bool = False) -> RowNodes:
     """The framework nodes of one sheet's rows (both layouts); row problems go to ``dataset.errors``."""
-    m = table.header
     area_col, task_col = table.column_for("area"), table.column_for("task")
     area_code_col, task_code_col = table.column_for("area_code"), table.column_for("task_code")
     code_col, stmt_col = table.column_for("code"), table.column_for("statement")
     parent_col, kind_col = table.column_for("parent"), table.column_for("kind")
-    result = RowNodes(hierarchical=area_col is not None or task_col is not None)
+    if area_col is None and not allow_code_only and table._regions is None and (task_col is not None
+                                                                                or code_col is None):
+        table.section_field = "area"  # "一、工业机器人安装" rows are the work areas of the rows under them
     hierarchy_cols = {c for c in (area_col, task_col, area_code_col, task_code_col) if c is not None}
-    fill_merged(table.sheet, hierarchy_cols, m.data_start)
+    table.fill_down(hierarchy_cols)  # classifies the rows first: a note merged across is never filled down
+    sections = area_col is None and any(g.field == "area" for g in table.regions.groups)
+    result = RowNodes(hierarchical=area_col is not None or task_col is not None or sections)
     supplied = frozenset(f for f in NODE_FIELDS if table.column_for(f) is not None)
     reader = RowReader(table)
     value_columns = _value_columns(table)
-    mapped_columns = list(m.mapping)
+    mapped_columns = list(table.header.mapping)
     formulas = bool(table.sheet.formula_cells)
     split = _memo(split_leading_code)
+    split_cells = table.keep_whole is not True and stmt_col is not None
     groups: dict[str, Prov] = {}
     current_area: str | None = None
     current_task: str | None = None
@@ -172,6 +189,14 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
     cells_of = [cells for _index, cells in rows]
     columns = table.columns(cells_of, (area_col, area_code_col, task_col, task_code_col, stmt_col, code_col, kind_col,
                                        parent_col, *reader.columns))
+    if sections:
+        section = table.section_value
+        columns[0] = [section(index) or "" for index, _cells in rows]
+    for position in (1, 3, 5, 7):  # codes: width-folded, no spaces, no trailing dots
+        if not isinstance(columns[position], repeat):
+            columns[position] = list(map(code_text, columns[position]))
+    if reader.importance_col is not None:
+        reader.star_scale(columns[8 + reader.columns.index(reader.importance_col)])
     value_texts = zip(*columns[8:], strict=True) if reader.columns else repeat(())
     lines = zip(rows, *columns[:8], value_texts, strict=False)  # absent columns are endless
     row_values = reader.from_texts
@@ -196,7 +221,7 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
             if area_text and (area_text != last_area or area_code != last_area_code):
                 last_area, last_area_code = area_text, area_code
                 lead, name = split(area_text)
-                key = area_code or lead or f"{TEMP}{prefix}a:{name}"
+                key = area_code or (code_text(lead) if lead else None) or f"{TEMP}{prefix}a:{normalize_text(name)}"
                 if key not in groups:
                     groups[key] = Prov(key=key, statement=name, parent=parent_key, kind="area", origin=origin,
                                        values={"sort_order": sort_base + index})
@@ -209,16 +234,25 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
                 if task_text != last_task or task_code != last_task_code or owner != last_owner:
                     last_task, last_task_code, last_owner = task_text, task_code, owner
                     lead, name = split(task_text)
-                    task_key = task_code or lead or f"{TEMP}{prefix}t:{owner}:{name}"
+                    task_key = task_code or (code_text(lead) if lead else None) or \
+                        f"{TEMP}{prefix}t:{owner}:{normalize_text(name)}"
                     if task_key not in groups:
                         groups[task_key] = Prov(key=task_key, statement=name, parent=owner, kind="task",
                                                 origin=origin, values={"sort_order": sort_base + index})
                         provs.append(groups[task_key])
                 current_task = task_key
-        if statement and not has_code:
+        parts = listed = None
+        if statement and may_split(statement):
+            listed = split_statements(statement)
+            if listed is not None and split_cells and table.split_allowed(index, stmt_col):
+                parts = listed
+        if statement and not has_code and listed is None:
             lead, rest = split_leading_code(statement)
             if lead and rest:
-                code, statement = lead, rest
+                if "." in lead or not hierarchical:
+                    code, statement = code_text(lead), rest
+                elif _LIST_MARK.match(statement):
+                    statement = rest  # "1.能…" under a task is a list number, not the competency's code
         if not statement and allow_code_only and code:
             pass
         elif not statement:
@@ -230,7 +264,7 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
         values = row_values(index, texts, problems)
         kind = None
         if has_kind:
-            word = kind_word.lower()
+            word = normalize_text(kind_word).lower() if kind_word else ""
             kind = KIND_WORDS.get(word)
             if word and kind is None:
                 problems.append(table.issue("import.error.kind", index, kind_col, value=word))
@@ -238,16 +272,29 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
             parent = current_task or current_area or parent_key
             kind = kind or "competency"
         elif has_parent:
-            parent = parent_text.replace(" ", "") or parent_key
+            parent = parent_text or parent_key
         else:
             parent = parent_key
-        key = code.replace(" ", "") if code else f"{TEMP}{prefix}c:{index}"
+        key = code if code else f"{TEMP}{prefix}c:{index}"
         if problems:
             errors.extend(problems)
             if code:
                 rejected.append(Prov(key=key, statement=statement, origin=origin))
             continue
         values["sort_order"] = sort_base + index
+        if parts is not None:
+            table.splits.append((index, stmt_col, parts))
+            keys = []
+            for number, part in enumerate(parts, start=1):
+                part_key = f"{TEMP}{prefix}c:{index}:{number}"
+                lead, rest = split_leading_code(part) if not has_code else (None, part)
+                if lead and rest and "." in lead:  # "1.1.1 能…" lines keep their own codes
+                    part_key, part = code_text(lead), rest
+                keys.append(part_key)
+                provs.append(Prov(key=part_key, statement=part, parent=parent, kind=kind, values=dict(values),
+                                  origin=origin, fields=supplied))
+            row_key[index] = keys[0]
+            continue
         provs.append(Prov(key=key, statement=statement, parent=parent, kind=kind, values=values, origin=origin,
                           fields=supplied))
         row_key[index] = key

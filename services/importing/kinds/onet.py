@@ -17,7 +17,7 @@ from typing import Any
 
 from services.importing.header import norm_label
 from services.importing.limits import Limits
-from services.importing.readers import RawBook, cell_text, clean_text
+from services.importing.readers import RawBook, cell_text, exact_text
 from services.importing.records import Dataset, ImportRejected, Issue, JobRoleIn, Origin
 from services.importing.table import Options
 from services.importing.tree import Prov, finalize
@@ -63,7 +63,7 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
 
     def get(row: list[Any], name: str) -> str:
         index = header.get(name)
-        return clean_text(row[index]) if index is not None and index < len(row) else ""
+        return exact_text(row[index]) if index is not None and index < len(row) else ""
 
     dataset = Dataset(kind=KIND, complete_for=("area", "task", "competency"))
     provs: list[Prov] = []

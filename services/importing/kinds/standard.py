@@ -16,7 +16,7 @@ from typing import Any
 from services.importing.header import detect_header, norm_label
 from services.importing.kinds.courses import parse_course_type, parse_semester
 from services.importing.limits import Limits
-from services.importing.readers import FormulaWithoutValue, RawBook, RawSheet, cell_text
+from services.importing.readers import FormulaWithoutValue, RawBook, RawSheet, cell_text, exact_text
 from services.importing.records import CourseIn, Dataset, ImportRejected, Issue, Origin, StandardIn
 from services.importing.table import Options, Table
 from services.outline import normalize_text
@@ -118,9 +118,7 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
                                    row=code_row))
     course = _course(info, code, course_sheet, dataset, book)
     dataset.courses.append(course)
-    fields = {name: normalize_text(info[name][0]) if name in ("title", "department", "author_name",
-                                                                "author_date", "reviewer_name", "reviewer_date")
-              else info[name][0].strip() for name in STANDARD_TEXT_FIELDS if name in info}
+    fields = {name: exact_text(info[name][0]) for name in STANDARD_TEXT_FIELDS if name in info}
     standard = StandardIn(course=code, fields=fields, objectives=[], units=[], assessment=[],
                           origin=Origin(course_sheet.name, code_row))
     _objectives(book, standard, dataset)
@@ -155,7 +153,7 @@ def _course(info: dict[str, tuple[str, int]], code: str, sheet: RawSheet, datase
     except ValueError:
         dataset.warnings.append(Issue("import.warning.semester", {"value": text}, file=book.filename,
                                       sheet=sheet.name, row=row))
-    name = normalize_text(info.get("name", ("", None))[0]) or code
+    name = exact_text(info.get("name", ("", None))[0]) or code
     return CourseIn(code=code, name=name, reference_only=True, ref=code, origin=Origin(sheet.name, None), **values)
 
 
