@@ -239,6 +239,7 @@ def analyse(
         return preview
     preview.dataset = dataset
     _fill_sheet_info(preview, dataset.info.get("sheets", {}))
+    _merge_kind_reading(preview, dataset.info.get("reading", []))
     preview.mark_scheme = dataset.info.get("mark_scheme")
     preview.mark_candidates = dataset.info.get("mark_candidates", [])
     preview.info.update({k: v for k, v in dataset.info.items() if k not in ("sheets",)})
@@ -252,6 +253,24 @@ def analyse(
     preview.error_issues.extend(dataset.errors + plan.errors)
     preview.warning_issues.extend(dataset.warnings + plan.warnings)
     return preview
+
+
+def _merge_kind_reading(preview: ImportPreview, extra: list[dict[str, Any]]) -> None:
+    """Add what a kind set aside itself (a matrix's summary rows and columns, legends) to the sheet's reading."""
+    by_sheet = {entry["sheet"]: entry for entry in preview.reading}
+    for part in extra:
+        entry = by_sheet.get(part.get("sheet"))
+        if entry is None:
+            entry = {"sheet": part.get("sheet"), "header_rows": [], "mapping": [], "groups": [], "ignored": [],
+                     "splits": [], "transposed": False}
+            preview.reading.append(entry)
+            by_sheet[entry["sheet"]] = entry
+        seen = {(i.get("row"), i.get("column")) for i in entry.setdefault("ignored", [])}
+        for item in part.get("ignored", []):
+            if (item.get("row"), item.get("column")) not in seen:
+                entry["ignored"].append(item)
+                seen.add((item.get("row"), item.get("column")))
+        entry["transposed"] = bool(entry.get("transposed") or part.get("transposed"))
 
 
 def _fill_sheet_info(preview: ImportPreview, sheets: dict[str, Any]) -> None:
