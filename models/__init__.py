@@ -5,6 +5,18 @@ Rows that users edit carry a ``version`` counter; services bump it on every chan
 reject a save that names a stale version (see ``services.versioning``).
 """
 
+from sqlmodel import SQLModel
+
+from models.enums import (  # noqa: F401
+    ALIGNMENT_STATUSES,
+    COMPETENCY_TYPES,
+    COURSE_TYPES,
+    NODE_KINDS,
+    OBJECTIVE_DIMENSIONS,
+    ROLES,
+    SIDES,
+    STANDARD_STATUSES,
+)
 from models.tables import (  # noqa: F401
     Alignment,
     AssessmentItem,
@@ -27,16 +39,5 @@ from models.tables import (  # noqa: F401
     User,
     UserSession,
 )
-from models.enums import (  # noqa: F401
-    ALIGNMENT_STATUSES,
-    COMPETENCY_TYPES,
-    COURSE_TYPES,
-    NODE_KINDS,
-    OBJECTIVE_DIMENSIONS,
-    ROLES,
-    SIDES,
-    STANDARD_STATUSES,
-)
-from sqlmodel import SQLModel  # noqa: F401
 
 metadata = SQLModel.metadata

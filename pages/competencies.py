@@ -97,7 +97,7 @@ if options:
                 changes["required_level"] = e3.selectbox(
                     t("field.required_level_override"), [None, 1, 2, 3],
                     index=[None, 1, 2, 3].index(node["required_level"]), key="comp_edit_required",
-                    format_func=lambda v, auto=t("competencies.from_importance"): auto if v is None else str(v))
+                    format_func=lambda v: t("competencies.from_importance") if v is None else str(v))
                 changes["job_role_id"] = st.selectbox(
                     t("field.job_role"), list(role_names), index=list(role_names).index(node["job_role_id"])
                     if node["job_role_id"] in role_names else 0, key="comp_edit_role", format_func=role_names.get)

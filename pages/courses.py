@@ -4,8 +4,14 @@ import pandas as pd
 import streamlit as st
 
 from models import COURSE_TYPES
-from services.courses import (create_course, get_course, list_course_owners_candidates, list_courses,
-                              set_course_owners, update_course)
+from services.courses import (
+    create_course,
+    get_course,
+    list_course_owners_candidates,
+    list_courses,
+    set_course_owners,
+    update_course,
+)
 from services.errors import DomainError
 from services.permissions import can
 from ui.context import page_setup
@@ -116,24 +122,23 @@ else:
                     st.error(error_text(exc))
 
 if can(ctx.actor, "course.create"):
-    with st.expander(t("courses.add"), expanded=frame.empty):
-        with st.form("course_add"):
-            a1, a2, a3 = st.columns(3)
-            code = a1.text_input(t("field.code"), key="course_add_code")
-            name = a2.text_input(t("field.name"), key="course_add_name")
-            course_type = a3.selectbox(t("field.course_type"), COURSE_TYPES, key="course_add_type",
-                                       format_func=enum_format("course_type"))
-            b1, b2, b3, b4 = st.columns(4)
-            credits = b1.number_input(t("field.credits"), 0.0, 60.0, 2.0, 0.5, key="course_add_credits")
-            theory = b2.number_input(t("field.hours_theory"), 0, 2000, 16, key="course_add_theory")
-            practice = b3.number_input(t("field.hours_practice"), 0, 2000, 16, key="course_add_practice")
-            semester = b4.number_input(t("field.semester"), 1, 12, 1, key="course_add_semester")
-            if st.form_submit_button(t("action.add"), key="course_add_submit"):
-                try:
-                    create_course(ctx.engine, actor=ctx.actor, program_id=ctx.program_id, code=code, name=name,
-                                  course_type=course_type, credits=float(credits), hours_theory=int(theory),
-                                  hours_practice=int(practice), semester=int(semester))
-                    st.toast(t("saved"))
-                    st.rerun()
-                except DomainError as exc:
-                    st.error(error_text(exc))
+    with st.expander(t("courses.add"), expanded=frame.empty), st.form("course_add"):
+        a1, a2, a3 = st.columns(3)
+        code = a1.text_input(t("field.code"), key="course_add_code")
+        name = a2.text_input(t("field.name"), key="course_add_name")
+        course_type = a3.selectbox(t("field.course_type"), COURSE_TYPES, key="course_add_type",
+                                   format_func=enum_format("course_type"))
+        b1, b2, b3, b4 = st.columns(4)
+        credits = b1.number_input(t("field.credits"), 0.0, 60.0, 2.0, 0.5, key="course_add_credits")
+        theory = b2.number_input(t("field.hours_theory"), 0, 2000, 16, key="course_add_theory")
+        practice = b3.number_input(t("field.hours_practice"), 0, 2000, 16, key="course_add_practice")
+        semester = b4.number_input(t("field.semester"), 1, 12, 1, key="course_add_semester")
+        if st.form_submit_button(t("action.add"), key="course_add_submit"):
+            try:
+                create_course(ctx.engine, actor=ctx.actor, program_id=ctx.program_id, code=code, name=name,
+                              course_type=course_type, credits=float(credits), hours_theory=int(theory),
+                              hours_practice=int(practice), semester=int(semester))
+                st.toast(t("saved"))
+                st.rerun()
+            except DomainError as exc:
+                st.error(error_text(exc))

@@ -10,8 +10,15 @@ from ui.context import page_setup
 from ui.i18n import enum_label, show_error, t
 from ui.links import follow_link, keep_link
 from ui.standard_editor import base_for, conflict_view, content_editor, rebase, save_bar
-from ui.standard_panels import (alignment_panel, checklist_panel, comments_panel, downloads, history_panel,
-                                task_table_panel, workflow_bar)
+from ui.standard_panels import (
+    alignment_panel,
+    checklist_panel,
+    comments_panel,
+    downloads,
+    history_panel,
+    task_table_panel,
+    workflow_bar,
+)
 
 ctx = page_setup()
 st.title(t("standards.title"))

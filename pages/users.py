@@ -53,21 +53,20 @@ with st.form("user_edit"):
         except DomainError as exc:
             st.error(error_text(exc))
 
-with st.expander(t("users.add")):
-    with st.form("user_add"):
-        c1, c2 = st.columns(2)
-        username = c1.text_input(t("field.username"), key="user_add_username")
-        display_name = c2.text_input(t("field.display_name"), key="user_add_name")
-        c3, c4, c5 = st.columns(3)
-        role = c3.selectbox(t("field.role"), ROLES, key="user_add_role", format_func=enum_format("role"))
-        side = c4.selectbox(t("field.side"), SIDES, key="user_add_side", format_func=enum_format("side"))
-        organisation = c5.text_input(t("field.organisation"), key="user_add_org")
-        password = st.text_input(t("login.password"), type="password", key="user_add_password")
-        if st.form_submit_button(t("action.add"), key="user_add_submit"):
-            try:
-                create_user(ctx.engine, actor=ctx.actor, username=username, display_name=display_name, role=role,
-                            side=side, password=password, organisation=organisation)
-                st.toast(t("saved"))
-                st.rerun()
-            except DomainError as exc:
-                st.error(error_text(exc))
+with st.expander(t("users.add")), st.form("user_add"):
+    c1, c2 = st.columns(2)
+    username = c1.text_input(t("field.username"), key="user_add_username")
+    display_name = c2.text_input(t("field.display_name"), key="user_add_name")
+    c3, c4, c5 = st.columns(3)
+    role = c3.selectbox(t("field.role"), ROLES, key="user_add_role", format_func=enum_format("role"))
+    side = c4.selectbox(t("field.side"), SIDES, key="user_add_side", format_func=enum_format("side"))
+    organisation = c5.text_input(t("field.organisation"), key="user_add_org")
+    password = st.text_input(t("login.password"), type="password", key="user_add_password")
+    if st.form_submit_button(t("action.add"), key="user_add_submit"):
+        try:
+            create_user(ctx.engine, actor=ctx.actor, username=username, display_name=display_name, role=role,
+                        side=side, password=password, organisation=organisation)
+            st.toast(t("saved"))
+            st.rerun()
+        except DomainError as exc:
+            st.error(error_text(exc))

@@ -24,7 +24,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from models import (
-    Alignment, Competency, Course, CourseOwner, CourseStandard, LearningUnit, Objective, User,
+    Alignment,
+    Competency,
+    Course,
+    CourseOwner,
+    CourseStandard,
+    LearningUnit,
+    Objective,
+    User,
 )
 from models.tables import alignment_target, utcnow
 from services import audit

@@ -25,7 +25,16 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import aliased
 
 from models import (
-    Alignment, Competency, Course, CourseStandard, CoverageSnapshot, JobRole, LearningUnit, Objective, Program, User,
+    Alignment,
+    Competency,
+    Course,
+    CourseStandard,
+    CoverageSnapshot,
+    JobRole,
+    LearningUnit,
+    Objective,
+    Program,
+    User,
 )
 from services import audit
 from services.actor import Actor
@@ -535,7 +544,7 @@ def filter_gaps(
     for column, wanted in (("course_types", course_types), ("semesters", semesters)):
         if wanted:
             wanted_set = set(wanted)
-            mask &= gaps[column].map(lambda values: bool(wanted_set.intersection(values or ())))
+            mask &= gaps[column].map(lambda values, wanted_set=wanted_set: bool(wanted_set.intersection(values or ())))
     return gaps[mask]
 
 

@@ -13,19 +13,32 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from models.enums import ASSESSMENT_CATEGORIES
 from models import (
-    ALIGNMENT_STATUSES, COMPETENCY_TYPES, COURSE_TYPES, OBJECTIVE_DIMENSIONS,
-    Alignment, AssessmentItem, Competency, Course, CourseOwner, CourseStandard, JobRole, LearningUnit,
-    Objective, Program, StandardVersion, User,
+    ALIGNMENT_STATUSES,
+    COMPETENCY_TYPES,
+    COURSE_TYPES,
+    OBJECTIVE_DIMENSIONS,
+    Alignment,
+    AssessmentItem,
+    Competency,
+    Course,
+    CourseOwner,
+    CourseStandard,
+    JobRole,
+    LearningUnit,
+    Objective,
+    Program,
+    StandardVersion,
+    User,
 )
+from models.enums import ASSESSMENT_CATEGORIES
 from models.tables import alignment_target
 from services import audit
 from services.actor import SYSTEM
 from services.db import session_scope
-from services.standards import standard_content
 from services.errors import ValidationFailed
 from services.hierarchy import parent_allowed
+from services.standards import standard_content
 from services.users import hash_password
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"

@@ -13,7 +13,8 @@ from services import audit
 from services.actor import Actor
 from services.coverage import compute_coverage
 from services.db import session_scope
-from services.errors import FieldError, NotFound, ValidationFailed, field_error as _error
+from services.errors import FieldError, NotFound, ValidationFailed
+from services.errors import field_error as _error
 from services.outline import code_sort_key
 from services.permissions import require
 from services.versioning import apply_changes

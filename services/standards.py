@@ -35,8 +35,19 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from models import (
-    OBJECTIVE_DIMENSIONS, Alignment, AssessmentItem, Comment, Competency, Course, CourseOwner,
-    CourseStandard, LearningUnit, Objective, Program, StandardVersion, User,
+    OBJECTIVE_DIMENSIONS,
+    Alignment,
+    AssessmentItem,
+    Comment,
+    Competency,
+    Course,
+    CourseOwner,
+    CourseStandard,
+    LearningUnit,
+    Objective,
+    Program,
+    StandardVersion,
+    User,
 )
 from models.enums import ASSESSMENT_CATEGORIES
 from models.tables import alignment_target, utcnow

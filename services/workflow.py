@@ -25,16 +25,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-
-from sqlalchemy import func
 
 from models import SIDES, Course, CourseStandard, StandardVersion, User
 from models.tables import utcnow
 from services import audit
 from services.actor import SYSTEM, Actor
-from services.checks import framework_and_plan, check_content, summarize
+from services.checks import check_content, framework_and_plan, summarize
 from services.courses import owns_course
 from services.db import session_scope
 from services.errors import FieldError, PermissionDenied, ValidationFailed
@@ -244,7 +243,7 @@ def _coverage_snapshot(engine: Engine, *, program_id: int, label: str) -> dict[s
     try:
         # SYSTEM takes it: the approving mentor or faculty member may not take snapshots themselves
         return take_snapshot(engine, actor=SYSTEM, program_id=program_id, reason="approval", label=label)
-    except Exception:  # noqa: BLE001 - the approval has committed; a failed snapshot must not look like a failed approval
+    except Exception:
         log.exception("coverage snapshot after approval failed (programme %s)", program_id)
         return None
 

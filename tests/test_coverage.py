@@ -379,7 +379,7 @@ def test_coverage_json_has_exactly_the_shape_of_the_issue(engine):
     p = ch.Programme(engine, code="JSONP")
     ids = {code: p.leaf(code, importance=imp) for code, imp in
            (("1.1.10", 5), ("1.1.9", 5), ("1.1.2", 3), ("1.1.1", None))}
-    c1, c2 = p.course("C1", hours_theory=10, hours_practice=0), p.course("C2")
+    c1, _c2 = p.course("C1", hours_theory=10, hours_practice=0), p.course("C2")
     ch.align(engine, competency_id=ids["1.1.2"], course_id=c1, level=1)
     ch.align(engine, competency_id=ids["1.1.1"], course_id=c1, level=3)
     payload = coverage.coverage_json(engine, program_id=p.id)

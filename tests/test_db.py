@@ -38,11 +38,10 @@ def test_malformed_database_url_is_rejected(url):
 
 def test_session_scope_rolls_back_on_error(engine):
     """A failing action leaves nothing behind."""
-    with pytest.raises(RuntimeError):
-        with session_scope(engine) as session:
-            session.add(Program(code="X1", name="x"))
-            session.flush()
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), session_scope(engine) as session:
+        session.add(Program(code="X1", name="x"))
+        session.flush()
+        raise RuntimeError("boom")
     with session_scope(engine) as session:
         assert session.exec(select(Program)).all() == []
 

@@ -6,8 +6,17 @@ import json
 import re
 from pathlib import Path
 
-from models.enums import (ALIGNMENT_STATUSES, COMPETENCY_TYPES, COURSE_TYPES, NODE_KINDS, NODE_STATUSES,
-                          OBJECTIVE_DIMENSIONS, ROLES, SIDES, STANDARD_STATUSES)
+from models.enums import (
+    ALIGNMENT_STATUSES,
+    COMPETENCY_TYPES,
+    COURSE_TYPES,
+    NODE_KINDS,
+    NODE_STATUSES,
+    OBJECTIVE_DIMENSIONS,
+    ROLES,
+    SIDES,
+    STANDARD_STATUSES,
+)
 from services.i18n import LOCALES_DIR, catalog, catalog_files, label, normalize_lang, translate
 from ui.nav import PAGES
 

@@ -8,7 +8,7 @@ from services.migrate import current_revision, upgrade
 from tests.test_migration_0002 import _counts, _downgrade, _fill, blank_engine  # noqa: F401 - fixture
 
 
-def test_upgrade_adds_the_table_and_downgrade_removes_it(blank_engine):  # noqa: F811
+def test_upgrade_adds_the_table_and_downgrade_removes_it(blank_engine):
     upgrade(blank_engine, "0003_user_sessions")
     _fill(blank_engine)
     before = _counts(blank_engine)

@@ -15,8 +15,8 @@ from services.importing import list_imports
 from services.importing.templates import TEMPLATE_KINDS
 from services.programs import get_program
 from services.users import authenticate
-from tests.workbooks import xlsx_bytes
 from tests.apptest_support import ROOT, TIMEOUT, app_db, login  # noqa: F401 (fixture)
+from tests.workbooks import xlsx_bytes
 from ui.context import AUTH_KEY
 
 pytestmark = pytest.mark.apptest

@@ -27,7 +27,7 @@ def _shown(at, unit_id: int) -> list[int]:
     return [int(b.key.removeprefix(prefix)) for b in at.button if b.key and b.key.startswith(prefix)]
 
 
-def test_open_a_unit_accept_one_reject_one_and_the_rejected_one_stays_gone(app_db):  # noqa: F811
+def test_open_a_unit_accept_one_reject_one_and_the_rejected_one_stays_gone(app_db):
     """Suggestions show highlighted terms; accept proposes an alignment, reject hides the pair after a reload."""
     sid = _standard(app_db, "ZH3021")["id"]
     unit = standard_content(app_db, sid)["units"][4]  # 项目五 涂胶轨迹工作站编程与调试

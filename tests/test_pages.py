@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from services.actor import SYSTEM
 from services.courses import get_course, list_courses
 from services.i18n import translate
 from services.programs import get_program
 from services.users import list_users
-from services.actor import SYSTEM
 from tests.apptest_support import APP, ROOT, TIMEOUT, app_db, login  # noqa: F401 (fixture)
 from ui.nav import PAGES, pages_for
 

@@ -11,12 +11,11 @@ import shutil
 import sys
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.workbooks import xlsx_bytes  # noqa: E402
 from tests.browser_support import browser, demo_database, live_server, log_in, set_language, wait_idle  # noqa: E402
+from tests.workbooks import xlsx_bytes  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 ROWS = [

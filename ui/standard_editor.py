@@ -12,8 +12,15 @@ import streamlit as st
 
 from services.errors import Conflict, DomainError
 from services.history import merge_content
-from services.standards import (HEADER_FIELDS, PROSE_FIELDS, TABLE_FIELDS, editor_frames,
-                                save_args_from_content, save_standard, standard_content)
+from services.standards import (
+    HEADER_FIELDS,
+    PROSE_FIELDS,
+    TABLE_FIELDS,
+    editor_frames,
+    save_args_from_content,
+    save_standard,
+    standard_content,
+)
 from services.tablediff import from_editor_state
 from ui.i18n import enum_format, show_error, t
 

@@ -8,8 +8,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from services.alignments import (alignments_for_standard, change_level, decide_alignment, propose_alignment,
-                                 remove_alignment, search_competencies)
+from services.alignments import (
+    alignments_for_standard,
+    change_level,
+    decide_alignment,
+    propose_alignment,
+    remove_alignment,
+    search_competencies,
+)
 from services.checks import checklist, finding_text, task_table
 from services.comments import add_comment, reopen_thread, reply, resolve_thread, standard_threads, unresolved_counts
 from services.errors import DomainError

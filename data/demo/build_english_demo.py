@@ -434,7 +434,7 @@ def read_csv(rel: str) -> pd.DataFrame:
 
 
 def round_half_up(value: float) -> int:
-    return int(math.floor(value + 0.5))
+    return math.floor(value + 0.5)
 
 
 def cap(text: str) -> str:
@@ -497,7 +497,7 @@ def build() -> None:
         return "", None, None, None
 
     used_long_idx: list[int] = []
-    used_coll_idx: dict[str, list[int]] = {name: [] for name in ESCO_COLLECTIONS + (ESCO_HIERARCHY,)}
+    used_coll_idx: dict[str, list[int]] = {name: [] for name in (*ESCO_COLLECTIONS, ESCO_HIERARCHY)}
     used_task_idx: list[int] = []
     used_skill_idx: list[int] = []
     used_cm_idx: list[int] = []
@@ -639,7 +639,7 @@ def build() -> None:
     parts = []
     for name in ESCO_COLLECTIONS:
         df = collections[name].loc[sorted(set(used_coll_idx[name]))]
-        parts.append(df.assign(source_file=name)[["source_file"] + list(collections["digitalSkillsCollection_en.csv"].columns)])
+        parts.append(df.assign(source_file=name)[["source_file", *list(collections["digitalSkillsCollection_en.csv"].columns)]])
     skills = pd.concat(parts, ignore_index=True)
     skills.to_csv(OUT_CSV / "esco_skills_subset.csv", index=False, lineterminator="\n")
     print(f"esco_skills_subset.csv: {len(skills)} rows")

@@ -11,15 +11,15 @@ Revision ID: 0002_leaner_indexes
 Revises: 0001_initial
 Create Date: 2026-12-01 00:20:00
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_leaner_indexes"
-down_revision: Union[str, Sequence[str], None] = "0001_initial"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "0001_initial"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 REDUNDANT = (("competency", "ix_competency_program_id", "program_id"),
              ("course", "ix_course_program_id", "program_id"),

@@ -14,7 +14,13 @@ Spreadsheet safety (formula injection) is described in ``services.exports.common
 from services.exports.backup import RestoreReport, backup_document, export_backup, restore_backup
 from services.exports.case_json import case_package, export_case_json
 from services.exports.common import (
-    ExportFile, Progress, csv_safe, current_standard_id, export_filename, is_formula_like, program_by_code,
+    ExportFile,
+    Progress,
+    csv_safe,
+    current_standard_id,
+    export_filename,
+    is_formula_like,
+    program_by_code,
 )
 from services.exports.gaps_xlsx import export_gaps_xlsx
 from services.exports.matrix_xlsx import MARK_SCHEMES, export_matrix_xlsx

@@ -34,20 +34,41 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
 from models import (
-    Alignment, AssessmentItem, Comment, Competency, Course, CourseOwner, CourseStandard, CoverageSnapshot, JobRole,
-    LearningUnit, Objective, Program, Rating, StandardVersion, User,
+    Alignment,
+    AssessmentItem,
+    Comment,
+    Competency,
+    Course,
+    CourseOwner,
+    CourseStandard,
+    CoverageSnapshot,
+    JobRole,
+    LearningUnit,
+    Objective,
+    Program,
+    Rating,
+    StandardVersion,
+    User,
 )
 from models.enums import (
-    ALIGNMENT_STATUSES, ASSESSMENT_CATEGORIES, COMPETENCY_TYPES, COURSE_TYPES, NODE_KINDS, NODE_STATUSES,
-    OBJECTIVE_DIMENSIONS, ROLES, SIDES, STANDARD_STATUSES,
+    ALIGNMENT_STATUSES,
+    ASSESSMENT_CATEGORIES,
+    COMPETENCY_TYPES,
+    COURSE_TYPES,
+    NODE_KINDS,
+    NODE_STATUSES,
+    OBJECTIVE_DIMENSIONS,
+    ROLES,
+    SIDES,
+    STANDARD_STATUSES,
 )
 from models.tables import alignment_target
 from services import audit
 from services.actor import Actor
 from services.db import session_scope
 from services.errors import NotFound, PermissionDenied
-from services.hierarchy import parent_allowed
 from services.exports.common import MEDIA_TYPES, ExportFile, Progress, ProgressReporter, export_filename, iso, t
+from services.hierarchy import parent_allowed
 from services.outline import code_sort_key
 from services.permissions import require
 
@@ -686,7 +707,7 @@ class _Restorer:
                         differs["standards"] = differs.get("standards", 0) + 1
                     continue
                 self._create_standard(c["code"], course_id, st, targets, entity_ids)
-            for rev in set(old_standards) - {st["revision"] for st in c["standards"]}:
+            for _rev in set(old_standards) - {st["revision"] for st in c["standards"]}:
                 report.count("not_in_file", "standard")
         s.flush()
 

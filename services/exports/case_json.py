@@ -41,7 +41,14 @@ from services.actor import Actor
 from services.db import session_scope
 from services.errors import NotFound
 from services.exports.common import (
-    MEDIA_TYPES, ExportFile, Progress, ProgressReporter, check_lang, export_filename, program_code_of, require_export,
+    MEDIA_TYPES,
+    ExportFile,
+    Progress,
+    ProgressReporter,
+    check_lang,
+    export_filename,
+    program_code_of,
+    require_export,
     t,
 )
 from services.i18n import label

@@ -12,8 +12,18 @@ from sqlalchemy.engine import Engine
 from services import coverage
 from services.actor import Actor
 from services.exports.common import (
-    CJK_FONT, LATIN_FONT, MEDIA_TYPES, ExportFile, Progress, ProgressReporter, check_lang, export_filename,
-    new_workbook, require_export, t, write_cell,
+    CJK_FONT,
+    LATIN_FONT,
+    MEDIA_TYPES,
+    ExportFile,
+    Progress,
+    ProgressReporter,
+    check_lang,
+    export_filename,
+    new_workbook,
+    require_export,
+    t,
+    write_cell,
 )
 from services.exports.matrix_xlsx import GAP_FILLS, gap_label
 from services.i18n import label

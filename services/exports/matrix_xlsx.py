@@ -25,8 +25,20 @@ from services import coverage
 from services.actor import Actor
 from services.errors import ValidationFailed
 from services.exports.common import (
-    CJK_FONT, LATIN_FONT, MEDIA_TYPES, ExportFile, Progress, ProgressReporter, check_lang, display_width,
-    export_filename, fitted_width, new_workbook, require_export, t, write_cell,
+    CJK_FONT,
+    LATIN_FONT,
+    MEDIA_TYPES,
+    ExportFile,
+    Progress,
+    ProgressReporter,
+    check_lang,
+    display_width,
+    export_filename,
+    fitted_width,
+    new_workbook,
+    require_export,
+    t,
+    write_cell,
 )
 
 MARK_SCHEMES: dict[str, dict[int, str | int]] = {
@@ -117,7 +129,7 @@ def _write_matrix_sheet(workbook, result: coverage.CoverageResult, *, scheme: st
     program = result.program
 
     # column widths and sheet-level settings (allowed before any row in constant-memory mode)
-    ws.set_column(0, 0, fitted_width(comp["code"].tolist() + [t("export.matrix.col.code", lang)], minimum=8, maximum=14))
+    ws.set_column(0, 0, fitted_width([*comp["code"].tolist(), t("export.matrix.col.code", lang)], minimum=8, maximum=14))
     ws.set_column(1, 1, 46)
     ws.set_column(2, 4, 7)
     ws.set_column(5, 5, 11)

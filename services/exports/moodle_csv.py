@@ -31,7 +31,15 @@ from services.actor import Actor
 from services.db import session_scope
 from services.errors import NotFound
 from services.exports.common import (
-    MEDIA_TYPES, ExportFile, Progress, ProgressReporter, check_lang, csv_safe, export_filename, require_export, t,
+    MEDIA_TYPES,
+    ExportFile,
+    Progress,
+    ProgressReporter,
+    check_lang,
+    csv_safe,
+    export_filename,
+    require_export,
+    t,
 )
 from services.outline import code_sort_key
 

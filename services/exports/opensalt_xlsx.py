@@ -16,8 +16,16 @@ from sqlalchemy.engine import Engine
 from services.actor import Actor
 from services.exports.case_json import case_package
 from services.exports.common import (
-    MEDIA_TYPES, ExportFile, Progress, ProgressReporter, export_filename, fitted_width, new_workbook, program_code_of,
-    require_export, write_cell,
+    MEDIA_TYPES,
+    ExportFile,
+    Progress,
+    ProgressReporter,
+    export_filename,
+    fitted_width,
+    new_workbook,
+    program_code_of,
+    require_export,
+    write_cell,
 )
 
 DOC_COLUMNS = ("identifier", "creator", "title", "lastChangeDate", "officialSourceURL", "publisher", "description",

@@ -25,8 +25,18 @@ from sqlalchemy.engine import Engine
 
 from services.actor import Actor
 from services.exports.common import (
-    CJK_FALLBACKS, CJK_FONT, CJK_HEADING_FONT, LATIN_FONT, MEDIA_TYPES, ExportFile, Progress, ProgressReporter, check_lang,
-    export_filename, require_export, t,
+    CJK_FALLBACKS,
+    CJK_FONT,
+    CJK_HEADING_FONT,
+    LATIN_FONT,
+    MEDIA_TYPES,
+    ExportFile,
+    Progress,
+    ProgressReporter,
+    check_lang,
+    export_filename,
+    require_export,
+    t,
 )
 from services.exports.standard_data import DIMENSIONS, standard_data
 

@@ -15,8 +15,19 @@ from sqlalchemy.engine import Engine
 
 from services.actor import Actor
 from services.exports.common import (
-    CJK_FONT, LATIN_FONT, MEDIA_TYPES, ExportFile, Progress, ProgressReporter, check_lang, export_filename,
-    new_workbook, require_export, t, text_lines, write_cell,
+    CJK_FONT,
+    LATIN_FONT,
+    MEDIA_TYPES,
+    ExportFile,
+    Progress,
+    ProgressReporter,
+    check_lang,
+    export_filename,
+    new_workbook,
+    require_export,
+    t,
+    text_lines,
+    write_cell,
 )
 from services.exports.standard_data import DIMENSIONS, standard_data
 

@@ -7,6 +7,7 @@ mapping such as ``"1=3,2=2,3=0"`` covers anything else (0 means "no alignment").
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from collections.abc import Iterable
 from typing import Any
@@ -42,10 +43,8 @@ def normalize_mark(value: Any) -> str:
         text = text[:-2]
     text = text.replace(" ", "")
     if len(_NORMALIZED) < 10_000:
-        try:
+        with contextlib.suppress(TypeError):
             _NORMALIZED[value] = text
-        except TypeError:
-            pass
     return text
 
 

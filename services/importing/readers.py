@@ -192,7 +192,7 @@ def read_book(data: bytes, filename: str, *, limits: Limits | None = None) -> Ra
 def _read_workbook(data: bytes, filename: str, fmt: str, limits: Limits) -> RawBook:
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - calamine raises several types for broken files
+    except Exception as exc:
         raise ImportRejected(Issue("import.error.corrupt_workbook", {"reason": str(exc)[:200]}, file=filename)) from exc
     formulas = _xlsx_formulas_without_value(data) if fmt in ("xlsx", "xlsm") else {}
     ods_merges = _ods_merges(data) if fmt == "ods" else {}
@@ -208,7 +208,7 @@ def _read_workbook(data: bytes, filename: str, fmt: str, limits: Limits) -> RawB
             merged_raw = sheet.merged_cell_ranges or []
         except ImportRejected:
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise ImportRejected(Issue("import.error.corrupt_sheet", {"reason": str(exc)[:200]}, file=filename,
                                        sheet=meta.name)) from exc
         merged = [(a[0], a[1], b[0], b[1]) for a, b in merged_raw] or ods_merges.get(meta.name, [])
@@ -289,8 +289,8 @@ def _sheet_with_formula_tag(archive: zipfile.ZipFile, path: str) -> bytes | None
     with archive.open(path) as member:
         while chunk := member.read(_CHUNK):
             chunks.append(chunk)
-            if not found and (previous in (b"<", b":") and chunk[:1] == b"f"
-                              or b"f" in chunk and (b"<f" in chunk or b":f" in chunk)):
+            if not found and ((previous in (b"<", b":") and chunk[:1] == b"f")
+                              or (b"f" in chunk and (b"<f" in chunk or b":f" in chunk))):
                 found = True
             previous = chunk[-1:]
     return b"".join(chunks) if found else None

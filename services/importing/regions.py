@@ -113,7 +113,7 @@ def _probe(value: Any) -> bool:
         return False
     # every total and subtotal word starts with one of the probe characters or words
     return value[0] in _PROBE_START or "：" in value or ":" in value or \
-        value.isascii() and value[:1].isalpha() and value.lower().startswith(_PROBE_WORDS)
+        (value.isascii() and value[:1].isalpha() and value.lower().startswith(_PROBE_WORDS))
 
 
 def _number(value: Any) -> float | None:
@@ -153,8 +153,8 @@ def text_reason(texts: Sequence[str]) -> str | None:
     if len(_LEGEND_PAIR.findall(joined)) >= 2 and len(joined) <= 200:
         return "legend"
     signatures = sum(1 for t in texts if _SIGNATURE.match(t) and ("：" in t or ":" in t or len(t) <= 6))
-    if signatures and (signatures >= 2 or len(texts) <= 4 and len(_KEY_VALUE.findall(joined)) >= 1
-                       and len(first) <= 30):
+    if signatures and (signatures >= 2 or (len(texts) <= 4 and len(_KEY_VALUE.findall(joined)) >= 1
+                       and len(first) <= 30)):
         return "signature"
     pairs = sum(1 for t in texts if _KEY_VALUE.search(t))
     if len(_KEY_VALUE.findall(joined)) >= 2 and 2 * pairs >= len(texts) and all(len(t) <= 40 for t in texts):
@@ -231,17 +231,13 @@ def classify(sheet: RawSheet, *, header_start: int, data_start: int, mapped: Seq
             single = _single_text(cells, index, across)
             if single is not None and (_is_section(single, cells, index, across, keyed, key_set, first_col,
                                                    hierarchy_columns)
-                                       or section_words and squeeze(strip_ordinal(single[1])) in section_words):
+                                       or (section_words and squeeze(strip_ordinal(single[1])) in section_words)):
                 sections.append((index, single[1], single[0]))
                 pending.append((index, "section", single[1]))
                 segment = []
                 continue
             filled_cols = [i for i, c in enumerate(cells) if c not in ("", None) and cell_text(c).strip()]
-            if not keyed and mapped_set and not any(i in mapped_set for i in filled_cols):
-                reason = "note"
-            elif not keyed and len(texts) == 1 and len(texts[0]) > 20 and not numeric_only(cells, mapped_set):
-                reason = "note"
-            elif extra_note is not None and extra_note(cells, mapped_set):
+            if (not keyed and mapped_set and not any(i in mapped_set for i in filled_cols)) or (not keyed and len(texts) == 1 and len(texts[0]) > 20 and not numeric_only(cells, mapped_set)) or (extra_note is not None and extra_note(cells, mapped_set)):
                 reason = "note"
         if reason is None:
             data.append(index)

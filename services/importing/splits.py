@@ -10,6 +10,7 @@ whole. Parts keep their exact text (the list markers removed, inner line breaks 
 
 from __future__ import annotations
 
+import itertools
 import re
 
 _CN = {ch: n for n, ch in enumerate("一二三四五六七八九十", start=1)}
@@ -43,7 +44,7 @@ def _number(match: re.Match[str]) -> int | None:
 def _consecutive(numbers: list[int]) -> bool:
     if all(n == 0 for n in numbers):
         return True  # bullets
-    return all(b == a + 1 for a, b in zip(numbers, numbers[1:], strict=False)) and 0 not in numbers
+    return all(b == a + 1 for a, b in itertools.pairwise(numbers)) and 0 not in numbers
 
 
 def _by_lines(lines: list[str]) -> list[str] | None:

@@ -138,7 +138,7 @@ class Table:
         data = set(self.regions.data)
         sheet = self.sheet
         for r0, c0, r1, c1 in sheet.merged:
-            if r1 < self.header.data_start or r1 <= r0 and c1 <= c0:
+            if r1 < self.header.data_start or (r1 <= r0 and c1 <= c0):
                 continue
             value = sheet.cell(r0, c0)
             for c in range(c0, c1 + 1):

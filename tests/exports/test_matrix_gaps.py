@@ -146,7 +146,7 @@ def test_gap_report_rows_and_notes(seeded_engine):
     for lang, sheets, first in (("zh", ["覆盖缺口", "说明"], "缺口类型"), ("en", ["Gaps", "Notes"], "Gap kind")):
         progress = []
         exported = export_gaps_xlsx(seeded_engine, actor=SYSTEM, program_id=pid, lang=lang,
-                                    progress=lambda f, m: progress.append(f))
+                                    progress=lambda f, m, progress=progress: progress.append(f))
         assert exported.filename.startswith("460305-gaps-") and progress[-1] == 1.0
         wb = workbook(exported.content)
         no_formulas(wb)

@@ -13,7 +13,11 @@ import pytest
 from services import alignments, framework, programs, standards
 from services.actor import SYSTEM
 from services.exports import (
-    export_gaps_xlsx, export_matrix_xlsx, export_moodle_csv, export_opensalt_xlsx, export_standard_xlsx,
+    export_gaps_xlsx,
+    export_matrix_xlsx,
+    export_moodle_csv,
+    export_opensalt_xlsx,
+    export_standard_xlsx,
 )
 from tests.exports.conftest import workbook
 from tests.standard_factories import make_world

@@ -130,7 +130,7 @@ def test_changed_marks_update_and_replace_alignments_is_explicit(engine):
     data = xlsx_bytes(_matrix_rows([["●", "◐", "", "○"], ["", "●", "△", ""], ["○", "", "", "■"]]))
     run_import(engine, data, "m.xlsx")
     changed = xlsx_bytes(_matrix_rows([["◐", "◐", "", "○"], ["", "●", "", ""], ["○", "", "", "■"]]))
-    preview, result = run_import(engine, changed, "m.xlsx")
+    _preview, result = run_import(engine, changed, "m.xlsx")
     assert updated(result) == {"alignment": 1} and result.counts["not_in_file"]["alignment"] == 1
     assert ("1.1.2", "ZY2050") in alignments_of(engine)
     _, replaced = run_import(engine, changed, "m.xlsx", replace_alignments=True)
@@ -144,9 +144,9 @@ def test_ambiguous_marks_stop_and_ask(sqlite_only):
     preview, result = run_import(sqlite_only, data, "m.xlsx", lang="en")
     assert preview.fatal and not result.ok and result.errors[0]["key"] == "import.error.marks_ambiguous"
     assert "--marks" in result.errors[0]["message"] and table_counts(sqlite_only) == before
-    _, irm = run_import(sqlite_only, data, "m.xlsx", marks="irm", program="IRM")
+    _, _irm = run_import(sqlite_only, data, "m.xlsx", marks="irm", program="IRM")
     assert set(alignments_of(sqlite_only, "IRM").values()) == {3}
-    _, hml = run_import(sqlite_only, data, "m.xlsx", marks="hml", program="HML")
+    _, _hml = run_import(sqlite_only, data, "m.xlsx", marks="hml", program="HML")
     assert set(alignments_of(sqlite_only, "HML").values()) == {2}
 
 
@@ -199,13 +199,13 @@ def test_competvetsuivi_real_matrices(sqlite_only, real_data):
     auto = analyse(xlsx.read_bytes(), xlsx.name, engine=None, program_code="VET", kind="matrix", lang="en")
     assert auto.fatal and auto.errors[0]["key"] in ("import.error.matrix_layout", "import.error.marks_unknown")
     options = dict(kind="matrix", header_row=1, mapping={"A": "code", "B": "statement"})
-    preview, result = run_import(sqlite_only, xlsx.read_bytes(), xlsx.name, program="VET", sheet="Matrice EnvA",
+    _preview, result = run_import(sqlite_only, xlsx.read_bytes(), xlsx.name, program="VET", sheet="Matrice EnvA",
                                  marks="1=3,2=2,3=0", skip_invalid=True, **options)
     assert result.ok and result.counts["created"]["alignment"] > 500 and result.invalid_rows_xlsx
     assert {e["row"] for e in result.errors} == {3}
     links = alignments_of(sqlite_only, "VET")
     assert links[("CoPrev.1.1", "UC54")] == 3 and ("CoPrev.1.1", "UC51") not in links  # legend: 1 = strong, 3 = no
     ods = real_data / "competvetsuivi/CompetVetSuiviTestMatrixWithResults.ods"
-    preview, result = run_import(sqlite_only, ods.read_bytes(), ods.name, program="VET2", sheet="Matrix",
+    _preview, result = run_import(sqlite_only, ods.read_bytes(), ods.name, program="VET2", sheet="Matrix",
                                  marks="numeric", skip_invalid=True, **options)
     assert result.ok and result.counts["created"]["competency"] > 200 and result.counts["created"]["course"] >= 40

@@ -87,7 +87,7 @@ def test_areas_and_tasks_without_codes_get_stable_derived_codes(engine):
             [None, None, "3.1.2 能安装本体"],
             [None, "电气安装", "能接线"],
             ["机器人编程", "示教编程", "能示教"]]
-    _, result = run_import(engine, xlsx_bytes(rows), "x.xlsx")
+    _, _result = run_import(engine, xlsx_bytes(rows), "x.xlsx")
     got = nodes(engine)
     assert got["3.1"].statement == "机械安装" and got["3"].statement == "机器人安装"
     assert got["3.2"].statement == "电气安装" and got["3.2.1"].statement == "能接线"
@@ -139,7 +139,7 @@ BAD = {
 def test_bad_rows_reject_the_whole_import_and_change_nothing(engine, case):
     """Duplicate codes, cycles, bad values, formulas without values, unknown parents: errors, database unchanged."""
     before = table_counts(engine)
-    preview, result = run_import(engine, xlsx_bytes(BAD[case]), f"{case}.xlsx", lang="en")
+    _preview, result = run_import(engine, xlsx_bytes(BAD[case]), f"{case}.xlsx", lang="en")
     assert not result.ok and result.errors
     for issue in result.errors:
         assert issue["file"] == f"{case}.xlsx" and issue["sheet"] == "Sheet1" and issue["row"], issue

@@ -116,7 +116,7 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
     """CASE JSON → framework nodes (``complete_for`` the whole tree)."""
     del options
     package = book.json_data
-    if not isinstance(package, dict) or "CFItems" not in package and "CFDocument" not in package:
+    if not isinstance(package, dict) or ("CFItems" not in package and "CFDocument" not in package):
         raise ImportRejected(Issue("import.error.case_package", file=book.filename))
     dataset = Dataset(kind=KIND, complete_for=("area", "task", "competency"))
     document = package.get("CFDocument") or {}

@@ -73,7 +73,7 @@ def _cn_number(text: str) -> int:
     return _CN_DIGITS.get(text, 0)
 
 
-def parse_semester(value: Any, *, spans: bool = False) -> int | None | tuple[int | None, bool]:
+def parse_semester(value: Any, *, spans: bool = False) -> int | tuple[int | None, bool] | None:
     """"3", "第3学期", "第三学期", "第二学年：长1" (→ 3), "1-2" / "1、2" (→ 1, a span); None when blank.
 
     A course taught over several semesters keeps the first (the model holds one); with ``spans=True``
@@ -218,7 +218,7 @@ def _parse_row(table: Table, index: int, cells: list[Any], dataset: Dataset) -> 
             dataset.warnings.append(table.issue("import.warning.hours_total", index, table.column_for("hours_total"),
                                                 total=_fmt(total), theory=_fmt(theory), practice=_fmt(practice)))
     if theory is not None or practice is not None:
-        values["hours_theory"], values["hours_practice"] = int(round(theory or 0)), int(round(practice or 0))
+        values["hours_theory"], values["hours_practice"] = round(theory or 0), round(practice or 0)
         supplied |= {"hours_theory", "hours_practice"}
     col = table.column_for("semester")
     if col is not None:

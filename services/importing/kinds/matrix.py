@@ -11,6 +11,7 @@ stops the import with a question instead of a guess.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from itertools import compress, zip_longest
@@ -544,10 +545,8 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
         labels = dict(columns)
         levels_of: dict[Any, int | None] = {}
         for value in set().union(*(_marked_columns(table).get(c, set()) for c in labels)):
-            try:
+            with contextlib.suppress(KeyError, TypeError):  # reported per cell below
                 levels_of[value] = level_of(value, marks_table)
-            except (KeyError, TypeError):
-                pass  # reported per cell below
         for index, prov in row_prov.items():
             if prov.key not in kinds:
                 continue

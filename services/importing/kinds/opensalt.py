@@ -48,7 +48,7 @@ def _item_sheet(book: RawBook) -> RawSheet | None:
     if sheet is not None:
         return sheet
     for candidate in book.sheets:
-        if candidate.rows and ITEM_MARKERS <= {norm_label(c) for c in candidate.rows[0]}:
+        if candidate.rows and {norm_label(c) for c in candidate.rows[0]} >= ITEM_MARKERS:
             return candidate
     return None
 

@@ -137,7 +137,7 @@ def _course(info: dict[str, tuple[str, int]], code: str, sheet: RawSheet, datase
         if text:
             try:
                 number = _number(text)
-                values[name] = number if name == "credits" else int(round(number))
+                values[name] = number if name == "credits" else round(number)
             except ValueError:
                 dataset.errors.append(Issue("import.error.hours" if name != "credits" else "import.error.credits",
                                             {"value": text}, file=book.filename, sheet=sheet.name, row=row))
@@ -209,7 +209,7 @@ def _units(book: RawBook, standard: StandardIn, dataset: Dataset) -> None:
         for name in ("hours_theory", "hours_practice"):
             text = table.text(cells, table.column_for(name))
             try:
-                hours[name] = int(round(_number(text))) if text else 0
+                hours[name] = round(_number(text)) if text else 0
                 if not 0 <= hours[name] <= 2000:
                     raise ValueError(text)
             except ValueError:
