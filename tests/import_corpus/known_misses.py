@@ -24,8 +24,6 @@ KNOWN_MISSES: frozenset[str] = frozenset({
     "cp_merged_type_csv",
     "mx_ticks_count_csv",
     "mx_area_merged_xlsx",
-    "mx_grouped_header_xlsx",
-    "mx_grouped_header_ods",
     "mx_transposed_csv",
     "mx_transposed_xlsx",
     "mx_transposed_ticks_xls",

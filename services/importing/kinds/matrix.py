@@ -257,7 +257,9 @@ def course_columns(table: Table, *, with_empty: bool = False, aside: bool = True
     ignored = table.sheet.__dict__.get("_aside", Aside()).columns if aside else {}
     continuation = set()
     for r0, c0, r1, c1 in table.sheet.merged:
-        if r0 <= header.end and r1 >= header.row and c1 > c0:
+        # a label merged across columns on the header's last row names one course; a group above it
+        # ("第1学期" over several courses) does not make its courses sub-columns
+        if r0 <= header.end <= r1 and c1 > c0:
             continuation.update(range(c0 + 1, c1 + 1))
     for col, label in enumerate(header.labels):
         mapped = header.mapping.get(col)
