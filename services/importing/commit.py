@@ -330,7 +330,13 @@ def _write_nodes(writer: _Writer, plan: Plan, node_ids: dict[str, int], role_ids
 
     levels: dict[int, list[Op]] = defaultdict(list)
     for op in creates:
-        levels[level(op.key)].append(op)
+        # one look-up when the parent came first (the usual order); the walk above otherwise
+        parent = op.refs.get("parent")
+        depth = level_of.get(parent, -2) if parent in pending else -1
+        if depth == -2:
+            depth = level(parent)
+        level_of[op.key] = depth + 1
+        levels[depth + 1].append(op)
     actor = writer.actor
     total = max(len(creates), 1)
     done = 0
@@ -353,6 +359,7 @@ def _write_nodes(writer: _Writer, plan: Plan, node_ids: dict[str, int], role_ids
         writer.created_ids("competency", new.values())
         done += len(ops)
         writer.progress and writer.progress(0.1 + 0.45 * done / total, "nodes")
+
     def node_values(op: Op) -> dict[str, Any]:
         values = {}
         for name, value in op.values.items():
