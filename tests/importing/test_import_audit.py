@@ -8,6 +8,7 @@ On SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import pandas as pd
 from sqlmodel import select
 
 from models import Alignment, AuditEvent, Competency, ImportRecord
@@ -54,7 +55,7 @@ def test_history_of_an_imported_competency_shows_the_import_user_time_and_file(e
                           changes={"importance": 2})
     entries = history.audit_events(engine, actor=lead, entity_type="competency", entity_id=leaf)
     assert list(entries["action"]) == ["update", "create"]
-    assert entries.iloc[0]["import_id"] is None or str(entries.iloc[0]["import_id"]) == "<NA>"
+    assert pd.isna(entries.iloc[0]["import_id"]) and entries.iloc[0]["username"] == lead.username
     # by type alone: one entry per import that created competencies, with the counts
     by_type = history.audit_events(engine, actor=lead, entity_type="competency")
     imported = by_type[by_type["action"] == "import"]
@@ -98,3 +99,37 @@ def test_history_of_a_relevelled_alignment_shows_both_imports_with_before_and_af
         ["create"]
     assert history.audit_events(engine, actor=admin, entity_type="alignment", entity_id=link,
                                 since=at[second.import_id]).shape[0] == 1
+
+
+def test_a_backup_of_an_imported_programme_restores(engine, tmp_path):
+    """Backups carry content, not the audit trail: an imported programme (one audit event, its rows listed on
+    the import record) backs up and restores into an empty database to the same document."""
+    import json
+
+    from models import Program
+    from services.actor import SYSTEM
+    from services.db import make_engine
+    from services.exports import export_backup, restore_backup
+    from services.migrate import upgrade
+
+    lead = make_user(engine, role="lead")
+    run_import(engine, xlsx_bytes(FRAMEWORK), "框架.xlsx", actor=lead)
+    _p, result = run_import(engine, xlsx_bytes(MATRIX), "矩阵.xlsx", kind="matrix", actor=lead)
+    first = json.loads(export_backup(engine, actor=SYSTEM, program_id=result.program_id).content)
+    target = make_engine(f"sqlite:///{tmp_path / 'restored.db'}")
+    upgrade(target)
+    try:
+        report = restore_backup(target, actor=SYSTEM, data=json.dumps(first).encode())
+        assert report.ok, report.errors
+        with session_scope(target) as session:
+            program_id = session.exec(select(Program.id).where(Program.code == "P1")).one()
+            restored = (len(session.exec(select(Competency)).all()), len(session.exec(select(Alignment)).all()))
+        second = json.loads(export_backup(target, actor=SYSTEM, program_id=program_id).content)
+    finally:
+        target.dispose()
+
+    def comparable(doc):
+        return {k: v for k, v in doc.items() if k not in ("created_at", "users")}
+
+    assert restored == (4, 2)
+    assert comparable(second) == comparable(first)
