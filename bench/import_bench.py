@@ -166,19 +166,26 @@ def run_measured(args: list[str]) -> dict:
 def whole_processes(kind: str, file: Path, template: Path, program_id: int, repeat: int, folder: Path) -> dict:
     """Fresh ``manage.py import`` against fresh ``bench/floor.py``, alternating; best of ``repeat``."""
     imports, floors = [], []
-    for _ in range(repeat):
+
+    def run_import() -> None:
         db = fresh_copy(template, folder / f"{kind}-process-import.db")
         run = run_measured([sys.executable, "manage.py", "--db", f"sqlite:///{db}", "import", str(file),
                             "--program", PROGRAM])
         if run["rc"] != 0:
             raise RuntimeError(f"manage.py import failed ({run['rc']}): {run['err'][-2000:]}")
         imports.append(run)
+
+    def run_floor() -> None:
         db = fresh_copy(template, folder / f"{kind}-process-floor.db")
         run = run_measured([sys.executable, str(ROOT / "bench" / "floor.py"), kind, str(file), str(db),
                             str(program_id)])
         if run["rc"] != 0:
             raise RuntimeError(f"floor script failed ({run['rc']}): {run['err'][-2000:]}")
         floors.append(run)
+
+    for round_ in range(repeat):  # alternate which goes first, so neither always runs on a warmer machine
+        for step in ((run_import, run_floor) if round_ % 2 == 0 else (run_floor, run_import)):
+            step()
     return {"import_s": min(r["seconds"] for r in imports), "floor_s": min(r["seconds"] for r in floors),
             "import_cpu_s": min(r["cpu_s"] for r in imports), "floor_cpu_s": min(r["cpu_s"] for r in floors),
             "import_rss_mb": max(r["max_rss_mb"] for r in imports),
