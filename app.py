@@ -1,4 +1,4 @@
-"""CoStandard entry point: login gate, language switch, programme picker, navigation."""
+"""CoStandard entry point: language switch, login check, programme picker, navigation."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import streamlit as st
 from services.errors import DomainError
 from services.i18n import LANGS
 from services.programs import list_programs
-from services.users import authenticate, demo_accounts_active
-from ui.context import PROGRAM_KEY, current_actor, get_engine, sign_in, sign_out
+from ui.auth import ENTRY_KEY, keep_cookie, log_out, restore_login
+from ui.context import PROGRAM_KEY, get_engine
 from ui.i18n import current_lang, enum_label, t
-from ui.nav import pages_for
+from ui.links import follow_link, keep_link
+from ui.nav import PAGES
 
 st.set_page_config(page_title="CoStandard", page_icon=":material/handshake:", layout="wide")
 current_lang()
@@ -18,35 +19,18 @@ st.sidebar.selectbox(
     t("sidebar.language"), LANGS, key="lang", format_func=lambda code: {"zh": "中文", "en": "English"}[code]
 )
 engine = get_engine()
+actor = restore_login(engine)  # every run: the account's current role and active flag, or logged out
+st.session_state[ENTRY_KEY] = True  # the page's page_setup need not check again
 
 
-def login_page() -> None:
-    st.title(t("login.title"))
-    st.caption(t("login.subtitle"))
-    with st.form("login_form"):
-        username = st.text_input(t("login.username"), key="login_username")
-        password = st.text_input(t("login.password"), type="password", key="login_password")
-        submitted = st.form_submit_button(t("login.submit"), type="primary", key="login_submit")
-    if submitted:
-        actor = authenticate(engine, username=username, password=password)
-        if actor is None:
-            st.error(t("login.failed"))
-        else:
-            sign_in(actor)
-            st.rerun()
-    if demo_accounts_active(engine):
-        st.info(t("login.demo_hint"))
-        st.table({
-            t("login.demo_user"): ["admin", "lead", "faculty", "mentor"],
-            t("login.demo_role"): [enum_label("role", r) for r in ("admin", "lead", "faculty", "mentor")],
-            t("login.password"): ["demo"] * 4,
-        })
+def page_of(spec, *, visible: bool) -> st.Page:
+    return st.Page(spec.path, title=t(spec.title_key), icon=spec.icon, url_path=spec.slug,
+                   default=spec.slug == "home", visibility="visible" if visible else "hidden")
 
 
-actor = current_actor()
 if actor is None:
-    st.navigation([st.Page(login_page, title=t("login.title"), url_path="login", icon=":material/login:")],
-                  position="hidden").run()
+    # every page answers an anonymous visitor with the login form, on the URL they asked for
+    st.navigation([page_of(spec, visible=False) for spec in PAGES], position="hidden").run()
     st.stop()
 
 with st.sidebar:
@@ -58,17 +42,21 @@ with st.sidebar:
         st.error(str(exc))
     if programs:
         ids = [p["id"] for p in programs]
+        codes = {p["id"]: p["code"] for p in programs}
+        follow_link("program", PROGRAM_KEY, {code: pid for pid, code in codes.items()})
         if st.session_state.get(PROGRAM_KEY) not in ids:
             st.session_state[PROGRAM_KEY] = ids[0]
         names = {p["id"]: f"{p['name']}（{p['code']}）" for p in programs}
-        st.selectbox(t("sidebar.program"), ids, key=PROGRAM_KEY, format_func=names.__getitem__)
+        program_id = st.selectbox(t("sidebar.program"), ids, key=PROGRAM_KEY, format_func=names.__getitem__)
+        keep_link("program", PROGRAM_KEY, codes[program_id])
     if st.button(t("sidebar.logout"), key="logout", icon=":material/logout:"):
-        sign_out()
+        log_out(engine)
         st.rerun()
+    keep_cookie()
 
+# every page is registered (a link to a page the role may not open gets a message, not Home); the menu shows
+# only the role's pages
 sections: dict[str, list] = {}
-for spec in pages_for(actor.role):
-    page = st.Page(spec.path, title=t(spec.title_key), icon=spec.icon, url_path=spec.slug,
-                   default=spec.slug == "home")
-    sections.setdefault(t(spec.section), []).append(page)
+for spec in PAGES:
+    sections.setdefault(t(spec.section), []).append(page_of(spec, visible=actor.role in spec.roles))
 st.navigation(sections).run()

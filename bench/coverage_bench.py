@@ -131,15 +131,25 @@ def _render_page(url: str, program_id: int) -> tuple[float, float]:
 
     from streamlit.testing.v1 import AppTest
 
-    from services.actor import Actor
+    from services.actor import SYSTEM
+    from services.db import make_engine
+    from services.errors import NotFound
+    from services.users import create_user, get_actor
 
+    engine = make_engine(url)
+    try:  # a real account: pages recheck the logged-in user against the database on every run
+        lead = get_actor(engine, username="bench")
+    except NotFound:
+        create_user(engine, actor=SYSTEM, username="bench", display_name="Bench", role="lead", side="school",
+                    password="bench-only")
+        lead = get_actor(engine, username="bench")
+    engine.dispose()
     previous = os.environ.get("DATABASE_URL")
     os.environ["DATABASE_URL"] = url
     try:
         page = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "pages" / "coverage.py"),
                                  default_timeout=300)
-        page.session_state["auth"] = Actor(id=None, username="bench", display_name="Bench", role="lead",
-                                           side="school").as_dict()
+        page.session_state["auth"] = lead.as_dict()
         page.session_state["program_id"] = program_id
         page.session_state["lang"] = "en"
         times = []

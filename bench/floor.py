@@ -43,7 +43,7 @@ def framework_rows(path: str, program_id: int, first_id: int) -> list[tuple]:
     ids: dict[str, int] = {}
     next_id = first_id
     for area, task, code, text, kind, grade in zip(frame[area_col], frame[task_col], frame[code_col],
-                                                   frame[text_col], frame[type_col], frame[grade_col]):
+                                                   frame[text_col], frame[type_col], frame[grade_col], strict=True):
         area_code, _, area_text = area.partition(" ")
         task_code, _, task_text = task.partition(" ")
         if area_code not in ids:

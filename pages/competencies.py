@@ -9,6 +9,7 @@ from services.framework import create_node, framework_frame, get_node, list_job_
 from services.permissions import can
 from ui.context import page_setup
 from ui.i18n import enum_format, enum_label, error_text, t
+from ui.links import follow_link, keep_link
 
 ctx = page_setup()
 st.title(t("competencies.title"))
@@ -38,6 +39,7 @@ event = st.dataframe(table, hide_index=True, width="stretch", height=420, key="c
 selected_rows = event.selection.rows if event and event.selection else []
 options = list(shown["id"])
 labels = dict(zip(shown["id"], shown["code"] + " " + shown["statement"].str.slice(0, 40), strict=True))
+follow_link("code", "comp_selected", dict(zip(shown["code"], options, strict=True)))
 if selected_rows:
     st.session_state["comp_selected"] = options[selected_rows[0]]
 if options:
@@ -45,6 +47,7 @@ if options:
         st.session_state["comp_selected"] = options[0]
     node_id = st.selectbox(t("competencies.select"), options, key="comp_selected", format_func=labels.__getitem__)
     node = get_node(ctx.engine, node_id=node_id)
+    keep_link("code", "comp_selected", node["code"])
     st.subheader(f"{node['code']} {node['statement']}")
     path = " › ".join(f"{a['code']} {a['statement']}" for a in node["ancestors"])
     if path:

@@ -10,6 +10,7 @@ from services.errors import DomainError
 from services.permissions import can
 from ui.context import page_setup
 from ui.i18n import enum_format, enum_label, error_text, t
+from ui.links import follow_link, keep_link
 
 ctx = page_setup()
 st.title(t("courses.title"))
@@ -32,12 +33,15 @@ else:
     event = st.dataframe(table, hide_index=True, width="stretch", key="course_table",
                          on_select="rerun", selection_mode="single-row")
     ids = list(frame["id"])
+    codes = dict(zip(ids, frame["code"], strict=True))
+    follow_link("course", "course_selected", {code: cid for cid, code in codes.items()})
     if event and event.selection and event.selection.rows:
         st.session_state["course_selected"] = ids[event.selection.rows[0]]
     if st.session_state.get("course_selected") not in ids:
         st.session_state["course_selected"] = ids[0]
     names = dict(zip(frame["id"], frame["code"] + " " + frame["name"], strict=True))
     course_id = st.selectbox(t("courses.select"), ids, key="course_selected", format_func=names.__getitem__)
+    keep_link("course", "course_selected", codes[course_id])
     course = get_course(ctx.engine, course_id=course_id)
 
     st.subheader(f"{course['name']}（{course['code']}）")

@@ -11,6 +11,7 @@ from services.programs import get_program
 from ui.context import page_setup
 from ui.exports import issues_table, key_format, prepare_and_download, restore_report_table
 from ui.i18n import t
+from ui.links import follow_link, keep_link
 
 ctx = page_setup()
 st.title(t("exports.title"))
@@ -28,8 +29,10 @@ if courses.empty:
 else:
     names = dict(zip(courses["code"], courses["code"] + " " + courses["name"], strict=True))
     s1, s2 = st.columns([3, 1])
+    follow_link("course", "export_standard_course", {code: code for code in names})
     course_code = s1.selectbox(t("exports.page.standard.course"), list(names), key="export_standard_course",
                                format_func=names.__getitem__)
+    keep_link("course", "export_standard_course", course_code)
     fmt = s2.selectbox(t("exports.page.format"), ("docx", "xlsx"), key="export_standard_format")
     writer = exports.export_standard_docx if fmt == "docx" else exports.export_standard_xlsx
 

@@ -10,7 +10,7 @@ from services.programs import get_program
 from ui.context import page_setup
 from ui.i18n import error_text, t
 
-ctx = page_setup(roles=("admin", "lead"))
+ctx = page_setup()
 st.title(t("import.title"))
 program = get_program(ctx.engine, program_id=ctx.program_id)
 st.caption(t("import.page.intro", program=f"{program['name']}（{program['code']}）"))

@@ -9,7 +9,7 @@ from services.programs import create_program, get_program, list_programs, update
 from ui.context import PROGRAM_KEY, page_setup
 from ui.i18n import error_text, t
 
-ctx = page_setup(roles=("admin", "lead"), needs_program=False)
+ctx = page_setup()
 st.title(t("programs.title"))
 lang_names = {"zh": "中文", "en": "English"}
 

@@ -8,6 +8,7 @@ from services.standards import create_standard, current_standard, list_standards
 from services.workflow import allowed_actions, workflow_state
 from ui.context import page_setup
 from ui.i18n import enum_label, t
+from ui.links import follow_link, keep_link
 from ui.standard_editor import base_for, conflict_view, content_editor, rebase, save_bar
 from ui.standard_panels import (alignment_panel, checklist_panel, comments_panel, downloads, history_panel,
                                 show_error, task_table_panel, workflow_bar)
@@ -20,7 +21,10 @@ if courses.empty:
     st.info(t("courses.empty"))
     st.stop()
 names = dict(zip(courses["id"].astype(int), courses["code"] + " " + courses["name"], strict=True))
+codes = dict(zip(courses["id"].astype(int), courses["code"], strict=True))
+follow_link("course", "std_course", {code: cid for cid, code in codes.items()})
 course_id = st.selectbox(t("field.course"), list(names), key="std_course", format_func=names.__getitem__)
+keep_link("course", "std_course", codes[course_id])
 current = current_standard(ctx.engine, course_id=course_id)
 
 if current is None:

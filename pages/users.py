@@ -8,8 +8,9 @@ from services.errors import DomainError
 from services.users import create_user, list_users, set_password, update_user
 from ui.context import page_setup
 from ui.i18n import enum_format, enum_label, error_text, t
+from ui.links import follow_link, keep_link
 
-ctx = page_setup(roles=("admin",), needs_program=False)
+ctx = page_setup()
 st.title(t("users.title"))
 
 users = list_users(ctx.engine, actor=ctx.actor)
@@ -20,9 +21,11 @@ st.dataframe(pd.DataFrame([{
 } for u in users]), hide_index=True, width="stretch", key="users_table")
 
 by_id = {u["id"]: u for u in users}
+follow_link("user", "users_selected", {u["username"]: u["id"] for u in users})
 user_id = st.selectbox(t("users.select"), list(by_id), key="users_selected",
                        format_func=lambda i: f"{by_id[i]['username']} · {by_id[i]['display_name']}")
 user = by_id[user_id]
+keep_link("user", "users_selected", user["username"])
 if st.session_state.get("user_edit_for") != user_id:  # fresh form values for a newly chosen user
     for key in [k for k in st.session_state if str(k).startswith("user_edit_")]:
         del st.session_state[key]

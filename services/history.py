@@ -25,7 +25,13 @@ from services.db import session_scope
 from services.errors import NotFound
 from services.permissions import require
 from services.standards import (
-    HEADER_FIELDS, TABLE_FIELDS, invalid, load_standard, save_args_from_content, save_standard, standard_content,
+    HEADER_FIELDS,
+    TABLE_FIELDS,
+    invalid,
+    load_standard,
+    save_args_from_content,
+    save_standard,
+    standard_content,
 )
 
 TABLES = ("objectives", "units", "assessment")

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from models import ROLES, SIDES, User
-from services import audit
+from services import audit, sessions
 from services.actor import Actor
 from services.db import session_scope
 from services.errors import NotFound, ValidationFailed
@@ -94,6 +94,15 @@ def authenticate(engine: Engine, *, username: str, password: str) -> Actor | Non
         return actor_of(user)
 
 
+def active_actor(engine: Engine, *, user_id: int | None) -> Actor | None:
+    """A logged-in user as the database has them now (one primary-key read); ``None`` if gone or inactive."""
+    if user_id is None:
+        return None
+    with session_scope(engine) as session:
+        user = session.get(User, user_id)
+        return actor_of(user) if user is not None and user.is_active else None
+
+
 def get_actor(engine: Engine, *, username: str) -> Actor:
     with session_scope(engine) as session:
         user = session.exec(select(User).where(User.username == username)).first()
@@ -118,7 +127,10 @@ def user_directory(engine: Engine) -> dict[int, str]:
 def update_user(
     engine: Engine, *, actor: Actor, user_id: int, expected_version: int, changes: dict[str, Any]
 ) -> dict[str, Any]:
-    """Change display name, role, side, organisation or active flag (admins only)."""
+    """Change display name, role, side, organisation or active flag (admins only).
+
+    Deactivating ends all of the user's sessions; a role change applies at their next script run.
+    """
     require(actor, "user.manage")
     allowed = {"display_name", "role", "side", "organisation", "is_active"}
     unknown = set(changes) - allowed
@@ -133,13 +145,15 @@ def update_user(
             raise ValidationFailed(["you cannot lock yourself out (deactivate or demote your own account)"])
         before = _user_dict(user)
         apply_changes(session, user, expected_version=expected_version, changes=changes)
+        if changes.get("is_active") is False:  # a deactivated account is logged out everywhere at once
+            sessions.end_all_in(session, user_id=user.id)
         audit.record(session, actor=actor, entity_type="user", entity_id=user.id, action="update",
                      before=before, after=_user_dict(user), summary=user.username)
         return _user_dict(user)
 
 
 def set_password(engine: Engine, *, actor: Actor, user_id: int, password: str) -> None:
-    """Set a new password: admins for anyone, every user for themselves."""
+    """Set a new password: admins for anyone (which ends that user's sessions), every user for themselves."""
     if actor.id != user_id:
         require(actor, "user.manage")
     if len(password) < 4:
@@ -150,6 +164,8 @@ def set_password(engine: Engine, *, actor: Actor, user_id: int, password: str) -
             raise NotFound(f"user {user_id} not found")
         user.password_hash = hash_password(password)
         user.version += 1
+        if actor.id != user_id:  # an admin's reset also closes the sessions opened with the old password
+            sessions.end_all_in(session, user_id=user_id)
         audit.record(session, actor=actor, entity_type="user", entity_id=user.id, action="password",
                      summary=user.username)
 

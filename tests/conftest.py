@@ -22,6 +22,9 @@ from services.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_DATA = Path(os.environ.get("COSTANDARD_REAL_DATA", ROOT.parent / "shared" / "data" / "real"))
+# third-party files whose licence allows it are copied here (tests/data/real/SOURCES.md); the others
+# are read from REAL_DATA, and their tests skip (locally) or fail (CI) when it is missing
+VENDORED_DATA = ROOT / "tests" / "data" / "real"
 PG_ADMIN_URL = os.environ.get("COSTANDARD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -122,9 +125,35 @@ def seeded_engine(seeded_sqlite_path):
     engine.dispose()
 
 
+class RealData:
+    """``real_data / "opensalt/x.json"``: the copy in tests/data/real, else the file in ../shared/data/real.
+
+    A file found in neither place skips its test with a message on a developer's machine (a fresh clone
+    has no ../shared beside it) and fails it in CI, where ``.ci/run`` points COSTANDARD_REAL_DATA at it.
+    """
+
+    def __init__(self, vendored: Path, external: Path) -> None:
+        self.vendored, self.external = vendored, external
+
+    def __truediv__(self, relative: str) -> Path:
+        for base in (self.vendored, self.external):
+            if (base / relative).exists():
+                return base / relative
+        where = f"{self.vendored} or {self.external}"
+        if IN_CI:
+            pytest.fail(f"real test file {relative} not found in {where}", pytrace=False)
+        pytest.skip(f"real test file {relative} is not redistributable and ../shared/data/real is missing "
+                    f"(looked in {where})")
+
+    def __fspath__(self) -> str:
+        """As a folder (for scripts that take one): the vendored copies, which hold every file they need."""
+        return str(self.vendored)
+
+    def __str__(self) -> str:
+        return str(self.vendored)
+
+
 @pytest.fixture
-def real_data() -> Path:
-    """The third-party files in ../shared/data/real (read in place, never copied)."""
-    if not REAL_DATA.is_dir():
-        pytest.fail(f"real test data not found at {REAL_DATA}", pytrace=False)
-    return REAL_DATA
+def real_data() -> RealData:
+    """Third-party files: vendored copies first, then ../shared/data/real (read in place, never copied)."""
+    return RealData(VENDORED_DATA, REAL_DATA)

@@ -1,12 +1,15 @@
-"""Chromium flows for what only a browser shows: real navigation, login, logout, health."""
+"""Chromium flows for what only a browser shows: real navigation, login, reload, deep links, logout, health."""
 
 from __future__ import annotations
 
+import re
+import urllib.parse
 import urllib.request
 
 import pytest
 from playwright.sync_api import expect
 
+from services.i18n import translate
 from tests.browser_support import browser, chromium_available, live_server, log_in, set_language, wait_idle
 from tests.conftest import IN_CI
 from ui.nav import pages_for
@@ -71,7 +74,7 @@ def test_admin_switches_language_and_opens_users_page(page, server):
     page.locator("[data-testid=stSidebarNav] a[href$='/users']").click()
     wait_idle(page)
     expect(page.get_by_role("heading", name="Users")).to_be_visible()
-    assert page.url.endswith("/users")
+    assert urllib.parse.urlsplit(page.url).path == "/users"  # the query names programme and user (deep link)
 
 
 def test_wrong_password_is_refused(page, server):
@@ -82,3 +85,55 @@ def test_wrong_password_is_refused(page, server):
     page.locator(".st-key-login_submit button").click()
     wait_idle(page)
     expect(page.get_by_text("用户名或密码错误")).to_be_visible()
+
+
+def _session_cookie(page) -> dict | None:
+    return next((c for c in page.context.cookies() if c["name"] == "costandard_session"), None)
+
+
+def test_reload_keeps_the_login_and_logout_ends_it(page, server):
+    """After a reload the user is still logged in (cookie → database session); after logout a reload shows login."""
+    log_in(page, server, "lead")
+    page.locator("[data-testid=stSidebarNav] a[href$='/courses']").click()
+    wait_idle(page)
+    cookie = _session_cookie(page)
+    assert cookie is not None and len(cookie["value"]) >= 43
+    assert cookie["sameSite"] == "Strict" and cookie["secure"] is False  # Secure only over https
+    page.reload()
+    wait_idle(page)
+    expect(page.locator("[data-testid=stSidebarNav]")).to_be_visible()
+    expect(page.get_by_role("heading", name=translate("courses.title", "zh"), exact=True)).to_be_visible()
+    assert "/courses" in page.url
+    page.locator(".st-key-logout button").click()
+    wait_idle(page)
+    expect(page.locator(".st-key-login_username input")).to_be_visible()
+    page.reload()
+    wait_idle(page)
+    expect(page.locator(".st-key-login_username input")).to_be_visible()
+    expect(page.locator("[data-testid=stSidebarNav]")).to_have_count(0)
+
+
+def test_deep_link_opened_logged_out_lands_on_the_record_after_login(page, server):
+    """/standards?course=ZH3021 while logged out: the login form, then that course's standard, URL kept."""
+    page.goto(f"{server}/standards?course=ZH3021")
+    wait_idle(page)
+    expect(page.get_by_text("登录后将继续打开：课程标准")).to_be_visible()
+    page.locator(".st-key-login_username input").fill("faculty")
+    page.locator(".st-key-login_password input").fill("demo")
+    page.locator(".st-key-login_submit button").click()
+    page.wait_for_selector("[data-testid=stSidebarNav]", timeout=30_000)
+    wait_idle(page)
+    expect(page.locator(".st-key-std_course input")).to_have_value(re.compile("^ZH3021 "))
+    assert "/standards" in page.url and "course=ZH3021" in page.url and "program=460305" in page.url
+    page.reload()  # the copied URL works as a link too
+    wait_idle(page)
+    expect(page.locator(".st-key-std_course input")).to_have_value(re.compile("^ZH3021 "))
+
+
+def test_a_page_the_role_may_not_open_says_so(page, server):
+    """A mentor following a link to the audit log gets the role message, not Home."""
+    log_in(page, server, "mentor")
+    page.goto(f"{server}/audit")
+    wait_idle(page)
+    expect(page.get_by_text("您的角色无法使用此页面。")).to_be_visible()
+    assert page.locator("[data-testid=stSidebarNav] a[href$='/audit']").count() == 0

@@ -72,7 +72,8 @@ def test_command_module_table_names_every_command_of_every_module():
 def test_a_command_loads_only_its_own_module():
     """``manage.py import`` does not pay for the exporters' imports (pandas, python-docx) at start-up."""
     code = ("import sys, manage; manage.build_parser(['--db', 'sqlite://', 'import', 'x.xlsx', '--program', 'P']); "
-            "print(sorted(m for m in ('cli.exports', 'cli.coverage', 'cli.core', 'pandas', 'docx') if m in sys.modules))")
+            "print(sorted(m for m in ('cli.exports', 'cli.coverage', 'cli.core', 'pandas', 'docx') "
+            "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=ROOT)
     assert out.stdout.strip() == "[]"

@@ -18,13 +18,16 @@ pytestmark = pytest.mark.apptest
 
 @pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.slug)
 def test_no_page_renders_content_without_login(app_db, spec):
-    """Opened directly, a page shows only the login warning."""
+    """Opened directly, a page shows only the login form (and where the login continues to)."""
     at = AppTest.from_file(str(ROOT / spec.path), default_timeout=TIMEOUT)
     at.session_state["lang"] = "en"
     at.run()
     assert not at.exception
-    assert [w.value for w in at.warning] == [translate("auth.login_required", "en")]
-    assert len(at.title) == 0 and len(at.dataframe) == 0 and len(at.metric) == 0 and len(at.button) == 0
+    assert [t.value for t in at.title] == [translate("login.title", "en")]
+    assert [b.key for b in at.button] == ["login_submit"]
+    assert len(at.dataframe) == 0 and len(at.metric) == 0
+    continue_to = translate("login.continue_to", "en", page=translate(spec.title_key, "en"))
+    assert (continue_to in [c.value for c in at.caption]) == (spec.slug != "home")
 
 
 def test_login_page_lists_demo_accounts_and_rejects_wrong_password(app_db):
@@ -39,22 +42,47 @@ def test_login_page_lists_demo_accounts_and_rejects_wrong_password(app_db):
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-@pytest.mark.parametrize("role", ["admin", "lead", "faculty", "mentor"])
-def test_each_role_sees_its_pages_in_both_languages(app_db, role, lang):
-    """Every page a role is offered renders without error; others are refused."""
-    at = login(role, lang=lang)
+@pytest.mark.parametrize("role", ["admin", "lead", "faculty", "mentor", "anonymous"])
+def test_every_page_for_every_role_from_the_one_registry(app_db, role, lang):
+    """Every page × role gives the page, the translated "not available for your role" or (anonymous) the login."""
+    at = login(role, lang=lang) if role != "anonymous" else AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if role == "anonymous":
+        at.session_state["lang"] = lang
+        at.run()
+    else:
+        assert at.title[0].value == "工业机器人技术"
+        assert at.metric[0].label == translate("home.metric.job_roles", lang)
     assert not at.exception
-    assert at.title[0].value == "工业机器人技术"
-    assert at.metric[0].label == translate("home.metric.job_roles", lang)
-    offered = {p.slug for p in pages_for(role)}
     for spec in PAGES:
         at.switch_page(spec.path).run()
         assert not at.exception, (role, spec.slug, at.exception)
-        if spec.slug in offered:
+        titles = [t.value for t in at.title][:1]
+        if role == "anonymous":
+            assert titles == [translate("login.title", lang)], spec.slug
+        elif role in spec.roles:
             expected = "工业机器人技术" if spec.slug == "home" else translate(f"{spec.slug}.title", lang)
-            assert [t.value for t in at.title][:1] == [expected], (role, spec.slug)
+            assert titles == [expected], (role, spec.slug)
+            assert not [e.value for e in at.error if e.value == translate("auth.not_allowed", lang)]
         else:
             assert [e.value for e in at.error] == [translate("auth.not_allowed", lang)], (role, spec.slug)
+            assert titles == [], (role, spec.slug)
+
+
+def test_the_role_message_reads_as_the_issue_asks():
+    assert translate("auth.not_allowed", "zh") == "您的角色无法使用此页面。"
+    assert "not available for your role" in translate("auth.not_allowed", "en")
+
+
+def test_every_page_file_is_registered_and_declares_no_roles_of_its_own():
+    """Roles live in ui/nav.py only: no page passes roles to page_setup, every page file has an entry."""
+    files = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+    assert files == sorted(spec.path for spec in PAGES)
+    for path in files:
+        source = (ROOT / path).read_text(encoding="utf-8")
+        assert "ctx = page_setup()" in source, path
+    for path in [ROOT / "app.py", *(ROOT / "ui").glob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        assert '("admin", "lead")' not in text or path.name == "nav.py", path
 
 
 def test_role_navigation_matrix():

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 import streamlit as st
 from sqlalchemy.engine import Engine
+from streamlit.runtime.pages_manager import PagesManager
 
 from services.actor import Actor
-from services.db import check_connection, database_url, make_engine, schema_is_current, safe_url
+from services.db import check_connection, database_url, make_engine, safe_url, schema_is_current
 from services.errors import DatabaseUnavailable
+from ui.auth import AUTH_KEY, ENTRY_KEY, PROGRAM_KEY, current_actor, login_form, restore_login  # noqa: F401
 from ui.i18n import current_lang, t
+from ui.links import follow_link, keep_link
+from ui.nav import spec_for
 
-AUTH_KEY = "auth"
-PROGRAM_KEY = "program_id"
+_STARTED_KEY = "session_started"
 
 
 @st.cache_resource(show_spinner=False)
@@ -37,18 +41,15 @@ def get_engine() -> Engine:
     return engine
 
 
-def current_actor() -> Actor | None:
-    data = st.session_state.get(AUTH_KEY)
-    return Actor(**data) if data else None
+def _follow_program_link(engine: Engine) -> None:
+    from services.programs import list_programs
 
-
-def sign_in(actor: Actor) -> None:
-    st.session_state[AUTH_KEY] = actor.as_dict()
-
-
-def sign_out() -> None:
-    for key in (AUTH_KEY, PROGRAM_KEY):
-        st.session_state.pop(key, None)
+    codes = {p["code"]: p["id"] for p in list_programs(engine)}
+    follow_link("program", PROGRAM_KEY, codes)
+    if codes and st.session_state.get(PROGRAM_KEY) not in codes.values():
+        st.session_state[PROGRAM_KEY] = next(iter(codes.values()))
+    chosen = st.session_state.get(PROGRAM_KEY)
+    keep_link("program", PROGRAM_KEY, next((code for code, pid in codes.items() if pid == chosen), None))
 
 
 @dataclass
@@ -59,19 +60,38 @@ class PageContext:
     program_id: int | None
 
 
-def page_setup(*, roles: tuple[str, ...] | None = None, needs_program: bool = True) -> PageContext:
-    """Guard a page: a logged-in user (and one of ``roles``), the engine and the chosen programme."""
+def page_setup() -> PageContext:
+    """Guard a page: a logged-in user of a role the page registry allows, the engine and the programme.
+
+    The calling page is found by its file, so its roles (and whether it needs a programme) are
+    read from ``ui.nav.PAGES`` and declared nowhere else. Anonymous visitors get the login form
+    on the very URL they asked for, so a deep link survives the login.
+    """
+    spec = spec_for(inspect.currentframe().f_back.f_globals.get("__file__", ""))
     lang = current_lang()
-    actor = current_actor()
+    engine = get_engine()
+    via_entry = st.session_state.pop(ENTRY_KEY, False)
+    first_run = not st.session_state.get(_STARTED_KEY)
+    st.session_state[_STARTED_KEY] = True
+    if not via_entry and first_run and PagesManager.uses_pages_directory:
+        # Streamlit's legacy pages/-folder mode ran this file without app.py (a page URL as the first
+        # request after a server start): leave that mode for the process and run through app.py. Only
+        # on a session's first run, which has no click a rerun could drop (AppTest re-enters the mode
+        # on every run).
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    # a page file run without app.py (AppTest, tests opening a page) checks the login and ?program= itself
+    actor = current_actor() if via_entry else restore_login(engine)
     if actor is None:
-        st.warning(t("auth.login_required"))
+        login_form(engine, continue_to=None if spec.slug == "home" else t(spec.title_key))
         st.stop()
-    if roles and actor.role not in roles:
+    if actor.role not in spec.roles:
         st.error(t("auth.not_allowed"))
         st.stop()
-    engine = get_engine()
+    if not via_entry:
+        _follow_program_link(engine)
     program_id = st.session_state.get(PROGRAM_KEY)
-    if needs_program and program_id is None:
+    if spec.needs_program and program_id is None:
         from services.programs import list_programs
 
         programs = list_programs(engine)

@@ -1,4 +1,8 @@
-"""The page registry: which pages exist, their stable URL slugs and which roles see them."""
+"""The page registry: which pages exist, their stable URL slugs and which roles may open them.
+
+The one place a page's roles are declared: app.py builds the menu from it and ``page_setup``
+refuses other roles from it.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ class PageSpec:
     icon: str
     roles: tuple[str, ...]
     section: str = "nav.section.work"
+    needs_program: bool = True
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -29,11 +34,21 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/exports.py", "exports", "nav.exports", ":material/download:", ALL, "nav.section.admin"),
     PageSpec("pages/audit.py", "audit", "nav.audit", ":material/history:", ("admin", "lead"), "nav.section.admin"),
     PageSpec("pages/programs.py", "programs", "nav.programs", ":material/school:", ("admin", "lead"),
-             "nav.section.admin"),
-    PageSpec("pages/users.py", "users", "nav.users", ":material/group:", ("admin",), "nav.section.admin"),
+             "nav.section.admin", needs_program=False),
+    PageSpec("pages/users.py", "users", "nav.users", ":material/group:", ("admin",), "nav.section.admin",
+             needs_program=False),
 )
 
 
 def pages_for(role: str) -> list[PageSpec]:
     """The pages a role is offered, in menu order."""
     return [p for p in PAGES if role in p.roles]
+
+
+def spec_for(path: str) -> PageSpec:
+    """The registry entry of a page file (``pages/x.py``, relative or absolute); ``LookupError`` if none."""
+    normalized = path.replace("\\", "/")
+    for spec in PAGES:
+        if normalized == spec.path or normalized.endswith("/" + spec.path):
+            return spec
+    raise LookupError(f"{path} is not in the page registry (ui/nav.py PAGES)")

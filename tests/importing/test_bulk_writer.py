@@ -57,7 +57,7 @@ def test_matrix_import_lists_each_new_link_once(engine):
              ["1.2", "能调试", "", "○"]]
     _p, one = run_import(engine, xlsx_bytes(first), "矩阵1.xlsx", kind="matrix")
     assert one.ok and one.counts["created"]["alignment"] == 2
-    second = first + [["1.3", "能维护", "◐", "●"]]
+    second = [*first, ["1.3", "能维护", "◐", "●"]]
     _p, two = run_import(engine, xlsx_bytes(second), "矩阵2.xlsx", kind="matrix")
     assert two.ok and two.counts["created"]["alignment"] == 2
     with session_scope(engine) as session:

@@ -6,19 +6,19 @@ did: created ids as ranges per entity type, changed rows with before → after, 
 with their last values. ``services.history`` reads it so an entity's history still shows
 the import that created or changed it, who ran it and when.
 
-Revision ID: 0003_import_audit
-Revises: 0002_leaner_indexes
+Revision ID: 0004_import_audit
+Revises: 0003_user_sessions
 Create Date: 2026-12-01 10:00:00
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_import_audit"
-down_revision: Union[str, Sequence[str], None] = "0002_leaner_indexes"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+revision: str = "0004_import_audit"
+down_revision: str | Sequence[str] | None = "0003_user_sessions"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

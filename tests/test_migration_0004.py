@@ -1,4 +1,4 @@
-"""0003 (import audit) adds ``import_record.entities``, keeps every import record, and downgrades cleanly."""
+"""0004 (import audit) adds ``import_record.entities``, keeps every import record, and downgrades cleanly."""
 
 from __future__ import annotations
 
@@ -17,16 +17,16 @@ def _records(engine) -> list[tuple]:
 
 
 def test_upgrade_adds_the_entity_list_and_downgrade_removes_it(blank_engine):  # noqa: F811
-    upgrade(blank_engine, "0002_leaner_indexes")
+    upgrade(blank_engine, "0003_user_sessions")
     with blank_engine.begin() as conn:
         conn.execute(text(INSERT), {"ok": True})
     before = _records(blank_engine)
     upgrade(blank_engine)
-    assert current_revision(blank_engine) == "0003_import_audit"
+    assert current_revision(blank_engine) == "0004_import_audit"
     assert "entities" in {c["name"] for c in inspect(blank_engine).get_columns("import_record")}
     assert _records(blank_engine) == before
-    with blank_engine.connect() as conn:  # records made before 0003 list nothing
+    with blank_engine.connect() as conn:  # records made before 0004 list nothing
         assert conn.execute(text("SELECT entities FROM import_record")).scalar_one() is None
-    _downgrade(blank_engine, "0002_leaner_indexes")
+    _downgrade(blank_engine, "0003_user_sessions")
     assert "entities" not in {c["name"] for c in inspect(blank_engine).get_columns("import_record")}
     assert _records(blank_engine) == before
