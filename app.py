@@ -6,6 +6,7 @@ import streamlit as st
 
 from services.errors import DomainError
 from services.i18n import LANGS
+from services.notifications import unread_count
 from services.programs import list_programs
 from ui.auth import ENTRY_KEY, keep_cookie, log_out, restore_login
 from ui.context import PROGRAM_KEY, get_engine
@@ -35,6 +36,9 @@ if actor is None:
 
 with st.sidebar:
     st.markdown(f"**{actor.display_name}**  \n{enum_label('role', actor.role)} · {enum_label('side', actor.side)}")
+    unread = unread_count(engine, actor=actor)
+    if unread:
+        st.caption(t("sidebar.unread", n=unread))
     try:
         programs = list_programs(engine)
     except DomainError as exc:

@@ -1,6 +1,6 @@
 """Command modules of manage.py. Each module has ``register(add)``; see manage.py."""
 
-COMMAND_MODULES = ("cli.core", "cli.importing", "cli.coverage", "cli.exports")
+COMMAND_MODULES = ("cli.core", "cli.importing", "cli.coverage", "cli.exports", "cli.suggestions")
 
 # Which module registers each command, so ``manage.py import …`` loads only cli.importing and not
 # the exporters' pandas / python-docx / plotly (half a second of start-up); a test keeps it true.
@@ -10,4 +10,5 @@ COMMAND_MODULE = {
     "import": "cli.importing", "import-template": "cli.importing",
     "coverage": "cli.coverage", "coverage-snapshot": "cli.coverage",
     "export": "cli.exports", "restore": "cli.exports",
+    "suggest": "cli.suggestions",
 }

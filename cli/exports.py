@@ -22,14 +22,31 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
+def _format_for(kind: str, asked: str | None, out: Path) -> tuple[str, str | None]:
+    """The format to write: ``--format``, else the one ``--out``'s extension names, else the default.
+
+    A file name whose extension names another format is refused, so a .xlsx never holds JSON.
+    """
+    known = {f for formats in FORMATS.values() for f in formats}
+    suffix = "" if out.is_dir() else out.suffix.lower().lstrip(".")
+    named = suffix if suffix in known else None
+    fmt = asked or named or DEFAULT_FORMAT[kind]
+    if fmt not in FORMATS[kind]:
+        return fmt, (f"{kind} exports as {' or '.join(FORMATS[kind])}, not {fmt}"
+                     + (f" (--out {out.name} names a .{suffix} file)" if not asked else ""))
+    if named and named != fmt:
+        return fmt, f"--out {out.name} names a .{suffix} file but the format is {fmt}; name it .{fmt}"
+    return fmt, None
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Export a course standard, the coverage matrix, the gap report, a backup, Moodle CSV, CASE JSON or OpenSALT."""
     from services import exports
 
     kind = args.kind
-    fmt = args.format or DEFAULT_FORMAT[kind]
-    if fmt not in FORMATS[kind]:
-        return _usage(f"{kind} exports as {' or '.join(FORMATS[kind])}, not {fmt}")
+    fmt, problem = _format_for(kind, args.format, Path(args.out))
+    if problem:
+        return _usage(problem)
     if kind == "standard" and not args.course:
         return _usage("export standard needs --course CODE")
     if kind != "standard" and args.course:

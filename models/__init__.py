@@ -18,10 +18,12 @@ from models.tables import (  # noqa: F401
     ImportRecord,
     JobRole,
     LearningUnit,
+    Notification,
     Objective,
     Program,
     Rating,
     StandardVersion,
+    SuggestionDecision,
     User,
     UserSession,
 )

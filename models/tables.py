@@ -351,3 +351,54 @@ class CoverageSnapshot(SQLModel, table=True):
     confirmed_only: bool = False
     metrics: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     by_competency: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class SuggestionDecision(SQLModel, table=True):
+    """Someone accepted or rejected a suggested unit/objective → competency alignment.
+
+    A rejected pair is never suggested again; both kinds feed the ranking as evidence (the
+    ``text`` of the unit or objective as it read when the decision was made). One row per
+    target and competency: deciding again replaces the earlier decision.
+    """
+
+    __tablename__ = "suggestion_decision"
+    __table_args__ = (
+        UniqueConstraint("competency_id", "target", name="uq_suggestion_decision_competency_target"),
+        Index("ix_suggestion_decision_program", "program_id"),
+        _partial_index("ix_suggestion_decision_unit_id", "unit_id"),
+        _partial_index("ix_suggestion_decision_objective_id", "objective_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", ondelete="CASCADE")
+    competency_id: int = Field(foreign_key="competency.id", ondelete="CASCADE")
+    target: str = Field(max_length=40)
+    unit_id: int | None = Field(default=None, foreign_key="learning_unit.id", ondelete="CASCADE")
+    objective_id: int | None = Field(default=None, foreign_key="objective.id", ondelete="CASCADE")
+    decision: str = Field(max_length=16)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    score: float = 0.0
+    alignment_id: int | None = Field(default=None, foreign_key="alignment.id", ondelete="SET NULL")
+    decided_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    decided_side: str | None = Field(default=None, max_length=16)
+    decided_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class Notification(SQLModel, table=True):
+    """A message for one user (a cleared signature, later: mentions, review requests); read or not.
+
+    The text is a translation ``key`` with ``params``, so it shows in the reader's language.
+    """
+
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", ondelete="CASCADE")
+    program_id: int | None = Field(default=None, foreign_key="program.id", ondelete="CASCADE")
+    kind: str = Field(max_length=32)
+    key: str = Field(max_length=100)
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    entity_type: str = Field(default="", max_length=32)
+    entity_id: int | None = None
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None

@@ -3,9 +3,10 @@
 import pandas as pd
 import streamlit as st
 
+from services.alignments import review_queue
 from services.coverage import compute_coverage
 from services.programs import get_program, program_summary
-from services.standards import list_standards
+from services.workflow import current_revisions
 from ui.context import page_setup
 from ui.i18n import enum_label, t
 
@@ -28,11 +29,12 @@ st.progress(metrics["coverage_ratio"], text=t("home.coverage", covered=metrics["
                                               weighted=f"{metrics['weighted_coverage']:.0%}"))
 
 st.subheader(t("home.attention"))
+awaiting = review_queue(ctx.engine, actor=ctx.actor, program_id=ctx.program_id)["counts"]  # what the queue holds
 items = [
     ("home.attention.core_uncovered", len(summary["core_uncovered"]), "pages/coverage.py"),
-    ("home.attention.proposed", summary["alignments_proposed"], "pages/review.py"),
+    ("home.attention.proposed", awaiting["alignments"], "pages/review.py"),
     ("home.attention.in_review", summary["standards_in_review"], "pages/standards.py"),
-    ("home.attention.comments", summary["unresolved_comments"], "pages/review.py"),
+    ("home.attention.comments", awaiting["comments"], "pages/review.py"),
 ]
 if not any(count for _, count, _ in items):
     st.success(t("home.attention.none"))
@@ -49,7 +51,7 @@ if summary["core_uncovered"]:
             hide_index=True, width="stretch", key="home_core_uncovered")
 
 st.subheader(t("home.standards"))
-standards = list_standards(ctx.engine, program_id=ctx.program_id)
+standards = current_revisions(ctx.engine, program_id=ctx.program_id)
 if not standards:
     st.info(t("home.standards.none"))
 else:
@@ -57,6 +59,7 @@ else:
         pd.DataFrame([{
             t("field.course"): f"{s['course_name']}（{s['course_code']}）",
             t("field.revision"): s["revision"],
+            t("field.version"): s["version_number"],
             t("field.status"): enum_label("standard_status", s["status"]),
             t("field.updated_at"): s["updated_at"][:16].replace("T", " "),
         } for s in standards]),

@@ -7,7 +7,7 @@ from services.errors import DomainError
 from services.i18n import LANGS
 from services.programs import create_program, get_program, list_programs, update_program
 from ui.context import PROGRAM_KEY, page_setup
-from ui.i18n import error_text, t
+from ui.i18n import error_lines, show_error, t
 
 ctx = page_setup()
 st.title(t("programs.title"))
@@ -44,21 +44,31 @@ if ctx.program_id is not None:
                 st.toast(t("saved"))
                 st.rerun()
             except DomainError as exc:
-                st.error(error_text(exc))
+                show_error(exc)
+
+
+
+def _create() -> None:
+    """Runs before the next run draws the sidebar, so the new programme can become the chosen one."""
+    try:
+        created = create_program(ctx.engine, actor=ctx.actor, code=st.session_state["program_add_code"],
+                                 name=st.session_state["program_add_name"],
+                                 language=st.session_state["program_add_language"],
+                                 description=st.session_state["program_add_description"])
+    except DomainError as exc:
+        st.session_state["program_add_errors"] = error_lines(exc)
+    else:
+        st.session_state[PROGRAM_KEY] = created["id"]
+        st.toast(t("program.created", code=created["code"]))
+
 
 with st.expander(t("programs.add"), expanded=not programs):
     with st.form("program_add"):
         c1, c2, c3 = st.columns([1, 2, 1])
-        code = c1.text_input(t("field.code"), key="program_add_code")
-        name = c2.text_input(t("field.name"), key="program_add_name")
-        language = c3.selectbox(t("field.language"), LANGS, key="program_add_language", format_func=lang_names.get)
-        description = st.text_area(t("field.description"), key="program_add_description")
-        if st.form_submit_button(t("action.add"), key="program_add_submit"):
-            try:
-                created = create_program(ctx.engine, actor=ctx.actor, code=code, name=name, language=language,
-                                         description=description)
-                st.session_state[PROGRAM_KEY] = created["id"]
-                st.toast(t("saved"))
-                st.rerun()
-            except DomainError as exc:
-                st.error(error_text(exc))
+        c1.text_input(t("field.code"), key="program_add_code")
+        c2.text_input(t("field.name"), key="program_add_name")
+        c3.selectbox(t("field.language"), LANGS, key="program_add_language", format_func=lang_names.get)
+        st.text_area(t("field.description"), key="program_add_description")
+        st.form_submit_button(t("action.add"), key="program_add_submit", on_click=_create)
+    for line in st.session_state.pop("program_add_errors", []):
+        st.error(line)

@@ -5,9 +5,9 @@ import streamlit as st
 from services.alignments import decide_alignment, review_queue
 from services.comments import reply
 from services.errors import DomainError
-from services.standards import error_lines
 from ui.context import page_setup
-from ui.i18n import current_lang, enum_label, t
+from ui.i18n import enum_label, show_error, t
+from ui.widgets import clear_next_run, fresh_text
 
 ctx = page_setup()
 st.title(t("review.title"))
@@ -16,11 +16,6 @@ queue = review_queue(ctx.engine, actor=ctx.actor, program_id=ctx.program_id)
 m1, m2 = st.columns(2)
 m1.metric(t("review.count.alignments"), queue["counts"]["alignments"])
 m2.metric(t("review.count.comments"), queue["counts"]["comments"])
-
-
-def show_error(exc: DomainError) -> None:
-    for line in error_lines(exc, current_lang()):
-        st.error(line)
 
 
 st.subheader(t("review.alignments"))
@@ -61,10 +56,11 @@ for th in queue["comments"]:
         for r in th["replies"]:
             st.markdown(f"↳ **{r['author']}**: {r['body']}")
         with st.form(f"review_reply_form_{cid}"):
-            text = st.text_input(t("review.reply"), key=f"review_reply_{cid}")
+            text = st.text_input(t("review.reply"), key=fresh_text(f"review_reply_{cid}"))
             if st.form_submit_button(t("review.send"), key=f"review_send_{cid}"):
                 try:
                     reply(ctx.engine, actor=ctx.actor, comment_id=cid, body=text)
+                    clear_next_run(f"review_reply_{cid}")
                     st.toast(t("review.replied"))
                     st.rerun()
                 except DomainError as exc:

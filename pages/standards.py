@@ -7,11 +7,11 @@ from services.errors import DomainError
 from services.standards import create_standard, current_standard, list_standards
 from services.workflow import allowed_actions, workflow_state
 from ui.context import page_setup
-from ui.i18n import enum_label, t
+from ui.i18n import enum_label, show_error, t
 from ui.links import follow_link, keep_link
 from ui.standard_editor import base_for, conflict_view, content_editor, rebase, save_bar
 from ui.standard_panels import (alignment_panel, checklist_panel, comments_panel, downloads, history_panel,
-                                show_error, task_table_panel, workflow_bar)
+                                task_table_panel, workflow_bar)
 
 ctx = page_setup()
 st.title(t("standards.title"))
@@ -46,7 +46,7 @@ sid = current["id"]
 state = workflow_state(ctx.engine, standard_id=sid)
 actions = allowed_actions(ctx.engine, actor=ctx.actor, standard_id=sid)
 st.caption(t("standards.page.revision_line", revision=state["revision"],
-             status=enum_label("standard_status", state["status"]), version=state["version"]))
+             status=enum_label("standard_status", state["status"]), version=state["version_number"]))
 workflow_bar(ctx, state, actions)
 
 base = base_for(ctx.engine, sid)

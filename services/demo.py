@@ -25,6 +25,7 @@ from services.actor import SYSTEM
 from services.db import session_scope
 from services.standards import standard_content
 from services.errors import ValidationFailed
+from services.hierarchy import parent_allowed
 from services.users import hash_password
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -51,11 +52,11 @@ def validate_program_data(data: dict[str, Any], *, source: str = "") -> None:
     codes: dict[str, str] = {}
 
     def walk(nodes: list[dict], parent_kind: str | None) -> None:
-        expected = {None: "area", "area": "task", "task": "competency"}[parent_kind]
         for node in nodes:
             code = str(node.get("code", ""))
-            if node.get("kind") != expected:
-                errors.append(f"{prefix}node {code}: kind {node.get('kind')!r}, expected {expected}")
+            if not parent_allowed(node.get("kind"), parent_kind):  # the framework editor's and restore's rule
+                errors.append(f"{prefix}node {code}: kind {node.get('kind')!r} cannot sit under "
+                              f"{parent_kind or 'the root'}")
             if code in codes:
                 errors.append(f"{prefix}node {code}: duplicate code")
             codes[code] = node.get("kind", "")

@@ -50,6 +50,11 @@ class FieldError:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+def field_error(field: str, key: str, message: str, **params: Any) -> FieldError:
+    """A field error the UI shows translated (``key``, with ``field`` shown by its label) and logs in English."""
+    return FieldError(field=field, message=message, params={"key": key, "field": field, **params})
+
+
 class ValidationFailed(DomainError):
     key = "error.validation"
 
@@ -60,3 +65,46 @@ class ValidationFailed(DomainError):
 
 class DatabaseUnavailable(DomainError):
     key = "error.database_unavailable"
+
+
+# Params that name a table or a field are shown by their label in the user's language; a field of
+# a standard's table (the error names the table) is labelled as the editor's column.
+_TABLE_KEYS = ("standards.section.{}",)
+_FIELD_KEYS = ("field.{}", "standards.page.field.{}", "standards.page.col.{}")
+_TABLE_FIELD_KEYS = ("standards.page.col.{}", "standards.page.field.{}", "field.{}")
+
+
+def _labelled(params: dict[str, Any], lang: str) -> dict[str, Any]:
+    from services.i18n import catalog
+
+    texts = catalog(lang)
+    out = dict(params)
+    in_table = isinstance(params.get("table") or params.get("sheet"), str)
+    keys = {"table": _TABLE_KEYS, "sheet": _TABLE_KEYS, "field": _TABLE_FIELD_KEYS if in_table else _FIELD_KEYS}
+    for name, patterns in keys.items():
+        value = out.get(name)
+        if isinstance(value, str):
+            out[name] = next((texts[p.format(value)] for p in patterns if p.format(value) in texts), value)
+    return out
+
+
+def error_lines(exc: Exception, lang: str) -> list[str]:
+    """A domain error's messages in ``lang``, the one formatter the UI and the command line use.
+
+    One line per field error of a ``ValidationFailed`` (each carries a translation key; a table
+    or field it names is shown by its label), else the error's own key.
+    """
+    from services.i18n import translate
+
+    errors = getattr(exc, "errors", None)
+    if errors:
+        lines = []
+        for error in errors:
+            params = dict(getattr(error, "params", None) or {})
+            key = params.pop("key", None)
+            lines.append(translate(key, lang, **_labelled(params, lang)) if key
+                         else str(getattr(error, "message", error)))
+        return lines
+    params = _labelled(dict(getattr(exc, "params", {}) or {}), lang)
+    params.setdefault("details", str(exc))
+    return [translate(getattr(exc, "key", "error.generic"), lang, **params)]

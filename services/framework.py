@@ -15,11 +15,11 @@ from services import audit
 from services.actor import Actor
 from services.db import session_scope
 from services.errors import NotFound, ValidationFailed
+from services.hierarchy import allowed_parent_kinds, parent_allowed
 from services.outline import code_sort_key, normalize_text, required_level_from_importance
 from services.permissions import require
 from services.versioning import apply_changes
 
-PARENT_KIND = {"area": None, "task": "area", "competency": "task"}
 FRAME_COLUMNS = [
     "id", "parent_id", "kind", "code", "statement", "comp_type", "importance", "required_level",
     "required_level_override", "job_role_id", "job_role", "status", "proposed_side", "external_uri",
@@ -152,13 +152,12 @@ def _validate_node(session: Session, *, program_id: int, values: dict[str, Any],
     if values.get("status", "accepted") not in NODE_STATUSES:
         errors.append(f"status: one of {', '.join(NODE_STATUSES)}")
     parent_id = values.get("parent_id")
-    expected_parent = PARENT_KIND.get(kind) if kind in PARENT_KIND else None
-    if expected_parent is None and parent_id is not None and kind == "area":
-        errors.append("an area has no parent")
-    if expected_parent is not None:
-        parent = session.get(Competency, parent_id) if parent_id else None
-        if parent is None or parent.program_id != program_id or parent.kind != expected_parent:
-            errors.append(f"parent: a {kind} belongs under a {expected_parent}")
+    parent = session.get(Competency, parent_id) if parent_id else None
+    if parent_id and (parent is None or parent.program_id != program_id):
+        errors.append("parent: not a node of this programme")
+    elif kind in NODE_KINDS and not parent_allowed(kind, parent.kind if parent else None):
+        under = " or ".join(allowed_parent_kinds(kind)) or "nothing"
+        errors.append(f"parent: a {kind} belongs under {under}" if kind != "area" else "an area has no parent")
     if code:
         clash = session.exec(select(Competency.id).where(
             Competency.program_id == program_id, Competency.code == code)).first()

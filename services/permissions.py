@@ -1,6 +1,11 @@
 """Who may do what. Enforced here, in services, whatever the UI shows or hides.
 
 The matrix is explicit so it can be read, documented and tested role by role.
+
+Separation of duties: the school's signature on a course standard must come from someone who
+did not write it. Its author (whoever created or saved the revision) and the course's owners may
+not sign for the school; the programme lead, another school user or an admin who did not write
+it does. The enterprise signs through its mentors.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ _ALLOWED: dict[str, frozenset[str]] = {
     "course.delete": frozenset({"admin", "lead"}),
     "standard.edit": frozenset({"admin", "lead"}),  # faculty: own courses
     "standard.submit": frozenset({"admin", "lead"}),  # faculty: own courses
-    "standard.sign_school": frozenset({"admin", "lead"}),  # faculty owner: own courses
+    "standard.sign_school": frozenset({"admin", "lead", "faculty"}),  # never its author or course owner
     "standard.sign_enterprise": frozenset({"admin", "mentor"}),
     "alignment.propose": frozenset({"admin", "lead", "faculty", "mentor"}),
     "alignment.decide": frozenset({"admin", "lead", "faculty", "mentor"}),
@@ -36,25 +41,34 @@ _ALLOWED: dict[str, frozenset[str]] = {
 }
 
 # actions a faculty member may take on a course they own
-_OWNER_ACTIONS = frozenset({"course.edit", "standard.edit", "standard.submit", "standard.sign_school"})
+_OWNER_ACTIONS = frozenset({"course.edit", "standard.edit", "standard.submit"})
+# actions refused to whoever wrote the thing or owns its course (separation of duties)
+_INDEPENDENT_ACTIONS = frozenset({"standard.sign_school"})
 
 ACTIONS = tuple(sorted(_ALLOWED))
 
 
-def can(actor: Actor | None, action: str, *, owns_course: bool = False) -> bool:
-    """True if ``actor`` may perform ``action`` (``owns_course`` for course-scoped actions)."""
+def can(actor: Actor | None, action: str, *, owns_course: bool = False, wrote: bool = False) -> bool:
+    """True if ``actor`` may perform ``action`` (``owns_course`` for course-scoped actions;
+    ``wrote`` when the actor wrote the thing acted on, which bars the independent actions)."""
     if actor is None:
         return False
     if action not in _ALLOWED:
         raise KeyError(f"unknown action {action!r}")
+    if action in _INDEPENDENT_ACTIONS and (owns_course or wrote):
+        return False
     if actor.role in _ALLOWED[action]:
         return True
     return actor.role == "faculty" and owns_course and action in _OWNER_ACTIONS
 
 
-def require(actor: Actor | None, action: str, *, owns_course: bool = False) -> None:
+def require(actor: Actor | None, action: str, *, owns_course: bool = False, wrote: bool = False) -> None:
     """Raise ``PermissionDenied`` unless ``actor`` may perform ``action``."""
-    if not can(actor, action, owns_course=owns_course):
+    if not can(actor, action, owns_course=owns_course, wrote=wrote):
         who = actor.username if actor else "anonymous"
         role = actor.role if actor else "-"
+        if actor is not None and action in _INDEPENDENT_ACTIONS and (owns_course or wrote) \
+                and can(actor, action):
+            raise PermissionDenied(f"{who} ({role}) wrote this or owns its course and may not {action}",
+                                   key="permission.error.not_independent", action=action, role=role)
         raise PermissionDenied(f"{who} ({role}) may not {action}", action=action, role=role)

@@ -45,6 +45,7 @@ from services.actor import Actor
 from services.courses import owns_course
 from services.db import session_scope
 from services.errors import Conflict, FieldError, NotFound, ValidationFailed
+from services.notifications import signoffs_cleared
 from services.outline import code_sort_key
 from services.permissions import require
 from services.versioning import apply_changes
@@ -327,7 +328,9 @@ def _clean_values(table: str, index: int, raw: dict[str, Any], errors: list[Fiel
     values: dict[str, Any] = {}
     if table == "objectives":
         values["dimension"] = _text(raw.get("dimension"))
-        if values["dimension"] not in OBJECTIVE_DIMENSIONS:
+        if not values["dimension"]:
+            _row_error(errors, table, index, "dimension", "standards.error.required", "dimension is required")
+        elif values["dimension"] not in OBJECTIVE_DIMENSIONS:
             _row_error(errors, table, index, "dimension", "standards.error.dimension",
                        f"dimension must be one of {', '.join(OBJECTIVE_DIMENSIONS)}")
         values["code"] = _text(raw.get("code"))
@@ -527,6 +530,8 @@ def record_content_change(session: Session, *, actor: Actor, standard: CourseSta
     ensure_editable(standard)
     clears = _signoff_clears(standard)
     program_id = session.get(Course, standard.course_id).program_id
+    if clears:
+        signoffs_cleared(session, actor=actor, standard=standard)  # tell the signers, in this transaction
     apply_changes(session, standard, expected_version=standard.version, changes=clears)
     if clears:
         audit.record(session, actor=actor, entity_type="standard", entity_id=standard.id, action="signoffs_cleared",
@@ -584,6 +589,8 @@ def save_standard(
                     "changes": plan["summary"], "signoffs_cleared": False, "content": _content(session, standard)}
         before = audit.snapshot(standard) or {}
         clears = _signoff_clears(standard)
+        if clears:
+            signoffs_cleared(session, actor=actor, standard=standard)  # tell the signers, in this transaction
         try:
             apply_changes(session, standard, expected_version=expected_version,
                           changes={**plan["header"], **clears})
@@ -887,16 +894,7 @@ def create_standard(
 
 
 def error_lines(exc: Exception, lang: str) -> list[str]:
-    """A domain error's messages in ``lang``: one line per field error of a ``ValidationFailed``
-    raised by these services (each carries a translation key), else the error's own key."""
-    from services.i18n import translate
+    """A domain error's messages in ``lang`` (kept here for callers; see ``services.errors.error_lines``)."""
+    from services.errors import error_lines as lines
 
-    errors = getattr(exc, "errors", None)
-    if errors:
-        lines = []
-        for error in errors:
-            params = dict(getattr(error, "params", None) or {})
-            key = params.pop("key", None)
-            lines.append(translate(key, lang, **params) if key else str(getattr(error, "message", error)))
-        return lines
-    return [translate(getattr(exc, "key", "error.generic"), lang, **getattr(exc, "params", {}), details=str(exc))]
+    return lines(exc, lang)

@@ -3,12 +3,14 @@
 - ``submit`` (``standard.submit``: course owners, leads, admins) moves a draft to review after
   running the checklist: errors block (unit hours ≠ course hours, assessment weights ≠ 100 %),
   warnings do not (reviewers see them).
-- ``sign`` for the school (``standard.sign_school``: leads, admins, faculty who own the course)
-  and for the enterprise (``standard.sign_enterprise``: mentors, admins), in either order;
+- ``sign`` for the school (``standard.sign_school``: leads, admins, faculty) and for the
+  enterprise (``standard.sign_enterprise``: mentors, admins), in either order. Separation of
+  duties: the school signer must not have written the revision (created or saved it) nor own
+  the course, so the programme lead or another school user signs what the course owner wrote;
   with both signatures the revision is approved and frozen. The signer names the version they
   reviewed (a change in between raises ``Conflict``); a content change during review clears the
   signatures given so far (``services.standards``).
-- ``reject`` (anyone who may sign either side) returns a revision in review to draft with a
+- ``reject`` (anyone who may sign either side, or edit it: the owner withdraws it) returns a revision in review to draft with a
   required reason, clearing the sign-offs; the reason stays on the draft until it is resubmitted
   (and in the audit trail for good).
 - ``start_revision`` copies an approved revision into revision + 1 as a draft, keeping
@@ -26,7 +28,9 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from models import SIDES, Course, CourseStandard, User
+from sqlalchemy import func
+
+from models import SIDES, Course, CourseStandard, StandardVersion, User
 from models.tables import utcnow
 from services import audit
 from services.actor import SYSTEM, Actor
@@ -46,6 +50,16 @@ def _owner(session: Session, actor: Actor, standard: CourseStandard) -> bool:
     return owns_course(session, actor, standard.course_id)
 
 
+def _wrote(session: Session, actor: Actor, standard: CourseStandard) -> bool:
+    """True if ``actor`` created this revision or saved any version of it (its authors)."""
+    if actor.id is None:
+        return False
+    if standard.created_by_id == actor.id:
+        return True
+    return session.exec(select(StandardVersion.id).where(StandardVersion.standard_id == standard.id,
+                                                          StandardVersion.author_id == actor.id)).first() is not None
+
+
 def _is_latest(session: Session, standard: CourseStandard) -> bool:
     latest = session.exec(select(CourseStandard.revision).where(CourseStandard.course_id == standard.course_id)
                           .order_by(CourseStandard.revision.desc())).first()
@@ -59,6 +73,33 @@ def _expect_status(standard: CourseStandard, status: str) -> None:
                       status=standard.status)
 
 
+def _version_number(session: Session, standard_id: int) -> int:
+    """The number of a revision's latest saved version (what history and "saved as version N" count)."""
+    return session.exec(select(func.max(StandardVersion.number))
+                        .where(StandardVersion.standard_id == standard_id)).one() or 0
+
+
+def current_revisions(engine: Engine, *, program_id: int) -> list[dict[str, Any]]:
+    """Each course's current standard revision (its latest), by course code: ``standard_id``,
+    ``course_id``, ``course_code``, ``course_name``, ``revision``, ``status``, ``version_number``
+    (latest saved version, as the editor shows it) and ``updated_at``."""
+    from services.outline import code_sort_key
+
+    with session_scope(engine) as session:
+        rows = session.exec(select(CourseStandard, Course.code, Course.name)
+                            .join(Course, Course.id == CourseStandard.course_id)
+                            .where(Course.program_id == program_id)).all()
+        latest: dict[int, tuple] = {}
+        for standard, code, name in rows:
+            if standard.course_id not in latest or standard.revision > latest[standard.course_id][0].revision:
+                latest[standard.course_id] = (standard, code, name)
+        out = [{"standard_id": s.id, "course_id": s.course_id, "course_code": code, "course_name": name,
+                "revision": s.revision, "status": s.status, "version_number": _version_number(session, s.id),
+                "updated_at": s.updated_at.isoformat() if s.updated_at else ""}
+               for s, code, name in latest.values()]
+    return sorted(out, key=lambda r: code_sort_key(r["course_code"]))
+
+
 def _state(session: Session, standard: CourseStandard) -> dict[str, Any]:
     names = {u.id: u.display_name for u in session.exec(select(User).where(User.id.in_(
         {standard.school_signed_by_id, standard.enterprise_signed_by_id} - {None} or {-1}))).all()}
@@ -69,6 +110,7 @@ def _state(session: Session, standard: CourseStandard) -> dict[str, Any]:
     return {
         "standard_id": standard.id, "course_id": standard.course_id, "revision": standard.revision,
         "status": standard.status, "version": standard.version, "frozen": standard.status == "approved",
+        "version_number": _version_number(session, standard.id),
         "is_latest": _is_latest(session, standard), "submitted_at": when(standard.submitted_at),
         "approved_at": when(standard.approved_at), "rejection_reason": standard.rejection_reason,
         "school_signed_by": names.get(standard.school_signed_by_id, ""),
@@ -79,7 +121,8 @@ def _state(session: Session, standard: CourseStandard) -> dict[str, Any]:
 
 
 def workflow_state(engine: Engine, *, standard_id: int) -> dict[str, Any]:
-    """Status, version, sign-offs (who, when), rejection reason and whether this is the latest revision."""
+    """Status, version (the row's, for saves), ``version_number`` (latest saved version, for people),
+    sign-offs (who, when), rejection reason and whether this is the latest revision."""
     with session_scope(engine) as session:
         return _state(session, load_standard(session, standard_id))
 
@@ -97,14 +140,15 @@ def allowed_actions(engine: Engine, *, actor: Actor, standard_id: int) -> dict[s
         owner = _owner(session, actor, standard)
         status = standard.status
         edit = status != "approved" and can(actor, "standard.edit", owns_course=owner)
-        school = can(actor, "standard.sign_school", owns_course=owner)
+        school = can(actor, "standard.sign_school", owns_course=owner, wrote=_wrote(session, actor, standard))
         enterprise = can(actor, "standard.sign_enterprise")
+        may_send_back = school or enterprise or can(actor, "standard.edit", owns_course=owner)
         return {
             "edit": edit, "restore": edit,
             "submit": status == "draft" and can(actor, "standard.submit", owns_course=owner),
             "sign_school": status == "in_review" and standard.school_signed_by_id is None and school,
             "sign_enterprise": status == "in_review" and standard.enterprise_signed_by_id is None and enterprise,
-            "reject": status == "in_review" and (school or enterprise),
+            "reject": status == "in_review" and may_send_back,
             "start_revision": status == "approved" and _is_latest(session, standard)
             and can(actor, "standard.edit", owns_course=owner),
             "comment": can(actor, "comment.write"),
@@ -167,7 +211,11 @@ def sign(engine: Engine, *, actor: Actor, standard_id: int, expected_version: in
                                action=_SIGN_ACTION[side], role=actor.role)
     with session_scope(engine) as session:
         standard = load_standard(session, standard_id)
-        require(actor, _SIGN_ACTION[side], owns_course=_owner(session, actor, standard))
+        owner = _owner(session, actor, standard)
+        if side == "school":  # separation of duties: whoever wrote it or owns the course does not sign it
+            require(actor, _SIGN_ACTION[side], owns_course=owner, wrote=_wrote(session, actor, standard))
+        else:
+            require(actor, _SIGN_ACTION[side], owns_course=owner)
         _expect_status(standard, "in_review")
         if getattr(standard, f"{side}_signed_by_id") is not None:
             raise invalid("workflow.error.already_signed", f"the {side} side has already signed", field=side,
@@ -209,7 +257,8 @@ def reject(engine: Engine, *, actor: Actor, standard_id: int, expected_version: 
     with session_scope(engine) as session:
         standard = load_standard(session, standard_id)
         owner = _owner(session, actor, standard)
-        if not (can(actor, "standard.sign_school", owns_course=owner) or can(actor, "standard.sign_enterprise")):
+        if not (can(actor, "standard.sign_school") or can(actor, "standard.sign_enterprise")
+                or can(actor, "standard.edit", owns_course=owner)):
             raise PermissionDenied(f"{actor.username} ({actor.role}) may not reject a standard",
                                    action="standard.reject", role=actor.role)
         _expect_status(standard, "in_review")

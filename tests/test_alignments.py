@@ -259,7 +259,7 @@ def test_links_of_an_approved_revision_are_frozen(engine):
     link = _one(engine, world, code="1.1.2", target_type="unit")
     workflow.submit(engine, actor=world.owner, standard_id=world.standard_id,
                     expected_version=version_of(engine, world.standard_id))
-    for actor in (world.owner, world.mentor):
+    for actor in (world.lead, world.mentor):
         workflow.sign(engine, actor=actor, standard_id=world.standard_id,
                       expected_version=version_of(engine, world.standard_id))
     calls = [
@@ -286,7 +286,7 @@ def test_a_decision_during_review_clears_sign_offs(engine):
     world = make_world(engine)
     workflow.submit(engine, actor=world.owner, standard_id=world.standard_id,
                     expected_version=version_of(engine, world.standard_id))
-    workflow.sign(engine, actor=world.owner, standard_id=world.standard_id,
+    workflow.sign(engine, actor=world.lead, standard_id=world.standard_id,
                   expected_version=version_of(engine, world.standard_id))
     link = _one(engine, world, code="1.1.2", target_type="unit")
     result = alignments.decide_alignment(engine, actor=world.mentor, alignment_id=link["id"],

@@ -98,7 +98,7 @@ def test_upgrade_keeps_rows_and_downgrade_restores_indexes(blank_engine):
     before = _counts(blank_engine)
     assert before == {"program": 1, "job_role": 1, "competency": 1, "course": 1, "alignment": 1, "rating": 1}
 
-    upgrade(blank_engine, "0002_leaner_indexes")  # later revisions have their own tests
+    upgrade(blank_engine, "0002_leaner_indexes")  # later revisions are tested on their own
     assert current_revision(blank_engine) == "0002_leaner_indexes"
     assert _counts(blank_engine) == before
     inspector = inspect(blank_engine)

@@ -1,32 +1,26 @@
-"""0004 (import audit) adds ``import_record.entities``, keeps every import record, and downgrades cleanly."""
+"""Migration 0004: the suggestion_decision table comes and goes with its indexes; other rows are untouched."""
 
 from __future__ import annotations
 
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect
 
 from services.migrate import current_revision, upgrade
-from tests.test_migration_0002 import _downgrade, blank_engine  # noqa: F401  (the fixture)
-
-INSERT = ("INSERT INTO import_record (username, at, filename, kind, ok, counts, errors, warnings) "
-          "VALUES ('lead', '2026-11-30 08:00:00', 'old.xlsx', 'framework', :ok, '{}', 0, 0)")
+from tests.test_migration_0002 import _counts, _downgrade, _fill, blank_engine  # noqa: F401 - fixture
 
 
-def _records(engine) -> list[tuple]:
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text("SELECT id, filename FROM import_record ORDER BY id"))]
-
-
-def test_upgrade_adds_the_entity_list_and_downgrade_removes_it(blank_engine):  # noqa: F811
+def test_upgrade_adds_the_table_and_downgrade_removes_it(blank_engine):  # noqa: F811
     upgrade(blank_engine, "0003_user_sessions")
-    with blank_engine.begin() as conn:
-        conn.execute(text(INSERT), {"ok": True})
-    before = _records(blank_engine)
-    upgrade(blank_engine)
-    assert current_revision(blank_engine) == "0004_import_audit"
-    assert "entities" in {c["name"] for c in inspect(blank_engine).get_columns("import_record")}
-    assert _records(blank_engine) == before
-    with blank_engine.connect() as conn:  # records made before 0004 list nothing
-        assert conn.execute(text("SELECT entities FROM import_record")).scalar_one() is None
+    _fill(blank_engine)
+    before = _counts(blank_engine)
+    upgrade(blank_engine, "0004_suggestion_decisions")
+    assert current_revision(blank_engine) == "0004_suggestion_decisions"
+    inspector = inspect(blank_engine)
+    assert "suggestion_decision" in inspector.get_table_names()
+    assert {ix["name"] for ix in inspector.get_indexes("suggestion_decision")} >= {
+        "ix_suggestion_decision_program", "ix_suggestion_decision_unit_id", "ix_suggestion_decision_objective_id"}
+    assert {c["name"] for c in inspector.get_unique_constraints("suggestion_decision")} == {
+        "uq_suggestion_decision_competency_target"}
+    assert _counts(blank_engine) == before
     _downgrade(blank_engine, "0003_user_sessions")
-    assert "entities" not in {c["name"] for c in inspect(blank_engine).get_columns("import_record")}
-    assert _records(blank_engine) == before
+    assert "suggestion_decision" not in inspect(blank_engine).get_table_names()
+    assert _counts(blank_engine) == before

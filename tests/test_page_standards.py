@@ -119,12 +119,16 @@ def test_mentor_rejects_with_a_reason_and_comments(app_db):
 
 
 def test_submit_and_both_signatures_approve_and_freeze(app_db):
-    """Faculty submits and signs for the school, the mentor for the enterprise: approved and read-only."""
+    """Faculty submits, the lead signs for the school (the author may not), the mentor for the
+    enterprise: approved and read-only."""
     sid = _standard(app_db, "ZH3021")["id"]
     at = _open(app_db, "faculty", "ZH3021")
     at.button(key="std_wf_submit").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert workflow_state(app_db, standard_id=sid)["status"] == "in_review"
+    with pytest.raises(KeyError):
+        at.button(key="std_wf_sign_school")
+    at = _open(app_db, "lead", "ZH3021")
     at.button(key="std_wf_sign_school").click().run()
     assert not at.exception and not at.error
     at = _open(app_db, "mentor", "ZH3021")

@@ -17,12 +17,14 @@ EXPECTED = {
     "framework.edit": set(ROLES), "framework.confirm": {"admin", "lead", "mentor"},
     "course.create": {"admin", "lead"}, "course.edit": {"admin", "lead"}, "course.delete": {"admin", "lead"},
     "standard.edit": {"admin", "lead"}, "standard.submit": {"admin", "lead"},
-    "standard.sign_school": {"admin", "lead"}, "standard.sign_enterprise": {"admin", "mentor"},
+    "standard.sign_school": {"admin", "lead", "faculty"}, "standard.sign_enterprise": {"admin", "mentor"},
     "alignment.propose": set(ROLES), "alignment.decide": set(ROLES), "comment.write": set(ROLES),
     "rating.write": {"admin", "lead", "mentor"}, "import.run": {"admin", "lead"}, "export.run": set(ROLES),
     "backup.run": {"admin"}, "audit.view": {"admin", "lead"}, "coverage.snapshot": {"admin", "lead"},
 }
-OWNER_EXTRA = {"course.edit", "standard.edit", "standard.submit", "standard.sign_school"}
+OWNER_EXTRA = {"course.edit", "standard.edit", "standard.submit"}
+# separation of duties: refused to whoever wrote the thing or owns its course, whatever the role
+INDEPENDENT = {"standard.sign_school"}
 
 
 def actor(role: str) -> Actor:
@@ -45,8 +47,21 @@ def test_role_action(role, action):
     else:
         with pytest.raises(PermissionDenied):
             require(actor(role), action)
-    owner_allowed = allowed or (role == "faculty" and action in OWNER_EXTRA)
+    owner_allowed = (allowed or (role == "faculty" and action in OWNER_EXTRA)) and action not in INDEPENDENT
     assert can(actor(role), action, owns_course=True) is owner_allowed
+    assert can(actor(role), action, wrote=True) is (allowed and action not in INDEPENDENT)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_author_or_course_owner_never_signs_for_the_school(role):
+    """Separation of duties: whoever wrote a standard or owns its course is refused, with its own message."""
+    for kwargs in ({"owns_course": True}, {"wrote": True}, {"owns_course": True, "wrote": True}):
+        assert not can(actor(role), "standard.sign_school", **kwargs)
+        with pytest.raises(PermissionDenied) as info:
+            require(actor(role), "standard.sign_school", **kwargs)
+        expected = "permission.error.not_independent" if role in EXPECTED["standard.sign_school"] \
+            else "error.permission_denied"
+        assert info.value.key == expected
 
 
 def test_anonymous_may_do_nothing_and_unknown_actions_fail_loudly():

@@ -42,12 +42,15 @@ def test_outline_codes_stay_text_and_sort_naturally(engine):
 
 
 def test_framework_tree_rules(engine):
-    """A task belongs under an area, a competency under a task; codes are unique per programme."""
+    """The hierarchy rule (services.hierarchy): nothing under a competency, a competency may sit directly
+    under an area as imports allow; codes are unique per programme."""
     p = make_program(engine)
     nodes = make_framework(engine, p["id"])
+    leaf = framework.create_node(engine, actor=SYSTEM, program_id=p["id"], kind="competency", code="9.9.9",
+                                 statement="能…", parent_id=nodes["1"]["id"])
     with pytest.raises(ValidationFailed):
-        framework.create_node(engine, actor=SYSTEM, program_id=p["id"], kind="competency", code="9.9.9",
-                              statement="能…", parent_id=nodes["1"]["id"])
+        framework.create_node(engine, actor=SYSTEM, program_id=p["id"], kind="task", code="9.9.9.1",
+                              statement="任务", parent_id=leaf["id"])
     with pytest.raises(ValidationFailed):
         framework.create_node(engine, actor=SYSTEM, program_id=p["id"], kind="task", code="1.1",
                               statement="重复", parent_id=nodes["1"]["id"])

@@ -191,7 +191,7 @@ def test_migration_0003_adds_and_removes_the_table(blank_sqlite):
 
     upgrade(blank_sqlite, "0002_leaner_indexes")
     make_user(blank_sqlite, username="before")
-    upgrade(blank_sqlite)
+    upgrade(blank_sqlite, "0003_user_sessions")
     assert current_revision(blank_sqlite) == "0003_user_sessions"
     assert "user_session" in inspect(blank_sqlite).get_table_names()
     assert users.get_actor(blank_sqlite, username="before").username == "before"

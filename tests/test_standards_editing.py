@@ -267,7 +267,7 @@ def test_every_invalid_row_is_reported_at_once_and_nothing_is_written(engine):
     assert (hours.sheet, hours.row, hours.field) == ("units", 1, "hours_theory")
     assert standards.standard_content(engine, world.standard_id) == before
     lines = standards.error_lines(info.value, "zh")
-    assert any("units 第 1 行" in line for line in lines) and not any("{" in line for line in lines)
+    assert any("课程内容与要求 第 1 行" in line for line in lines) and not any("{" in line for line in lines)
 
 
 def test_duplicate_alignment_and_retired_competency_are_refused(engine):
@@ -358,8 +358,7 @@ def test_who_may_edit_the_text(engine, role, allowed):
 def test_approved_revision_is_frozen(engine):
     """After both sign-offs no save is possible, not even by an admin."""
     world = make_world(engine)
-    for actor in (world.owner, world.owner, world.mentor):
-        step = workflow.submit if actor is world.owner and version_of(engine, world.standard_id) == 2 else workflow.sign
+    for step, actor in ((workflow.submit, world.owner), (workflow.sign, world.lead), (workflow.sign, world.mentor)):
         step(engine, actor=actor, standard_id=world.standard_id, expected_version=version_of(engine, world.standard_id))
     assert workflow.workflow_state(engine, standard_id=world.standard_id)["status"] == "approved"
     with pytest.raises(ValidationFailed) as info:

@@ -50,7 +50,7 @@ def snapshots(monkeypatch):
 
 
 def test_submit_sign_both_sides_approves_and_freezes(engine, snapshots):
-    """Owner submits, mentor and owner sign: approved, frozen, audited, coverage snapshot after commit."""
+    """Owner submits, mentor and lead sign: approved, frozen, audited, coverage snapshot after commit."""
     world = make_world(engine)
     submitted = _submit(engine, world)
     assert submitted["status"] == "in_review" and submitted["submitted_at"]
@@ -58,9 +58,9 @@ def test_submit_sign_both_sides_approves_and_freezes(engine, snapshots):
     first = _sign(engine, world, world.mentor)
     assert first["status"] == "in_review" and not first["approved"] and first["coverage_snapshot"] is None
     assert first["enterprise_signed_by"] == world.mentor.display_name and first["school_signed_by"] == ""
-    second = _sign(engine, world, world.owner)
+    second = _sign(engine, world, world.lead)
     assert second["approved"] and second["status"] == "approved" and second["frozen"] and second["approved_at"]
-    assert second["school_signed_by"] == world.owner.display_name and second["school_signed_at"]
+    assert second["school_signed_by"] == world.lead.display_name and second["school_signed_at"]
     assert snapshots == [{"actor": SYSTEM, "program_id": world.program_id, "reason": "approval",
                           "label": f"{standards.standard_content(engine, world.standard_id)['meta']['course_code']}"
                                    " r1 approved"}]
@@ -96,7 +96,7 @@ def test_approval_survives_without_the_coverage_module(engine, monkeypatch):
     monkeypatch.setitem(sys.modules, "services.coverage", None)
     _submit(engine, world)
     _sign(engine, world, world.mentor)
-    result = _sign(engine, world, world.owner)
+    result = _sign(engine, world, world.lead)
     assert result["approved"] and result["coverage_snapshot"] is None
 
 
@@ -111,11 +111,27 @@ def test_a_failing_snapshot_does_not_undo_the_approval(engine, monkeypatch):
     world = make_world(engine)
     _submit(engine, world)
     _sign(engine, world, world.mentor)
-    assert _sign(engine, world, world.owner)["coverage_snapshot"] is None
+    assert _sign(engine, world, world.lead)["coverage_snapshot"] is None
     assert workflow.workflow_state(engine, standard_id=world.standard_id)["status"] == "approved"
 
 
 # --------------------------------------------------------------------------- guards
+
+
+def test_whoever_wrote_the_standard_or_owns_the_course_may_not_sign_for_the_school(engine):
+    """Separation of duties: the owner and a lead who saved it are refused; a colleague who did not write it signs."""
+    world = make_world(engine)
+    standards.save_standard(engine, actor=world.lead, standard_id=world.standard_id,
+                            expected_version=_v(engine, world), header={"resources": "实训室 A"})
+    _submit(engine, world)
+    for writer in (world.owner, world.lead):
+        assert not workflow.allowed_actions(engine, actor=writer, standard_id=world.standard_id)["sign_school"]
+        with pytest.raises(PermissionDenied) as info:
+            _sign(engine, world, writer)
+        assert info.value.key == "permission.error.not_independent"
+    assert workflow.allowed_actions(engine, actor=world.faculty, standard_id=world.standard_id)["sign_school"]
+    assert _sign(engine, world, world.faculty)["school_signed_by"] == world.faculty.display_name
+    assert _sign(engine, world, world.mentor)["approved"]
 
 
 def test_blocking_checks_refuse_the_submission(engine):
@@ -186,14 +202,14 @@ def test_signing_names_the_reviewed_version(engine):
     alignments.decide_alignment(engine, actor=world.mentor, alignment_id=link["id"], expected_version=link["version"],
                                 decision="accept")
     with pytest.raises(Conflict):
-        workflow.sign(engine, actor=world.owner, standard_id=world.standard_id, expected_version=seen)
+        workflow.sign(engine, actor=world.lead, standard_id=world.standard_id, expected_version=seen)
 
 
 def test_reject_returns_to_draft_with_the_reason(engine):
     """A reason is required; sign-offs are cleared; the reason stays until the next submission."""
     world = make_world(engine)
     _submit(engine, world)
-    _sign(engine, world, world.owner)
+    _sign(engine, world, world.lead)
     with pytest.raises(ValidationFailed) as info:
         workflow.reject(engine, actor=world.mentor, standard_id=world.standard_id,
                         expected_version=_v(engine, world), reason=" ")
@@ -216,7 +232,7 @@ def test_start_revision_copies_the_approved_revision(engine, snapshots):
                                 decision="reject", reason="单元一不涉及")
     _submit(engine, world)
     _sign(engine, world, world.mentor)
-    _sign(engine, world, world.owner)
+    _sign(engine, world, world.lead)
     old = standards.standard_content(engine, world.standard_id)
     new = workflow.start_revision(engine, actor=world.owner, standard_id=world.standard_id)
     assert new["revision"] == 2 and new["version_number"] == 1
@@ -256,9 +272,9 @@ EXPECTED = {
     "comment.write": set(ROLES),
     "comment.resolve": set(ROLES),
     "workflow.submit": {"admin", "lead", "owner"},
-    "workflow.sign_school": {"admin", "lead", "owner"},
+    "workflow.sign_school": {"admin", "lead", "faculty"},  # never the owner, who wrote it
     "workflow.sign_enterprise": {"admin", "mentor"},
-    "workflow.reject": {"admin", "lead", "owner", "mentor"},
+    "workflow.reject": set(ROLES),
     "workflow.start_revision": {"admin", "lead", "owner"},
     "audit.view": {"admin", "lead"},
     "standard.read": set(ROLES),
@@ -412,9 +428,11 @@ def test_allowed_actions_follow_the_status(world_engine):
     owner = lambda: workflow.allowed_actions(engine, actor=world.owner, standard_id=world.standard_id)  # noqa: E731
     assert owner()["edit"] and owner()["submit"] and not owner()["sign_school"] and not owner()["start_revision"]
     _submit(engine, world)
-    assert owner()["sign_school"] and owner()["reject"] and not owner()["submit"] and owner()["edit"]
-    _sign(engine, world, world.owner)
-    assert not owner()["sign_school"]
+    assert not owner()["sign_school"] and owner()["reject"] and not owner()["submit"] and owner()["edit"]
+    lead = lambda: workflow.allowed_actions(engine, actor=world.lead, standard_id=world.standard_id)  # noqa: E731
+    assert lead()["sign_school"]
+    _sign(engine, world, world.lead)
+    assert not lead()["sign_school"]
     _sign(engine, world, world.mentor)
     final = owner()
     assert final["start_revision"] and final["comment"] and not final["edit"] and not final["propose_alignment"]
@@ -426,7 +444,7 @@ def test_allowed_actions_follow_the_status(world_engine):
 
 def test_demo_flow_from_draft_to_approved_and_frozen(seeded_engine):
     """faculty edits and saves, mentor rejects a link with a reason and comments, faculty answers,
-    both sign: ZH3021 is approved and frozen, and revision 2 can start."""
+    mentor and lead sign (faculty wrote it, so may not): ZH3021 is approved and frozen, revision 2 can start."""
     faculty = get_actor(seeded_engine, username="faculty")
     mentor = get_actor(seeded_engine, username="mentor")
     lead = get_actor(seeded_engine, username="lead")
@@ -456,7 +474,9 @@ def test_demo_flow_from_draft_to_approved_and_frozen(seeded_engine):
 
     workflow.submit(seeded_engine, actor=faculty, standard_id=sid, expected_version=version())
     workflow.sign(seeded_engine, actor=mentor, standard_id=sid, expected_version=version())
-    done = workflow.sign(seeded_engine, actor=faculty, standard_id=sid, expected_version=version())
+    with pytest.raises(PermissionDenied):
+        workflow.sign(seeded_engine, actor=faculty, standard_id=sid, expected_version=version())
+    done = workflow.sign(seeded_engine, actor=lead, standard_id=sid, expected_version=version())
     assert done["approved"] and done["frozen"]
     if done["coverage_snapshot"] is not None:
         assert done["coverage_snapshot"]["reason"] == "approval"

@@ -31,18 +31,22 @@ def enum_label(kind: str, value: str | None) -> str:
     return label(kind, value, current_lang())
 
 
-def error_text(exc: Exception) -> str:
-    """A domain error as one line in the user's language (field errors joined)."""
-    from services.errors import Conflict, PermissionDenied, ValidationFailed
-    from services.standards import error_lines
+def error_lines(exc: Exception) -> list[str]:
+    """A domain error's messages in the user's language: the UI's one error formatter."""
+    from services.errors import error_lines as lines
 
-    if isinstance(exc, ValidationFailed):
-        return t("error.validation", details="; ".join(error_lines(exc, current_lang())))
-    if isinstance(exc, PermissionDenied):
-        return t("error.permission_denied")
-    if isinstance(exc, Conflict):
-        return t("error.conflict")
-    return t("error.generic", details=str(exc))
+    return lines(exc, current_lang())
+
+
+def error_text(exc: Exception) -> str:
+    """A domain error as one line in the user's language (its messages joined)."""
+    return "; ".join(error_lines(exc))
+
+
+def show_error(exc: Exception) -> None:
+    """Show a domain error on the page, one ``st.error`` per message."""
+    for line in error_lines(exc):
+        st.error(line)
 
 
 def enum_format(kind: str):

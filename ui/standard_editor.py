@@ -12,10 +12,10 @@ import streamlit as st
 
 from services.errors import Conflict, DomainError
 from services.history import merge_content
-from services.standards import (HEADER_FIELDS, PROSE_FIELDS, TABLE_FIELDS, editor_frames, error_lines,
+from services.standards import (HEADER_FIELDS, PROSE_FIELDS, TABLE_FIELDS, editor_frames,
                                 save_args_from_content, save_standard, standard_content)
 from services.tablediff import from_editor_state
-from ui.i18n import current_lang, enum_format, t
+from ui.i18n import enum_format, show_error, t
 
 BASE_KEY = "std_base"
 CONFLICT_KEY = "std_conflict"
@@ -65,6 +65,8 @@ def follow_own_change(engine, standard_id: int, version: int | None) -> None:
 
 
 def _column_config(table: str) -> dict[str, Any]:
+    # No column is ``required``: the browser would silently drop a new row with that cell empty;
+    # save_standard checks required fields and names the row and field instead.
     config: dict[str, Any] = {"id": st.column_config.NumberColumn("id", disabled=True)}
     labels = {f: t(f"standards.page.col.{f}") for f in TABLE_FIELDS[table]}
     for field, label in labels.items():
@@ -74,10 +76,10 @@ def _column_config(table: str) -> dict[str, Any]:
             config[field] = st.column_config.NumberColumn(label, min_value=0, max_value=100)
         elif field == "dimension":
             config[field] = st.column_config.SelectboxColumn(
-                label, options=["knowledge", "skill", "quality"], required=True, format_func=enum_format("dimension"))
+                label, options=["knowledge", "skill", "quality"], format_func=enum_format("dimension"))
         elif field == "category":
             config[field] = st.column_config.SelectboxColumn(
-                label, options=["process", "summative"], required=True,
+                label, options=["process", "summative"],
                 format_func=lambda v: t(f"standards.page.category.{v}"))
         else:
             config[field] = st.column_config.TextColumn(label)
@@ -125,10 +127,32 @@ def _save_args(mine: dict[str, Any]) -> dict[str, Any]:
     return args
 
 
+def _signatures_a_save_clears(engine, standard_id: int) -> list[str]:
+    """Who signed a revision in review (a content change clears their signatures), as "name (side)"."""
+    from services.workflow import workflow_state
+
+    state = workflow_state(engine, standard_id=standard_id)
+    if state["status"] != "in_review":
+        return []
+    return [f"{state[f'{side}_signed_by']}（{t(f'enum.side.{side}')}）" for side in ("school", "enterprise")
+            if state[f"{side}_signed_by"]]
+
+
 def save_bar(ctx, base: dict[str, Any], mine: dict[str, Any]) -> None:
-    """The explicit Save, naming the version this editor started from."""
+    """The explicit Save, naming the version this editor started from; a save that would clear
+    signatures says whose and waits for a confirmation."""
+    for line in st.session_state.pop("std_flash_info", []):
+        st.info(line)
     st.caption(t("standards.page.started_from", version=base["version"]))
+    signers = _signatures_a_save_clears(ctx.engine, base["standard_id"])
+    confirmed = True
+    if signers:
+        st.warning(t("standards.page.will_clear", names="、".join(signers)))
+        confirmed = st.checkbox(t("standards.page.confirm_clear"), key="std_confirm_clear")
     if st.button(t("standards.page.save"), type="primary", key="std_save"):
+        if not confirmed:
+            st.error(t("standards.page.confirm_clear_first"))
+            return
         try:
             result = save_standard(ctx.engine, actor=ctx.actor, standard_id=base["standard_id"],
                                    expected_version=base["version"], **_save_args(mine))
@@ -137,10 +161,12 @@ def save_bar(ctx, base: dict[str, Any], mine: dict[str, Any]) -> None:
                                               "version": exc.current.get("version")}
             st.rerun()
         except DomainError as exc:
-            for line in error_lines(exc, current_lang()):
-                st.error(line)
+            show_error(exc)
         else:
             rebase(ctx.engine, base["standard_id"], result["content"])
+            st.session_state.pop("std_confirm_clear", None)
+            if result["signoffs_cleared"]:
+                st.session_state["std_flash_info"] = [t("standards.page.cleared", names="、".join(signers))]
             st.toast(t("standards.page.saved", number=result["version_number"]) if result["saved"]
                      else t("standards.page.nothing_to_save"))
             st.rerun()
@@ -188,8 +214,7 @@ def conflict_view(ctx, base: dict[str, Any]) -> bool:
             st.toast(t("standards.page.saved", number=result["version_number"]))
             st.rerun()
         except DomainError as exc:
-            for line in error_lines(exc, current_lang()):
-                st.error(line)
+            show_error(exc)
     if b2.button(t("standards.page.take_theirs"), key="std_conflict_theirs"):
         rebase(ctx.engine, standard_id)
         st.rerun()

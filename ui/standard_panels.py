@@ -15,15 +15,12 @@ from services.comments import add_comment, reopen_thread, reply, resolve_thread,
 from services.errors import DomainError
 from services.exports import export_standard_docx, export_standard_xlsx
 from services.history import diff_versions, list_versions, restore_version
-from services.standards import SECTIONS, error_lines
+from services.standards import SECTIONS
 from services.workflow import reject, sign, start_revision, submit
-from ui.i18n import current_lang, enum_label, t
+from ui.i18n import current_lang, enum_label, error_lines, show_error, t
 from ui.standard_editor import follow_own_change, rebase
-
-
-def show_error(exc: DomainError) -> None:
-    for line in error_lines(exc, current_lang()):
-        st.error(line)
+from ui.suggestion_panel import suggestion_panel
+from ui.widgets import clear_next_run, fresh_text
 
 
 def _target_label(table: str, row: dict[str, Any]) -> str:
@@ -53,6 +50,7 @@ def alignment_panel(ctx, standard_id: int, content: dict[str, Any], actions: dic
                 _links(ctx, standard_id, mine, actions)
                 if actions["propose_alignment"]:
                     _add_link(ctx, standard_id, table, row["id"])
+                suggestion_panel(ctx, standard_id, table, row, actions)
                 _threads_for(ctx, standard_id, target, table[:-1], row["id"], actions)
 
 
@@ -98,12 +96,14 @@ def _change_level(ctx, standard_id: int, alignment_id: int, version: int) -> Non
         follow_own_change(ctx.engine, standard_id, (result.get("standard") or {}).get("version"))
         st.toast(t("saved"))
     except DomainError as exc:
-        st.session_state["std_flash_error"] = error_lines(exc, current_lang())
+        st.session_state["std_flash_error"] = error_lines(exc)
 
 
 def _after(ctx, standard_id: int, result: dict[str, Any]) -> None:
     follow_own_change(ctx.engine, standard_id, (result.get("standard") or {}).get("version"))
     st.toast(t("saved"))
+    if (result.get("standard") or {}).get("signoffs_cleared"):  # never clear a signature without a word
+        st.toast(t("standards.page.signoffs_cleared_by_change"), icon=":material/warning:")
     st.rerun()
 
 
@@ -195,10 +195,11 @@ def _thread(ctx, th: dict[str, Any], actions: dict[str, bool], prefix: str) -> N
             return
         key = f"{prefix}_{th['id']}"
         c1, c2 = st.columns([4, 1])
-        text = c1.text_input(t("standards.page.reply"), key=f"std_reply_{key}")
+        text = c1.text_input(t("standards.page.reply"), key=fresh_text(f"std_reply_{key}"))
         try:
             if c2.button(t("standards.page.send"), key=f"std_send_{key}") and text.strip():
                 reply(ctx.engine, actor=ctx.actor, comment_id=th["id"], body=text)
+                clear_next_run(f"std_reply_{key}")
                 st.rerun()
             flip = reopen_thread if th["resolved"] else resolve_thread
             label = t("standards.page.reopen") if th["resolved"] else t("standards.page.resolve")
@@ -216,11 +217,12 @@ def _threads_for(ctx, standard_id: int, target: str, entity_type: str, entity_id
         _thread(ctx, th, actions, target.replace(":", "_"))
     if actions["comment"]:
         key = target.replace(":", "_")
-        text = st.text_input(t("standards.page.new_comment"), key=f"std_new_{key}")
+        text = st.text_input(t("standards.page.new_comment"), key=fresh_text(f"std_new_{key}"))
         if st.button(t("standards.page.comment"), key=f"std_post_{key}") and text.strip():
             try:
                 add_comment(ctx.engine, actor=ctx.actor, entity_type=entity_type, entity_id=entity_id, body=text,
                             section=section)
+                clear_next_run(f"std_new_{key}")
                 st.rerun()
             except DomainError as exc:
                 show_error(exc)

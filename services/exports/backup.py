@@ -46,6 +46,7 @@ from services import audit
 from services.actor import Actor
 from services.db import session_scope
 from services.errors import NotFound, PermissionDenied
+from services.hierarchy import parent_allowed
 from services.exports.common import MEDIA_TYPES, ExportFile, Progress, ProgressReporter, export_filename, iso, t
 from services.outline import code_sort_key
 from services.permissions import require
@@ -885,13 +886,12 @@ def _check_references(doc: dict[str, Any], report: RestoreReport, lang: str) -> 
             if node["code"] in codes:
                 report.error(t("export.restore.duplicate", lang, what=node["code"]), f"{where}/framework")
             codes[node["code"]] = node["kind"]
-        expected_parent = {"area": None, "task": "area", "competency": "task"}
         for node in p["framework"]:
             parent = node.get("parent")
             if parent is not None and parent not in codes:
                 report.error(t("export.restore.unknown_parent", lang, code=node["code"], parent=parent),
                              f"{where}/framework/{node['code']}")
-            elif (codes.get(parent) if parent else None) != expected_parent[node["kind"]]:
+            elif not parent_allowed(node["kind"], codes.get(parent) if parent else None):  # the editor's rule
                 report.error(t("export.restore.bad_tree", lang, code=node["code"], kind=node["kind"]),
                              f"{where}/framework/{node['code']}")
         roles = {r["name"] for r in p["job_roles"]}

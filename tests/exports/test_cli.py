@@ -99,3 +99,24 @@ def test_restore_report_and_exit_codes(db, tmp_path):
     bad = manage("--db", target, "restore", str(broken), "--json", "--lang", "en")
     assert bad.returncode == 1 and not json.loads(bad.stdout)["ok"] and "truncated" in bad.stdout
     assert manage("--db", target, "restore", str(tmp_path / "missing.json")).returncode == 2
+
+
+def test_the_out_extension_chooses_the_format_or_the_export_is_refused(db, tmp_path):
+    """#11 item 9: backup.zip is a zip, x.docx a docx; backup.xlsx (no such backup format) is a usage error."""
+    zipped = tmp_path / "backup.zip"
+    result = manage("--db", db, "export", "backup", "--program", "460305", "--out", str(zipped))
+    assert result.returncode == 0, result.stderr
+    assert zipped.read_bytes()[:2] == b"PK"
+    document = tmp_path / "standard.docx"
+    result = manage("--db", db, "export", "standard", "--program", "460305", "--course", "ZH3021",
+                    "--out", str(document))
+    assert result.returncode == 0, result.stderr
+    assert docx.Document(io.BytesIO(document.read_bytes())).paragraphs
+    wrong = tmp_path / "backup.xlsx"
+    result = manage("--db", db, "export", "backup", "--program", "460305", "--out", str(wrong))
+    assert result.returncode == 2
+    assert ".xlsx" in result.stderr and "json" in result.stderr and "zip" in result.stderr
+    assert not wrong.exists()
+    result = manage("--db", db, "export", "backup", "--program", "460305", "--format", "json",
+                    "--out", str(tmp_path / "backup.zip"))
+    assert result.returncode == 2 and ".zip" in result.stderr

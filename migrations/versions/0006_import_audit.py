@@ -6,8 +6,8 @@ did: created ids as ranges per entity type, changed rows with before → after, 
 with their last values. ``services.history`` reads it so an entity's history still shows
 the import that created or changed it, who ran it and when.
 
-Revision ID: 0004_import_audit
-Revises: 0003_user_sessions
+Revision ID: 0006_import_audit
+Revises: 0005_notifications
 Create Date: 2026-12-01 10:00:00
 """
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_import_audit"
-down_revision: str | Sequence[str] | None = "0003_user_sessions"
+revision: str = "0006_import_audit"
+down_revision: str | Sequence[str] | None = "0005_notifications"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
