@@ -13,12 +13,24 @@ import importlib
 import sys
 from collections.abc import Callable
 
-from cli import COMMAND_MODULES
+from cli import COMMAND_MODULE, COMMAND_MODULES
 from cli.common import EXIT_REJECTED, EXIT_USAGE
 from services.errors import DomainError, ValidationFailed
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_of(argv: list[str]) -> str | None:
+    """The command named in ``argv`` (the first word that is not an option or ``--db``'s value)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--db":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given ``argv`` naming a known command, only that command's module is loaded."""
     parser = argparse.ArgumentParser(prog="manage.py", description=__doc__.splitlines()[0])
     parser.add_argument("--db", metavar="URL", help="database URL (overrides DATABASE_URL)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -31,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    for module_name in COMMAND_MODULES:
+    only = COMMAND_MODULE.get(_command_of(argv)) if argv is not None else None
+    for module_name in (only,) if only else COMMAND_MODULES:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -43,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)

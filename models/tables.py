@@ -334,6 +334,10 @@ class ImportRecord(SQLModel, table=True):
     counts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     errors: int = 0
     warnings: int = 0
+    # what the import did, instead of one audit event per row (services.importing.commit writes it,
+    # services.history reads it): {"created": {type: [[first_id, last_id], …]},
+    # "updated": {type: {id: {"before": {…}, "after": {…}}}}, "deleted": {type: {id: {"before": {…}}}}}
+    entities: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class CoverageSnapshot(SQLModel, table=True):

@@ -10,6 +10,7 @@ changed differently on both sides is reported, so the page can offer mine / thei
 
 from __future__ import annotations
 
+import bisect
 import difflib
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -18,7 +19,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from models import AuditEvent, Competency, StandardVersion, User
+from models import AuditEvent, Competency, ImportRecord, StandardVersion, User
 from services.actor import Actor
 from services.db import session_scope
 from services.errors import NotFound
@@ -37,7 +38,8 @@ TABLES = ("objectives", "units", "assessment")
 NATURAL_KEY = {"objectives": ("code", "text"), "units": ("title",), "assessment": ("name",)}
 ALIGNMENT_FIELDS = ("level", "status", "proposed_side", "reason")
 AUDIT_COLUMNS = ["id", "at", "username", "program_id", "entity_type", "entity_id", "action", "summary", "before",
-                 "after"]
+                 "after", "import_id"]
+IMPORT_SECTIONS = (("create", "created"), ("update", "updated"), ("delete", "deleted"))
 
 
 # --------------------------------------------------------------------------- versions
@@ -402,8 +404,17 @@ def audit_events(
     since: date | datetime | None = None, until: date | datetime | None = None, limit: int = 500,
 ) -> pd.DataFrame:
     """Audit events, newest first, filtered by programme, user, entity, action and time (dates
-    include the whole day; naive datetimes are UTC). Needs ``audit.view`` (admins and leads)."""
+    include the whole day; naive datetimes are UTC). Needs ``audit.view`` (admins and leads).
+
+    A bulk import is one event (entity type "import", ``import_id`` its import record); the
+    rows it created, changed or deleted are listed on its import record. Filtered by an entity
+    (``entity_type`` and ``entity_id``), the result includes one entry per import that touched
+    that row: action create / update / delete, the import's user and time, the file in the
+    summary, before → after for a change. Filtered by ``entity_type`` alone, it includes one
+    "import" entry per import that touched rows of that type.
+    """
     require(actor, "audit.view")
+    start, stop = _moment(since, end=False), _moment(until, end=True)
     with session_scope(engine) as session:
         query = select(AuditEvent)
         if program_id is not None:
@@ -416,16 +427,88 @@ def audit_events(
             query = query.where(AuditEvent.entity_id == entity_id)
         if action:
             query = query.where(AuditEvent.action == action)
-        start, stop = _moment(since, end=False), _moment(until, end=True)
         if start is not None:
             query = query.where(AuditEvent.at >= start)
         if stop is not None:
             query = query.where(AuditEvent.at <= stop)
         rows = session.exec(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(max(limit, 0))).all()
-        frame = pd.DataFrame([{c: getattr(e, c) for c in AUDIT_COLUMNS} for e in rows], columns=AUDIT_COLUMNS)
+        events = [{**{c: getattr(e, c) for c in AUDIT_COLUMNS[:-1]},
+                   "import_id": e.entity_id if e.entity_type == "import" else None} for e in rows]
+        if entity_type or entity_id is not None:
+            events += _import_entries(session, program_id=program_id, username=username, entity_type=entity_type,
+                                      entity_id=entity_id, action=action, start=start, stop=stop)
+            events.sort(key=lambda e: (_moment(e["at"], end=False), e["id"] or 0), reverse=True)
+            events = events[:max(limit, 0)]
+    frame = pd.DataFrame(events, columns=AUDIT_COLUMNS)
     frame["program_id"] = frame["program_id"].astype("Int64")
     frame["entity_id"] = frame["entity_id"].astype("Int64")
+    frame["import_id"] = frame["import_id"].astype("Int64")
     return frame
+
+
+def _imports(session, *, program_id: int | None, username: str | None = None, start: datetime | None = None,
+             stop: datetime | None = None) -> list[tuple[ImportRecord, int | None]]:
+    """Import records with an entity list, each with the id of its "import" audit event."""
+    query = select(ImportRecord, AuditEvent.id).outerjoin(
+        AuditEvent, (AuditEvent.entity_type == "import") & (AuditEvent.entity_id == ImportRecord.id))
+    if program_id is not None:
+        query = query.where(ImportRecord.program_id == program_id)
+    if username:
+        query = query.where(ImportRecord.username == username)
+    if start is not None:
+        query = query.where(ImportRecord.at >= start)
+    if stop is not None:
+        query = query.where(ImportRecord.at <= stop)
+    return [(record, event_id) for record, event_id in session.exec(query).all() if record.entities]
+
+
+def _in_ranges(ranges: list[list[int]], entity_id: int) -> bool:
+    """Whether ``entity_id`` lies in one of the sorted ``[[first, last], …]`` ranges."""
+    i = bisect.bisect_right(ranges, [entity_id, float("inf")]) - 1
+    return i >= 0 and ranges[i][0] <= entity_id <= ranges[i][1]
+
+
+def _import_entries(session, *, program_id: int | None, username: str | None, entity_type: str | None,
+                    entity_id: int | None, action: str | None, start: datetime | None, stop: datetime | None
+                    ) -> list[dict[str, Any]]:
+    """The entries ``audit_events`` adds for imports that touched the filtered entity (see there)."""
+    out = []
+    for record, event_id in _imports(session, program_id=program_id, username=username, start=start, stop=stop):
+        entities = record.entities
+        base = {"id": event_id, "at": record.at, "username": record.username, "program_id": record.program_id,
+                "import_id": record.id}
+        source = f"import #{record.id} ({record.kind}): {record.filename}"
+        if entity_id is None:  # a type only: one entry per import that touched rows of that type
+            counts = [f"{section} {_count(entities.get(section, {}).get(entity_type))}"
+                      for name, section in IMPORT_SECTIONS if entities.get(section, {}).get(entity_type)]
+            if counts and action in (None, "import"):
+                out.append({**base, "entity_type": entity_type, "entity_id": None, "action": "import",
+                            "summary": f"{source} · {', '.join(counts)}", "before": None, "after": None})
+            continue
+        for name, section in IMPORT_SECTIONS:
+            if action and action != name:
+                continue
+            listed = entities.get(section, {})
+            for kind in [entity_type] if entity_type else sorted(listed):
+                if section == "created":
+                    if not _in_ranges(listed.get(kind) or [], entity_id):
+                        continue
+                    change = {}
+                else:
+                    change = (listed.get(kind) or {}).get(str(entity_id))
+                    if change is None:
+                        continue
+                key = change.get("key")
+                out.append({**base, "entity_type": kind, "entity_id": entity_id, "action": name,
+                            "summary": f"{key} · {source}" if key else source,
+                            "before": change.get("before"), "after": change.get("after")})
+    return out
+
+
+def _count(listed: list[list[int]] | dict[str, Any] | None) -> int:
+    if isinstance(listed, dict):
+        return len(listed)
+    return sum(last - first + 1 for first, last in listed or [])
 
 
 def audit_filters(engine: Engine, *, actor: Actor, program_id: int | None = None) -> dict[str, list[str]]:
@@ -436,6 +519,9 @@ def audit_filters(engine: Engine, *, actor: Actor, program_id: int | None = None
         if program_id is not None:
             query = query.where(AuditEvent.program_id == program_id)
         rows = session.exec(query.distinct()).all()
-    return {"usernames": sorted({r[0] for r in rows if r[0]}), "entity_types": sorted({r[1] for r in rows}),
+        # types only an import touched (its rows are listed on the import record, not as events)
+        imported = {kind for record, _id in _imports(session, program_id=program_id)
+                    for _name, section in IMPORT_SECTIONS for kind in record.entities.get(section, {})}
+    return {"usernames": sorted({r[0] for r in rows if r[0]}), "entity_types": sorted({r[1] for r in rows} | imported),
             "actions": sorted({r[2] for r in rows})}
 

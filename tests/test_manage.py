@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -50,3 +51,29 @@ def test_usage_errors_exit_2_and_bad_databases_exit_1(tmp_path):
     short = run("--db", f"sqlite:///{tmp_path / 'x.db'}", "create-user", "y", "--role", "faculty", "--side",
                 "school", stdin="x\n")
     assert short.returncode == 1 and "password" in short.stderr
+
+
+def test_command_module_table_names_every_command_of_every_module():
+    """manage.py loads only the module of the command it runs: the table must say where each one lives."""
+    import importlib
+
+    from cli import COMMAND_MODULE, COMMAND_MODULES
+
+    registered = {}
+    for module_name in COMMAND_MODULES:
+        def add(name, func, module_name=module_name):
+            registered[name] = module_name
+            return argparse.ArgumentParser().add_subparsers().add_parser(name)
+
+        importlib.import_module(module_name).register(add)
+    assert registered == COMMAND_MODULE
+
+
+def test_a_command_loads_only_its_own_module():
+    """``manage.py import`` does not pay for the exporters' imports (pandas, python-docx) at start-up."""
+    code = ("import sys, manage; manage.build_parser(['--db', 'sqlite://', 'import', 'x.xlsx', '--program', 'P']); "
+            "print(sorted(m for m in ('cli.exports', 'cli.coverage', 'cli.core', 'pandas', 'docx') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=ROOT)
+    assert out.stdout.strip() == "[]"

@@ -1,9 +1,15 @@
-"""Write a plan in one transaction: bulk inserts, version-checked updates, audit, import record.
+"""Write a plan in one transaction: bulk inserts, version-checked updates, the import's audit.
 
 Rows are inserted with Core ``insert()`` in batches (``RETURNING`` gives the new ids, so
 children can point at parents created in the same import), updates run as one
-executemany per set of changed columns with ``WHERE id = :id AND version = :version``,
-and every change leaves an audit event. Any failure rolls the whole import back.
+executemany per set of changed columns with ``WHERE id = :id AND version = :version``.
+Any failure rolls the whole import back.
+
+Audit: an import writes ONE audit event (action "import", entity "import", the import
+record's id) and its ``ImportRecord.entities`` lists every row it created (ids as ranges
+per entity type), changed (before → after) and deleted (last values). ``services.history``
+reads that list, so the history of one competency or alignment still shows the import that
+created or changed it, who ran it and when, without one audit row per imported row.
 """
 
 from __future__ import annotations
@@ -15,7 +21,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, literal, literal_column, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlmodel import Session
 
 from models import (
@@ -52,14 +67,40 @@ class _Writer:
         self.program_id = program_id
         self.progress = progress
         self.now = datetime.now(UTC)
-        self.audit: list[dict[str, Any]] = []
+        self.created: dict[str, list[int]] = defaultdict(list)
+        self.updated: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        self.deleted: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
 
     def event(self, entity: str, entity_id: int | None, action: str, summary: str,
               before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
-        self.audit.append({"at": self.now, "user_id": self.actor.id, "username": self.actor.username,
-                           "program_id": self.program_id, "entity_type": ENTITY_TYPE.get(entity, entity),
-                           "entity_id": entity_id, "action": action, "summary": summary[:500],
-                           "before": _jsonable(before), "after": _jsonable(after)})
+        """List one created / changed / deleted row in the import's audit (``entities``)."""
+        if entity_id is None:
+            return
+        entity_type = ENTITY_TYPE.get(entity, entity)
+        if action == "create":
+            self.created[entity_type].append(entity_id)
+        elif action == "delete":
+            self.deleted[entity_type][str(entity_id)] = {"key": summary[:200], "before": _jsonable(before)}
+        else:
+            self.updated[entity_type][str(entity_id)] = {"key": summary[:200], "before": _jsonable(before),
+                                                        "after": _jsonable(after)}
+
+    def created_ids(self, entity_type: str, ids) -> None:
+        """List rows this import inserted (many at once)."""
+        self.created[entity_type].extend(ids)
+
+    def new_ids(self, table, *, where, since: int) -> list[int]:
+        """Ids of the rows this import inserted into ``table``: above ``since``, matching ``where``,
+        stamped with the import's time (another transaction's rows on PostgreSQL are not ours)."""
+        query = select(table.c.id).where(table.c.id > since, where,
+                                         table.c.created_at == literal(self.now, table.c.created_at.type))
+        return list(self.conn.execute(query).scalars())
+
+    def entities(self) -> dict[str, Any]:
+        """The import's audit: created ids as ``[[first, last], …]`` ranges, changes, deletions."""
+        return {"created": {t: id_ranges(ids) for t, ids in self.created.items() if ids},
+                "updated": {t: rows for t, rows in self.updated.items() if rows},
+                "deleted": {t: rows for t, rows in self.deleted.items() if rows}}
 
     def insert_rows(self, table, rows: list[dict[str, Any]], shared: dict[str, Any] | None = None) -> None:
         """Insert ``rows`` (all with the same keys), each completed by the ``shared`` values, in bulk.
@@ -130,30 +171,16 @@ class _Writer:
         """The highest id in ``table`` now: rows inserted after this have larger ids."""
         return self.conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
 
-    def audit_created(self, model, entity_type: str, *, summary, after: dict[str, Any], where, since: int) -> None:
-        """One "create" audit event per row this import inserted into ``model`` (ids above ``since``,
-        stamped with the import's time), written by the database itself (INSERT … SELECT): the same
-        events as ``event`` without a Python object per row."""
-        table = model.__table__
-        audit = AuditEvent.__table__
-        json_object = func.json_build_object if self.conn.dialect.name == "postgresql" else func.json_object
-        pairs = []
-        for key, column in after.items():
-            pairs += [literal_column(f"'{key}'"), column]
-        query = select(
-            literal(self.now, audit.c.at.type), literal(self.actor.id, audit.c.user_id.type),
-            literal(self.actor.username, audit.c.username.type), literal(self.program_id, audit.c.program_id.type),
-            literal(entity_type, audit.c.entity_type.type), table.c.id, literal("create", audit.c.action.type),
-            summary, json_object(*pairs),
-        ).where(table.c.id > since, where, table.c.created_at == literal(self.now, table.c.created_at.type)
-                ).order_by(table.c.id)  # in id order: the audit indexes then grow at their ends
-        self.conn.execute(insert(audit).from_select(
-            ["at", "user_id", "username", "program_id", "entity_type", "entity_id", "action", "summary", "after"],
-            query))
 
-    def flush_audit(self) -> None:
-        self.insert_rows(AuditEvent.__table__, self.audit)
-        self.audit.clear()
+def id_ranges(ids) -> list[list[int]]:
+    """Sorted ids as ``[[first, last], …]`` runs of consecutive ids (a bulk insert is one run)."""
+    runs: list[list[int]] = []
+    for i in sorted(set(ids)):
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return runs
 
 
 def _row_values(rows: list[dict[str, Any]], columns: list[str], convert: list[tuple[int, Any]],
@@ -180,7 +207,7 @@ def _row_values(rows: list[dict[str, Any]], columns: list[str], convert: list[tu
 
 def _unindexed(column):
     """``column + 0``: the same value, but no index on ``column`` applies, so the planner reads the new
-    rows by their id range (the audit's INSERT … SELECT) instead of walking a secondary index."""
+    rows by their id range (the new-id query) instead of walking a secondary index."""
     return column + 0
 
 
@@ -244,11 +271,15 @@ def apply_plan(session: Session, *, plan: Plan, actor: Actor, filename: str, kin
     _write_ratings(writer, plan, node_ids)
     tick(0.9, "audit")
     record = ImportRecord(program_id=program_id, user_id=actor.id, username=actor.username, filename=filename[:300],
-                          kind=kind, ok=True, counts=counts, errors=errors, warnings=warnings)
+                          kind=kind, ok=True, counts=counts, errors=errors, warnings=warnings, at=writer.now,
+                          entities=writer.entities())
     session.add(record)
     session.flush()
-    writer.event("import", record.id, "import", f"{kind}: {filename}"[:500], after=counts.get("created"))
-    writer.flush_audit()
+    # the import's one audit event; the rows it touched are listed in record.entities
+    session.add(AuditEvent(at=writer.now, user_id=actor.id, username=actor.username, program_id=program_id,
+                           entity_type="import", entity_id=record.id, action="import",
+                           summary=f"{kind}: {filename}"[:500], after=_jsonable(counts.get("created"))))
+    session.flush()
     tick(1.0, "done")
     return {"id": record.id, "program_id": program_id, "at": record.at.isoformat()}
 
@@ -300,11 +331,16 @@ def _write_nodes(writer: _Writer, plan: Plan, node_ids: dict[str, int], role_ids
 
     levels: dict[int, list[Op]] = defaultdict(list)
     for op in creates:
-        levels[level(op.key)].append(op)
+        # one look-up when the parent came first (the usual order); the walk above otherwise
+        parent = op.refs.get("parent")
+        depth = level_of.get(parent, -2) if parent in pending else -1
+        if depth == -2:
+            depth = level(parent)
+        level_of[op.key] = depth + 1
+        levels[depth + 1].append(op)
     actor = writer.actor
     total = max(len(creates), 1)
     done = 0
-    since = writer.max_id(Competency.__table__) if creates else 0
     shared = {"program_id": writer.program_id, "status": "accepted", "proposed_by_id": actor.id,
               "proposed_side": actor.side, "confirmed_by_id": actor.id, "created_at": writer.now,
               "updated_at": writer.now, "version": 1}
@@ -319,18 +355,11 @@ def _write_nodes(writer: _Writer, plan: Plan, node_ids: dict[str, int], role_ids
                          "job_role_id": role_ids.get(role) if role else None})
         level_since = writer.max_id(table)
         writer.insert_rows(table, rows, shared=shared)
-        node_ids.update(writer.ids_by(table, "code", (table.c.program_id == writer.program_id) &
-                                      (table.c.id > level_since)))
+        new = writer.ids_by(table, "code", (table.c.program_id == writer.program_id) & (table.c.id > level_since))
+        node_ids.update(new)
+        writer.created_ids("competency", new.values())
         done += len(ops)
         writer.progress and writer.progress(0.1 + 0.45 * done / total, "nodes")
-    if creates:
-        table = Competency.__table__
-        summary = table.c.code + " " + func.substr(table.c.statement, 1, 80)
-        writer.audit_created(Competency, "competency", summary=summary,
-                             after={"kind": table.c.kind, "code": table.c.code, "statement": table.c.statement,
-                                    "parent_id": table.c.parent_id, "importance": table.c.importance,
-                                    "comp_type": table.c.comp_type},
-                             where=_unindexed(table.c.program_id) == writer.program_id, since=since)
 
     def node_values(op: Op) -> dict[str, Any]:
         values = {}
@@ -356,12 +385,9 @@ def _write_courses(writer: _Writer, plan: Plan, course_ids: dict[str, int]) -> N
         since = writer.max_id(table)
         writer.insert_rows(table, [op.values for op in creates], shared={
             "program_id": writer.program_id, "created_at": writer.now, "updated_at": writer.now, "version": 1})
-        course_ids.update(writer.ids_by(table, "code", table.c.program_id == writer.program_id))
-        writer.audit_created(Course, "course", summary=table.c.code + " " + table.c.name,
-                             after={"code": table.c.code, "name": table.c.name, "course_type": table.c.course_type,
-                                    "credits": table.c.credits, "hours_theory": table.c.hours_theory,
-                                    "hours_practice": table.c.hours_practice, "semester": table.c.semester},
-                             where=_unindexed(table.c.program_id) == writer.program_id, since=since)
+        new = writer.ids_by(table, "code", (table.c.program_id == writer.program_id) & (table.c.id > since))
+        course_ids.update(new)
+        writer.created_ids("course", new.values())
     updates = plan.by("course", "update")
     if updates:
         writer.update_many(Course, updates, lambda op: op.values)
@@ -386,11 +412,8 @@ def _write_alignments(writer: _Writer, plan: Plan, node_ids: dict[str, int], cou
             "unit_id": None, "objective_id": None, "status": "proposed", "source": "import",
             "proposed_by_id": actor.id, "proposed_side": actor.side, "decided_by_id": None, "decided_at": None,
             "reason": "", "created_at": writer.now, "updated_at": writer.now, "version": 1})
-        writer.audit_created(Alignment, "alignment", summary=table.c.target,
-                             after={"competency_id": table.c.competency_id, "target": table.c.target,
-                                    "level": table.c.level},
-                             where=_unindexed(table.c.course_id).in_(select(Course.__table__.c.id).where(
-                                 Course.__table__.c.program_id == writer.program_id)), since=since)
+        writer.created_ids("alignment", writer.new_ids(table, since=since, where=_unindexed(table.c.course_id).in_(
+            select(Course.__table__.c.id).where(Course.__table__.c.program_id == writer.program_id))))
     updates = plan.by("alignment", "update")
     if updates:
         # the editor's rule, now with the importing actor: a decided link is re-opened by the importer's side
@@ -420,12 +443,8 @@ def _write_ratings(writer: _Writer, plan: Plan, node_ids: dict[str, int]) -> Non
         since = writer.max_id(table)
         writer.insert_rows(table, rows, shared={"rater_user_id": None, "rater_side": None, "created_at": writer.now,
                                                 "version": 1})
-        writer.audit_created(Rating, "rating", summary=table.c.rater,
-                             after={"competency_id": table.c.competency_id, "rater": table.c.rater,
-                                    "importance": table.c.importance, "frequency": table.c.frequency,
-                                    "difficulty": table.c.difficulty},
-                             where=_unindexed(table.c.competency_id).in_(select(Competency.__table__.c.id).where(
-                                 Competency.__table__.c.program_id == writer.program_id)), since=since)
+        writer.created_ids("rating", writer.new_ids(table, since=since, where=_unindexed(table.c.competency_id).in_(
+            select(Competency.__table__.c.id).where(Competency.__table__.c.program_id == writer.program_id))))
     updates = plan.by("rating", "update")
     if updates:
         writer.update_many(Rating, updates, lambda op: op.values)

@@ -1,5 +1,5 @@
-"""The import's bulk writer: shared values written once (as SQLite literals when plain), every row
-audited exactly once, on SQLite and PostgreSQL."""
+"""The import's bulk writer: shared values written once (as SQLite literals when plain), every new row
+listed exactly once in its import's audit, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -48,28 +48,33 @@ def test_shared_and_varying_values_round_trip(engine, side_value):
     assert [got[r["code"]].credits for r in rows] == [r["credits"] for r in rows]
 
 
-def test_matrix_import_audits_each_new_link_once(engine):
-    """One "create" event per alignment the import wrote (same ids), none for rows that already existed."""
+def test_matrix_import_lists_each_new_link_once(engine):
+    """Each import's record lists exactly the alignments it wrote (same ids), none that already existed;
+    one "import" audit event per import and no per-row events."""
     framework = [["能力编码", "职业能力"], ["1.1", "能装配"], ["1.2", "能调试"], ["1.3", "能维护"]]
     run_import(engine, xlsx_bytes(framework), "框架.xlsx")
     first = [["能力编码", "职业能力", "电工（KC1）", "钳工（KC2）"], ["1.1", "能装配", "●", ""],
              ["1.2", "能调试", "", "○"]]
-    _p, result = run_import(engine, xlsx_bytes(first), "矩阵1.xlsx", kind="matrix")
-    assert result.ok and result.counts["created"]["alignment"] == 2
+    _p, one = run_import(engine, xlsx_bytes(first), "矩阵1.xlsx", kind="matrix")
+    assert one.ok and one.counts["created"]["alignment"] == 2
     second = [*first, ["1.3", "能维护", "◐", "●"]]
-    _p, result = run_import(engine, xlsx_bytes(second), "矩阵2.xlsx", kind="matrix")
-    assert result.ok and result.counts["created"]["alignment"] == 2
+    _p, two = run_import(engine, xlsx_bytes(second), "矩阵2.xlsx", kind="matrix")
+    assert two.ok and two.counts["created"]["alignment"] == 2
     with session_scope(engine) as session:
-        from models import Alignment
+        from models import Alignment, ImportRecord
 
-        links = session.exec(select(Alignment)).all()
-        events = session.exec(select(AuditEvent).where(AuditEvent.entity_type == "alignment",
-                                                       AuditEvent.action == "create")).all()
+        links = session.exec(select(Alignment).order_by(Alignment.id)).all()
+        records = {r.id: r for r in session.exec(select(ImportRecord)).all()}
+        events = session.exec(select(AuditEvent).where(AuditEvent.entity_type == "alignment")).all()
+        imports = session.exec(select(AuditEvent).where(AuditEvent.action == "import")).all()
         codes = {c.id: c.code for c in session.exec(select(Competency)).all()}
-    assert sorted(e.entity_id for e in events) == sorted(link.id for link in links)
-    by_id = {link.id: link for link in links}
-    for event in events:
-        link = by_id[event.entity_id]
-        assert event.after == {"competency_id": link.competency_id, "target": link.target, "level": link.level}
-        assert event.summary == link.target
+    assert events == [] and sorted(e.entity_id for e in imports) == sorted(records)
+
+    def listed(import_id):
+        return [i for first, last in records[import_id].entities["created"]["alignment"]
+                for i in range(first, last + 1)]
+
+    assert listed(one.import_id) == [link.id for link in links[:2]]
+    assert listed(two.import_id) == [link.id for link in links[2:]]
+    assert "alignment" not in records[two.import_id].entities.get("updated", {})
     assert sorted(codes[link.competency_id] for link in links) == ["1.1", "1.2", "1.3", "1.3"]
