@@ -16,7 +16,7 @@ def _records(engine) -> list[tuple]:
         return [tuple(r) for r in conn.execute(text("SELECT id, filename FROM import_record ORDER BY id"))]
 
 
-def test_upgrade_adds_the_entity_list_and_downgrade_removes_it(blank_engine):  # noqa: F811
+def test_upgrade_adds_the_entity_list_and_downgrade_removes_it(blank_engine):
     upgrade(blank_engine, "0005_notifications")
     with blank_engine.begin() as conn:
         conn.execute(text(INSERT), {"ok": True})

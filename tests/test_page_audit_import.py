@@ -15,7 +15,7 @@ ROWS = [["工作领域", "工作任务", "能力编码", "职业能力"],
         *[["9 智能产线运维", "9.1 产线点检", f"9.1.{i}", f"能完成第{i}项点检"] for i in range(1, 31)]]
 
 
-def test_audit_page_shows_an_import_once_and_by_entity_type(app_db):  # noqa: F811 (the fixture)
+def test_audit_page_shows_an_import_once_and_by_entity_type(app_db):
     lead = get_actor(app_db, username="lead")
     result = import_file(app_db, actor=lead, data=xlsx_bytes(ROWS), filename="点检.xlsx", program_code="460305")
     assert result.ok and result.counts["created"]["competency"] == 30
