@@ -30,7 +30,7 @@ from numbers import Integral, Real
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -43,7 +43,7 @@ from models.tables import alignment_target, utcnow
 from services import audit
 from services.actor import Actor
 from services.courses import owns_course
-from services.db import session_scope
+from services.db import retry_transient, session_scope
 from services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from services.outline import code_sort_key
 from services.permissions import require
@@ -190,6 +190,27 @@ def load_standard(session: Session, standard_id: int) -> CourseStandard:
     return standard
 
 
+def lock_standard(session: Session, standard_id: int) -> CourseStandard:
+    """Lock the standard's row for the rest of the transaction and return it, freshly read.
+
+    Lock order (docs/architecture.md, Concurrency): every transaction that changes a standard
+    or anything under it (objectives, units, assessment, their alignments, versions) takes this
+    lock first, then touches the children, so two writers never wait for each other in a cycle.
+    PostgreSQL: ``SELECT … FOR UPDATE``. SQLite: a no-op ``UPDATE`` takes the database's write
+    lock at once, before the transaction has read anything that could go stale.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(CourseStandard).where(CourseStandard.id == standard_id)
+                        .values(version=CourseStandard.version).execution_options(synchronize_session=False))
+        query = select(CourseStandard).where(CourseStandard.id == standard_id)
+    else:
+        query = select(CourseStandard).where(CourseStandard.id == standard_id).with_for_update()
+    standard = session.exec(query.execution_options(populate_existing=True)).first()
+    if standard is None:
+        raise NotFound(f"course standard {standard_id} not found", standard_id=standard_id)
+    return standard
+
+
 def ensure_editable(standard: CourseStandard) -> None:
     """Refuse any content change to an approved (frozen) revision."""
     if standard.status == "approved":
@@ -254,6 +275,14 @@ def standard_content(source: Session | Engine, standard_id: int) -> dict[str, An
         return _content(source, load_standard(source, standard_id))
     with session_scope(source) as session:
         return _content(session, load_standard(session, standard_id))
+
+
+def editing_snapshot(engine: Engine, *, standard_id: int) -> dict[str, Any]:
+    """What an editor starts from: ``{standard_id, version, content}`` read in one transaction,
+    so the version is exactly the one the content belongs to (a save naming it is not stale)."""
+    with session_scope(engine) as session:
+        standard = load_standard(session, standard_id)
+        return {"standard_id": standard.id, "version": standard.version, "content": _content(session, standard)}
 
 
 def current_standard(engine: Engine, *, course_id: int) -> dict[str, Any] | None:
@@ -523,8 +552,11 @@ def write_version(session: Session, *, actor: Actor, standard: CourseStandard, n
 
 def record_content_change(session: Session, *, actor: Actor, standard: CourseStandard, note: str) -> dict[str, Any]:
     """After a change to a standard's alignments made elsewhere: bump its version, clear sign-offs
-    given while in review, and store a version. Returns ``{version, version_number, signoffs_cleared}``."""
+    given while in review, and store a version. ``standard`` must be locked (``lock_standard``)
+    before the change. Returns ``{version, previous_version, version_number, signoffs_cleared}``:
+    an editor that started from ``previous_version`` may follow to ``version``."""
     ensure_editable(standard)
+    previous = standard.version
     clears = _signoff_clears(standard)
     program_id = session.get(Course, standard.course_id).program_id
     apply_changes(session, standard, expected_version=standard.version, changes=clears)
@@ -532,9 +564,11 @@ def record_content_change(session: Session, *, actor: Actor, standard: CourseSta
         audit.record(session, actor=actor, entity_type="standard", entity_id=standard.id, action="signoffs_cleared",
                      program_id=program_id, summary=f"r{standard.revision}: sign-offs cleared by a change")
     number = write_version(session, actor=actor, standard=standard, note=note)
-    return {"version": standard.version, "version_number": number, "signoffs_cleared": bool(clears)}
+    return {"version": standard.version, "previous_version": previous, "version_number": number,
+            "signoffs_cleared": bool(clears)}
 
 
+@retry_transient
 def save_standard(
     engine: Engine, *, actor: Actor, standard_id: int, expected_version: int,
     header: dict[str, Any] | None = None, objectives: list[dict[str, Any]] | None = None,
@@ -558,7 +592,7 @@ def save_standard(
                       "give alignments either as the alignments list or nested in rows, not both",
                       field="alignments")
     with session_scope(engine) as session:
-        standard = load_standard(session, standard_id)
+        standard = lock_standard(session, standard_id)
         course = session.get(Course, standard.course_id)
         require(actor, "standard.edit", owns_course=owns_course(session, actor, course.id))
         ensure_editable(standard)
