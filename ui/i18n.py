@@ -33,15 +33,13 @@ def enum_label(kind: str, value: str | None) -> str:
 
 def error_text(exc: Exception) -> str:
     """A domain error as one line in the user's language (field errors joined)."""
-    from services.errors import Conflict, PermissionDenied, ValidationFailed
+    from services.errors import DomainError, ValidationFailed
     from services.standards import error_lines
 
     if isinstance(exc, ValidationFailed):
         return t("error.validation", details="; ".join(error_lines(exc, current_lang())))
-    if isinstance(exc, PermissionDenied):
-        return t("error.permission_denied")
-    if isinstance(exc, Conflict):
-        return t("error.conflict")
+    if isinstance(exc, DomainError):  # conflict, deleted meanwhile, busy, not found, permission: each its own key
+        return t(exc.key, **exc.params, details=str(exc))
     return t("error.generic", details=str(exc))
 
 
