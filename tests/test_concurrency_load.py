@@ -293,3 +293,34 @@ def test_concurrent_editors_lose_no_acknowledged_write_on_postgresql(pg_engine, 
 def test_two_processes_lose_no_acknowledged_write_on_sqlite(sqlite_engine, tmp_path):
     """The same check with two processes on one SQLite file (one writer at a time, busy timeout)."""
     _assert_nothing_lost(sqlite_engine, tmp_path, 2, min(SECONDS, 3))
+
+
+def test_the_check_reports_a_save_built_on_stale_content(engine):
+    """The old editor's fault, replayed in one process: the check finds the overwritten field."""
+    from services.standards import save_args_from_content, save_standard
+
+    world = make_world(engine)
+    sid = world.standard_id
+    with session_scope(engine) as session:
+        first = max(session.exec(select(StandardVersion.number).where(StandardVersion.standard_id == sid)).all())
+    stale = standard_content(engine, sid)  # content read in one transaction …
+    theirs = save_args_from_content(stale)
+    objective = theirs["objectives"][0]
+    objective["text"] = "同事的目标"
+    from services.workflow import workflow_state
+
+    other = save_standard(engine, actor=world.lead, standard_id=sid,
+                          expected_version=workflow_state(engine, standard_id=sid)["version"], **theirs)
+    version = workflow_state(engine, standard_id=sid)["version"]  # … the version in another, after their save
+    mine = save_args_from_content(stale)
+    mine["units"][0]["title"] = "我的单元"
+    result = save_standard(engine, actor=world.owner, standard_id=sid, expected_version=version, **mine)
+    entries = [
+        {"kind": "save", "table": "objectives", "id": objective["id"], "field": "text", "value": "同事的目标",
+         "start": other["version"] - 1, "version": other["version"], "number": other["version_number"]},
+        {"kind": "save", "table": "units", "id": mine["units"][0]["id"], "field": "title", "value": "我的单元",
+         "start": version, "version": result["version"], "number": result["version_number"]},
+    ]
+    problems = _check(engine, entries, {"world": world, "first_number": first})["problems"]
+    assert [p["number"] for p in problems["reverted"]] == [result["version_number"]]
+    assert problems["final"] and problems["final"][0]["last_acknowledged"] == "同事的目标"
