@@ -32,6 +32,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models import (
@@ -876,6 +877,7 @@ def copy_rows(session: Session, *, source: CourseStandard, target: CourseStandar
     return sorted(skipped, key=code_sort_key)
 
 
+@retry_transient
 def create_standard(
     engine: Engine, *, actor: Actor, course_id: int, copy_from_standard_id: int | None = None,
 ) -> dict[str, Any]:
@@ -904,7 +906,12 @@ def create_standard(
                            if f not in ("title", "author_name", "author_date", "reviewer_name", "reviewer_date")})
         standard = CourseStandard(course_id=course_id, revision=1, status="draft", created_by_id=actor.id, **values)
         session.add(standard)
-        session.flush()
+        course_code = course.code
+        try:
+            session.flush()
+        except IntegrityError:  # someone created the course's first standard at the same moment
+            raise invalid("standards.error.exists", f"{course_code} already has a standard (revision 1)",
+                          field="course_id", revision=1) from None
         skipped = copy_rows(session, source=source, target=standard, actor=actor, keep_review=False) if source else []
         source_label = ""
         if source is not None:

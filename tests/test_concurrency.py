@@ -207,3 +207,33 @@ def test_a_versioned_update_of_a_row_deleted_meanwhile_is_a_conflict(engine):
         with pytest.raises(Conflict) as info:
             apply_changes(session, row, expected_version=course["version"], changes={"name": "x"})
     assert info.value.key == "error.deleted"
+
+
+def test_two_people_creating_a_courses_first_standard_at_once(pg_engine):
+    """The second of two simultaneous creations is told the course already has a standard."""
+    from services.courses import set_course_owners
+    from tests.factories import make_user
+
+    p = make_program(pg_engine)
+    course = make_course(pg_engine, p["id"], code="TWICE")
+    owner, lead = make_user(pg_engine, role="faculty"), make_user(pg_engine, role="lead")
+    set_course_owners(pg_engine, actor=SYSTEM, course_id=course["id"], user_ids=[owner.id])
+    url = pg_engine.url.render_as_string(hide_password=False)
+    first, second = make_engine(url), make_engine(url)
+    reached, release = _pause_after(first, "INSERT INTO COURSE_STANDARD")
+    outcomes: dict = {}
+    try:
+        a = _run(outcomes, "first", lambda: standards.create_standard(first, actor=owner, course_id=course["id"]))
+        assert reached.wait(60)
+        b = _run(outcomes, "second", lambda: standards.create_standard(second, actor=lead, course_id=course["id"]))
+        _wait_for_a_lock_waiter(pg_engine, b)
+        release.set()
+        a.join(60)
+        b.join(60)
+    finally:
+        release.set()
+        first.dispose()
+        second.dispose()
+    assert outcomes["first"][0] == "ok", outcomes
+    assert outcomes["second"][0] == "domain", repr(outcomes["second"][1])[:300]
+    assert outcomes["second"][1].key == "standards.error.exists"
