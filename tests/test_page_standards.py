@@ -301,3 +301,17 @@ def test_restore_then_save_keeps_the_restored_text(app_db):
     assert not at.exception and not at.error, [e.value for e in at.error]
     saved = standard_content(app_db, sid)["header"]
     assert saved["resources"] == old and saved["nature"] == "恢复后再改性质。"
+
+
+def test_an_own_level_change_after_someone_elses_save_does_not_hide_their_save(app_db):
+    """Someone saves, then I change a level: my next Save still meets their version (conflict view)."""
+    sid = _standard(app_db, "ZH3021")["id"]
+    link = alignments_for_standard(app_db, standard_id=sid)[0]
+    at = _open(app_db, "faculty", "ZH3021")
+    _other_saves_resources(app_db, sid, "同事刚保存的资源。")
+    at.button_group(key=f"std_lvl_{link['id']}_{link['version']}").set_value(1 if link["level"] != 1 else 2).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    _widget(at, "text_area", "std_h_nature").input("我的课程性质。")
+    at.button(key="std_save").click().run()
+    assert at.session_state["std_conflict"], "the save meets their version instead of overwriting it"
+    assert standard_content(app_db, sid)["header"]["resources"] == "同事刚保存的资源。"

@@ -61,21 +61,24 @@ def base_for(engine, standard_id: int) -> dict[str, Any]:
     return base
 
 
-def follow_own_change(engine, standard_id: int, change: dict[str, Any] | None) -> None:
-    """After an own alignment change (``change`` = its ``standard`` result): take its alignments, and
-    its version only if the change was made on top of the version this editor started from —
-    otherwise someone else saved in between and the next Save must show the conflict."""
+def follow_own_change(engine, standard_id: int, change: dict[str, Any] | int | None) -> None:
+    """After an own alignment change (``change`` = its ``standard`` result, or just its version):
+    take its alignments, and its version only if the change was the one step on top of the version
+    this editor started from — otherwise someone else saved in between and the next Save must
+    show the conflict instead of overwriting their work."""
     base = st.session_state.get(BASE_KEY)
     if not base or base["standard_id"] != standard_id or not change:
         return
+    version = change.get("version") if isinstance(change, dict) else change
     fresh = standard_content(engine, standard_id)
     for table in ("objectives", "units"):
         links = {r["id"]: r.get("alignments", []) for r in fresh[table]}
         for row in base["content"][table]:
             row["alignments"] = links.get(row["id"], row.get("alignments", []))
     base["content"]["meta"] = fresh["meta"]
-    if change.get("previous_version") == base["version"]:
-        base["version"] = change["version"]
+    # record_content_change bumps the version by exactly one inside the locked transaction
+    if version is not None and version == base["version"] + 1:
+        base["version"] = version
 
 
 def _column_config(table: str) -> dict[str, Any]:
