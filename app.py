@@ -9,7 +9,7 @@ from services.i18n import LANGS
 from services.programs import list_programs
 from ui.auth import ENTRY_KEY, keep_cookie, log_out, restore_login
 from ui.context import PROGRAM_KEY, get_engine
-from ui.i18n import current_lang, enum_label, t
+from ui.i18n import current_lang, enum_label, error_text, t
 from ui.links import follow_link, keep_link
 from ui.nav import PAGES
 
@@ -39,7 +39,7 @@ with st.sidebar:
         programs = list_programs(engine)
     except DomainError as exc:
         programs = []
-        st.error(str(exc))
+        st.error(error_text(exc))
     if programs:
         ids = [p["id"] for p in programs]
         codes = {p["id"]: p["code"] for p in programs}

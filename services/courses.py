@@ -13,7 +13,7 @@ from models import COURSE_TYPES, Alignment, Competency, Course, CourseOwner, Cou
 from services import audit
 from services.actor import Actor
 from services.db import session_scope
-from services.errors import NotFound, ValidationFailed
+from services.errors import NotFound, ValidationFailed, field_error
 from services.outline import code_sort_key, normalize_text
 from services.permissions import require
 from services.versioning import apply_changes
@@ -31,21 +31,22 @@ def owns_course(session: Session, actor: Actor | None, course_id: int) -> bool:
 def _validate(values: dict[str, Any]) -> None:
     errors = []
     if not normalize_text(values.get("code")):
-        errors.append("code: required")
+        errors.append(field_error("code", "error.field.code_required"))
     if not normalize_text(values.get("name")):
-        errors.append("name: required")
+        errors.append(field_error("name", "error.field.name_required"))
     if values.get("course_type") not in COURSE_TYPES:
-        errors.append(f"type: one of {', '.join(COURSE_TYPES)}")
+        errors.append(field_error("course_type", "error.field.course_type",
+                              message=f"type: one of {', '.join(COURSE_TYPES)}"))
     for field in ("hours_theory", "hours_practice"):
         value = values.get(field)
         if not isinstance(value, int) or value < 0 or value > 2000:
-            errors.append(f"{field}: a whole number 0–2000")
+            errors.append(field_error(field, "error.field.hours", message=f"{field}: a whole number 0–2000"))
     credits = values.get("credits")
     if not isinstance(credits, (int, float)) or credits < 0 or credits > 60:
-        errors.append("credits: 0–60")
+        errors.append(field_error("credits", "error.field.credits"))
     semester = values.get("semester")
     if semester is not None and (not isinstance(semester, int) or not 1 <= semester <= 12):
-        errors.append("semester: 1–12")
+        errors.append(field_error("semester", "error.field.semester"))
     if errors:
         raise ValidationFailed(errors)
 
@@ -136,7 +137,7 @@ def create_course(engine: Engine, *, actor: Actor, program_id: int, **fields: An
         if session.get(Program, program_id) is None:
             raise NotFound(f"programme {program_id} not found")
         if session.exec(select(Course.id).where(Course.program_id == program_id, Course.code == values["code"])).first():
-            raise ValidationFailed([f"code: course {values['code']} already exists in this programme"])
+            raise ValidationFailed([field_error("code", "error.field.course_exists", code=values["code"])])
         course = Course(program_id=program_id, **values)
         session.add(course)
         session.flush()
@@ -151,7 +152,7 @@ def update_course(
     """Edit a course (admins, leads, and faculty who own it); stale versions raise ``Conflict``."""
     unknown = set(changes) - set(COURSE_FIELDS)
     if unknown:
-        raise ValidationFailed([f"cannot change {', '.join(sorted(unknown))}"])
+        raise ValidationFailed([field_error("changes", "error.field.cannot_change", fields=", ".join(sorted(unknown)))])
     with session_scope(engine) as session:
         course = session.get(Course, course_id)
         if course is None:
@@ -166,7 +167,7 @@ def update_course(
             clash = session.exec(select(Course.id).where(
                 Course.program_id == course.program_id, Course.code == merged["code"])).first()
             if clash is not None and clash != course_id:
-                raise ValidationFailed([f"code: course {merged['code']} already exists in this programme"])
+                raise ValidationFailed([field_error("code", "error.field.course_exists", code=merged["code"])])
         apply_changes(session, course, expected_version=expected_version, changes=changes)
         audit.record(session, actor=actor, entity_type="course", entity_id=course.id, action="update",
                      before=before, after=audit.snapshot(course), program_id=course.program_id,
@@ -185,7 +186,7 @@ def set_course_owners(engine: Engine, *, actor: Actor, course_id: int, user_ids:
         wanted = set(user_ids)
         for user_id in wanted - current:
             if session.get(User, user_id) is None:
-                raise ValidationFailed([f"owner: user {user_id} does not exist"])
+                raise ValidationFailed([field_error("owners", "error.field.owner_missing", user_id=user_id)])
             session.add(CourseOwner(course_id=course_id, user_id=user_id))
         for user_id in current - wanted:
             session.delete(session.get(CourseOwner, (course_id, user_id)))

@@ -50,6 +50,15 @@ class FieldError:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+def field_error(field: str, key: str, *, message: str | None = None, **params: Any) -> FieldError:
+    """A field error the UI shows in the user's language (``key`` with ``params``, see
+    ``services.standards.error_lines``); ``message`` (default: the English text of ``key``) is what
+    logs and the command line print."""
+    from services.i18n import translate
+
+    return FieldError(field=field, message=message or translate(key, "en", **params), params={"key": key, **params})
+
+
 class ValidationFailed(DomainError):
     key = "error.validation"
 

@@ -13,7 +13,7 @@ from services import audit
 from services.actor import Actor
 from services.coverage import compute_coverage
 from services.db import session_scope
-from services.errors import NotFound, ValidationFailed
+from services.errors import FieldError, NotFound, ValidationFailed, field_error
 from services.outline import code_sort_key
 from services.permissions import require
 from services.versioning import apply_changes
@@ -21,14 +21,14 @@ from services.versioning import apply_changes
 LANGUAGES = ("zh", "en")
 
 
-def _validate(code: str, name: str, language: str) -> list[str]:
+def _validate(code: str, name: str, language: str) -> list[FieldError]:
     errors = []
     if not code or len(code) > 32:
-        errors.append("code: 1–32 characters")
+        errors.append(field_error("code", "error.field.code_length"))
     if not name.strip():
-        errors.append("name: required")
+        errors.append(field_error("name", "error.field.name_required"))
     if language not in LANGUAGES:
-        errors.append("language: zh or en")
+        errors.append(field_error("language", "error.field.language"))
     return errors
 
 
@@ -73,7 +73,7 @@ def create_program(
         raise ValidationFailed(errors)
     with session_scope(engine) as session:
         if session.exec(select(Program).where(Program.code == code)).first():
-            raise ValidationFailed([f"code: programme {code} already exists"])
+            raise ValidationFailed([field_error("code", "error.field.program_exists", code=code)])
         program = Program(code=code, name=name, language=language, description=description, is_demo=is_demo)
         session.add(program)
         session.flush()
@@ -89,7 +89,8 @@ def update_program(
     require(actor, "program.edit")
     allowed = {"name", "language", "description", "code"}
     if set(changes) - allowed:
-        raise ValidationFailed([f"cannot change {', '.join(sorted(set(changes) - allowed))}"])
+        raise ValidationFailed([field_error("changes", "error.field.cannot_change",
+                                        fields=", ".join(sorted(set(changes) - allowed)))])
     with session_scope(engine) as session:
         program = session.get(Program, program_id)
         if program is None:
@@ -100,7 +101,7 @@ def update_program(
             raise ValidationFailed(errors)
         if "code" in changes and changes["code"] != program.code and session.exec(
                 select(Program).where(Program.code == changes["code"])).first():
-            raise ValidationFailed([f"code: programme {changes['code']} already exists"])
+            raise ValidationFailed([field_error("code", "error.field.program_exists", code=changes["code"])])
         before = audit.snapshot(program)
         apply_changes(session, program, expected_version=expected_version, changes=changes)
         audit.record(session, actor=actor, entity_type="program", entity_id=program.id, action="update",

@@ -32,17 +32,16 @@ def enum_label(kind: str, value: str | None) -> str:
 
 
 def error_text(exc: Exception) -> str:
-    """A domain error as one line in the user's language (field errors joined)."""
-    from services.errors import Conflict, PermissionDenied, ValidationFailed
+    """A domain error as one line in the user's language: every part comes from the catalogs
+    (field errors by their keys, other errors by their class key), never the English message."""
+    from services.errors import DomainError, ValidationFailed
     from services.standards import error_lines
 
     if isinstance(exc, ValidationFailed):
         return t("error.validation", details="; ".join(error_lines(exc, current_lang())))
-    if isinstance(exc, PermissionDenied):
-        return t("error.permission_denied")
-    if isinstance(exc, Conflict):
-        return t("error.conflict")
-    return t("error.generic", details=str(exc))
+    if isinstance(exc, DomainError):
+        return translate(exc.key, current_lang(), **exc.params, details=t("error.unknown_detail"))
+    return t("error.unexpected")
 
 
 def enum_format(kind: str):

@@ -25,7 +25,7 @@ from sqlmodel import select
 from models import Course, CourseStandard, Program
 from services.actor import Actor
 from services.db import session_scope
-from services.errors import NotFound, ValidationFailed
+from services.errors import NotFound, ValidationFailed, field_error
 from services.i18n import normalize_lang, translate
 from services.permissions import require
 
@@ -183,7 +183,7 @@ def current_standard_id(engine: Engine, *, program_code: str, course_code: str) 
 
 def check_lang(lang: str) -> str:
     if lang not in ("zh", "en"):
-        raise ValidationFailed([f"language: zh or en, not {lang!r}"])
+        raise ValidationFailed([field_error("lang", "error.field.export_language", message=f"language: zh or en, not {lang!r}")])
     return lang
 
 
