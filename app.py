@@ -46,7 +46,7 @@ with st.sidebar:
         follow_link("program", PROGRAM_KEY, {code: pid for pid, code in codes.items()})
         if st.session_state.get(PROGRAM_KEY) not in ids:
             st.session_state[PROGRAM_KEY] = ids[0]
-        names = {p["id"]: f"{p['name']}（{p['code']}）" for p in programs}
+        names = {p["id"]: t("format.name_code", name=p["name"], code=p["code"]) for p in programs}
         program_id = st.selectbox(t("sidebar.program"), ids, key=PROGRAM_KEY, format_func=names.__getitem__)
         keep_link("program", PROGRAM_KEY, codes[program_id])
     if st.button(t("sidebar.logout"), key="logout", icon=":material/logout:"):
