@@ -26,7 +26,7 @@ from models import (
     Alignment, Competency, Course, CourseOwner, CourseStandard, LearningUnit, Objective, User,
 )
 from models.tables import alignment_target, utcnow
-from services import audit
+from services import audit, notifications
 from services.actor import Actor
 from services.courses import owns_course
 from services.db import session_scope
@@ -283,6 +283,7 @@ def decide_alignment(
                      before=before, after=audit.snapshot(alignment),
                      program_id=session.get(Course, alignment.course_id).program_id,
                      summary=f"{alignment.target} → {comp.code} {status}" + (f": {reason[:200]}" if reason else ""))
+        notifications.alignment_decided(session, actor=actor, alignment=alignment, competency=comp)
         return _after_change(session, actor=actor, alignment=alignment, standard=standard,
                              note=f"alignment {comp.code} {status}")
 

@@ -32,7 +32,7 @@ from sqlalchemy import func
 
 from models import SIDES, Course, CourseStandard, StandardVersion, User
 from models.tables import utcnow
-from services import audit
+from services import audit, notifications
 from services.actor import SYSTEM, Actor
 from services.checks import framework_and_plan, check_content, summarize
 from services.courses import owns_course
@@ -195,6 +195,7 @@ def submit(engine: Engine, *, actor: Actor, standard_id: int, expected_version: 
                     changes={"status": "in_review", "submitted_at": utcnow(), "rejection_reason": "",
                              **_CLEAR_SIGNOFFS},
                     action="submit", summary=f"submitted ({result['warnings']} warnings)")
+        notifications.review_requested(session, actor=actor, standard=standard)
         return {**_state(session, standard), "checklist": result}
 
 
@@ -228,6 +229,7 @@ def sign(engine: Engine, *, actor: Actor, standard_id: int, expected_version: in
             changes.update(status="approved", approved_at=now)
         _transition(session, actor=actor, standard=standard, expected_version=expected_version, changes=changes,
                     action=f"sign_{side}", summary=f"signed for the {side} side" + (": approved" if approved else ""))
+        notifications.signoff_given(session, actor=actor, standard=standard, side=side)
         state = _state(session, standard)
         course = session.get(Course, standard.course_id)
         program_id, label = course.program_id, f"{course.code} r{standard.revision} approved"

@@ -33,6 +33,7 @@ from models import (
     Rating,
 )
 from models.tables import alignment_target
+from services import notifications
 from services.actor import Actor
 from services.errors import Conflict
 from services.importing.plan import Op, Plan
@@ -247,6 +248,8 @@ def apply_plan(session: Session, *, plan: Plan, actor: Actor, filename: str, kin
     session.add(record)
     session.flush()
     writer.event("import", record.id, "import", f"{kind}: {filename}"[:500], after=counts.get("created"))
+    notifications.import_changed(session, actor=actor, program_id=program_id, filename=filename, course_codes={
+        op.refs.get("course", op.key if op.entity == "course" else None) for op in plan.ops} - {None})
     writer.flush_audit()
     tick(1.0, "done")
     return {"id": record.id, "program_id": program_id, "at": record.at.isoformat()}
