@@ -68,7 +68,7 @@ def _batch_form(group: dict) -> None:
         for aid in result["decided"]:
             st.session_state.pop(f"review_pick_{aid}", None)
         if not result["failed"]:
-            st.rerun(scope="fragment")
+            st.rerun()
 
 
 def _comment(th: dict) -> None:
@@ -84,7 +84,7 @@ def _comment(th: dict) -> None:
                 reply(ctx.engine, actor=ctx.actor, comment_id=cid, body=text)
                 clear_next_run(f"review_reply_{cid}")
                 st.toast(t("review.replied"))
-                st.rerun(scope="fragment")
+                st.rerun()
             except DomainError as exc:
                 show_error(exc)
 
