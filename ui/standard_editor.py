@@ -12,15 +12,15 @@ import streamlit as st
 
 from services.errors import Conflict, DomainError
 from services.history import merge_content
-from services.standards import (HEADER_FIELDS, PROSE_FIELDS, TABLE_FIELDS, editor_frames,
+from services.standards import (TABLE_FIELDS, editor_frames,
                                 save_args_from_content, save_standard, standard_content)
 from services.tablediff import from_editor_state
+from services.vocabulary import STANDARD_HEADER_FIELDS as SHORT_FIELDS, STANDARD_PROSE_FIELDS as PROSE_FIELDS
 from ui.i18n import enum_format, show_error, t
 
 BASE_KEY = "std_base"
 CONFLICT_KEY = "std_conflict"
 WIDGET_PREFIXES = ("std_h_", "std_tbl_")
-SHORT_FIELDS = tuple(f for f in HEADER_FIELDS if f not in PROSE_FIELDS)
 
 
 def _reset_widgets() -> None:
