@@ -434,9 +434,17 @@ def test_a_level_change_reopens_an_accepted_link_the_same_way_in_the_editor_and_
         rows = {code: s.exec(select(Alignment).join(Competency, Competency.id == Alignment.competency_id)
                              .where(Competency.program_id == world.program_id, Competency.code == code,
                                     Alignment.target == f"course:{world.course_id}")).one() for code in ids}
-        events = {code: s.exec(select(AuditEvent).where(AuditEvent.entity_type == "alignment",
-                                                         AuditEvent.entity_id == rows[code].id,
-                                                         AuditEvent.action == "update")).one() for code in ids}
+    # the history as every page reads it: the editor's own audit event, the import's entry from its record
+    from types import SimpleNamespace
+
+    from services.history import audit_events
+
+    events = {}
+    for code in ids:
+        frame = audit_events(engine, actor=world.lead, entity_type="alignment", entity_id=rows[code].id,
+                             action="update")
+        assert len(frame) == 1, frame
+        events[code] = SimpleNamespace(**frame.iloc[0].to_dict())
     editor, imported = ({c: getattr(rows[code], c) for c in PROVENANCE} for code in ("1.1.1", "1.1.2"))
     assert editor == imported == {"level": 3, "status": "proposed", "proposed_by_id": world.lead.id,
                                   "proposed_side": "school", "decided_by_id": None, "decided_at": None, "reason": ""}
