@@ -102,6 +102,15 @@ def set_language(page, lang: str) -> None:
     expect(page.locator(".st-key-logout")).to_contain_text({"zh": "退出登录", "en": "Log out"}[lang])
 
 
+def whole_page_screenshot(page, target) -> None:
+    """Capture the whole page: the app scrolls inside its main block, so the viewport grows to the content first."""
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": page.viewport_size["width"], "height": max(1000, int(height) + 40)})
+    wait_idle(page)
+    page.screenshot(path=str(target), full_page=True)
+    print(f"wrote {target}")
+
+
 def demo_database():
     """A temporary folder holding a SQLite file migrated and seeded with the demo.
 

@@ -14,7 +14,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser_support import browser, demo_database, live_server, log_in, set_language, wait_idle  # noqa: E402
+from tests.browser_support import (  # noqa: E402
+    browser,
+    demo_database,
+    live_server,
+    log_in,
+    set_language,
+    wait_idle,
+    whole_page_screenshot,
+)
 from tests.workbooks import xlsx_bytes  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -51,13 +59,7 @@ def main() -> None:
             page.locator(".st-key-import_file input[type=file]").set_input_files(str(upload))
             page.wait_for_selector(".st-key-import_commit", timeout=30_000)
             wait_idle(page)
-            # the app scrolls inside its main block, so grow the viewport to the content for a whole-page shot
-            height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
-            page.set_viewport_size({"width": 1400, "height": max(1000, int(height) + 40)})
-            wait_idle(page)
-            target = OUT / "import_preview_zh.png"
-            page.screenshot(path=str(target), full_page=True)
-            print(f"wrote {target}")
+            whole_page_screenshot(page, OUT / "import_preview_zh.png")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

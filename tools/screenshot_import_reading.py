@@ -15,7 +15,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser_support import browser, demo_database, live_server, log_in, set_language, wait_idle  # noqa: E402
+from tests.browser_support import (  # noqa: E402
+    browser,
+    demo_database,
+    live_server,
+    log_in,
+    set_language,
+    wait_idle,
+    whole_page_screenshot,
+)
 from tests.workbooks import xlsx_bytes  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -51,12 +59,7 @@ def main() -> None:
                 page.locator(".st-key-import_file input[type=file]").set_input_files(str(upload))
                 page.wait_for_selector(".st-key-import_row_roles", timeout=30_000)
                 wait_idle(page)
-                height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
-                page.set_viewport_size({"width": 1400, "height": max(1000, int(height) + 40)})
-                wait_idle(page)
-                target = OUT / f"import_reading_{lang}.png"
-                page.screenshot(path=str(target), full_page=True)
-                print(f"wrote {target}")
+                whole_page_screenshot(page, OUT / f"import_reading_{lang}.png")
                 context.close()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
