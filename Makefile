@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test test-fast e2e bench lint migrate seed clean screenshots
+.PHONY: run test test-fast e2e load bench lint migrate seed clean screenshots
 
 $(STAMP): requirements.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found (set PYTHON=...)"; exit 2; }
@@ -31,6 +31,13 @@ test-fast: $(STAMP)
 ## e2e: only the Chromium browser tests
 e2e: $(STAMP)
 	$(PY) -m pytest -m browser
+
+## load: the concurrency check at full size (LOAD_WORKERS processes for LOAD_SECONDS against PostgreSQL)
+LOAD_WORKERS ?= 20
+LOAD_SECONDS ?= 60
+load: $(STAMP)
+	COSTANDARD_LOAD_WORKERS=$(LOAD_WORKERS) COSTANDARD_LOAD_SECONDS=$(LOAD_SECONDS) \
+		$(PY) -m pytest tests/test_concurrency_load.py -m load -s
 
 bench: $(STAMP)
 	$(PY) -m bench

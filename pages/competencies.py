@@ -78,30 +78,29 @@ if options:
     if can(ctx.actor, "framework.edit"):
         roles = list_job_roles(ctx.engine, program_id=ctx.program_id)
         role_names = {None: "—", **{r["id"]: r["name"] for r in roles}}
-        if st.session_state.get("comp_edit_for") != node["id"]:  # fresh form values for a newly chosen node
-            for key in [k for k in st.session_state if str(k).startswith("comp_edit_")]:
-                del st.session_state[key]
-            st.session_state["comp_edit_for"] = node["id"]
+        # keys name the node and its version: another node, or a save, gets fresh form widgets
+        ek = f"{node['id']}_{node['version']}"
         with st.form("comp_edit"):
             st.markdown(f"**{t('competencies.edit')}**")
-            statement = st.text_area(t("field.statement"), node["statement"], key="comp_edit_statement")
-            code = st.text_input(t("field.code"), node["code"], key="comp_edit_code")
+            statement = st.text_area(t("field.statement"), node["statement"], key=f"comp_edit_statement_{ek}")
+            code = st.text_input(t("field.code"), node["code"], key=f"comp_edit_code_{ek}")
             changes = {"statement": statement, "code": code}
             if node["kind"] == "competency":
                 e1, e2, e3 = st.columns(3)
                 changes["comp_type"] = e1.selectbox(
                     t("field.type"), COMPETENCY_TYPES, index=COMPETENCY_TYPES.index(node["comp_type"] or "skill"),
-                    key="comp_edit_type", format_func=enum_format("comp_type"))
+                    key=f"comp_edit_type_{ek}", format_func=enum_format("comp_type"))
                 changes["importance"] = e2.select_slider(
-                    t("field.importance"), [1, 2, 3, 4, 5], value=node["importance"] or 3, key="comp_edit_importance")
+                    t("field.importance"), [1, 2, 3, 4, 5], value=node["importance"] or 3,
+                    key=f"comp_edit_importance_{ek}")
                 changes["required_level"] = e3.selectbox(
                     t("field.required_level_override"), [None, 1, 2, 3],
-                    index=[None, 1, 2, 3].index(node["required_level"]), key="comp_edit_required",
+                    index=[None, 1, 2, 3].index(node["required_level"]), key=f"comp_edit_required_{ek}",
                     format_func=lambda v: t("competencies.from_importance") if v is None else str(v))
                 changes["job_role_id"] = st.selectbox(
                     t("field.job_role"), list(role_names), index=list(role_names).index(node["job_role_id"])
-                    if node["job_role_id"] in role_names else 0, key="comp_edit_role", format_func=role_names.get)
-            if st.form_submit_button(t("action.save"), type="primary", key="comp_edit_save"):
+                    if node["job_role_id"] in role_names else 0, key=f"comp_edit_role_{ek}", format_func=role_names.get)
+            if st.form_submit_button(t("action.save"), type="primary", key=f"comp_edit_save_{ek}"):
                 try:
                     update_node(ctx.engine, actor=ctx.actor, node_id=node["id"], expected_version=node["version"],
                                 changes={k: v for k, v in changes.items() if v != node.get(k)})

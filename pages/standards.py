@@ -43,7 +43,7 @@ if current is None:
     if st.button(t("standards.page.create"), key="std_create", type="primary"):
         try:
             created = create_standard(ctx.engine, actor=ctx.actor, course_id=course_id, copy_from_standard_id=source)
-            rebase(ctx.engine, created["standard_id"], created["content"])
+            rebase(ctx.engine, created["standard_id"], created)
             st.rerun()
         except DomainError as exc:
             show_error(exc)

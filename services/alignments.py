@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models import (
@@ -38,12 +39,12 @@ from services import audit
 from services.actor import Actor
 from services.alignment_rules import LEVEL_CHANGE_COLUMNS, level_change  # noqa: F401 - the one rule, public here
 from services.courses import owns_course
-from services.db import session_scope
+from services.db import retry_transient, session_scope
 from services.errors import NotFound, PermissionDenied
 from services.outline import code_sort_key, normalize_text, required_level_from_importance
 from services.permissions import can
-from services.standards import invalid, reattach_comments, record_content_change
-from services.versioning import apply_changes
+from services.standards import invalid, lock_standard, reattach_comments, record_content_change
+from services.versioning import apply_changes, deleted
 
 DECISIONS = ("accept", "reject")
 
@@ -95,21 +96,33 @@ def _may_remove(session: Session, actor: Actor, alignment: Alignment) -> bool:
 # --------------------------------------------------------------------------- helpers
 
 
-def _standard_of(session: Session, alignment: Alignment) -> CourseStandard | None:
-    if alignment.unit_id is not None:
-        row = session.get(LearningUnit, alignment.unit_id)
-    elif alignment.objective_id is not None:
-        row = session.get(Objective, alignment.objective_id)
-    else:
+def _fresh(session: Session, model, row_id: int | None):
+    """The row as committed now (after a lock was taken), or ``None`` if it is gone."""
+    if row_id is None:
         return None
-    return session.get(CourseStandard, row.standard_id) if row else None
+    return session.exec(select(model).where(model.id == row_id).execution_options(populate_existing=True)).first()
 
 
-def _load(session: Session, alignment_id: int) -> Alignment:
+def _load_locked(session: Session, alignment_id: int) -> tuple[Alignment, CourseStandard | None]:
+    """The alignment and its standard, the standard's row locked first (the one lock order).
+
+    A link someone removed meanwhile is a ``Deleted`` conflict: the caller saw it (it names
+    the version it started from), so it existed.
+    """
     alignment = session.get(Alignment, alignment_id)
     if alignment is None:
-        raise NotFound(f"alignment {alignment_id} not found", alignment_id=alignment_id)
-    return alignment
+        raise deleted("alignment", alignment_id)
+    target = session.get(LearningUnit, alignment.unit_id) if alignment.unit_id is not None else \
+        session.get(Objective, alignment.objective_id) if alignment.objective_id is not None else None
+    if target is None:
+        if alignment.unit_id is None and alignment.objective_id is None:
+            return alignment, None
+        raise deleted("alignment", alignment_id)
+    standard = lock_standard(session, target.standard_id)
+    alignment = _fresh(session, Alignment, alignment_id)
+    if alignment is None:
+        raise deleted("alignment", alignment_id)
+    return alignment, standard
 
 
 def _check_level(level: Any) -> int:
@@ -137,6 +150,7 @@ def _after_change(session: Session, *, actor: Actor, alignment: Alignment, stand
 # --------------------------------------------------------------------------- commands
 
 
+@retry_transient
 def propose_alignment(
     engine: Engine, *, actor: Actor, level: int, competency_id: int | None = None, code: str | None = None,
     course_id: int | None = None, unit_id: int | None = None, objective_id: int | None = None,
@@ -154,10 +168,13 @@ def propose_alignment(
     with session_scope(engine) as session:
         standard = None
         if unit_id is not None or objective_id is not None:
-            row = session.get(LearningUnit, unit_id) if unit_id is not None else session.get(Objective, objective_id)
+            model, row_id = (LearningUnit, unit_id) if unit_id is not None else (Objective, objective_id)
+            row = session.get(model, row_id)
             if row is None:
                 raise NotFound(f"{'unit' if unit_id is not None else 'objective'} not found")
-            standard = session.get(CourseStandard, row.standard_id)
+            standard = lock_standard(session, row.standard_id)
+            if _fresh(session, model, row_id) is None:
+                raise deleted("unit" if unit_id is not None else "objective", row_id)
             course_id = standard.course_id
         course = session.get(Course, course_id)
         if course is None:
@@ -199,7 +216,15 @@ def propose_alignment(
                                   objective_id=objective_id, target=target, level=level, source="manual",
                                   proposed_by_id=actor.id, proposed_side=actor.side, **decided)
             session.add(alignment)
-            session.flush()
+            comp_code = comp.code
+            try:
+                session.flush()
+            except IntegrityError as exc:
+                # course-level links have no standard lock: a simultaneous proposal of the same link won
+                if "uq_alignment_competency_target" in str(exc.orig) or "alignment.competency_id" in str(exc.orig):
+                    raise invalid("alignments.error.duplicate", f"{comp_code} is already aligned here",
+                                  field="competency", code=comp_code) from None
+                raise
             action = "create"
         audit.record(session, actor=actor, entity_type="alignment", entity_id=alignment.id, action=action,
                      before=before, after=audit.snapshot(alignment), program_id=course.program_id,
@@ -208,14 +233,14 @@ def propose_alignment(
                              note=f"alignment {comp.code} proposed")
 
 
+@retry_transient
 def change_level(engine: Engine, *, actor: Actor, alignment_id: int, expected_version: int, level: int) -> dict[str, Any]:
     """Change an alignment's level; a decided alignment goes back to ``proposed`` for the other side."""
     level = _check_level(level)
     with session_scope(engine) as session:
-        alignment = _load(session, alignment_id)
+        alignment, standard = _load_locked(session, alignment_id)
         if not may_propose(session, actor, alignment.course_id):
             raise _denied(actor, "alignment.propose")
-        standard = _standard_of(session, alignment)
         if standard is not None and standard.status == "approved":
             raise invalid("standards.error.frozen", f"revision {standard.revision} is approved and frozen",
                           field="status", revision=standard.revision)
@@ -232,13 +257,13 @@ def change_level(engine: Engine, *, actor: Actor, alignment_id: int, expected_ve
                              note=f"alignment {comp.code} level {level}")
 
 
+@retry_transient
 def remove_alignment(engine: Engine, *, actor: Actor, alignment_id: int, expected_version: int) -> dict[str, Any]:
     """Delete an alignment (the standard's editors, or the proposer withdrawing an open proposal)."""
     with session_scope(engine) as session:
-        alignment = _load(session, alignment_id)
+        alignment, standard = _load_locked(session, alignment_id)
         if not _may_remove(session, actor, alignment):
             raise _denied(actor, "alignment.remove")
-        standard = _standard_of(session, alignment)
         if standard is not None and standard.status == "approved":
             raise invalid("standards.error.frozen", f"revision {standard.revision} is approved and frozen",
                           field="status", revision=standard.revision)
@@ -264,6 +289,7 @@ def remove_alignment(engine: Engine, *, actor: Actor, alignment_id: int, expecte
         return result
 
 
+@retry_transient
 def decide_alignment(
     engine: Engine, *, actor: Actor, alignment_id: int, expected_version: int, decision: str, reason: str = "",
 ) -> dict[str, Any]:
@@ -274,10 +300,9 @@ def decide_alignment(
     if decision == "reject" and not reason:
         raise invalid("alignments.error.reason_required", "a rejection needs a reason", field="reason")
     with session_scope(engine) as session:
-        alignment = _load(session, alignment_id)
+        alignment, standard = _load_locked(session, alignment_id)
         if not may_decide(session, actor, alignment):
             raise _denied(actor, "alignment.decide", side=deciding_side(alignment) or "")
-        standard = _standard_of(session, alignment)
         if standard is not None and standard.status == "approved":
             raise invalid("standards.error.frozen", f"revision {standard.revision} is approved and frozen",
                           field="status", revision=standard.revision)

@@ -22,11 +22,11 @@ from models import Alignment, Comment, Competency, Course, CourseOwner, CourseSt
 from models.tables import utcnow
 from services import audit
 from services.actor import Actor
-from services.db import session_scope
+from services.db import retry_transient, session_scope
 from services.errors import NotFound
 from services.permissions import require
 from services.standards import SECTIONS, invalid
-from services.versioning import apply_changes
+from services.versioning import apply_changes, deleted
 
 ENTITY_TYPES = ("standard", "section", "unit", "objective", "alignment", "competency")
 MAX_BODY = 5000
@@ -70,12 +70,12 @@ def _context(session: Session, entity_type: str, entity_id: int) -> tuple[int, i
     elif entity_type in ("unit", "objective"):
         row = session.get(LearningUnit if entity_type == "unit" else Objective, entity_id)
         standard_id = row.standard_id if row else None
-        if row is None:
-            raise NotFound(f"{entity_type} {entity_id} not found")
+        if row is None:  # units and objectives are deleted by saves: the commenter saw it a moment ago
+            raise deleted(entity_type, entity_id)
     elif entity_type == "alignment":
         a = session.get(Alignment, entity_id)
         if a is None:
-            raise NotFound(f"alignment {entity_id} not found")
+            raise deleted("alignment", entity_id)
         course_id = a.course_id
         if a.unit_id or a.objective_id:
             row = session.get(LearningUnit, a.unit_id) if a.unit_id else session.get(Objective, a.objective_id)
@@ -138,6 +138,7 @@ def _thread(session: Session, root: Comment) -> dict[str, Any]:
 # --------------------------------------------------------------------------- commands
 
 
+@retry_transient
 def add_comment(
     engine: Engine, *, actor: Actor, entity_type: str, entity_id: int, body: str, section: str | None = None,
 ) -> dict[str, Any]:
@@ -158,6 +159,7 @@ def add_comment(
         return _thread(session, comment)
 
 
+@retry_transient
 def reply(engine: Engine, *, actor: Actor, comment_id: int, body: str) -> dict[str, Any]:
     """Answer a thread (a reply to a reply joins the same thread); reopens a resolved thread."""
     require(actor, "comment.write")
@@ -196,6 +198,7 @@ def reopen_thread(engine: Engine, *, actor: Actor, comment_id: int, expected_ver
     return _resolve(engine, actor=actor, comment_id=comment_id, expected_version=expected_version, resolved=False)
 
 
+@retry_transient
 def _resolve(engine: Engine, *, actor: Actor, comment_id: int, expected_version: int, resolved: bool) -> dict[str, Any]:
     require(actor, "comment.write")
     with session_scope(engine) as session:

@@ -7,17 +7,29 @@ one writer work side by side. PostgreSQL goes through psycopg 3.
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlmodel import Session, create_engine
 
-from services.errors import DatabaseUnavailable
+from services.errors import Busy, DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
+# deadlock_detected, serialization_failure, lock_not_available (PostgreSQL SQLSTATE codes)
+TRANSIENT_SQLSTATES = {"40P01", "40001", "55P03"}
+RETRY_ATTEMPTS = 3
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "costandard.db"
@@ -103,3 +115,41 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def transient_reason(exc: BaseException) -> str | None:
+    """Why a database error is worth one more try (deadlock, serialization failure, SQLite
+    "database is locked"), or ``None`` when retrying would not help."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if code in TRANSIENT_SQLSTATES:
+        return code
+    if isinstance(exc, OperationalError) and "database is locked" in str(orig):
+        return "sqlite_locked"
+    return None
+
+
+def retry_transient(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run a service function again (up to ``RETRY_ATTEMPTS`` times, short random back-off) when
+    its transaction failed for a transient reason; then raise ``Busy`` instead of a driver error.
+
+    Only for functions that run their own ``session_scope`` transactions: a failed attempt has
+    rolled back completely, so running it again (version checks included) is safe.
+    """
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(1, RETRY_ATTEMPTS + 1):
+            try:
+                return fn(*args, **kwargs)
+            except DBAPIError as exc:
+                reason = transient_reason(exc)
+                if reason is None:
+                    raise
+                if attempt == RETRY_ATTEMPTS:
+                    raise Busy(f"{fn.__name__}: the database stayed busy ({reason})", reason=reason) from exc
+                log.warning("retry %s after %s (attempt %d of %d)", fn.__name__, reason, attempt, RETRY_ATTEMPTS)
+                time.sleep(random.uniform(0.02, 0.1) * attempt)
+        raise AssertionError("unreachable")
+    return wrapper

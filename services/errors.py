@@ -40,6 +40,23 @@ class Conflict(DomainError):
         self.current = current or {}
 
 
+class Deleted(Conflict, NotFound):
+    """The row a change was aimed at was deleted by someone else meanwhile.
+
+    A ``Conflict`` (the user's view is out of date) and a ``NotFound`` (callers that only
+    know the latter keep working); ``entity`` names what was deleted.
+    """
+
+    key = "error.deleted"
+
+
+class Busy(DomainError):
+    """The database kept refusing the transaction (deadlock, serialization failure, locked file)
+    after a few retries: nothing was saved, and trying again later works."""
+
+    key = "error.busy"
+
+
 @dataclass
 class FieldError:
     field: str

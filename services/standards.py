@@ -30,8 +30,9 @@ from numbers import Integral, Real
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models import (
@@ -55,7 +56,7 @@ from services import audit
 from services.actor import Actor
 from services.alignment_rules import level_change
 from services.courses import owns_course
-from services.db import session_scope
+from services.db import retry_transient, session_scope
 from services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from services.notifications import signoffs_cleared
 from services.outline import code_sort_key
@@ -203,6 +204,27 @@ def load_standard(session: Session, standard_id: int) -> CourseStandard:
     return standard
 
 
+def lock_standard(session: Session, standard_id: int) -> CourseStandard:
+    """Lock the standard's row for the rest of the transaction and return it, freshly read.
+
+    Lock order (docs/architecture.md, Concurrency): every transaction that changes a standard
+    or anything under it (objectives, units, assessment, their alignments, versions) takes this
+    lock first, then touches the children, so two writers never wait for each other in a cycle.
+    PostgreSQL: ``SELECT … FOR UPDATE``. SQLite: a no-op ``UPDATE`` takes the database's write
+    lock at once, before the transaction has read anything that could go stale.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(CourseStandard).where(CourseStandard.id == standard_id)
+                        .values(version=CourseStandard.version).execution_options(synchronize_session=False))
+        query = select(CourseStandard).where(CourseStandard.id == standard_id)
+    else:
+        query = select(CourseStandard).where(CourseStandard.id == standard_id).with_for_update()
+    standard = session.exec(query.execution_options(populate_existing=True)).first()
+    if standard is None:
+        raise NotFound(f"course standard {standard_id} not found", standard_id=standard_id)
+    return standard
+
+
 def ensure_editable(standard: CourseStandard) -> None:
     """Refuse any content change to an approved (frozen) revision."""
     if standard.status == "approved":
@@ -267,6 +289,14 @@ def standard_content(source: Session | Engine, standard_id: int) -> dict[str, An
         return _content(source, load_standard(source, standard_id))
     with session_scope(source) as session:
         return _content(session, load_standard(session, standard_id))
+
+
+def editing_snapshot(engine: Engine, *, standard_id: int) -> dict[str, Any]:
+    """What an editor starts from: ``{standard_id, version, content}`` read in one transaction,
+    so the version is exactly the one the content belongs to (a save naming it is not stale)."""
+    with session_scope(engine) as session:
+        standard = load_standard(session, standard_id)
+        return {"standard_id": standard.id, "version": standard.version, "content": _content(session, standard)}
 
 
 def current_standard(engine: Engine, *, course_id: int) -> dict[str, Any] | None:
@@ -538,8 +568,11 @@ def write_version(session: Session, *, actor: Actor, standard: CourseStandard, n
 
 def record_content_change(session: Session, *, actor: Actor, standard: CourseStandard, note: str) -> dict[str, Any]:
     """After a change to a standard's alignments made elsewhere: bump its version, clear sign-offs
-    given while in review, and store a version. Returns ``{version, version_number, signoffs_cleared}``."""
+    given while in review, and store a version. ``standard`` must be locked (``lock_standard``)
+    before the change. Returns ``{version, previous_version, version_number, signoffs_cleared}``:
+    an editor that started from ``previous_version`` may follow to ``version``."""
     ensure_editable(standard)
+    previous = standard.version
     clears = _signoff_clears(standard)
     program_id = session.get(Course, standard.course_id).program_id
     if clears:
@@ -549,9 +582,11 @@ def record_content_change(session: Session, *, actor: Actor, standard: CourseSta
         audit.record(session, actor=actor, entity_type="standard", entity_id=standard.id, action="signoffs_cleared",
                      program_id=program_id, summary=f"r{standard.revision}: sign-offs cleared by a change")
     number = write_version(session, actor=actor, standard=standard, note=note)
-    return {"version": standard.version, "version_number": number, "signoffs_cleared": bool(clears)}
+    return {"version": standard.version, "previous_version": previous, "version_number": number,
+            "signoffs_cleared": bool(clears)}
 
 
+@retry_transient
 def save_standard(
     engine: Engine, *, actor: Actor, standard_id: int, expected_version: int,
     header: dict[str, Any] | None = None, objectives: list[dict[str, Any]] | None = None,
@@ -575,7 +610,7 @@ def save_standard(
                       "give alignments either as the alignments list or nested in rows, not both",
                       field="alignments")
     with session_scope(engine) as session:
-        standard = load_standard(session, standard_id)
+        standard = lock_standard(session, standard_id)
         course = session.get(Course, standard.course_id)
         require(actor, "standard.edit", owns_course=owns_course(session, actor, course.id))
         ensure_editable(standard)
@@ -851,6 +886,7 @@ def copy_rows(session: Session, *, source: CourseStandard, target: CourseStandar
     return sorted(skipped, key=code_sort_key)
 
 
+@retry_transient
 def create_standard(
     engine: Engine, *, actor: Actor, course_id: int, copy_from_standard_id: int | None = None,
 ) -> dict[str, Any]:
@@ -879,7 +915,12 @@ def create_standard(
                            if f not in ("title", "author_name", "author_date", "reviewer_name", "reviewer_date")})
         standard = CourseStandard(course_id=course_id, revision=1, status="draft", created_by_id=actor.id, **values)
         session.add(standard)
-        session.flush()
+        course_code = course.code
+        try:
+            session.flush()
+        except IntegrityError:  # someone created the course's first standard at the same moment
+            raise invalid("standards.error.exists", f"{course_code} already has a standard (revision 1)",
+                          field="course_id", revision=1) from None
         skipped = copy_rows(session, source=source, target=standard, actor=actor, keep_review=False) if source else []
         source_label = ""
         if source is not None:

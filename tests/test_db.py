@@ -48,3 +48,42 @@ def test_session_scope_rolls_back_on_error(engine):
 
 def test_schema_is_current_after_migration(engine):
     assert schema_is_current(engine)
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"
+
+
+def test_transient_failures_are_retried_a_few_times_then_reported_as_busy(caplog):
+    """A deadlock is retried (bounded); one that keeps coming back is Busy; other errors pass through."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from services.db import RETRY_ATTEMPTS, retry_transient
+    from services.errors import Busy
+
+    calls = []
+
+    @retry_transient
+    def flaky(fail_times: int) -> str:
+        calls.append(1)
+        if len(calls) <= fail_times:
+            raise OperationalError("UPDATE course_standard …", {}, _Deadlock("deadlock detected"))
+        return "saved"
+
+    assert flaky(RETRY_ATTEMPTS - 1) == "saved" and len(calls) == RETRY_ATTEMPTS
+    assert len([r for r in caplog.records if "retry flaky" in r.getMessage()]) == RETRY_ATTEMPTS - 1
+    calls.clear()
+    with pytest.raises(Busy):
+        flaky(RETRY_ATTEMPTS)
+    assert len(calls) == RETRY_ATTEMPTS
+
+    @retry_transient
+    def broken() -> None:
+        calls.append(1)
+        raise IntegrityError("INSERT …", {}, Exception("violates check constraint"))
+
+    calls.clear()
+    with pytest.raises(IntegrityError):
+        broken()
+    assert len(calls) == 1

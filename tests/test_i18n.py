@@ -74,3 +74,15 @@ def test_language_normalisation_and_placeholders():
     assert translate("courses.owners", "zh", owners="王老师") == "课程负责人：王老师"
     assert translate("no.such.key", "en") == "no.such.key"
     assert LOCALES_DIR.is_dir()
+
+
+def test_every_domain_error_has_a_message_in_both_languages():
+    """Conflict, Deleted, Busy, NotFound, PermissionDenied… each have their own translated message."""
+    from services import errors
+    from services.i18n import translate
+
+    kinds = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.DomainError)]
+    assert {errors.Deleted, errors.Busy, errors.Conflict} <= set(kinds)
+    for kind in kinds:
+        for lang in ("zh", "en"):
+            assert translate(kind.key, lang) != kind.key, (kind.__name__, lang)

@@ -48,7 +48,7 @@ def _edit_first_unit_hours(at, engine, code: str) -> tuple[int, int]:
     """Seed the units editor's edit state: first unit gets 2 more practice hours; returns (unit id, new hours)."""
     unit = standard_content(engine, _standard(engine, code)["id"])["units"][0]
     hours = int(unit["hours_practice"] or 0) + 2
-    at.session_state["std_tbl_units"] = {"edited_rows": {"0": {"hours_practice": hours}}, "added_rows": [],
+    at.session_state[_table_key(at, "units")] = {"edited_rows": {"0": {"hours_practice": hours}}, "added_rows": [],
                                          "deleted_rows": []}
     return unit["id"], hours
 
@@ -139,30 +139,50 @@ def test_submit_and_both_signatures_approve_and_freeze(app_db):
     at = _open(app_db, "faculty", "ZH3021")
     with pytest.raises(KeyError):
         at.button(key="std_save")
-    assert at.text_area(key="std_h_nature").disabled
+    assert _widget(at, "text_area", "std_h_nature").disabled
     assert any(i.value for i in at.info)
 
 
 def test_a_stale_save_shows_the_conflict_view(app_db):
-    """Someone saves behind the page's back; the page's save shows both versions and its three ways out."""
+    """Someone saves behind the page's back: each differing field is shown with the changed side chosen; Save keeps both."""
     sid = _standard(app_db, "ZJ2011")["id"]
     at = _open(app_db, "faculty", "ZJ2011")
     content = standard_content(app_db, sid)
-    args = save_args_from_content(content)
-    args["header"]["resources"] = (args["header"]["resources"] or "") + " 另加实训室。"
-    save_standard(app_db, actor=_actor(app_db, "lead"), standard_id=sid,
-                  expected_version=workflow_state(app_db, standard_id=sid)["version"], **args)
+    _other_saves_resources(app_db, sid, (content["header"]["resources"] or "") + " 另加实训室。")
     _edit_first_unit_hours(at, app_db, "ZJ2011")
     at.button(key="std_save").click().run()
     assert not at.exception
     assert at.error, "the conflict is announced"
-    for key in ("std_conflict_mine", "std_conflict_theirs", "std_conflict_merge"):
+    shown = " ".join(m.value for m in at.markdown)
+    assert "教学资源" in shown or "资源" in shown, "header fields are named in the user's language"
+    assert [r.value for r in at.radio] == ["theirs", "mine"], "the side that changed each field is preselected"
+    for key in ("std_conflict_theirs", "std_conflict_all_mine", "std_conflict_all_theirs"):
         at.button(key=key)
-    at.button(key="std_conflict_merge").click().run()
+    at.button(key="std_conflict_save").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     merged = standard_content(app_db, sid)
     assert merged["header"]["resources"].endswith("另加实训室。")
     assert merged["units"][0]["hours_practice"] == (content["units"][0]["hours_practice"] or 0) + 2
+    assert "std_conflict" not in at.session_state
+
+
+def test_a_clash_needs_an_explicit_choice_and_the_view_survives_reruns(app_db):
+    """Both changed the same field: no side is chosen, Save waits; the choice survives reruns; theirs is kept."""
+    sid = _standard(app_db, "ZJ2011")["id"]
+    at = _open(app_db, "faculty", "ZJ2011")
+    _other_saves_resources(app_db, sid, "同事的实训资源。")
+    _widget(at, "text_area", "std_h_resources").input("我的资源。")
+    at.button(key="std_save").click().run()
+    assert [r.value for r in at.radio] == [None]
+    assert at.button(key="std_conflict_save").disabled and at.warning
+    at.radio[0].set_value("theirs").run()
+    at.run()  # any other rerun (another widget, a tab) keeps the view and the choice
+    assert at.session_state["std_conflict"] and [r.value for r in at.radio] == ["theirs"]
+    assert not at.button(key="std_conflict_save").disabled
+    at.button(key="std_conflict_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert standard_content(app_db, sid)["header"]["resources"] == "同事的实训资源。"
+    assert _widget(at, "text_area", "std_h_resources").value == "同事的实训资源。"
 
 
 def test_restore_from_history_makes_a_new_version(app_db):
@@ -188,7 +208,7 @@ def test_faculty_changes_a_level_and_answers_a_comment_on_the_review_page(app_db
     link = alignments_for_standard(app_db, standard_id=sid)[0]
     at = _open(app_db, "faculty", "ZH3021")
     new_level = 1 if link["level"] != 1 else 2
-    at.button_group(key=f"std_lvl_{link['id']}").set_value(new_level).run()
+    at.button_group(key=f"std_lvl_{link['id']}_{link['version']}").set_value(new_level).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert next(a for a in alignments_for_standard(app_db, standard_id=sid)
                 if a["id"] == link["id"])["level"] == new_level
@@ -204,3 +224,98 @@ def test_faculty_changes_a_level_and_answers_a_comment_on_the_review_page(app_db
     assert not at.exception and not at.error
     answered = next(th for th in standard_threads(app_db, standard_id=sid) if th["id"] == thread["id"])
     assert [r["body"] for r in answered["replies"]] == ["够用，已核对。"]
+
+
+def _widget(at, kind: str, name: str):
+    """The editor widget whose key starts with ``name`` (keys carry the record and a generation)."""
+    return next(w for w in getattr(at, kind) if str(w.key).startswith(name))
+
+
+def _table_key(at, table: str) -> str:
+    from ui.standard_editor import editor_key
+
+    return editor_key(at.session_state["std_base"], f"std_tbl_{table}")
+
+
+def _other_saves_resources(engine, sid: int, text: str) -> None:
+    args = save_args_from_content(standard_content(engine, sid))
+    args["header"]["resources"] = text
+    save_standard(engine, actor=_actor(engine, "lead"), standard_id=sid,
+                  expected_version=workflow_state(engine, standard_id=sid)["version"], **args)
+
+
+def test_the_editor_continues_from_the_version_its_save_returned(app_db, monkeypatch):
+    """Someone saves right after my save: my next save is stale and gets the conflict view, not an overwrite."""
+    import ui.standard_editor as editor
+
+    sid = _standard(app_db, "ZH3021")["id"]
+    at = _open(app_db, "faculty", "ZH3021")
+    real_save = editor.save_standard
+
+    def save_then_someone_else_saves(*args, **kwargs):
+        result = real_save(*args, **kwargs)
+        _other_saves_resources(app_db, sid, "同事刚保存的资源。")
+        return result
+
+    monkeypatch.setattr(editor, "save_standard", save_then_someone_else_saves)
+    _widget(at, "text_area", "std_h_nature").input("我的课程性质。")
+    at.button(key="std_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    monkeypatch.setattr(editor, "save_standard", real_save)
+    _widget(at, "text_area", "std_h_design_rationale").input("我的设计思路。")
+    at.button(key="std_save").click().run()
+    assert not at.exception
+    assert at.session_state["std_conflict"], "the stale save opens the conflict view"
+    assert standard_content(app_db, sid)["header"]["resources"] == "同事刚保存的资源。"
+
+
+def test_take_theirs_then_save_keeps_the_other_users_text(app_db):
+    """After "take theirs" the widgets show their text, and the next Save does not revert it."""
+    sid = _standard(app_db, "ZJ2011")["id"]
+    at = _open(app_db, "faculty", "ZJ2011")
+    _other_saves_resources(app_db, sid, "同事的实训资源。")
+    _widget(at, "text_area", "std_h_resources").input("我的资源。")
+    at.button(key="std_save").click().run()
+    assert at.session_state["std_conflict"]
+    at.button(key="std_conflict_theirs").click().run()
+    assert not at.exception
+    assert _widget(at, "text_area", "std_h_resources").value == "同事的实训资源。"
+    _widget(at, "text_area", "std_h_nature").input("我的课程性质。")
+    at.button(key="std_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    saved = standard_content(app_db, sid)["header"]
+    assert saved["resources"] == "同事的实训资源。" and saved["nature"] == "我的课程性质。"
+
+
+def test_restore_then_save_keeps_the_restored_text(app_db):
+    """After a restore the widgets show the restored text, and the next Save keeps it."""
+    sid = _standard(app_db, "ZH3021")["id"]
+    at = _open(app_db, "faculty", "ZH3021")
+    old = standard_content(app_db, sid)["header"]["resources"]
+    _widget(at, "text_area", "std_h_resources").input("改过的资源。")
+    at.button(key="std_save").click().run()
+    assert standard_content(app_db, sid)["header"]["resources"] == "改过的资源。"
+    previous = list_versions(app_db, standard_id=sid)[1]["number"]
+    at.selectbox(key="std_restore_pick").set_value(previous).run()
+    at.button(key="std_restore").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert _widget(at, "text_area", "std_h_resources").value == old
+    _widget(at, "text_area", "std_h_nature").input("恢复后再改性质。")
+    at.button(key="std_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    saved = standard_content(app_db, sid)["header"]
+    assert saved["resources"] == old and saved["nature"] == "恢复后再改性质。"
+
+
+def test_an_own_level_change_after_someone_elses_save_does_not_hide_their_save(app_db):
+    """Someone saves, then I change a level: my next Save still meets their version (conflict view)."""
+    sid = _standard(app_db, "ZH3021")["id"]
+    link = alignments_for_standard(app_db, standard_id=sid)[0]
+    at = _open(app_db, "faculty", "ZH3021")
+    _other_saves_resources(app_db, sid, "同事刚保存的资源。")
+    at.button_group(key=f"std_lvl_{link['id']}_{link['version']}").set_value(1 if link["level"] != 1 else 2).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    _widget(at, "text_area", "std_h_nature").input("我的课程性质。")
+    at.button(key="std_save").click().run()
+    assert at.session_state["std_conflict"], "the save meets their version instead of overwriting it"
+    assert standard_content(app_db, sid)["header"]["resources"] == "同事刚保存的资源。"

@@ -125,7 +125,9 @@ def test_a_new_row_missing_a_required_field_stays_with_a_message_naming_it(app_d
     sid = current_standard(app_db, course_id=at.selectbox(key="std_course").value)["id"]
     before = standard_content(app_db, sid)
     versions = len(list_versions(app_db, standard_id=sid))
-    key = f"std_tbl_{table}"
+    from ui.standard_editor import editor_key
+
+    key = editor_key(at.session_state["std_base"], f"std_tbl_{table}")
     at.session_state[key] = {"edited_rows": {}, "added_rows": [row], "deleted_rows": []}
     at.button(key="std_save").click().run()
     assert not at.exception, at.exception
@@ -199,8 +201,10 @@ def test_a_save_that_clears_a_signature_says_whose_asks_first_and_tells_afterwar
     at = _open_standard(app_db, "faculty")
     assert any(lead.display_name in w.value for w in at.warning), [w.value for w in at.warning]
     hours = int(standard_content(app_db, sid)["units"][0]["hours_practice"] or 0) + 2
-    at.session_state["std_tbl_units"] = {"edited_rows": {"0": {"hours_practice": hours}}, "added_rows": [],
-                                         "deleted_rows": []}
+    from ui.standard_editor import editor_key
+
+    at.session_state[editor_key(at.session_state["std_base"], "std_tbl_units")] = {"edited_rows": {"0": {"hours_practice": hours}}, "added_rows": [],
+        "deleted_rows": []}
     at.button(key="std_save").click().run()
     assert not at.exception and at.error, "an unconfirmed save is refused"
     assert workflow_state(app_db, standard_id=sid)["school_signed_by"] == lead.display_name

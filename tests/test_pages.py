@@ -110,6 +110,32 @@ def test_faculty_edits_an_owned_course(app_db):
     assert after["hours_practice"] == owned["hours_practice"] + 4 and after["version"] == owned["version"] + 1
 
 
+def _keyed(widgets, prefix: str):
+    """The one widget whose key starts with ``prefix`` (edit-form keys carry the node id and version)."""
+    return next(w for w in widgets if str(w.key).startswith(prefix))
+
+
+def test_the_competency_form_follows_the_chosen_node(app_db):
+    """After choosing a second node the form holds that node, and Save changes it (not the first)."""
+    at = login("lead", lang="en")
+    at.switch_page("pages/competencies.py").run()
+    at.text_input(key="comp_search").input("2.1.1").run()
+    picker = at.selectbox(key="comp_selected")
+    first, second = picker.options[-2], picker.options[-1]
+    at.selectbox(key="comp_selected").select_index(len(picker.options) - 2).run()
+    at.selectbox(key="comp_selected").select_index(len(picker.options) - 1).run()
+    code = second.split()[0]
+    assert _keyed(at.text_input, "comp_edit_code_").value == code
+    _keyed(at.select_slider, "comp_edit_importance_").set_value(1)
+    _keyed(at.button, "comp_edit_save_").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    from services.framework import framework_frame
+
+    frame = framework_frame(app_db, program_id=get_program(app_db, code="460305")["id"])
+    assert int(frame.loc[frame["code"] == code, "importance"].iloc[0]) == 1
+    assert first.split()[0] != code
+
+
 def test_mentor_cannot_edit_courses_but_can_rate_competency_importance(app_db):
     at = login("mentor", lang="en")
     at.switch_page("pages/courses.py").run()
@@ -120,8 +146,8 @@ def test_mentor_cannot_edit_courses_but_can_rate_competency_importance(app_db):
     options = at.selectbox(key="comp_selected").options
     assert any(o.startswith("2.1.10 ") for o in options)
     at.selectbox(key="comp_selected").select_index(len(options) - 1).run()
-    at.select_slider(key="comp_edit_importance").set_value(2)
-    at.button(key="comp_edit_save").click().run()
+    _keyed(at.select_slider, "comp_edit_importance_").set_value(2)
+    _keyed(at.button, "comp_edit_save_").click().run()
     assert not at.exception and not at.error
     from services.framework import framework_frame
 

@@ -68,8 +68,8 @@ def _tab(page, name: str) -> None:
 
 def _settle(page) -> None:
     """Wait until text areas and tables have painted (they render after the script run ends)."""
-    page.locator(".st-key-std_h_resources textarea").wait_for(timeout=30_000)
-    page.locator(".st-key-std_tbl_assessment canvas").first.wait_for(timeout=30_000)
+    page.locator("[class*=st-key-std_h_resources_] textarea").wait_for(timeout=30_000)
+    page.locator("[class*=st-key-std_tbl_assessment_] canvas").first.wait_for(timeout=30_000)
     page.wait_for_timeout(1000)
 
 

@@ -1,33 +1,46 @@
 """The course-standard editor: header, prose with preview, three data editors, Save and the conflict view.
 
-Session state holds only plain data: ``std_base`` is the content the editor started from
-(``standard_id``, ``version``, ``content``); ``std_conflict`` the other version after a stale save.
+Session state holds only plain data: ``std_base`` is what the editor started from
+(``standard_id``, ``version``, ``content``, read in one transaction, and ``gen``, a number
+that changes whenever the editor starts again); ``std_conflict`` the other version after a
+stale save. Widget keys carry the standard id and ``gen`` (``editor_key``): starting again
+(save, take theirs, restore, workflow step) gives new widgets, so the browser cannot keep
+showing — and send back — the values of the old ones.
 """
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import streamlit as st
 
+from services.conflicts import differences, open_items, resolve
 from services.errors import Conflict, DomainError
-from services.history import merge_content
+from services.history import text_diff
 from services.standards import (
     HEADER_FIELDS,
     PROSE_FIELDS,
     TABLE_FIELDS,
+    editing_snapshot,
     editor_frames,
     save_args_from_content,
     save_standard,
     standard_content,
 )
 from services.tablediff import from_editor_state
-from ui.i18n import enum_format, show_error, t
+from ui.i18n import enum_format, enum_label, show_error, t
 
 BASE_KEY = "std_base"
 CONFLICT_KEY = "std_conflict"
-WIDGET_PREFIXES = ("std_h_", "std_tbl_")
+GEN_KEY = "std_gen"
+WIDGET_PREFIXES = ("std_h_", "std_tbl_", "std_cf_")
 SHORT_FIELDS = tuple(f for f in HEADER_FIELDS if f not in PROSE_FIELDS)
+
+
+def editor_key(base: dict[str, Any], name: str) -> str:
+    """The widget key of ``name`` for this editor session (standard id and generation)."""
+    return f"{name}_{base['standard_id']}_{base['gen']}"
 
 
 def _reset_widgets() -> None:
@@ -35,13 +48,13 @@ def _reset_widgets() -> None:
         del st.session_state[key]
 
 
-def rebase(engine, standard_id: int, content: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Start editing from the saved standard (or ``content``): fresh widgets, no conflict."""
-    content = content or standard_content(engine, standard_id)
-    base = {"standard_id": standard_id, "version": None, "content": content}
-    from services.workflow import workflow_state
-
-    base["version"] = workflow_state(engine, standard_id=standard_id)["version"]
+def rebase(engine, standard_id: int, snapshot: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Start editing again from ``snapshot`` (``version`` and ``content`` of one read, e.g. a save's
+    or restore's result) or from the standard as saved now: fresh widgets, no conflict."""
+    snapshot = snapshot or editing_snapshot(engine, standard_id=standard_id)
+    gen = int(st.session_state.get(GEN_KEY, 0)) + 1
+    st.session_state[GEN_KEY] = gen
+    base = {"standard_id": standard_id, "version": snapshot["version"], "content": snapshot["content"], "gen": gen}
     st.session_state[BASE_KEY] = base
     st.session_state.pop(CONFLICT_KEY, None)
     _reset_widgets()
@@ -51,23 +64,28 @@ def rebase(engine, standard_id: int, content: dict[str, Any] | None = None) -> d
 def base_for(engine, standard_id: int) -> dict[str, Any]:
     """The content this editor session started from; a new one when the standard changes."""
     base = st.session_state.get(BASE_KEY)
-    if not base or base["standard_id"] != standard_id:
+    if not base or base["standard_id"] != standard_id or "gen" not in base:
         base = rebase(engine, standard_id)
     return base
 
 
-def follow_own_change(engine, standard_id: int, version: int | None) -> None:
-    """After an own alignment / workflow change: take its version and alignments, keep unsaved edits."""
+def follow_own_change(engine, standard_id: int, change: dict[str, Any] | int | None) -> None:
+    """After an own alignment change (``change`` = its ``standard`` result, or just its version):
+    take its alignments, and its version only if the change was the one step on top of the version
+    this editor started from — otherwise someone else saved in between and the next Save must
+    show the conflict instead of overwriting their work."""
     base = st.session_state.get(BASE_KEY)
-    if not base or base["standard_id"] != standard_id:
+    if not base or base["standard_id"] != standard_id or not change:
         return
+    version = change.get("version") if isinstance(change, dict) else change
     fresh = standard_content(engine, standard_id)
     for table in ("objectives", "units"):
         links = {r["id"]: r.get("alignments", []) for r in fresh[table]}
         for row in base["content"][table]:
             row["alignments"] = links.get(row["id"], row.get("alignments", []))
     base["content"]["meta"] = fresh["meta"]
-    if version is not None:
+    # record_content_change bumps the version by exactly one inside the locked transaction
+    if version is not None and version == base["version"] + 1:
         base["version"] = version
 
 
@@ -101,12 +119,12 @@ def content_editor(base: dict[str, Any], *, read_only: bool) -> dict[str, Any]:
     cols = st.columns(3)
     for i, field in enumerate(SHORT_FIELDS):
         header[field] = cols[i % 3].text_input(t(f"standards.page.field.{field}"), content["header"].get(field) or "",
-                                               key=f"std_h_{field}", disabled=read_only)
+                                               key=editor_key(base, f"std_h_{field}"), disabled=read_only)
     for field in PROSE_FIELDS:
         label = t(f"standards.page.field.{field}")
         left, right = st.columns(2)
-        header[field] = left.text_area(label, content["header"].get(field) or "", key=f"std_h_{field}",
-                                       disabled=read_only, height=140)
+        header[field] = left.text_area(label, content["header"].get(field) or "",
+                                       key=editor_key(base, f"std_h_{field}"), disabled=read_only, height=140)
         with right.container(border=True):
             st.caption(t("standards.page.preview"))
             st.markdown(header[field] or "—")
@@ -114,7 +132,7 @@ def content_editor(base: dict[str, Any], *, read_only: bool) -> dict[str, Any]:
     frames = editor_frames(content)
     for table in ("objectives", "units", "assessment"):
         st.subheader(t(f"standards.section.{table}"))
-        key = f"std_tbl_{table}"
+        key = editor_key(base, f"std_tbl_{table}")
         st.data_editor(frames[table], key=key, hide_index=True, width="stretch", disabled=read_only,
                        num_rows="fixed" if read_only else "dynamic", column_config=_column_config(table),
                        column_order=[c for c in frames[table].columns if c != "id"] + ["id"])
@@ -160,69 +178,131 @@ def save_bar(ctx, base: dict[str, Any], mine: dict[str, Any]) -> None:
         if not confirmed:
             st.error(t("standards.page.confirm_clear_first"))
             return
-        try:
-            result = save_standard(ctx.engine, actor=ctx.actor, standard_id=base["standard_id"],
-                                   expected_version=base["version"], **_save_args(mine))
-        except Conflict as exc:
-            st.session_state[CONFLICT_KEY] = {"mine": mine, "theirs": exc.current.get("content") or {},
-                                              "version": exc.current.get("version")}
-            st.rerun()
-        except DomainError as exc:
+        _save(ctx, base, mine, expected_version=base["version"], started_from=base["content"], signers=signers)
+
+
+def _save(ctx, base: dict[str, Any], content: dict[str, Any], *, expected_version: int,
+          started_from: dict[str, Any], signers: list[str] | None = None) -> None:
+    """Save ``content``; a stale save opens (or renews) the conflict view, a domain error is shown."""
+    try:
+        result = save_standard(ctx.engine, actor=ctx.actor, standard_id=base["standard_id"],
+                               expected_version=expected_version, **_save_args(content))
+    except Conflict as exc:
+        if not exc.current.get("content"):  # the standard itself is gone or unreadable
             show_error(exc)
-        else:
-            rebase(ctx.engine, base["standard_id"], result["content"])
-            st.session_state.pop("std_confirm_clear", None)
-            if result["signoffs_cleared"]:
-                st.session_state["std_flash_info"] = [t("standards.page.cleared", names="、".join(signers))]
-            st.toast(t("standards.page.saved", number=result["version_number"]) if result["saved"]
-                     else t("standards.page.nothing_to_save"))
-            st.rerun()
+            return
+        st.session_state[CONFLICT_KEY] = {"base": started_from, "mine": content, "theirs": exc.current["content"],
+                                          "version": exc.current["version"],
+                                          "token": f"{exc.current['version']}_{base['gen']}"}
+        st.rerun()
+    except DomainError as exc:
+        show_error(exc)
+    else:
+        rebase(ctx.engine, base["standard_id"], result)
+        st.session_state.pop("std_confirm_clear", None)
+        if result.get("signoffs_cleared"):
+            names = signers if signers is not None else []
+            st.session_state["std_flash_info"] = [t("standards.page.cleared", names="、".join(names))]
+        st.toast(t("standards.page.saved", number=result["version_number"]) if result["saved"]
+                 else t("standards.page.nothing_to_save"))
+        st.rerun()
 
 
-def _summary(content: dict[str, Any]) -> None:
-    for field in PROSE_FIELDS:
-        label = t(f"standards.page.field.{field}")
-        st.markdown(f"**{label}**: {content['header'].get(field) or '—'}")
-    for table in ("objectives", "units", "assessment"):
-        st.markdown("**" + t(f"standards.section.{table}") + "**")
-        frame = editor_frames(content)[table]
-        st.dataframe(frame.rename(columns={f: t(f"standards.page.col.{f}") for f in TABLE_FIELDS[table]}),
-                     hide_index=True, width="stretch", key=f"std_conflict_{table}_{id(content)}")
+# --------------------------------------------------------------------------- conflict view
+
+def _shown(item: dict[str, Any], value: Any) -> str:
+    """A value as the user knows it: enums translated, whole rows as their fields, blanks as —."""
+    if item["field"] == "row":
+        if value is None:
+            return t("standards.conflict.absent")
+        return " · ".join(_shown({**item, "field": f}, value.get(f)) for f in TABLE_FIELDS[item["table"]]
+                          if value.get(f) not in (None, ""))
+    if value is None or value == "":
+        return "—"
+    if item["field"] == "dimension":
+        return enum_label("dimension", value)
+    if item["field"] == "category":
+        return t(f"standards.page.category.{value}")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _label(item: dict[str, Any]) -> str:
+    if item["table"] == "header":
+        return t(f"standards.page.field.{item['field']}")
+    row = item["row"] or {}
+    name = {"objectives": f"{row.get('code') or ''} {str(row.get('text') or '')[:40]}",
+            "units": str(row.get("title") or ""), "assessment": str(row.get("name") or "")}[item["table"]].strip()
+    field = t("standards.conflict.whole_row") if item["field"] == "row" else t(f"standards.page.col.{item['field']}")
+    section = t(f"standards.section.{item['table']}")
+    return f"{section} · {name or '—'} · {field}"
+
+
+def _highlighted(mine: str, theirs: str) -> tuple[str, str]:
+    """Both texts as HTML with the parts that differ marked (mine green, theirs amber)."""
+    mine_html, theirs_html = [], []
+    for op in text_diff(theirs, mine)["ops"]:
+        if op["op"] == "equal":
+            mine_html.append(html.escape(op["new"]))
+            theirs_html.append(html.escape(op["old"]))
+            continue
+        if op["new"]:
+            mine_html.append(f"<mark style='background:#cfc'>{html.escape(op['new'])}</mark>")
+        if op["old"]:
+            theirs_html.append(f"<mark style='background:#fd9'>{html.escape(op['old'])}</mark>")
+    return "".join(mine_html) or "—", "".join(theirs_html) or "—"
+
+
+def _choice_key(conflict: dict[str, Any], n: int) -> str:
+    return f"std_cf_{conflict['token']}_{n}"
+
+
+def _choose_all(conflict: dict[str, Any], count: int, side: str) -> None:
+    for n in range(count):
+        st.session_state[_choice_key(conflict, n)] = side
 
 
 def conflict_view(ctx, base: dict[str, Any]) -> bool:
-    """Both versions side by side and three ways out; True while a conflict is open."""
+    """Every differing field side by side, differences marked, one choice (mine / theirs) per
+    field; a clash has no default. True while a conflict is open (it stays until resolved)."""
     conflict = st.session_state.get(CONFLICT_KEY)
     if not conflict:
         return False
     st.error(t("standards.page.conflict", version=conflict["version"], mine=base["version"]))
-    mine_col, theirs_col = st.columns(2)
-    with mine_col:
-        st.markdown(f"### {t('standards.page.mine')}")
-        _summary(conflict["mine"])
-    with theirs_col:
-        st.markdown(f"### {t('standards.page.theirs')}")
-        _summary(conflict["theirs"])
-    b1, b2, b3 = st.columns(3)
-    standard_id = base["standard_id"]
-    content = None
-    if b1.button(t("standards.page.keep_mine"), key="std_conflict_mine", type="primary"):
-        content = conflict["mine"]
-    if b3.button(t("standards.page.merge"), key="std_conflict_merge"):
-        merged = merge_content(base["content"], conflict["mine"], conflict["theirs"], prefer="mine")
-        content = merged["merged"]
-        for c in merged["conflicts"]:
-            st.warning(t("standards.page.merge_clash", label=c["label"], field=c["field"]))
-    if content is not None:
-        try:
-            result = save_standard(ctx.engine, actor=ctx.actor, standard_id=standard_id,
-                                   expected_version=conflict["version"], **_save_args(content))
-            rebase(ctx.engine, standard_id, result["content"])
-            st.toast(t("standards.page.saved", number=result["version_number"]))
-            st.rerun()
-        except DomainError as exc:
-            show_error(exc)
+    items = differences(conflict["base"], conflict["mine"], conflict["theirs"])
+    sides = {"mine": t("standards.page.mine"), "theirs": t("standards.page.theirs")}
+    choices: dict[str, str | None] = {}
+    for n, item in enumerate(items):
+        with st.container(border=True, key=f"std_cf_item_{n}"):
+            clash = item["suggested"] is None
+            st.markdown(f"**{_label(item)}**" + (f" · :red[{t('standards.conflict.both_changed')}]" if clash else ""))
+            mine_text, theirs_text = _shown(item, item["mine"]), _shown(item, item["theirs"])
+            mine_html, theirs_html = _highlighted(mine_text, theirs_text)
+            left, right, pick = st.columns([5, 5, 2])
+            left.caption(sides["mine"])
+            left.markdown(mine_html, unsafe_allow_html=True)
+            right.caption(sides["theirs"])
+            right.markdown(theirs_html, unsafe_allow_html=True)
+            key = _choice_key(conflict, n)
+            if key not in st.session_state:
+                st.session_state[key] = item["suggested"]
+            choices[item["key"]] = pick.radio(t("standards.conflict.keep"), list(sides), key=key,
+                                              format_func=sides.__getitem__)
+    if not items:
+        st.info(t("standards.conflict.no_differences"))
+    undecided = open_items(items, choices)
+    if undecided:
+        st.warning(t("standards.conflict.undecided", n=len(undecided)))
+    b1, b2, b3, b4 = st.columns(4)
+    b3.button(t("standards.conflict.all_mine"), key="std_conflict_all_mine", on_click=_choose_all,
+              args=(conflict, len(items), "mine"))
+    b4.button(t("standards.conflict.all_theirs"), key="std_conflict_all_theirs", on_click=_choose_all,
+              args=(conflict, len(items), "theirs"))
+    if b1.button(t("standards.conflict.save"), key="std_conflict_save", type="primary", disabled=bool(undecided)):
+        content = resolve(conflict["mine"], conflict["theirs"], items, choices)
+        _save(ctx, base, content, expected_version=conflict["version"], started_from=conflict["theirs"])
     if b2.button(t("standards.page.take_theirs"), key="std_conflict_theirs"):
-        rebase(ctx.engine, standard_id)
+        rebase(ctx.engine, base["standard_id"])
         st.rerun()
     return True

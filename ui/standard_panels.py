@@ -74,7 +74,9 @@ def _links(ctx, standard_id: int, links: list[dict[str, Any]], actions: dict[str
         try:
             if actions["propose_alignment"]:
                 # Only a click changes the level: the callback runs once, with the version this row showed.
-                c1.segmented_control(t("field.level"), [1, 2, 3], default=a["level"], key=f"std_lvl_{key}",
+                # the key names the version shown, so a change by someone else shows as a fresh control
+                c1.segmented_control(t("field.level"), [1, 2, 3], default=a["level"],
+                                     key=f"std_lvl_{key}_{a['version']}",
                                      on_change=_change_level, args=(ctx, standard_id, key, a["version"]))
                 if c2.button(t("standards.page.remove"), key=f"std_rm_{key}"):
                     _after(ctx, standard_id, remove_alignment(ctx.engine, actor=ctx.actor, alignment_id=key,
@@ -93,20 +95,20 @@ def _links(ctx, standard_id: int, links: list[dict[str, Any]], actions: dict[str
 
 
 def _change_level(ctx, standard_id: int, alignment_id: int, version: int) -> None:
-    level = st.session_state.get(f"std_lvl_{alignment_id}")
+    level = st.session_state.get(f"std_lvl_{alignment_id}_{version}")
     if not level:
         return
     try:
         result = change_level(ctx.engine, actor=ctx.actor, alignment_id=alignment_id, expected_version=version,
                               level=int(level))
-        follow_own_change(ctx.engine, standard_id, (result.get("standard") or {}).get("version"))
+        follow_own_change(ctx.engine, standard_id, result.get("standard"))
         st.toast(t("saved"))
     except DomainError as exc:
         st.session_state["std_flash_error"] = error_lines(exc)
 
 
 def _after(ctx, standard_id: int, result: dict[str, Any]) -> None:
-    follow_own_change(ctx.engine, standard_id, (result.get("standard") or {}).get("version"))
+    follow_own_change(ctx.engine, standard_id, result.get("standard"))
     st.toast(t("saved"))
     if (result.get("standard") or {}).get("signoffs_cleared"):  # never clear a signature without a word
         st.toast(t("standards.page.signoffs_cleared_by_change"), icon=":material/warning:")
@@ -341,7 +343,7 @@ def history_panel(ctx, state: dict[str, Any], actions: dict[str, bool]) -> None:
             try:
                 result = restore_version(ctx.engine, actor=ctx.actor, standard_id=sid, version_number=pick,
                                          expected_version=state["version"])
-                rebase(ctx.engine, sid, result["content"])
+                rebase(ctx.engine, sid, result)
                 st.toast(t("standards.page.restored", number=pick))
                 st.rerun()
             except DomainError as exc:
