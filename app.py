@@ -10,7 +10,7 @@ from services.notifications import unread_count
 from services.programs import list_programs
 from ui.auth import ENTRY_KEY, keep_cookie, log_out, restore_login
 from ui.context import PROGRAM_KEY, get_engine
-from ui.i18n import current_lang, enum_label, t
+from ui.i18n import current_lang, enum_label, error_text, t
 from ui.links import follow_link, keep_link
 from ui.nav import PAGES
 
@@ -43,14 +43,14 @@ with st.sidebar:
         programs = list_programs(engine)
     except DomainError as exc:
         programs = []
-        st.error(str(exc))
+        st.error(error_text(exc))
     if programs:
         ids = [p["id"] for p in programs]
         codes = {p["id"]: p["code"] for p in programs}
         follow_link("program", PROGRAM_KEY, {code: pid for pid, code in codes.items()})
         if st.session_state.get(PROGRAM_KEY) not in ids:
             st.session_state[PROGRAM_KEY] = ids[0]
-        names = {p["id"]: f"{p['name']}（{p['code']}）" for p in programs}
+        names = {p["id"]: t("format.name_code", name=p["name"], code=p["code"]) for p in programs}
         program_id = st.selectbox(t("sidebar.program"), ids, key=PROGRAM_KEY, format_func=names.__getitem__)
         keep_link("program", PROGRAM_KEY, codes[program_id])
     if st.button(t("sidebar.logout"), key="logout", icon=":material/logout:"):

@@ -39,12 +39,24 @@ def _format_for(kind: str, asked: str | None, out: Path) -> tuple[str, str | Non
     return fmt, None
 
 
+def free_path(folder: Path, filename: str) -> Path:
+    """``folder / filename``, or ``name-2.ext``, ``name-3.ext`` … when taken: a second export never replaces the first."""
+    path = folder / filename
+    stem, suffix = path.stem, path.suffix
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-{n}{suffix}"
+    return path
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Export a course standard, the coverage matrix, the gap report, a backup, Moodle CSV, CASE JSON or OpenSALT."""
     from services import exports
 
     kind = args.kind
-    fmt, problem = _format_for(kind, args.format, Path(args.out))
+    out = Path(args.out) if args.out else Path.cwd()
+    fmt, problem = _format_for(kind, args.format, out)
     if problem:
         return _usage(problem)
     if kind == "standard" and not args.course:
@@ -79,9 +91,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         result = exports.export_case_json(engine, program_id=program_id, lang=args.lang, **common)
     else:
         result = exports.export_opensalt_xlsx(engine, program_id=program_id, lang=args.lang, **common)
-    out = Path(args.out)
     if out.is_dir():
-        out = out / result.filename
+        out = free_path(out, result.filename)
     out.write_bytes(result.content)
     if args.json:
         print_json({"ok": True, "kind": kind, "format": fmt, "path": str(out), "filename": result.filename,
@@ -132,7 +143,9 @@ def register(add) -> None:
     p.add_argument("--all", action="store_true", help="backup: the whole database instead of one programme")
     p.add_argument("--include-password-hashes", action="store_true", help="backup: keep users' password hashes")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--out", required=True, metavar="PATH", help="file to write, or a folder (suggested name)")
+    p.add_argument("--out", metavar="PATH",
+                   help="file to write, or a folder (default: the current one) that gets the suggested name, "
+                        "e.g. 460305-ZH3021-课程标准-草稿-zh-2026-12-01.docx; an existing file there is kept (name-2.docx)")
     p = add("restore", cmd_restore)
     p.add_argument("path", help="a backup file (.json, or .zip holding backup.json)")
     p.add_argument("--merge", action="store_true",

@@ -67,13 +67,13 @@ if options:
         st.markdown(f"**{t('competencies.covered_by')}**")
         if node["alignments"]:
             st.dataframe(pd.DataFrame([{
-                t("field.course"): f"{a['course_name']}（{a['course_code']}）", t("field.target"): a["target"],
+                t("field.course"): t("format.name_code", name=a["course_name"], code=a["course_code"]), t("field.target"): a["target"],
                 t("field.level"): a["level"], t("field.status"): enum_label("alignment_status", a["status"]),
             } for a in node["alignments"]]), hide_index=True, width="stretch", key="comp_alignments")
         else:
             st.warning(t("competencies.not_covered"))
     else:
-        st.write(t("competencies.children", n=len(node["children"])))
+        st.write(t("competencies.children", count=len(node["children"])))
 
     if can(ctx.actor, "framework.edit"):
         roles = list_job_roles(ctx.engine, program_id=ctx.program_id)

@@ -50,7 +50,7 @@ else:
     keep_link("course", "course_selected", codes[course_id])
     course = get_course(ctx.engine, course_id=course_id)
 
-    st.subheader(f"{course['name']}（{course['code']}）")
+    st.subheader(t("format.name_code", name=course["name"], code=course["code"]))
     m = st.columns(5)
     m[0].metric(t("field.course_type"), enum_label("course_type", course["course_type"]))
     m[1].metric(t("field.semester"), course["semester"] or "—")

@@ -96,10 +96,10 @@ if can(ctx.actor, "backup.run"):
             st.markdown(t("exports.page.restore.preview_of", programs=", ".join(data["programs"]) or "—"))
             st.dataframe(restore_report_table(data), hide_index=True, key="export_restore_table")
             if data["warnings"]:
-                st.warning(t("exports.page.restore.warnings", n=len(data["warnings"])))
+                st.warning(t("exports.page.restore.warnings", count=len(data["warnings"])))
                 st.dataframe(issues_table(data["warnings"]), hide_index=True, key="export_restore_warnings")
             if data["errors"]:
-                st.error(t("exports.page.restore.rejected", n=len(data["errors"])))
+                st.error(t("exports.page.restore.rejected", count=len(data["errors"])))
                 st.dataframe(issues_table(data["errors"]), hide_index=True, key="export_restore_errors")
             elif st.button(t("exports.page.restore.confirm"), type="primary", key="export_restore_confirm"):
                 report = exports.restore_backup(ctx.engine, actor=ctx.actor, data=upload.getvalue(), merge=merge,
@@ -108,5 +108,5 @@ if can(ctx.actor, "backup.run"):
                 if report.ok:
                     st.success(t("exports.page.restore.done", programs=", ".join(report.programs) or "—"))
                 else:
-                    st.error(t("exports.page.restore.rejected", n=len(report.errors)))
+                    st.error(t("exports.page.restore.rejected", count=len(report.errors)))
                     st.dataframe(issues_table(report.errors), hide_index=True, key="export_restore_failed")

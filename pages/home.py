@@ -41,7 +41,7 @@ if not any(count for _, count, _ in items):
 for key, count, target in items:
     if count:
         left, right = st.columns([5, 1], vertical_alignment="center")
-        left.warning(t(key, n=count))
+        left.warning(t(key, count=count))
         right.page_link(target, label=t("home.open"), icon=":material/arrow_forward:")
 if summary["core_uncovered"]:
     with st.expander(t("home.core_uncovered_list"), expanded=False):
@@ -57,7 +57,7 @@ if not standards:
 else:
     st.dataframe(
         pd.DataFrame([{
-            t("field.course"): f"{s['course_name']}（{s['course_code']}）",
+            t("field.course"): t("format.name_code", name=s["course_name"], code=s["course_code"]),
             t("field.revision"): s["revision"],
             t("field.version"): s["version_number"],
             t("field.status"): enum_label("standard_status", s["status"]),

@@ -14,7 +14,7 @@ from ui.import_reading import reading_panel
 ctx = page_setup()
 st.title(t("import.title"))
 program = get_program(ctx.engine, program_id=ctx.program_id)
-st.caption(t("import.page.intro", program=f"{program['name']}（{program['code']}）"))
+st.caption(t("import.page.intro", program=t("format.name_code", name=program["name"], code=program["code"])))
 # an option overrides what analyse() detected; a coarser choice resets the finer ones below it
 RESETS = {"kind": ("sheet", "header_row", "mapping", "marks", "row_roles", "split_cells"),
           "sheet": ("header_row", "mapping", "row_roles", "split_cells"),

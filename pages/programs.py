@@ -7,16 +7,16 @@ from services.errors import DomainError
 from services.i18n import LANGS
 from services.programs import create_program, get_program, list_programs, update_program
 from ui.context import PROGRAM_KEY, page_setup
-from ui.i18n import error_lines, show_error, t
+from ui.i18n import enum_format, error_lines, show_error, t
 
 ctx = page_setup()
 st.title(t("programs.title"))
-lang_names = {"zh": "中文", "en": "English"}
+lang_names = enum_format("language")
 
 programs = list_programs(ctx.engine)
 if programs:
     st.dataframe(pd.DataFrame([{
-        t("field.code"): p["code"], t("field.name"): p["name"], t("field.language"): lang_names[p["language"]],
+        t("field.code"): p["code"], t("field.name"): p["name"], t("field.language"): lang_names(p["language"]),
         t("field.competencies"): p["competencies"], t("field.courses"): p["courses"],
         t("field.alignments"): p["alignments"],
     } for p in programs]), hide_index=True, width="stretch", key="programs_table")
@@ -33,7 +33,7 @@ if ctx.program_id is not None:
         st.markdown(f"**{t('programs.edit', code=program['code'])}**")
         name = st.text_input(t("field.name"), program["name"], key="program_edit_name")
         language = st.selectbox(t("field.language"), LANGS, index=LANGS.index(program["language"]),
-                                key="program_edit_language", format_func=lang_names.get)
+                                key="program_edit_language", format_func=lang_names)
         description = st.text_area(t("field.description"), program["description"], key="program_edit_description")
         if st.form_submit_button(t("action.save"), type="primary", key="program_edit_save"):
             changes = {k: v for k, v in {"name": name, "language": language, "description": description}.items()
@@ -67,7 +67,7 @@ with st.expander(t("programs.add"), expanded=not programs):
         c1, c2, c3 = st.columns([1, 2, 1])
         c1.text_input(t("field.code"), key="program_add_code")
         c2.text_input(t("field.name"), key="program_add_name")
-        c3.selectbox(t("field.language"), LANGS, key="program_add_language", format_func=lang_names.get)
+        c3.selectbox(t("field.language"), LANGS, key="program_add_language", format_func=lang_names)
         st.text_area(t("field.description"), key="program_add_description")
         st.form_submit_button(t("action.add"), key="program_add_submit", on_click=_create)
     for line in st.session_state.pop("program_add_errors", []):

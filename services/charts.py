@@ -8,6 +8,7 @@ Click targets carry ids in ``customdata``: see each builder's docstring.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 
 import numpy as np
@@ -46,11 +47,78 @@ DEFAULT_LABELS: dict[str, str] = {
     "title_gaps_by_area": "Gaps by work area",
     "title_sankey": "Job role → work area → course",
     "title_cumulative": "Coverage built up semester by semester",
+    "legend_required": "Required column: the number is the required level, the colour the gap status",
 }
 LABEL_KEYS = tuple(DEFAULT_LABELS)
 LEVEL_COLORS = ("#eeeeee", "#c6dbef", "#6baed6", "#08519c")
 GAP_COLORS = {"uncovered": "#d62728", "below_required": "#ff7f0e", "redundant": "#9467bd", "ok": "#2ca02c"}
 GAP_ORDER = ("uncovered", "below_required", "redundant", "ok")
+
+
+# tick texts: a competency row shows its code and the start of its statement, a course column its
+# code over two short lines of its name; the full texts are in the hover
+ROW_TICK_WIDTH = 26
+COLUMN_TICK_WIDTH, COLUMN_TICK_LINES = 10, 2
+# a sunburst stays readable up to about this many leaves (each wedge ≥ 7°) and names this wide
+SUNBURST_MAX_LEAVES = 48
+SUNBURST_MAX_NAME_WIDTH = 20
+SUNBURST_LABEL_WIDTH, TREEMAP_LABEL_WIDTH, TREEMAP_LABEL_LINES = 14, 18, 3
+
+
+def text_width(text: str) -> int:
+    """Display width: East Asian wide characters count two, others one."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` display columns, an ellipsis marking a cut."""
+    text = " ".join(str(text).split())
+    if text_width(text) <= width:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = text_width(ch)
+        if used + w > width - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out).rstrip() + "…"
+
+
+def wrap(text: str, width: int, lines: int) -> list[str]:
+    """``text`` in at most ``lines`` lines of ``width`` display columns (Latin breaks at spaces; the last line
+    ends in an ellipsis when text is left over)."""
+    rest, out = " ".join(str(text).split()), []
+    while rest and len(out) < lines:
+        if len(out) == lines - 1 or text_width(rest) <= width:
+            out.append(shorten(rest, width))
+            break
+        cut, used = 0, 0
+        for i, ch in enumerate(rest):
+            used += text_width(ch)
+            if used > width:
+                break
+            cut = i + 1
+        space = rest.rfind(" ", 0, cut + 1)
+        if space > 0 and rest[:cut].isascii():  # a Latin phrase breaks between words
+            cut = space
+        out.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    return out
+
+
+def framework_kind(by_competency: pd.DataFrame) -> str:
+    """"sunburst" while its labels can be read, else "treemap" (many leaves, or long area / task names).
+
+    A sunburst gives each leaf a wedge of 360° / leaves and area and task names a ring segment;
+    past ``SUNBURST_MAX_LEAVES`` leaves or with area / task names wider than
+    ``SUNBURST_MAX_NAME_WIDTH`` on average, a treemap's boxes hold wrapped labels instead.
+    """
+    if len(by_competency) > SUNBURST_MAX_LEAVES:
+        return "treemap"
+    names = [*by_competency.drop_duplicates("area_code")["area"], *by_competency.drop_duplicates("task_code")["task"]]
+    widths = [text_width(str(n)) for n in names if isinstance(n, str)]
+    return "treemap" if widths and sum(widths) / len(widths) > SUNBURST_MAX_NAME_WIDTH else "sunburst"
 
 
 def _labels(labels: Mapping[str, str] | None) -> dict[str, str]:
@@ -74,45 +142,66 @@ def heatmap_figure(
     """Competencies (framework order, grouped by area) × courses (given order), cell = level 0–3.
 
     Rows and columns follow ``by_competency`` and ``courses``, so passing filtered frames
-    shows a part of the matrix. A last column marks each competency's required level,
-    coloured by its gap status (``GAP_ORDER`` index). Hover shows the full statement,
-    importance, required level and level. ``customdata`` of every point is
-    ``[competency_id, course_id]`` (course_id -1 on the required column: the whole row).
+    shows a part of the matrix. Row ticks show the code and the start of the statement, column
+    ticks the code over the start of the course name (``ROW_TICK_WIDTH``, ``COLUMN_TICK_WIDTH``).
+    Each cell's ``text`` is its hover: full statement, course code and name, level, required
+    level and importance. A last column marks each competency's required level, coloured by its
+    gap status (``GAP_ORDER`` index), explained by a legend (one legend-only trace per status).
+    ``customdata`` of every point is ``[competency_id, course_id]`` (course_id -1 on the required
+    column: the whole row).
     """
     lab = _labels(labels)
     comp = by_competency.reset_index(drop=True)
     levels = matrix.reindex(index=comp["code"], columns=courses["code"], fill_value=0).to_numpy(dtype="int8")
     importance = _importance_text(comp["importance"], lab["unrated"])
-    # the full statement lives in the category label (shown on hover); ticks show the code only
+    # the category of a row carries its full statement (unique, and what the required column's hover shows)
     row_labels = np.array([f"{code} {statement}<br>{lab['importance']}: {imp} · {lab['required']}: {req}"
                            for code, statement, imp, req in zip(comp["code"], comp["statement"], importance,
                                                                 comp["required_level"], strict=True)], dtype=object)
     col_labels = np.array([f"{code} {name}" for code, name in zip(courses["code"], courses["name"], strict=True)],
                           dtype=object)
+    row_ticks = np.array([f"{code} {shorten(statement, max(ROW_TICK_WIDTH - text_width(code) - 1, 6))}"
+                          for code, statement in zip(comp["code"], comp["statement"], strict=True)], dtype=object)
+    col_ticks = ["<br>".join([code, *wrap(name, COLUMN_TICK_WIDTH, COLUMN_TICK_LINES)])
+                 for code, name in zip(courses["code"], courses["name"], strict=True)]
     n_rows, n_cols = levels.shape
     comp_ids = comp["id"].to_numpy(dtype="int32")
     customdata = np.empty((n_rows, n_cols, 2), dtype="int32")
     customdata[:, :, 0] = comp_ids[:, None]
     customdata[:, :, 1] = courses["id"].to_numpy(dtype="int32")[None, :]
     required = comp["required_level"].to_numpy(dtype="int8")
+    level_names = [lab[f"level_{i}"] for i in range(4)]
+    rows_hover = [f"<b>{code} {statement}</b><br>{lab['importance']}: {imp} · {lab['required']}: {req}"
+                  for code, statement, imp, req in zip(comp["code"], comp["statement"], importance,
+                                                       comp["required_level"], strict=True)]
+    hover = np.array([[f"{row}<br><b>{col}</b><br>{lab['level']}: {level_names[int(z)]}" for col, z in
+                       zip(col_labels, zrow, strict=True)] for row, zrow in zip(rows_hover, levels, strict=True)],
+                     dtype=object).reshape(n_rows, n_cols)
     figure = go.Figure()
     figure.add_trace(go.Heatmap(
-        z=levels, x=col_labels, y=row_labels, customdata=customdata, zmin=-0.5, zmax=3.5,
+        z=levels, x=col_labels, y=row_labels, customdata=customdata, text=hover, zmin=-0.5, zmax=3.5,
         colorscale=_bands(LEVEL_COLORS), xgap=1, ygap=1, name=lab["level"],
         colorbar={"title": {"text": lab["level"], "side": "top"}, "tickvals": [0, 1, 2, 3],
-                  "ticktext": [lab[f"level_{i}"] for i in range(4)], "orientation": "h", "yref": "container",
-                  "y": 0, "yanchor": "bottom", "x": 0.5, "len": 0.6, "thickness": 12},
-        hovertemplate=f"%{{y}}<br>%{{x}}<br>{lab['level']}: %{{z}}<extra></extra>",
+                  "ticktext": level_names, "orientation": "h", "yref": "container",
+                  "y": 0, "yanchor": "bottom", "x": 0.02, "xanchor": "left", "len": 0.45, "thickness": 12},
+        hovertemplate="%{text}<extra></extra>",
     ))
     gap_index = pd.Series(comp["gap"]).map({g: i for i, g in enumerate(GAP_ORDER)}).fillna(3).to_numpy("int8")
+    gap_names = [lab[f"gap_{GAP_ORDER[int(i)]}"] for i in gap_index]
     figure.add_trace(go.Scatter(
         x=np.full(n_rows, lab["required"], dtype=object), y=row_labels, mode="markers+text",
         text=required.astype(str).astype(object), textfont={"color": "white", "size": 10}, name=lab["required"],
         showlegend=False, customdata=np.column_stack([comp_ids, np.full(n_rows, -1, dtype="int32")]),
+        hovertext=[f"{row}<br>{name}" for row, name in zip(rows_hover, gap_names, strict=True)],
         marker={"symbol": "square", "size": 14, "color": gap_index, "cmin": -0.5, "cmax": 3.5,
                 "colorscale": _bands([GAP_COLORS[g] for g in GAP_ORDER])},
-        hovertemplate=f"%{{y}}<br>{lab['required']}: %{{text}}<extra></extra>",
+        hovertemplate="%{hovertext}<extra></extra>",
     ))
+    for gap in GAP_ORDER:  # legend of the required column: entries only, no points
+        figure.add_trace(go.Scatter(
+            x=[None], y=[None], mode="markers", name=lab[f"gap_{gap}"], legendgroup="required",
+            legendgrouptitle={"text": lab["legend_required"]}, hoverinfo="skip",
+            marker={"symbol": "square", "size": 12, "color": GAP_COLORS[gap]}))
     area_codes = comp["area_code"].tolist()
     boundaries = [i for i in range(1, n_rows) if area_codes[i] != area_codes[i - 1]]
     shapes = [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": b - 0.5, "y1": b - 0.5,
@@ -123,25 +212,34 @@ def heatmap_figure(
                     "font": {"size": 10}} for s in starts] if n_rows else []
     figure.update_layout(
         title={"text": lab["title_heatmap"]}, shapes=shapes, annotations=annotations,
-        height=height or min(max(360, 16 * n_rows + 220), 6000), margin={"l": 10, "r": 160, "t": 60, "b": 80},
+        height=height or min(max(420, 16 * n_rows + 300), 6000), margin={"l": 10, "r": 160, "t": 60, "b": 110},
+        showlegend=True,
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0.52, "xanchor": "left",
+                "itemclick": False, "itemdoubleclick": False, "font": {"size": 11}},
         xaxis={"title": {"text": lab["course"]}, "side": "top", "type": "category", "categoryorder": "array",
-               "categoryarray": [*col_labels, lab["required"]], "tickmode": "array",
-               "tickvals": [*col_labels, lab["required"]], "ticktext": [*courses["code"], lab["required"]]},
+               "categoryarray": [*col_labels, lab["required"]], "tickmode": "array", "automargin": True,
+               "tickvals": [*col_labels, lab["required"]], "ticktext": [*col_ticks, lab["required"]],
+               "tickfont": {"size": 10}},
         # rows keep the order of the frame (categories in trace order); numpy arrays validate fast
         yaxis={"title": {"text": lab["competency"]}, "type": "category", "range": [n_rows - 0.5, -0.5],
-               "tickmode": "array", "tickvals": row_labels, "ticktext": comp["code"].to_numpy(dtype=object)},
+               "tickmode": "array", "tickvals": row_labels, "ticktext": row_ticks, "automargin": True,
+               "tickfont": {"size": 10}},
     )
     return figure
 
 
 def framework_figure(
-    by_competency: pd.DataFrame, *, labels: Mapping[str, str] | None = None, kind: str = "sunburst",
+    by_competency: pd.DataFrame, *, labels: Mapping[str, str] | None = None, kind: str = "auto",
 ) -> go.Figure:
-    """Sunburst (or ``kind="treemap"``) of area → task → competency, leaves coloured by gap status.
+    """Sunburst or treemap of area → task → competency, leaves coloured by gap status.
 
-    Leaf size is the importance (unrated counts 1). ``customdata`` is the competency id on
-    leaves and -1 on areas, tasks and the root.
+    ``kind="auto"`` picks by ``framework_kind``. Leaf size is the importance (unrated counts 1).
+    Areas and tasks are labelled "code name" shortened (sunburst) or wrapped (treemap), leaves by
+    code; the hover holds the full texts. ``customdata`` is the competency id on leaves and -1 on
+    areas, tasks and the root.
     """
+    if kind == "auto":
+        kind = framework_kind(by_competency)
     lab = _labels(labels)
     comp = by_competency.reset_index(drop=True)
     weight = pd.to_numeric(comp["importance"], errors="coerce").fillna(1).astype("float64")
@@ -153,21 +251,27 @@ def framework_figure(
            *(f"competency:{i}" for i in comp["id"])]
     parents = ["", *([root] * len(areas)), *(f"area:{a}" for a in tasks["area_code"]),
                *(f"task:{t}" for t in comp["task_code"])]
-    names = [lab["programme"], *(f"{c} {n}" for c, n in zip(areas.index, areas["area"], strict=True)),
-             *(f"{c} {n}" for c, n in zip(tasks.index, tasks["task"], strict=True)), *comp["code"]]
+    full = [*(f"{c} {n}" for c, n in zip(areas.index, areas["area"], strict=True)),
+            *(f"{c} {n}" for c, n in zip(tasks.index, tasks["task"], strict=True))]
+    if kind == "treemap":
+        short = ["<br>".join(wrap(n, TREEMAP_LABEL_WIDTH, TREEMAP_LABEL_LINES)) for n in full]
+    else:
+        short = [shorten(n, SUNBURST_LABEL_WIDTH) for n in full]
+    names = [lab["programme"], *short, *comp["code"]]
     values = [float(weight.sum()), *areas["value"], *tasks["value"], *weight]
     colors = ["#ffffff", *(["#dddddd"] * len(areas)), *(["#eeeeee"] * len(tasks)),
               *(GAP_COLORS.get(g, "#777777") for g in comp["gap"])]
     gap_text = ["", *([""] * (len(areas) + len(tasks))), *(lab[f"gap_{g}"] for g in comp["gap"])]
-    statements = ["", *([""] * (len(areas) + len(tasks))),
-                  *(f"{s}<br>{lab['level']}: {lv} / {lab['required']}: {rq}" for s, lv, rq in
-                    zip(comp["statement"], comp["level"], comp["required_level"], strict=True))]
+    statements = [lab["programme"], *full,
+                  *(f"{c} {s}<br>{lab['level']}: {lv} / {lab['required']}: {rq}" for c, s, lv, rq in
+                    zip(comp["code"], comp["statement"], comp["level"], comp["required_level"], strict=True))]
     customdata = [-1, *([-1] * (len(areas) + len(tasks))), *comp["id"].astype(int)]
     trace_type = go.Treemap if kind == "treemap" else go.Sunburst
+    extra = {"insidetextorientation": "radial"} if kind != "treemap" else {"tiling": {"pad": 2}}
     figure = go.Figure(trace_type(
         ids=ids, parents=parents, labels=names, values=values, branchvalues="total",
         marker={"colors": colors}, customdata=customdata, text=gap_text, hovertext=statements,
-        hovertemplate="%{label}<br>%{text}<br>%{hovertext}<extra></extra>",
+        textinfo="label", hovertemplate="%{hovertext}<br>%{text}<extra></extra>", **extra,
     ))
     figure.update_layout(title={"text": lab["title_framework"]}, margin={"l": 10, "r": 10, "t": 50, "b": 10})
     return figure

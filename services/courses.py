@@ -153,7 +153,7 @@ def update_course(
     """Edit a course (admins, leads, and faculty who own it); stale versions raise ``Conflict``."""
     unknown = set(changes) - set(COURSE_FIELDS)
     if unknown:
-        raise ValidationFailed([f"cannot change {', '.join(sorted(unknown))}"])
+        raise ValidationFailed([field_error("changes", "error.field.cannot_change", fields=", ".join(sorted(unknown)))])
     with session_scope(engine) as session:
         course = session.get(Course, course_id)
         if course is None:
@@ -189,7 +189,7 @@ def set_course_owners(engine: Engine, *, actor: Actor, course_id: int, user_ids:
         wanted = set(user_ids)
         for user_id in wanted - current:
             if session.get(User, user_id) is None:
-                raise ValidationFailed([f"owner: user {user_id} does not exist"])
+                raise ValidationFailed([field_error("owners", "error.field.owner_missing", user_id=user_id)])
             session.add(CourseOwner(course_id=course_id, user_id=user_id))
         for user_id in current - wanted:
             session.delete(session.get(CourseOwner, (course_id, user_id)))

@@ -39,7 +39,7 @@ from models import (
 from services import audit
 from services.actor import Actor
 from services.db import session_scope
-from services.errors import NotFound, ValidationFailed
+from services.errors import NotFound, ValidationFailed, field_error
 from services.framework import build_frame
 from services.outline import code_sort_key, required_level_from_importance
 from services.permissions import require
@@ -397,7 +397,8 @@ def coverage_from_inputs(
 ) -> CoverageResult:
     """Compute coverage from loaded frames (pure; the definitions are in docs/coverage.md)."""
     if not isinstance(redundant_threshold, int) or isinstance(redundant_threshold, bool) or redundant_threshold < 1:
-        raise ValidationFailed([f"redundant threshold: a whole number ≥ 1, not {redundant_threshold!r}"])
+        raise ValidationFailed([field_error("redundant_threshold", "error.field.threshold",
+                                        message=f"redundant threshold: a whole number ≥ 1, not {redundant_threshold!r}")])
     with _gc_paused():
         return _compute(inputs, confirmed_only=confirmed_only, redundant_threshold=redundant_threshold)
 
@@ -787,9 +788,9 @@ def take_snapshot(
     """
     require(actor, "coverage.snapshot")
     if not reason or len(reason) > 32:
-        raise ValidationFailed(["reason: 1–32 characters"])
+        raise ValidationFailed([field_error("reason", "error.field.snapshot_reason")])
     if len(label) > 200:
-        raise ValidationFailed(["label: at most 200 characters"])
+        raise ValidationFailed([field_error("label", "error.field.snapshot_label")])
     result = compute_coverage(engine, program_id=program_id, confirmed_only=confirmed_only)
     rows = [_plain(dict(zip(SNAPSHOT_FIELDS, values, strict=True)))
             for values in zip(*(result.by_competency[c].tolist() for c in SNAPSHOT_FIELDS), strict=True)]
@@ -846,7 +847,7 @@ def compare_snapshots(engine: Engine, *, a_id: int, b_id: int) -> dict[str, Any]
     with session_scope(engine) as session:
         a, b = _load_snapshot(session, a_id), _load_snapshot(session, b_id)
         if a.program_id != b.program_id:
-            raise ValidationFailed(["snapshots belong to different programmes"])
+            raise ValidationFailed([field_error("snapshots", "error.field.snapshots_differ")])
         before = {row.get("id", row["code"]): row for row in a.by_competency}
         after = {row.get("id", row["code"]): row for row in b.by_competency}
         metrics_a, metrics_b = dict(a.metrics), dict(b.metrics)

@@ -100,11 +100,11 @@ def clickable_heatmap(figure: go.Figure) -> go.Figure:
     x = np.tile(np.asarray(cells.x, dtype=object), n_rows)
     y = np.repeat(np.asarray(cells.y, dtype=object), n_cols)
     figure.add_trace(go.Scatter(
-        x=x, y=y, customdata=customdata.reshape(-1, 2), text=levels.reshape(-1).astype(str), mode="markers",
-        hovertext=[f"{row}<br>{col}" for row, col in zip(y, x, strict=True)],  # %{y} would show only the tick
+        x=x, y=y, customdata=customdata.reshape(-1, 2), mode="markers",
+        hovertext=np.asarray(cells.text, dtype=object).reshape(-1),  # the cell's own hover (names, level)
         marker={"symbol": "square", "size": 14, "opacity": 0}, showlegend=False, name=cells.name,
         selected={"marker": {"opacity": 0.35, "color": "#ff7f0e"}}, unselected={"marker": {"opacity": 0}},
-        hovertemplate=cells.hovertemplate.replace("%{y}<br>%{x}", "%{hovertext}").replace("%{z}", "%{text}"),
+        hovertemplate="%{hovertext}<extra></extra>",
     ))
     figure.update_traces(hoverinfo="skip", hovertemplate=None, selector={"type": "heatmap"})
     figure.update_layout(hovermode="closest", hoverdistance=-1)  # a click anywhere in a cell picks that cell

@@ -67,8 +67,13 @@ class FieldError:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def field_error(field: str, key: str, message: str, **params: Any) -> FieldError:
-    """A field error the UI shows translated (``key``, with ``field`` shown by its label) and logs in English."""
+def field_error(field: str, key: str, message: str | None = None, **params: Any) -> FieldError:
+    """A field error the UI shows translated (``key``, with ``field`` shown by its label); ``message``
+    (default: the English text of ``key``) is what logs and the command line print."""
+    if message is None:
+        from services.i18n import translate
+
+        message = translate(key, "en", **params)
     return FieldError(field=field, message=message, params={"key": key, "field": field, **params})
 
 

@@ -14,7 +14,7 @@ from models.enums import NODE_STATUSES
 from services import audit
 from services.actor import Actor
 from services.db import session_scope
-from services.errors import NotFound, ValidationFailed
+from services.errors import NotFound, ValidationFailed, field_error
 from services.hierarchy import allowed_parent_kinds, parent_allowed
 from services.outline import code_sort_key, normalize_text, required_level_from_importance
 from services.permissions import require
@@ -135,34 +135,37 @@ def _validate_node(session: Session, *, program_id: int, values: dict[str, Any],
     errors = []
     kind = values.get("kind")
     if kind not in NODE_KINDS:
-        errors.append(f"kind: one of {', '.join(NODE_KINDS)}")
+        errors.append(field_error("kind", "error.field.node_kind", message=f"kind: one of {', '.join(NODE_KINDS)}"))
     code = normalize_text(values.get("code"))
     if not code:
-        errors.append("code: required")
+        errors.append(field_error("code", "error.field.code_required"))
     if not normalize_text(values.get("statement")):
-        errors.append("statement: required")
+        errors.append(field_error("statement", "error.field.statement_required"))
     if values.get("comp_type") not in (None, *COMPETENCY_TYPES):
-        errors.append(f"type: one of {', '.join(COMPETENCY_TYPES)}")
+        errors.append(field_error("comp_type", "error.field.comp_type",
+                              message=f"type: one of {', '.join(COMPETENCY_TYPES)}"))
     importance = values.get("importance")
     if importance is not None and not (isinstance(importance, int) and 1 <= importance <= 5):
-        errors.append("importance: 1–5")
+        errors.append(field_error("importance", "error.field.importance"))
     required = values.get("required_level")
     if required is not None and not (isinstance(required, int) and 1 <= required <= 3):
-        errors.append("required level: 1–3")
+        errors.append(field_error("required_level", "error.field.required_level"))
     if values.get("status", "accepted") not in NODE_STATUSES:
-        errors.append(f"status: one of {', '.join(NODE_STATUSES)}")
+        errors.append(field_error("status", "error.field.node_status",
+                              message=f"status: one of {', '.join(NODE_STATUSES)}"))
     parent_id = values.get("parent_id")
     parent = session.get(Competency, parent_id) if parent_id else None
     if parent_id and (parent is None or parent.program_id != program_id):
-        errors.append("parent: not a node of this programme")
+        errors.append(field_error("parent_id", "error.field.parent_missing"))
     elif kind in NODE_KINDS and not parent_allowed(kind, parent.kind if parent else None):
         under = " or ".join(allowed_parent_kinds(kind)) or "nothing"
-        errors.append(f"parent: a {kind} belongs under {under}" if kind != "area" else "an area has no parent")
+        errors.append(field_error("parent_id", "error.field.area_parent" if kind == "area" else f"error.field.parent_kind.{kind}",
+                                  message=f"parent: a {kind} belongs under {under}" if kind != "area" else None))
     if code:
         clash = session.exec(select(Competency.id).where(
             Competency.program_id == program_id, Competency.code == code)).first()
         if clash is not None and clash != node_id:
-            errors.append(f"code: {code} is already used in this programme")
+            errors.append(field_error("code", "error.field.node_code_used", code=code))
     if errors:
         raise ValidationFailed(errors)
 
@@ -201,7 +204,7 @@ def update_node(
     require(actor, "framework.edit")
     unknown = set(changes) - EDITABLE_NODE_FIELDS
     if unknown:
-        raise ValidationFailed([f"cannot change {', '.join(sorted(unknown))}"])
+        raise ValidationFailed([field_error("changes", "error.field.cannot_change", fields=", ".join(sorted(unknown)))])
     if "status" in changes:
         require(actor, "framework.confirm")
     with session_scope(engine) as session:

@@ -40,8 +40,24 @@ def normalize_lang(value: str | None) -> str:
     return head if head in LANGS else "en"
 
 
+def plural_key(key: str, count: int | float, lang: str) -> str:
+    """``key.one`` or ``key.other`` when the catalog has plural forms of ``key``, else ``key``.
+
+    English says "1 alignment" / "2 alignments"; Chinese has one form (its catalog repeats the
+    text under both keys, so the catalogs keep the same keys).
+    """
+    names = catalog(normalize_lang(lang))
+    form = f"{key}.one" if count == 1 and normalize_lang(lang) == "en" else f"{key}.other"
+    return form if form in names or f"{key}.other" in catalog("en") else key
+
+
 def translate(key: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
-    """Text of ``key`` in ``lang`` with placeholders filled; falls back to en, then the key."""
+    """Text of ``key`` in ``lang`` with placeholders filled; falls back to en, then the key.
+
+    A ``count`` parameter picks the plural form (``plural_key``) and fills ``{count}``.
+    """
+    if "count" in params and isinstance(params["count"], (int, float)):
+        key = plural_key(key, params["count"], lang)
     text = catalog(normalize_lang(lang)).get(key)
     if text is None:
         text = catalog("en").get(key, key)

@@ -13,7 +13,7 @@ from models import ROLES, SIDES, User
 from services import audit, sessions
 from services.actor import Actor
 from services.db import session_scope
-from services.errors import NotFound, ValidationFailed
+from services.errors import NotFound, ValidationFailed, field_error
 from services.permissions import require
 from services.versioning import apply_changes
 
@@ -44,13 +44,13 @@ def _user_dict(user: User) -> dict[str, Any]:
 def _validate(username: str, role: str, side: str, password: str | None) -> None:
     errors = []
     if not username or not username.strip() or len(username) > 64 or any(c.isspace() for c in username):
-        errors.append("username: 1–64 characters without spaces")
+        errors.append(field_error("username", "error.field.username"))
     if role not in ROLES:
-        errors.append(f"role: one of {', '.join(ROLES)}")
+        errors.append(field_error("role", "error.field.role", message=f"role: one of {', '.join(ROLES)}"))
     if side not in SIDES:
-        errors.append(f"side: one of {', '.join(SIDES)}")
+        errors.append(field_error("side", "error.field.side", message=f"side: one of {', '.join(SIDES)}"))
     if password is not None and len(password) < 4:
-        errors.append("password: at least 4 characters")
+        errors.append(field_error("password", "error.field.password"))
     if errors:
         raise ValidationFailed(errors)
 
@@ -73,7 +73,8 @@ def create_user(
     _validate(username, role, side, password)
     with session_scope(engine) as session:
         if session.exec(select(User).where(User.username == username)).first():
-            raise ValidationFailed([f"username: {username!r} is already taken"])
+            raise ValidationFailed([field_error("username", "error.field.username_taken", username=username,
+                                            message=f"username: {username!r} is already taken")])
         user = User(
             username=username, display_name=display_name.strip() or username, role=role, side=side,
             organisation=organisation, password_hash=hash_password(password), is_demo=is_demo,
@@ -135,14 +136,14 @@ def update_user(
     allowed = {"display_name", "role", "side", "organisation", "is_active"}
     unknown = set(changes) - allowed
     if unknown:
-        raise ValidationFailed([f"cannot change {', '.join(sorted(unknown))}"])
+        raise ValidationFailed([field_error("changes", "error.field.cannot_change", fields=", ".join(sorted(unknown)))])
     with session_scope(engine) as session:
         user = session.get(User, user_id)
         if user is None:
             raise NotFound(f"user {user_id} not found")
         _validate(user.username, changes.get("role", user.role), changes.get("side", user.side), None)
         if user.id == actor.id and (changes.get("is_active") is False or changes.get("role", "admin") != "admin"):
-            raise ValidationFailed(["you cannot lock yourself out (deactivate or demote your own account)"])
+            raise ValidationFailed([field_error("is_active", "error.field.lock_out")])
         before = _user_dict(user)
         apply_changes(session, user, expected_version=expected_version, changes=changes)
         if changes.get("is_active") is False:  # a deactivated account is logged out everywhere at once
@@ -157,7 +158,7 @@ def set_password(engine: Engine, *, actor: Actor, user_id: int, password: str) -
     if actor.id != user_id:
         require(actor, "user.manage")
     if len(password) < 4:
-        raise ValidationFailed(["password: at least 4 characters"])
+        raise ValidationFailed([field_error("password", "error.field.password")])
     with session_scope(engine) as session:
         user = session.get(User, user_id)
         if user is None:

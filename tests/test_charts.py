@@ -36,7 +36,7 @@ def result() -> coverage.CoverageResult:
 def test_heatmap_cells_order_hover_and_customdata(result):
     """z is the level matrix in framework × semester order; customdata maps a click back to ids."""
     figure = charts.heatmap_figure(result.by_competency, result.matrix, result.courses)
-    heatmap, required = figure.data
+    heatmap, required, *_legend = figure.data
     assert heatmap.type == "heatmap" and required.type == "scatter"
     assert np.asarray(heatmap.z).tolist() == [[3, 1, 0], [0, 1, 0], [0, 0, 0], [0, 0, 2]]
     assert [x.split(" ")[0] for x in heatmap.x] == ["A1", "B2", "Z9"]
@@ -47,13 +47,69 @@ def test_heatmap_cells_order_hover_and_customdata(result):
     assert custom[3, 2].tolist() == [4, 13]
     assert "能完成操作" not in heatmap.y[0] and "statement 1.1.1" in heatmap.y[0]
     assert "Importance: 5" in heatmap.y[0] and "Importance: –" in heatmap.y[2]
-    assert list(figure.layout.yaxis.ticktext) == ["1.1.1", "1.1.2", "1.1.3", "2.1.1"]
+    assert [t.split(" ")[0] for t in figure.layout.yaxis.ticktext] == ["1.1.1", "1.1.2", "1.1.3", "2.1.1"]
     assert list(required.text) == ["3", "2", "1", "3"]
     gap_of_marker = [charts.GAP_ORDER[int(i)] for i in required.marker.color]
     assert gap_of_marker == ["ok", "below_required", "uncovered", "below_required"]
     assert np.asarray(required.customdata).tolist() == [[1, -1], [2, -1], [3, -1], [4, -1]]
     assert len(figure.layout.shapes) == 1  # one line between the two areas
     assert [a.text.strip() for a in figure.layout.annotations] == ["1 area", "2 第二领域"]
+
+
+def test_heatmap_shows_names_beside_codes_and_explains_the_required_column(result):
+    """Ticks: code + start of statement / course name; hover: full statement, course name, level name; a legend."""
+    comp = result.by_competency.copy()
+    comp.loc[0, "statement"] = "能按照装配图完成工业机器人本体与末端执行器的机械安装和精度检查"
+    courses = result.courses.copy()
+    courses.loc[courses["code"] == "A1", "name"] = "工业机器人现场编程与调试"
+    figure = charts.heatmap_figure(comp, result.matrix, courses, labels={"level_3": "3 掌握"})
+    heatmap, required, *legend = figure.data
+    row_tick = figure.layout.yaxis.ticktext[0]
+    assert row_tick.startswith("1.1.1 能按照装配图") and row_tick.endswith("…")
+    assert charts.text_width(row_tick) <= charts.ROW_TICK_WIDTH
+    column_tick = figure.layout.xaxis.ticktext[0].split("<br>")
+    assert column_tick[0] == "A1" and column_tick[1] == "工业机器人" and column_tick[2].endswith("…")
+    assert len(column_tick) == 1 + charts.COLUMN_TICK_LINES
+    hover = np.asarray(heatmap.text)
+    assert hover.shape == np.asarray(heatmap.z).shape and heatmap.hovertemplate == "%{text}<extra></extra>"
+    assert comp.loc[0, "statement"] in hover[0, 0] and "A1 工业机器人现场编程与调试" in hover[0, 0]
+    assert "3 掌握" in hover[0, 0] and "Importance: 5" in hover[0, 0]
+    assert "Below required" in required.hovertext[1]
+    assert [t.name for t in legend] == ["Uncovered", "Below required", "Redundant", "Covered as required"]
+    assert {t.legendgroup for t in legend} == {"required"} and all(t.x == (None,) for t in legend)
+    assert legend[0].legendgrouptitle.text == charts.DEFAULT_LABELS["legend_required"]
+    assert [t.marker.color for t in legend] == [charts.GAP_COLORS[g] for g in charts.GAP_ORDER]
+    assert figure.layout.legend.itemclick is False  # a click on the legend never hides the matrix
+
+
+def test_text_helpers_count_wide_characters_twice():
+    """shorten / wrap measure display width: a CJK character is two columns; Latin wraps between words."""
+    assert charts.text_width("ZH3021 编程") == 11
+    assert charts.shorten("工业机器人现场编程", 8) == "工业机…" and charts.shorten("short", 8) == "short"
+    assert charts.wrap("Industrial robot programming", 10, 2) == ["Industrial", "robot pro…"]
+    assert charts.wrap("机械制图与CAD", 10, 2) == ["机械制图与", "CAD"]
+    assert charts.wrap("", 10, 2) == []
+
+
+def test_framework_kind_picks_a_treemap_when_sunburst_labels_cannot_fit(result):
+    """Few leaves with short names: sunburst; many leaves or long area / task names: treemap; auto follows it."""
+    comp = result.by_competency
+    assert charts.framework_kind(comp) == "sunburst"
+    assert charts.framework_figure(comp).data[0].type == "sunburst"
+    many = pd.concat([comp] * (charts.SUNBURST_MAX_LEAVES // len(comp) + 1), ignore_index=True)
+    assert len(many) > charts.SUNBURST_MAX_LEAVES and charts.framework_kind(many) == "treemap"
+    assert charts.framework_kind(many.head(charts.SUNBURST_MAX_LEAVES)) == "sunburst"
+    wordy = comp.assign(area="工业机器人系统安装与调试及周边设备的维护保养", task="按照装配图完成机械安装和精度检查与记录")
+    assert charts.framework_kind(wordy) == "treemap"
+    treemap = charts.framework_figure(wordy).data[0]
+    assert treemap.type == "treemap"
+    label = dict(zip(treemap.ids, treemap.labels, strict=True))["area:1"]
+    assert "<br>" in label and all(charts.text_width(line) <= charts.TREEMAP_LABEL_WIDTH for line in label.split("<br>"))
+    hover = dict(zip(treemap.ids, treemap.hovertext, strict=True))
+    assert hover["area:1"] == "1 工业机器人系统安装与调试及周边设备的维护保养"
+    sunburst = charts.framework_figure(wordy, kind="sunburst").data[0]
+    assert all(charts.text_width(n) <= charts.SUNBURST_LABEL_WIDTH for n in sunburst.labels)
+    assert sunburst.insidetextorientation == "radial"
 
 
 def test_heatmap_follows_filtered_frames_and_labels(result):
@@ -68,7 +124,7 @@ def test_heatmap_follows_filtered_frames_and_labels(result):
 
 def test_framework_sunburst_and_treemap(result):
     """Leaves are competencies coloured by gap, sized by importance; parents sum their children."""
-    figure = charts.framework_figure(result.by_competency)
+    figure = charts.framework_figure(result.by_competency, kind="sunburst")
     trace = figure.data[0]
     assert trace.type == "sunburst" and trace.branchvalues == "total"
     ids = list(trace.ids)

@@ -50,7 +50,8 @@ def test_every_literal_key_used_in_code_exists():
         used |= set(pattern.findall(path.read_text(encoding="utf-8")))
     used |= {spec.title_key for spec in PAGES} | {spec.section for spec in PAGES}
     assert used, "no translation keys found: the scan is broken"
-    assert sorted(used - keys) == []
+    plural = {k for k in used if f"{k}.one" in keys and f"{k}.other" in keys}  # t(key, count=n)
+    assert sorted(used - keys - plural) == []
 
 
 def test_every_enumeration_value_has_a_label_in_both_languages():
@@ -86,3 +87,57 @@ def test_every_domain_error_has_a_message_in_both_languages():
     for kind in kinds:
         for lang in ("zh", "en"):
             assert translate(kind.key, lang) != kind.key, (kind.__name__, lang)
+
+
+def test_plural_forms_follow_the_count():
+    """``count`` picks ``key.one`` / ``key.other`` in English; Chinese has one form; plain keys ignore it."""
+    assert translate("competencies.children", "en", count=1) == "1 child node"
+    assert translate("competencies.children", "en", count=2) == "2 child nodes"
+    assert translate("competencies.children", "en", count=0) == "0 child nodes"
+    assert translate("competencies.children", "zh", count=1) == "下级节点 1 个"
+    assert translate("home.metric.courses", "en", count=1) == "Courses"
+    en = catalog("en")
+    for key in [k for k in en if k.endswith(".one")]:
+        base = key.removesuffix(".one")
+        assert f"{base}.other" in en and base not in en, base
+        assert "{count}" in en[key] and "{count}" in en[f"{base}.other"], base
+
+
+LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
+# Latin words the Chinese catalog may use: formats, standards and products by their names, units
+ZH_LATIN_OK = {"docx", "xlsx", "xlsm", "xls", "ods", "csv", "tsv", "json", "zip", "CSV", "JSON", "ZIP", "Excel",
+               "Word", "WPS", "LibreOffice", "UTF", "UTC", "CoStandard", "Moodle", "CASE", "OpenSALT", "ESCO", "NET",
+               "Language", "English", "URL", "PostgreSQL", "SQLite", "IMS", "Chromium", "Streamlit", "Draft",
+               "review", "Approved", "DACUM", "GBK", "BOM"}
+# Chinese messages about a file format or the command line name its fields, sheets and options as
+# the file or the tool spells them (a user looks for exactly that word)
+ZH_LATIN_KEYS = {"import.error.case_item", "import.error.case_package", "import.error.esco_layout",
+                 "import.error.esco_row", "import.error.marks_ambiguous", "import.error.marks_option",
+                 "import.error.marks_unknown", "import.error.moodle_idnumber", "import.error.onet_layout",
+                 "import.error.onet_task_ratings", "import.error.opensalt_items", "import.error.standard_layout",
+                 "import.warning.case_empty", "import.warning.case_several_parents.one",
+                 "import.warning.case_several_parents.other", "import.warning.case_skill_levels", "import.warning.moodle_no_framework",
+                 "lint.en.vague_verb"}
+# English texts that quote Chinese on purpose: the values a spreadsheet may hold, the Chinese rules a
+# linter applies to a Chinese objective, the language switch, a Chinese sheet name to look for
+EN_CJK_OK = {"import.error.assessment_category", "import.error.comp_type", "import.error.importance",
+             "import.error.objective_dimension", "import.error.standard_layout", "import.page.marks.strength",
+             "sidebar.language", "lint.zh.student_as_object", "lint.zh.vague_verb", "enum.language.zh"}
+
+
+def test_catalog_texts_stay_in_their_language():
+    """No Chinese in English texts and no English words in Chinese texts (placeholders, `code` and the lists above aside).
+
+    AppTest cannot see the sidebar app.py draws, nor texts of states a smoke run does not reach: this
+    checks every string the UI can show at its source.
+    """
+    def visible(text: str) -> str:
+        return re.sub(r"`[^`]*`|\{\w+\}|%\{[^}]*\}|<[^>]+>|:material/\w+:|https?://\S+|\w+\.(?:json|csv|xlsx|docx|zip)\b",
+                      " ", text)
+
+    zh, en = catalog("zh"), catalog("en")
+    zh_bad = {k: w for k, v in zh.items() if k not in ZH_LATIN_KEYS and
+              (w := [x for x in LATIN_WORD.findall(visible(v)) if x not in ZH_LATIN_OK])}
+    en_bad = {k: v for k, v in en.items() if k not in EN_CJK_OK and CJK.search(visible(v))}
+    assert zh_bad == {} and en_bad == {}

@@ -87,7 +87,7 @@ def test_admin_prepares_a_backup_and_previews_its_restore(app_db):
     at.file_uploader(key="export_restore_file").set_value((result.filename, result.content, result.media_type))
     at.run()
     at.button(key="export_restore_preview_button").click().run()  # the programme exists and merge is off
-    assert [e.value for e in at.error] == [translate("exports.page.restore.rejected", "en", n=1)]
+    assert [e.value for e in at.error] == [translate("exports.page.restore.rejected", "en", count=1)]
     with pytest.raises(KeyError):
         at.button(key="export_restore_confirm")
     at.checkbox(key="export_restore_merge").check().run()

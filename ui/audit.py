@@ -5,6 +5,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from services.i18n import catalog
+from ui.i18n import current_lang
+
+
+def audit_label(kind: str, value: str | None) -> str:
+    """An audit event's entity type (``kind="entity"``) or action (``"act"``) in the user's language;
+    a value without a catalog entry (a future action) shows as stored."""
+    if not value:
+        return ""
+    return catalog(current_lang()).get(f"audit.{kind}.{value}", value)
+
+
+def audit_format(kind: str):
+    """``format_func`` for a select over entity types or actions; "" means any (``any_label``)."""
+    lang = current_lang()
+    names = catalog(lang)
+    return lambda value: names.get(f"audit.{kind}.{value}", value)
+
 
 def _shown(value: Any) -> str:
     if value is None:

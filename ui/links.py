@@ -13,7 +13,8 @@ from typing import Any
 
 import streamlit as st
 
-from ui.i18n import t
+from services.i18n import catalog
+from ui.i18n import current_lang, t
 
 
 def _seen_key(key: str) -> str:
@@ -32,7 +33,8 @@ def follow_link(param: str, key: str, by_code: Mapping[str, Any]) -> None:
     if code in by_code:
         st.session_state[key] = by_code[code]
     else:
-        st.warning(t("link.not_found", param=param, value=code))
+        names = catalog(current_lang())  # the URL's parameter name, said in the user's words
+        st.warning(t("link.not_found", param=names.get(f"link.param.{param}", param), value=code))
 
 
 def keep_link(param: str, key: str, code: str | None) -> None:

@@ -21,6 +21,7 @@ from services.exports.common import (
     export_filename,
     is_formula_like,
     program_by_code,
+    standard_filename,
 )
 from services.exports.gaps_xlsx import export_gaps_xlsx
 from services.exports.matrix_xlsx import MARK_SCHEMES, export_matrix_xlsx
@@ -37,5 +38,5 @@ __all__ = [
     "FORMATS", "KINDS", "MARK_SCHEMES", "ExportFile", "Progress", "RestoreReport", "backup_document", "case_package",
     "csv_safe", "current_standard_id", "export_backup", "export_case_json", "export_filename", "export_gaps_xlsx",
     "export_matrix_xlsx", "export_moodle_csv", "export_opensalt_xlsx", "export_standard_docx",
-    "export_standard_xlsx", "is_formula_like", "program_by_code", "restore_backup",
+    "export_standard_xlsx", "is_formula_like", "program_by_code", "restore_backup", "standard_filename",
 ]

@@ -25,7 +25,7 @@ from sqlmodel import select
 from models import Course, CourseStandard, Program
 from services.actor import Actor
 from services.db import session_scope
-from services.errors import NotFound, ValidationFailed
+from services.errors import NotFound, ValidationFailed, field_error
 from services.i18n import normalize_lang, translate
 from services.permissions import require
 
@@ -81,11 +81,24 @@ def csv_safe(value: object) -> str:
 
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+# characters Windows refuses in a file name (plus whitespace, which shells and mail clients mangle)
+_WINDOWS_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\s]+')
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+NAME_PART_MAX = 60
 
 
 def _name_part(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKC", text)
     return _UNSAFE_NAME.sub("-", ascii_text).strip("-.") or "x"
+
+
+def safe_name_part(text: str) -> str:
+    """One part of a file name, valid on Windows, macOS and Linux: letters of any script are kept;
+    ``< > : " / \\ | ? *``, control characters and whitespace become ``-``; no leading or trailing
+    dot or dash; a reserved device name (CON, NUL, COM1 …) gets a leading underscore."""
+    part = _WINDOWS_UNSAFE.sub("-", unicodedata.normalize("NFC", str(text)))
+    part = re.sub(r"-{2,}", "-", part).strip("-. ")[:NAME_PART_MAX].strip("-. ") or "x"
+    return f"_{part}" if part.split(".")[0].upper() in _WINDOWS_RESERVED else part
 
 
 def export_filename(*, program_code: str, kind: str, ext: str, course_code: str | None = None,
@@ -97,6 +110,19 @@ def export_filename(*, program_code: str, kind: str, ext: str, course_code: str 
         parts.append(_name_part(course_code))
     parts += [kind, day]
     return "-".join(parts) + f".{ext}"
+
+
+def standard_filename(*, program_code: str, course_code: str, status: str, lang: str, ext: str,
+                      on: date | None = None) -> str:
+    """The one name of a course-standard export, in ``lang``, carrying status and language, e.g.
+    ``460305-ZH3021-课程标准-审核中-zh-2026-12-01.docx`` or
+    ``460305-ZH3021-course-standard-in-review-en-2026-12-01.docx``: the zh and en files, and the files
+    of a draft and of its approved version, never share a name (so one download never replaces another)."""
+    lang = check_lang(lang)
+    day = (on or datetime.now(UTC).date()).isoformat()
+    parts = [program_code, course_code, t("export.filename.standard", lang), t(f"export.filename.status.{status}", lang),
+             lang, day]
+    return "-".join(safe_name_part(p) for p in parts) + f".{_name_part(ext)}"
 
 
 class ProgressReporter:
@@ -157,7 +183,7 @@ def current_standard_id(engine: Engine, *, program_code: str, course_code: str) 
 
 def check_lang(lang: str) -> str:
     if lang not in ("zh", "en"):
-        raise ValidationFailed([f"language: zh or en, not {lang!r}"])
+        raise ValidationFailed([field_error("lang", "error.field.export_language", message=f"language: zh or en, not {lang!r}")])
     return lang
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 
 from services import coverage
 from services.actor import Actor
-from services.errors import ValidationFailed
+from services.errors import ValidationFailed, field_error
 from services.exports.common import (
     CJK_FONT,
     LATIN_FONT,
@@ -62,7 +62,8 @@ def mark_of(level: int, scheme: str) -> str | int:
 
 def check_scheme(marks: str) -> str:
     if marks not in MARK_SCHEMES:
-        raise ValidationFailed([f"marks: one of {', '.join(MARK_SCHEMES)}, not {marks!r}"])
+        raise ValidationFailed([field_error("marks", "error.field.marks",
+                                        message=f"marks: one of {', '.join(MARK_SCHEMES)}, not {marks!r}")])
     return marks
 
 

@@ -89,9 +89,18 @@ def standard_data(engine: Engine, *, standard_id: int, lang: str) -> dict[str, A
     approved = doc["status"] == "approved"
     title_name = doc.get("title") or course["name"]
     title = t("export.standard.title", lang, name=title_name)
+    status = doc["status"]
+    mark = t(f"export.standard.status_mark.{status}", lang)
     if not approved:
-        title = f"{title}（{t('export.standard.draft_mark', lang)}）" if lang == "zh" else \
-            f"{title} ({t('export.standard.draft_mark', lang)})"
+        title = f"{title}（{mark}）" if lang == "zh" else f"{title} ({mark})"
+        banner = t(f"export.standard.banner.{status}", lang, mark=mark)
+        page_header = t("export.standard.page_header.pending", lang, mark=mark)
+    else:
+        banner = t("export.standard.banner.approved", lang, mark=mark, school=signoff["school"]["name"],
+                   school_date=signoff["school"]["date"], enterprise=signoff["enterprise"]["name"],
+                   enterprise_date=signoff["enterprise"]["date"])
+        page_header = t("export.standard.page_header.approved", lang, code=course["code"], name=course["name"],
+                        mark=mark)
     hours_total = course["hours_theory"] + course["hours_practice"]
     header = [
         (t("export.standard.field.course_name", lang), course["name"]),
@@ -119,8 +128,9 @@ def standard_data(engine: Engine, *, standard_id: int, lang: str) -> dict[str, A
     assessment = [{"no": i, "category": t(f"export.standard.assessment.{a['category']}", lang), "name": a["name"],
                    "method": a["method"], "weight": a["weight"]} for i, a in enumerate(doc["assessment"], start=1)]
     return {
-        "lang": lang, "approved": approved, "status": doc["status"], "status_label": label("standard_status", doc["status"], lang),
-        "title": title, "draft_mark": "" if approved else t("export.standard.draft_mark", lang),
+        "lang": lang, "approved": approved, "status": status, "status_label": label("standard_status", status, lang),
+        "title": title, "status_mark": mark, "draft_mark": "" if approved else mark, "banner": banner,
+        "page_header": page_header,
         "program": program, "course": course, "header": header,
         "sections": {key: t(f"export.standard.section.{key}", lang) for key in SECTION_KEYS},
         "nature": doc.get("nature") or "", "prerequisites": doc.get("prerequisites") or "",

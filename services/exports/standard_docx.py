@@ -1,10 +1,14 @@
 """Course standard (课程标准) as a .docx in the school template of BRIEF §3.
 
 A4 portrait; 宋体 (SimSun) set as the East-Asian font of every run (``w:rFonts w:eastAsia``),
-黑体 for headings; tables with borders, fixed column widths, header rows repeated on every
-page and the analysis table's 工作领域 / 工作任务 cells merged vertically; page numbers as
-PAGE / NUMPAGES fields in the footer; an unapproved standard carries the draft mark in its
-title and in the page header.
+黑体 for headings; section titles use Word's built-in "Heading 1" / "Heading 2" styles (their
+East-Asian font set to 黑体, theme fonts dropped) so the navigation pane and the table of
+contents work; a TOC field after the header block, pre-filled with the section titles, which
+Word refreshes on open (``w:updateFields``) and LibreOffice shows as written; tables with
+borders, fixed column widths, header rows repeated on every page and the analysis table's
+工作领域 / 工作任务 cells merged vertically; page numbers as PAGE / NUMPAGES fields in the
+footer; the status (草稿 / 审核中, or 已审定 with both signatures) in the title, under it and in
+the page header.
 """
 
 from __future__ import annotations
@@ -34,14 +38,18 @@ from services.exports.common import (
     Progress,
     ProgressReporter,
     check_lang,
-    export_filename,
     require_export,
+    standard_filename,
     t,
 )
 from services.exports.standard_data import DIMENSIONS, standard_data
 
 BODY_SIZE = Pt(10.5)  # 五号
 RED = RGBColor(0xC0, 0x00, 0x00)
+BLACK = RGBColor(0x00, 0x00, 0x00)
+HEADING_SIZES = {1: Pt(12), 2: Pt(10.5)}  # 小四, 五号
+TOC_INSTRUCTION = 'TOC \\o "1-2" \\h \\z \\u'
+_THEME_FONT_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 TEXT_WIDTH_CM = 16.0  # A4 (21 cm) minus 2.5 cm margins on each side
 
 
@@ -70,6 +78,69 @@ def _fonts(run_or_style, *, east_asia: str = CJK_FONT, size=None, bold: bool | N
         rpr.insert(0, rfonts)
     for attr, value in (("w:ascii", LATIN_FONT), ("w:hAnsi", LATIN_FONT), ("w:eastAsia", east_asia)):
         rfonts.set(qn(attr), value)
+
+
+def _heading_styles(document) -> None:
+    """Word's "Heading 1" / "Heading 2" in the school's look: 黑体 / Times New Roman, black, 12 / 10.5 pt.
+
+    The built-in styles name theme fonts, which win over explicit ones: drop them, keep the rest
+    (outline level, keep-with-next), so the navigation pane and the TOC see the headings.
+    """
+    for level, size in HEADING_SIZES.items():
+        style = document.styles[f"Heading {level}"]
+        _fonts(style, east_asia=CJK_HEADING_FONT, size=size, bold=True, color=BLACK)
+        rfonts = style.element.get_or_add_rPr().find(qn("w:rFonts"))
+        for attr in _THEME_FONT_ATTRS:
+            rfonts.attrib.pop(qn(attr), None)
+        style.font.color.theme_color = None
+        style.font.color.rgb = BLACK
+        style.paragraph_format.space_before = Pt(10 if level == 1 else 6)
+        style.paragraph_format.space_after = Pt(3)
+        style.paragraph_format.keep_with_next = True
+
+
+def _heading(document, text: str, level: int):
+    """A section title in the built-in heading style (the style carries the fonts)."""
+    p = document.add_paragraph(style=f"Heading {level}")
+    p.add_run(_xml_safe(text))
+    return p
+
+
+def _toc(document, lang: str, entries: list[tuple[int, str]]) -> None:
+    """A TOC field over headings 1–2 whose cached result already lists ``entries``.
+
+    Word rebuilds it with page numbers when it opens the file (``updateFields`` in settings);
+    LibreOffice and viewers that do not update fields show the pre-filled titles, never an
+    empty or "no entries" box.
+    """
+    title = _paragraph(document, t("export.standard.toc.title", lang), bold=True, size=Pt(12),
+                       align=WD_ALIGN_PARAGRAPH.CENTER, heading=True, space_after=3)
+    title.paragraph_format.space_before = Pt(10)
+    paragraphs = [document.add_paragraph() for _ in entries] or [document.add_paragraph()]
+    first, last = paragraphs[0], paragraphs[-1]
+    _field_char(first, "begin")
+    run = first.add_run()
+    node = OxmlElement("w:instrText")
+    node.set(qn("xml:space"), "preserve")
+    node.text = f" {TOC_INSTRUCTION} "
+    run._r.append(node)
+    _field_char(first, "separate")
+    for p, (level, text) in zip(paragraphs, entries, strict=False):
+        p.paragraph_format.space_after = Pt(0)
+        p.paragraph_format.left_indent = Pt(21 * (level - 1))
+        _fonts(p.add_run(_xml_safe(text)), size=BODY_SIZE)
+    _field_char(last, "end")
+    settings = document.settings.element
+    if settings.find(qn("w:updateFields")) is None:
+        update = OxmlElement("w:updateFields")
+        update.set(qn("w:val"), "true")
+        settings.append(update)
+
+
+def _field_char(paragraph, kind: str) -> None:
+    node = OxmlElement("w:fldChar")
+    node.set(qn("w:fldCharType"), kind)
+    paragraph.add_run()._r.append(node)
 
 
 def _paragraph(container, text: str = "", *, bold: bool = False, size=None, align=None, heading: bool = False,
@@ -208,8 +279,7 @@ def _analysis(document, data: dict[str, Any], lang: str) -> None:
 
 def _objectives(document, data: dict[str, Any], lang: str) -> None:
     for n, dimension in enumerate(DIMENSIONS):
-        _paragraph(document, t(f"export.standard.objectives.{dimension}", lang,
-                               n=t(f"export.standard.sub.{n + 1}", lang)), bold=True)
+        _heading(document, _objective_heading(dimension, n, lang), 2)
         items = data["objectives"][dimension]
         if not items:
             _paragraph(document, t("export.standard.none", lang), indent=True)
@@ -220,6 +290,10 @@ def _objectives(document, data: dict[str, Any], lang: str) -> None:
             row = _row(table, [o["code"], o["text"]], widths)
             row.cells[0].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
         _paragraph(document, "", space_after=0)
+
+
+def _objective_heading(dimension: str, n: int, lang: str) -> str:
+    return t(f"export.standard.objectives.{dimension}", lang, n=t(f"export.standard.sub.{n + 1}", lang))
 
 
 def _units(document, data: dict[str, Any], lang: str) -> None:
@@ -279,10 +353,10 @@ def _page_setup(document, data: dict[str, Any], lang: str) -> None:
     header = section.header.paragraphs[0]
     header.alignment = WD_ALIGN_PARAGRAPH.CENTER
     if data["draft_mark"]:
-        _fonts(header.add_run(t("export.standard.page_header_draft", lang, mark=data["draft_mark"])),
-               size=Pt(12), bold=True, color=RED, east_asia=CJK_HEADING_FONT)
+        _fonts(header.add_run(_xml_safe(data["page_header"])), size=Pt(12), bold=True, color=RED,
+               east_asia=CJK_HEADING_FONT)
     else:
-        _fonts(header.add_run(f"{data['course']['code']} {data['course']['name']}"), size=Pt(9))
+        _fonts(header.add_run(_xml_safe(data["page_header"])), size=Pt(9))
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     text = t("export.standard.page_footer", lang, page="\x00PAGE\x00", pages="\x00NUMPAGES\x00")
@@ -312,6 +386,19 @@ def _font_fallbacks(document) -> None:
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
+def _section_titles(data: dict[str, Any], lang: str) -> list[tuple[int, str, str]]:
+    """(level, key, text) of every heading, in document order (the TOC lists the same)."""
+    titles = []
+    for n, key in enumerate(("nature", "design", "analysis", "objectives", "content", "teaching", "assessment",
+                             "resources"), start=1):
+        titles.append((1, key, t("export.standard.numbered", lang, n=t(f"export.standard.num.{n}", lang),
+                                 title=data["sections"][key])))
+        if key == "objectives":
+            titles += [(2, f"objectives.{d}", _objective_heading(d, i, lang)) for i, d in enumerate(DIMENSIONS)]
+    titles.append((1, "signoff", t("export.standard.signoff.title", lang)))
+    return titles
+
+
 def build_standard_document(data: dict[str, Any]):
     """The python-docx ``Document`` of a standard (see ``standard_data``)."""
     lang = data["lang"]
@@ -320,46 +407,43 @@ def build_standard_document(data: dict[str, Any]):
     normal = document.styles["Normal"]
     _fonts(normal, size=BODY_SIZE)
     normal.paragraph_format.line_spacing = 1.15
+    _heading_styles(document)
     _page_setup(document, data, lang)
     _paragraph(document, data["title"], bold=True, size=Pt(16), align=WD_ALIGN_PARAGRAPH.CENTER, heading=True,
                space_after=6)
-    if data["draft_mark"]:
-        _paragraph(document, t("export.standard.draft_banner", lang, mark=data["draft_mark"]), bold=True, color=RED,
-                   align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6)
+    _paragraph(document, data["banner"], bold=True, color=RED if data["draft_mark"] else None,
+               align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6)
     _header_block(document, data)
-    sections = data["sections"]
+    titles = _section_titles(data, lang)
+    _toc(document, lang, [(level, text) for level, _, text in titles])
+    heading_text = {key: text for level, key, text in titles if level == 1}
 
-    def heading(key: str, n: int) -> None:
-        p = _paragraph(document, t("export.standard.numbered", lang, n=t(f"export.standard.num.{n}", lang),
-                                   title=sections[key]), bold=True, size=Pt(12), heading=True)
-        p.paragraph_format.space_before = Pt(10)
-        p.paragraph_format.keep_with_next = True
+    def heading(key: str) -> None:
+        _heading(document, heading_text[key], 1)
 
     def prose(text: str) -> None:
         for part in [x for x in str(text).split("\n") if x.strip()] or [t("export.standard.none", lang)]:
             _paragraph(document, part, indent=True)
 
-    heading("nature", 1)
+    heading("nature")
     prose(data["nature"])
     prose(t("export.standard.prerequisites", lang, courses=data["prerequisites"] or t("export.standard.none", lang)))
     prose(t("export.standard.follow_on", lang, courses=data["follow_on"] or t("export.standard.none", lang)))
-    heading("design", 2)
+    heading("design")
     prose(data["design_rationale"])
-    heading("analysis", 3)
+    heading("analysis")
     _analysis(document, data, lang)
-    heading("objectives", 4)
+    heading("objectives")
     _objectives(document, data, lang)
-    heading("content", 5)
+    heading("content")
     _units(document, data, lang)
-    heading("teaching", 6)
+    heading("teaching")
     prose(data["teaching_methods"])
-    heading("assessment", 7)
+    heading("assessment")
     _assessment(document, data, lang)
-    heading("resources", 8)
+    heading("resources")
     prose(data["resources"])
-    p = _paragraph(document, t("export.standard.signoff.title", lang), bold=True, size=Pt(12), heading=True)
-    p.paragraph_format.space_before = Pt(10)
-    p.paragraph_format.keep_with_next = True
+    heading("signoff")
     _signoff(document, data, lang)
     props = document.core_properties
     props.title = data["title"]
@@ -371,7 +455,7 @@ def build_standard_document(data: dict[str, Any]):
 def export_standard_docx(
     engine: Engine, *, actor: Actor, standard_id: int, lang: str = "zh", progress: Progress | None = None,
 ) -> ExportFile:
-    """The course standard as an A4 Word document; the file name carries programme, course and date."""
+    """The course standard as an A4 Word document; the file name carries programme, course, status, language, date."""
     require_export(actor)
     check_lang(lang)
     report = ProgressReporter(progress)
@@ -381,6 +465,7 @@ def export_standard_docx(
     buffer = io.BytesIO()
     build_standard_document(data).save(buffer)
     report(1.0, "done")
-    return ExportFile(buffer.getvalue(), export_filename(program_code=data["program"]["code"],
-                                                         course_code=data["course"]["code"], kind="standard", ext="docx"),
+    return ExportFile(buffer.getvalue(), standard_filename(program_code=data["program"]["code"],
+                                                           course_code=data["course"]["code"], status=data["status"],
+                                                           lang=lang, ext="docx"),
                       MEDIA_TYPES["docx"])

@@ -22,9 +22,9 @@ from services.exports.common import (
     Progress,
     ProgressReporter,
     check_lang,
-    export_filename,
     new_workbook,
     require_export,
+    standard_filename,
     t,
     text_lines,
     write_cell,
@@ -56,6 +56,7 @@ class _Sheet:
         self.title = fmt(bold=True, font_size=16, align="center")
         self.banner = fmt(bold=True, font_size=12, align="center", font_color="#C00000", border=2,
                           border_color="#C00000")
+        self.approved = fmt(bold=True, font_size=11, align="center", border=1)
         self.heading = fmt(bold=True, font_size=12)
         self.subheading = fmt(bold=True)
         self.text = fmt(valign="top")
@@ -229,10 +230,9 @@ def write_standard_sheet(workbook, data: dict[str, Any]) -> None:
     s.put(0, 6, data["title"], s.title)
     ws.set_row(0, max(32.0, text_lines(data["title"], _span(0, 6) / 1.6) * 22.0))
     s.row = 1
-    if data["draft_mark"]:
-        s.put(0, 6, t("export.standard.draft_banner", lang, mark=data["draft_mark"]), s.banner)
-        ws.set_row(s.row, 24)
-        s.row += 1
+    s.put(0, 6, data["banner"], s.banner if data["draft_mark"] else s.approved)
+    ws.set_row(s.row, max(24.0, text_lines(data["banner"], _span(0, 6) / 1.2) * LINE_HEIGHT + 9))
+    s.row += 1
     s.row += 1
     _header_block(s, data)
     sections = data["sections"]
@@ -274,17 +274,15 @@ def write_standard_sheet(workbook, data: dict[str, Any]) -> None:
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0)
     ws.print_area(0, 0, s.row - 1, 6)
-    header = data["draft_mark"] and t("export.standard.page_header_draft", lang, mark=data["draft_mark"])
-    running = header or f"{data['course']['code']} {data['course']['name']}"
-    running = running.replace("&", "&&")  # a literal ampersand in an Excel header is doubled
-    ws.set_header(f'&C&"-,Bold"&12&KC00000{running}' if header else f"&C{running}")
+    running = data["page_header"].replace("&", "&&")  # a literal ampersand in an Excel header is doubled
+    ws.set_header(f'&C&"-,Bold"&12&KC00000{running}' if data["draft_mark"] else f"&C{running}")
     ws.set_footer("&C" + t("export.standard.page_footer", lang, page="&P", pages="&N"))
 
 
 def export_standard_xlsx(
     engine: Engine, *, actor: Actor, standard_id: int, lang: str = "zh", progress: Progress | None = None,
 ) -> ExportFile:
-    """The course standard as a formatted A4 .xlsx; the file name carries programme, course and date."""
+    """The course standard as a formatted A4 .xlsx; the file name carries programme, course, status, language and date."""
     require_export(actor)
     check_lang(lang)
     report = ProgressReporter(progress)
@@ -298,6 +296,7 @@ def export_standard_xlsx(
                              "company": data["header"][4][1], "comments": "CoStandard"})
     workbook.close()
     report(1.0, "done")
-    return ExportFile(buffer.getvalue(), export_filename(program_code=data["program"]["code"],
-                                                         course_code=data["course"]["code"], kind="standard", ext="xlsx"),
+    return ExportFile(buffer.getvalue(), standard_filename(program_code=data["program"]["code"],
+                                                           course_code=data["course"]["code"], status=data["status"],
+                                                           lang=lang, ext="xlsx"),
                       MEDIA_TYPES["xlsx"])

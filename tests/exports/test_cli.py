@@ -62,6 +62,23 @@ def test_out_folder_gets_the_suggested_name(db, tmp_path):
     assert len(files) == 1 and files[0].name.startswith("MECH-ENG-matrix-") and files[0].suffix == ".xlsx"
 
 
+def test_a_standard_gets_its_status_and_language_in_the_name_and_never_overwrites(db, tmp_path):
+    """Default output: the current folder; zh and en names differ; a second run keeps the first file."""
+    names, here = [], tmp_path / "here"
+    here.mkdir()
+    for lang in ("zh", "en", "zh"):
+        result = subprocess.run([sys.executable, str(ROOT / "manage.py"), "--db", db, "export", "standard", "--program",
+                                 "460305", "--course", "ZH3021", "--format", "docx", "--lang", lang, "--json"],
+                                cwd=here, capture_output=True, text=True, timeout=180,
+                                env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
+        assert result.returncode == 0, result.stderr
+        names.append(Path(json.loads(result.stdout)["path"]).name)
+    assert names[0].startswith("460305-ZH3021-课程标准-草稿-zh-") and names[0].endswith(".docx")
+    assert names[1].startswith("460305-ZH3021-course-standard-draft-en-")
+    assert names[2] == names[0].removesuffix(".docx") + "-2.docx"
+    assert sorted(p.name for p in here.iterdir()) == sorted(names)
+
+
 @pytest.mark.parametrize("args, code, message", [
     (("export", "standard", "--program", "460305"), 2, "--course"),
     (("export", "matrix", "--program", "460305", "--format", "docx"), 2, "xlsx"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import docx
 import pytest
@@ -12,7 +13,7 @@ from docx.shared import Mm
 from services import courses, users
 from services.actor import SYSTEM
 from services.errors import PermissionDenied
-from services.exports import current_standard_id, export_standard_docx, export_standard_xlsx
+from services.exports import current_standard_id, export_standard_docx, export_standard_xlsx, standard_filename
 from services.outline import code_sort_key
 from tests.exports.conftest import approve, course_id, no_formulas, program_id, sheet_rows, workbook
 
@@ -22,6 +23,24 @@ def expected_analysis(engine, course_code: str) -> list[tuple[str, str, str]]:
     data = courses.get_course(engine, course_id=course_id(engine, course_code))
     codes = sorted({a["code"] for a in data["alignments"] if a["status"] != "rejected"}, key=code_sort_key)
     return [(c.split(".")[0], ".".join(c.split(".")[:2]), c) for c in codes]
+
+
+def east_asian_font(paragraph, run) -> str | None:
+    """The East-Asian font a run shows in: its own ``w:rFonts``, else its paragraph style's."""
+    for rpr in (run.element.rPr, paragraph.style.element.rPr):
+        rfonts = rpr.find(qn("w:rFonts")) if rpr is not None else None
+        if rfonts is not None and rfonts.get(qn("w:eastAsia")):
+            return rfonts.get(qn("w:eastAsia"))
+    return None
+
+
+def docx_of(engine, standard_id: int, lang: str = "zh") -> docx.document.Document:
+    return docx.Document(io.BytesIO(export_standard_docx(engine, actor=SYSTEM, standard_id=standard_id,
+                                                         lang=lang).content))
+
+
+def styled(document, style: str) -> list[str]:
+    return [p.text for p in document.paragraphs if p.style.name == style]
 
 
 def find_row(rows: list[tuple], first_cell: str) -> int:
@@ -34,7 +53,9 @@ def test_standard_xlsx_zh_follows_the_school_template(seeded_engine):
     calls = []
     result = export_standard_xlsx(seeded_engine, actor=SYSTEM, standard_id=sid, lang="zh",
                                   progress=lambda f, m: calls.append(f))
-    assert result.filename.startswith("460305-ZH3021-standard-") and result.filename.endswith(".xlsx")
+    assert result.filename == standard_filename(program_code="460305", course_code="ZH3021", status="draft", lang="zh",
+                                                ext="xlsx")
+    assert result.filename.startswith("460305-ZH3021-课程标准-草稿-zh-") and result.filename.endswith(".xlsx")
     assert calls[-1] == 1.0 and calls == sorted(calls)
     wb = workbook(result.content)
     no_formulas(wb)
@@ -128,8 +149,7 @@ def test_standard_docx_zh_structure(seeded_engine):
     assert "草稿" in section.header.paragraphs[0].text
     for heading in ("一、课程性质与定位", "三、工作任务与职业能力分析表", "五、课程内容与要求", "七、考核评价"):
         assert heading in paragraphs
-    east_asian = {r.element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia"))
-                  for p in document.paragraphs for r in p.runs if r.text}
+    east_asian = {east_asian_font(p, r) for p in document.paragraphs for r in p.runs if r.text}
     assert east_asian <= {"宋体", "黑体"} and "宋体" in east_asian
     font_table = next(p for p in document.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml")
     assert "Noto Serif CJK SC" in font_table.blob.decode("utf-8") and "宋体" in font_table.blob.decode("utf-8")
@@ -211,3 +231,95 @@ def test_exports_need_a_signed_in_role(seeded_engine):
     with pytest.raises(ValidationFailed):
         export_standard_xlsx(seeded_engine, actor=SYSTEM, standard_id=sid, lang="fr")
     assert program_id(seeded_engine)
+
+
+SECTION_HEADINGS_ZH = ["一、课程性质与定位", "二、课程设计思路", "三、工作任务与职业能力分析表", "四、课程目标",
+                       "五、课程内容与要求", "六、教学实施建议", "七、考核评价", "八、教学资源与实施保障", "审定与签署"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_docx_headings_use_word_heading_styles_and_a_toc_field(seeded_engine, lang):
+    """Section titles are "Heading 1", objective dimensions "Heading 2" (黑体, no theme font); a TOC field lists them."""
+    sid = current_standard_id(seeded_engine, program_code="460305", course_code="ZH3021")
+    document = docx_of(seeded_engine, sid, lang)
+    heading1, heading2 = styled(document, "Heading 1"), styled(document, "Heading 2")
+    if lang == "zh":
+        assert heading1 == SECTION_HEADINGS_ZH
+        assert heading2 == ["（一）知识目标", "（二）能力目标", "（三）素质目标"]
+    else:
+        assert heading1[0] == "1. Nature and role of the course" and heading1[-2] == "8. Resources and support"
+        assert len(heading1) == 9 and len(heading2) == 3
+    for level in (1, 2):
+        rfonts = document.styles[f"Heading {level}"].element.rPr.find(qn("w:rFonts"))
+        assert rfonts.get(qn("w:eastAsia")) == "黑体" and rfonts.get(qn("w:ascii")) == "Times New Roman"
+        assert rfonts.get(qn("w:eastAsiaTheme")) is None and rfonts.get(qn("w:asciiTheme")) is None
+    assert document.styles["Normal"].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "宋体"
+    body = document.element.body.xml
+    assert body.count('w:fldCharType="begin"') == 1 and 'TOC \\o "1-2"' in body
+    # the field's cached result lists the headings (what LibreOffice shows), then the field ends before section 1
+    texts = [p.text for p in document.paragraphs]
+    toc_start = next(i for i, p in enumerate(document.paragraphs) if "TOC" in p._p.xml and "instrText" in p._p.xml)
+    assert texts[toc_start: toc_start + len(heading1) + len(heading2)] == [
+        *heading1[:4], *heading2, *heading1[4:]]
+    assert toc_start < texts.index(heading1[0], toc_start + 1)
+    update = document.settings.element.find(qn("w:updateFields"))
+    assert update is not None and update.get(qn("w:val")) == "true"
+
+
+def test_docx_status_label_for_each_status(seeded_engine):
+    """Draft → 草稿, submitted → 审核中, approved → 已审定 with both signatures (who, side, date), on the first page."""
+    from services import workflow
+    from tests.standard_factories import version_of
+
+    sid = current_standard_id(seeded_engine, program_code="460305", course_code="ZH3021")
+    lead, mentor = users.get_actor(seeded_engine, username="lead"), users.get_actor(seeded_engine, username="mentor")
+
+    def first_page(lang: str = "zh") -> tuple[list[str], str]:
+        document = docx_of(seeded_engine, sid, lang)
+        return [p.text for p in document.paragraphs[:2]], document.sections[0].header.paragraphs[0].text
+
+    (title, banner), header = first_page()
+    assert "草稿" in title and "草稿" in banner and "草稿" in header and "审核中" not in title + banner + header
+    (title, banner), header = first_page("en")
+    assert "Draft" in title and "Draft" in banner and "Draft" in header
+
+    workflow.submit(seeded_engine, actor=lead, standard_id=sid, expected_version=version_of(seeded_engine, sid))
+    (title, banner), header = first_page()
+    assert "审核中" in title and "审核中" in banner and "审核中" in header and "草稿" not in title + banner + header
+    (title, banner), header = first_page("en")
+    assert "In review" in title and "In review" in banner and "In review" in header
+    xlsx = export_standard_xlsx(seeded_engine, actor=SYSTEM, standard_id=sid)
+    assert "审核中" in sheet_rows(workbook(xlsx.content).worksheets[0])[0][0] and "-审核中-zh-" in xlsx.filename
+
+    workflow.sign(seeded_engine, actor=lead, standard_id=sid, expected_version=version_of(seeded_engine, sid))
+    workflow.sign(seeded_engine, actor=mentor, standard_id=sid, expected_version=version_of(seeded_engine, sid))
+    document = docx_of(seeded_engine, sid)
+    title, banner = (p.text for p in document.paragraphs[:2])
+    assert "草稿" not in title and "审核中" not in title
+    for part in ("已审定", "学校", lead.display_name, "企业", mentor.display_name):
+        assert part in banner, part
+    assert len(re.findall(r"\d{4}-\d{2}-\d{2}", banner)) == 2
+    assert "已审定" in document.sections[0].header.paragraphs[0].text
+    signoff = document.tables[-1]
+    assert [signoff.cell(r, 1).text for r in (1, 2)] == [lead.display_name, mentor.display_name]
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", signoff.cell(r, 2).text) for r in (1, 2))
+    en = docx_of(seeded_engine, sid, "en").paragraphs[1].text
+    assert "Approved" in en and "school" in en and "enterprise" in en and mentor.display_name in en
+
+
+def test_standard_file_names_carry_language_and_status():
+    """One function names every standard export; the zh / en and draft / approved files never collide."""
+    from datetime import date
+
+    on = date(2026, 12, 1)
+    assert standard_filename(program_code="460305", course_code="ZH3021", status="in_review", lang="zh", ext="docx",
+                             on=on) == "460305-ZH3021-课程标准-审核中-zh-2026-12-01.docx"
+    assert standard_filename(program_code="460305", course_code="ZH3021", status="in_review", lang="en", ext="docx",
+                             on=on) == "460305-ZH3021-course-standard-in-review-en-2026-12-01.docx"
+    names = {standard_filename(program_code="460305", course_code="ZH3021", status=s, lang=lang, ext=ext, on=on)
+             for s in ("draft", "in_review", "approved") for lang in ("zh", "en") for ext in ("docx", "xlsx")}
+    assert len(names) == 12
+    odd = standard_filename(program_code='A/B:C*?"<>|', course_code="CON", status="draft", lang="en", ext="xlsx", on=on)
+    assert not set('/\\:*?"<>|') & set(odd) and odd.startswith("A-B-C-_CON-course-standard-draft-en-")
+    assert standard_filename(program_code=" 机电 一体化. ", course_code="X\tY", status="draft", lang="zh", ext="docx",
+                             on=on) == "机电-一体化-X-Y-课程标准-草稿-zh-2026-12-01.docx"
