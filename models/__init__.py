@@ -29,6 +29,7 @@ from models.tables import (  # noqa: F401
     CoverageSnapshot,
     ImportRecord,
     JobRole,
+    LastVisit,
     LearningUnit,
     Notification,
     Objective,

@@ -402,3 +402,12 @@ class Notification(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow)
     read_at: datetime | None = None
+
+
+class LastVisit(SQLModel, table=True):
+    """When a user last opened a programme (Home's "since your last visit")."""
+
+    __tablename__ = "last_visit"
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True, ondelete="CASCADE")
+    program_id: int = Field(foreign_key="program.id", primary_key=True, ondelete="CASCADE")
+    visited_at: datetime = Field(default_factory=utcnow)

@@ -1,10 +1,10 @@
-"""Review queue: alignments waiting for this side's decision and comments waiting for an answer."""
+"""Review queue: what waits for this side, grouped by course standard; alignments decided one by one or in a batch."""
 
 import streamlit as st
 
-from services.alignments import decide_alignment, review_queue
 from services.comments import reply
 from services.errors import DomainError
+from services.review_queue import ITEM_KINDS, decide_alignments, queue_groups
 from ui.context import page_setup
 from ui.i18n import enum_label, show_error, t
 from ui.widgets import clear_next_run, fresh_text
@@ -12,56 +12,108 @@ from ui.widgets import clear_next_run, fresh_text
 ctx = page_setup()
 st.title(t("review.title"))
 
-queue = review_queue(ctx.engine, actor=ctx.actor, program_id=ctx.program_id)
-m1, m2 = st.columns(2)
-m1.metric(t("review.count.alignments"), queue["counts"]["alignments"])
-m2.metric(t("review.count.comments"), queue["counts"]["comments"])
+everything = queue_groups(ctx.engine, actor=ctx.actor, program_id=ctx.program_id)
+names = {c["id"]: f"{c['code']} {c['name']}" for c in everything["courses"]}
+f1, f2, f3, f4 = st.columns([2, 1, 2, 1])
+course_id = f1.selectbox(t("review.filter.course"), [None, *names], key="review_filter_course",
+                         format_func=lambda c: t("review.filter.all") if c is None else names[c])
+side = f2.selectbox(t("review.filter.side"), [None, "school", "enterprise"], key="review_filter_side",
+                    format_func=lambda s: t("review.filter.all") if s is None else enum_label("side", s))
+kinds = f3.multiselect(t("review.filter.kind"), ITEM_KINDS, default=list(ITEM_KINDS), key="review_filter_kind",
+                       format_func=lambda k: t(f"review.kind.{k}"))
+min_age = f4.number_input(t("review.filter.age"), min_value=0, max_value=3650, value=0, step=1,
+                          key="review_filter_age")
 
 
-st.subheader(t("review.alignments"))
-if not queue["alignments"]:
-    st.info(t("review.no_alignments"))
-for a in queue["alignments"]:
-    aid = a["id"]
-    with st.container(border=True):
-        target = a["target_label"] or t(f"review.target.{a['target_type']}")
-        st.markdown(t("review.alignment_line", course=a["course_code"], target=target, code=a["code"],
-                      statement=a["statement"], level=a["level"], side=enum_label("side", a["proposed_side"]),
-                      who=a["proposed_by"] or "—", coverage=a["coverage_level"]))
-        with st.form(f"review_form_{aid}"):
-            reason = st.text_input(t("review.reason"), key=f"review_reason_{aid}")
-            c1, c2 = st.columns(2)
-            accept = c1.form_submit_button(t("review.accept"), key=f"review_accept_{aid}", type="primary")
-            rejected = c2.form_submit_button(t("review.reject"), key=f"review_reject_{aid}")
-        if accept or rejected:
-            if rejected and not reason.strip():
-                st.error(t("review.reason_required"))
-            else:
-                try:
-                    decide_alignment(ctx.engine, actor=ctx.actor, alignment_id=aid, expected_version=a["version"],
-                                     decision="accept" if accept else "reject", reason=reason)
-                    st.toast(t("review.decided"))
-                    st.rerun()
-                except DomainError as exc:
-                    show_error(exc)
+def _alignment_label(a: dict) -> str:
+    target = a["target_label"] or t(f"review.target.{a['target_type']}")
+    return "  \n".join([
+        t("review.alignment.target", kind=t(f"review.target.{a['target_type']}"), text=target),
+        t("review.alignment.competency", code=a["code"], statement=a["statement"], importance=a["importance"] or "—"),
+        t("review.alignment.meta", level=a["level"], who=a["proposed_by"] or "—",
+          side=enum_label("side", a["proposed_side"]), age=a["age"], coverage=a["coverage_level"]),
+    ])
 
-st.subheader(t("review.comments"))
-if not queue["comments"]:
-    st.info(t("review.no_comments"))
-for th in queue["comments"]:
+
+def _batch_form(group: dict) -> None:
+    """One form per course: tick alignments (Tab / Space), then accept or reject them together."""
+    gid = group["course_id"]
+    by_id = {a["id"]: a for a in group["alignments"]}
+    with st.form(f"review_batch_{gid}", border=False):
+        for a in group["alignments"]:
+            st.checkbox(_alignment_label(a), key=f"review_pick_{a['id']}")
+        reason = st.text_input(t("review.batch.reason"), key=f"review_reason_{gid}")
+        c1, c2 = st.columns(2)
+        accept = c1.form_submit_button(t("review.batch.accept"), key=f"review_accept_{gid}", type="primary")
+        rejected = c2.form_submit_button(t("review.batch.reject"), key=f"review_reject_{gid}")
+    if not (accept or rejected):
+        return
+    picked = [{"id": aid, "version": a["version"]} for aid, a in by_id.items()
+              if st.session_state.get(f"review_pick_{aid}")]
+    if not picked:
+        st.warning(t("review.batch.none"))
+        return
+    try:
+        result = decide_alignments(ctx.engine, actor=ctx.actor, items=picked, decision="accept" if accept else "reject",
+                                   reason=reason, lang=ctx.lang)
+    except DomainError as exc:
+        show_error(exc)
+        return
+    for row in result["failed"]:
+        a = by_id[row["id"]]
+        st.error(t("review.batch.failed", target=a["target_label"] or a["target_type"], code=a["code"],
+                   message=row["message"]))
+    if result["decided"]:
+        st.toast(t("review.batch.done", n=len(result["decided"])))
+        for aid in result["decided"]:
+            st.session_state.pop(f"review_pick_{aid}", None)
+        if not result["failed"]:
+            st.rerun()
+
+
+def _comment(th: dict) -> None:
     cid = th["id"]
-    with st.container(border=True):
-        where = t(f"review.target.{th['entity_type']}")
-        st.markdown(f"**{where}** · **{th['author']}** ({enum_label('side', th['author_side'])}): {th['body']}")
-        for r in th["replies"]:
-            st.markdown(f"↳ **{r['author']}**: {r['body']}")
-        with st.form(f"review_reply_form_{cid}"):
-            text = st.text_input(t("review.reply"), key=fresh_text(f"review_reply_{cid}"))
-            if st.form_submit_button(t("review.send"), key=f"review_send_{cid}"):
-                try:
-                    reply(ctx.engine, actor=ctx.actor, comment_id=cid, body=text)
-                    clear_next_run(f"review_reply_{cid}")
-                    st.toast(t("review.replied"))
-                    st.rerun()
-                except DomainError as exc:
-                    show_error(exc)
+    where = t(f"review.target.{th['entity_type']}")
+    st.markdown(f"**{where}** · **{th['author']}** ({enum_label('side', th['author_side'])}): {th['body']}")
+    for r in th["replies"]:
+        st.markdown(f"↳ **{r['author']}**: {r['body']}")
+    with st.form(f"review_reply_form_{cid}", border=False):
+        text = st.text_input(t("review.reply"), key=fresh_text(f"review_reply_{cid}"))
+        if st.form_submit_button(t("review.send"), key=f"review_send_{cid}"):
+            try:
+                reply(ctx.engine, actor=ctx.actor, comment_id=cid, body=text)
+                clear_next_run(f"review_reply_{cid}")
+                st.toast(t("review.replied"))
+                st.rerun()
+            except DomainError as exc:
+                show_error(exc)
+
+
+@st.fragment
+def queue() -> None:
+    """The counts and the groups: a decision reruns only this part of the page."""
+    data = queue_groups(ctx.engine, actor=ctx.actor, program_id=ctx.program_id, course_id=course_id, side=side,
+                        kinds=tuple(kinds), min_age_days=int(min_age))
+    m1, m2, m3 = st.columns(3)
+    m1.metric(t("review.count.alignments"), data["counts"]["alignment"])
+    m2.metric(t("review.count.comments"), data["counts"]["comment"])
+    m3.metric(t("review.count.signatures"), data["counts"]["signature"])
+    if not data["groups"]:
+        st.info(t("review.no_items"))
+    for group in data["groups"]:
+        with st.container(border=True, key=f"review_group_{group['course_id']}"):
+            status = enum_label("standard_status", group["status"]) if group["status"] else "—"
+            st.subheader(t("review.group", code=group["course_code"], name=group["course_name"],
+                           owners="、".join(group["owners"]) or "—", status=status), anchor=False)
+            if group["alignments"]:
+                _batch_form(group)
+            for sig in group["signatures"]:
+                left, right = st.columns([5, 1], vertical_alignment="center")
+                left.info(t("review.signature.line", revision=sig["revision"]))
+                right.page_link("pages/standards.py", label=t("review.signature.open"), icon=":material/draw:",
+                                query_params={"course": group["course_code"]})
+            for th in group["comments"]:
+                _comment(th)
+
+
+queue()

@@ -35,7 +35,7 @@ from models import (
     User,
 )
 from models.tables import alignment_target, utcnow
-from services import audit
+from services import audit, notifications
 from services.actor import Actor
 from services.alignment_rules import LEVEL_CHANGE_COLUMNS, level_change  # noqa: F401 - the one rule, public here
 from services.courses import owns_course
@@ -315,6 +315,7 @@ def decide_alignment(
                      before=before, after=audit.snapshot(alignment),
                      program_id=session.get(Course, alignment.course_id).program_id,
                      summary=f"{alignment.target} → {comp.code} {status}" + (f": {reason[:200]}" if reason else ""))
+        notifications.alignment_decided(session, actor=actor, alignment=alignment, competency=comp)
         return _after_change(session, actor=actor, alignment=alignment, standard=standard,
                              note=f"alignment {comp.code} {status}")
 

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from models import Alignment, Comment, Competency, Course, CourseOwner, CourseStandard, LearningUnit, Objective, User
 from models.tables import utcnow
-from services import audit
+from services import audit, notifications
 from services.actor import Actor
 from services.db import retry_transient, session_scope
 from services.errors import NotFound
@@ -156,6 +156,7 @@ def add_comment(
         audit.record(session, actor=actor, entity_type="comment", entity_id=comment.id, action="create",
                      after=audit.snapshot(comment), program_id=program_id,
                      summary=f"{stored} {entity_id}: {text[:200]}")
+        notifications.comment_added(session, actor=actor, comment=comment)
         return _thread(session, comment)
 
 
@@ -173,6 +174,7 @@ def reply(engine: Engine, *, actor: Actor, comment_id: int, body: str) -> dict[s
         audit.record(session, actor=actor, entity_type="comment", entity_id=answer.id, action="reply",
                      after=audit.snapshot(answer), program_id=root.program_id,
                      summary=f"re #{root.id}: {text[:200]}")
+        notifications.reply_added(session, actor=actor, root=root, answer=answer)
         if root.resolved:
             _set_resolved(session, actor=actor, root=root, expected_version=root.version, resolved=False)
         return _thread(session, root)

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from models import COMPETENCY_TYPES, NODE_KINDS, Alignment, Competency, Course, JobRole, Program
 from models.enums import NODE_STATUSES
-from services import audit
+from services import audit, notifications
 from services.actor import Actor
 from services.db import session_scope
 from services.errors import NotFound, ValidationFailed, field_error
@@ -221,4 +221,5 @@ def update_node(
         audit.record(session, actor=actor, entity_type="competency", entity_id=node.id, action="update",
                      before=before, after=audit.snapshot(node), program_id=node.program_id,
                      summary=f"{node.code} {node.statement[:80]}")
+        notifications.rating_changed(session, actor=actor, competency=node)
         return audit.snapshot(node) or {}

@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 
 from models import SIDES, Course, CourseStandard, StandardVersion, User
 from models.tables import utcnow
-from services import audit
+from services import audit, notifications
 from services.actor import SYSTEM, Actor
 from services.checks import check_content, framework_and_plan, summarize
 from services.courses import owns_course
@@ -194,6 +194,7 @@ def submit(engine: Engine, *, actor: Actor, standard_id: int, expected_version: 
                     changes={"status": "in_review", "submitted_at": utcnow(), "rejection_reason": "",
                              **_CLEAR_SIGNOFFS},
                     action="submit", summary=f"submitted ({result['warnings']} warnings)")
+        notifications.review_requested(session, actor=actor, standard=standard)
         return {**_state(session, standard), "checklist": result}
 
 
@@ -227,6 +228,7 @@ def sign(engine: Engine, *, actor: Actor, standard_id: int, expected_version: in
             changes.update(status="approved", approved_at=now)
         _transition(session, actor=actor, standard=standard, expected_version=expected_version, changes=changes,
                     action=f"sign_{side}", summary=f"signed for the {side} side" + (": approved" if approved else ""))
+        notifications.signoff_given(session, actor=actor, standard=standard, side=side)
         state = _state(session, standard)
         course = session.get(Course, standard.course_id)
         program_id, label = course.program_id, f"{course.code} r{standard.revision} approved"

@@ -97,11 +97,13 @@ def test_mentor_rejects_with_a_reason_and_comments(app_db):
     proposal = propose_alignment(app_db, actor=_actor(app_db, "faculty"), code=code, level=2, unit_id=unit["id"])
     at = login("mentor")
     at.switch_page("pages/review.py").run()
-    aid = proposal["id"]
-    at.button(key=f"review_reject_{aid}").click().run()
+    aid, gid = proposal["id"], proposal["course_id"]
+    at.checkbox(key=f"review_pick_{aid}").check()
+    at.button(key=f"review_reject_{gid}").click().run()
     assert at.error, "a reject without a reason is refused"
-    at.text_input(key=f"review_reason_{aid}").input("与岗位不符")
-    at.button(key=f"review_reject_{aid}").click().run()
+    at.checkbox(key=f"review_pick_{aid}").check()
+    at.text_input(key=f"review_reason_{gid}").input("与岗位不符")
+    at.button(key=f"review_reject_{gid}").click().run()
     assert not at.exception and not at.error
     link = next(a for a in alignments_for_standard(app_db, standard_id=sid) if a["id"] == aid)
     assert link["status"] == "rejected" and link["reason"] == "与岗位不符"

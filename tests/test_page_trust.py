@@ -213,7 +213,11 @@ def test_a_save_that_clears_a_signature_says_whose_asks_first_and_tells_afterwar
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert workflow_state(app_db, standard_id=sid)["school_signed_by"] == ""
     assert any(lead.display_name in i.value for i in at.info), [i.value for i in at.info]
-    assert unread_count(app_db, actor=lead) == 1
+    from services.notifications import list_notifications
+
+    assert [n["kind"] for n in list_notifications(app_db, actor=lead, unread_only=True)
+            if n["entity_id"] == sid] == ["signoff_cleared", "review_requested"]  # the submit asked the lead (#13)
+    assert unread_count(app_db, actor=lead) >= 1
 
 
 def test_the_sidebar_shows_the_unread_count(app_db, monkeypatch):

@@ -87,7 +87,7 @@ def test_every_page_file_is_registered_and_declares_no_roles_of_its_own():
 
 def test_role_navigation_matrix():
     """The navigation offers each role only its pages."""
-    everyone = {"home", "competencies", "courses", "standards", "review", "coverage", "exports"}
+    everyone = {"home", "competencies", "courses", "standards", "review", "inbox", "coverage", "exports"}
     assert {p.slug for p in pages_for("admin")} == everyone | {"import", "audit", "programs", "users"}
     assert {p.slug for p in pages_for("lead")} == everyone | {"import", "audit", "programs"}
     assert {p.slug for p in pages_for("faculty")} == everyone

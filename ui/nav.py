@@ -28,6 +28,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/courses.py", "courses", "nav.courses", ":material/menu_book:", ALL),
     PageSpec("pages/standards.py", "standards", "nav.standards", ":material/description:", ALL),
     PageSpec("pages/review.py", "review", "nav.review", ":material/rate_review:", ALL),
+    PageSpec("pages/inbox.py", "inbox", "nav.inbox", ":material/inbox:", ALL, needs_program=False),
     PageSpec("pages/coverage.py", "coverage", "nav.coverage", ":material/grid_on:", ALL),
     PageSpec("pages/import.py", "import", "nav.import", ":material/upload_file:", ("admin", "lead"),
              "nav.section.admin"),
@@ -38,6 +39,14 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/users.py", "users", "nav.users", ":material/group:", ("admin",), "nav.section.admin",
              needs_program=False),
 )
+
+
+def spec_by_slug(slug: str) -> PageSpec:
+    """The registry entry with URL slug ``slug``; ``LookupError`` if none."""
+    for spec in PAGES:
+        if spec.slug == slug:
+            return spec
+    raise LookupError(f"no page with slug {slug!r} (ui/nav.py PAGES)")
 
 
 def pages_for(role: str) -> list[PageSpec]:

@@ -48,6 +48,7 @@ from models import (
     Rating,
 )
 from models.tables import alignment_target
+from services import notifications
 from services.actor import Actor
 from services.alignment_rules import level_change
 from services.errors import Conflict
@@ -279,6 +280,8 @@ def apply_plan(session: Session, *, plan: Plan, actor: Actor, filename: str, kin
     session.add(AuditEvent(at=writer.now, user_id=actor.id, username=actor.username, program_id=program_id,
                            entity_type="import", entity_id=record.id, action="import",
                            summary=f"{kind}: {filename}"[:500], after=_jsonable(counts.get("created"))))
+    notifications.import_changed(session, actor=actor, program_id=program_id, filename=filename, course_codes={
+        op.refs.get("course", op.key if op.entity == "course" else None) for op in plan.ops} - {None})
     session.flush()
     tick(1.0, "done")
     return {"id": record.id, "program_id": program_id, "at": record.at.isoformat()}
