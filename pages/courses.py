@@ -14,6 +14,7 @@ from services.courses import (
 )
 from services.errors import DomainError
 from services.permissions import can
+from services.vocabulary import alignment_counts
 from ui.context import page_setup
 from ui.i18n import enum_format, enum_label, error_text, t
 from ui.links import follow_link, keep_link
@@ -56,7 +57,8 @@ else:
     m[1].metric(t("field.semester"), course["semester"] or "—")
     m[2].metric(t("field.credits"), f"{course['credits']:g}")
     m[3].metric(t("field.hours_total"), course["hours_total"])
-    m[4].metric(t("field.competencies"), len({a["competency_id"] for a in course["alignments"] if a["status"] != "rejected"}))
+    counted = {a["competency_id"] for a in course["alignments"] if alignment_counts(a)}
+    m[4].metric(t("field.competencies"), len(counted))
     st.write(t("courses.owners", owners=", ".join(o["display_name"] for o in course["owners"]) or "—"))
     if course["description"]:
         st.write(course["description"])

@@ -28,6 +28,7 @@ from services.db import session_scope
 from services.i18n import translate
 from services.outline import code_sort_key
 from services.standards import standard_content
+from services.vocabulary import alignment_counts, counted_alignments
 
 CHECKS = ("unit_hours", "assessment_weights", "units_aligned", "objectives_aligned", "framework", "programme_plan",
           "open_proposals", "dimensions", "sections", "wording")
@@ -115,7 +116,7 @@ def _number(value: Any) -> float:
 
 
 def _live(alignments: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
-    return [a for a in alignments or [] if a.get("status", "proposed") != "rejected"]
+    return [a for a in alignments or [] if alignment_counts(a)]
 
 
 def check_content(
@@ -236,7 +237,7 @@ def framework_and_plan(session, content: dict[str, Any]) -> tuple[dict[str, dict
     meta = content["meta"]
     plan = set(session.exec(select(Competency.code).join(Alignment, Alignment.competency_id == Competency.id).where(
         Alignment.course_id == meta["course_id"], Alignment.target == f"course:{meta['course_id']}",
-        Alignment.status != "rejected")).all())
+        counted_alignments(Alignment.status))).all())
     codes = _content_codes(content) | plan
     nodes = session.exec(select(Competency.id, Competency.code, Competency.kind, Competency.status).where(
         Competency.program_id == meta["program_id"], Competency.code.in_(codes or {""}))).all()

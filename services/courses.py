@@ -17,6 +17,7 @@ from services.errors import NotFound, ValidationFailed, field_error
 from services.outline import code_sort_key, normalize_text
 from services.permissions import require
 from services.versioning import apply_changes
+from services.vocabulary import counted_alignments
 
 COURSE_FIELDS = ("code", "name", "course_type", "credits", "hours_theory", "hours_practice", "semester", "description")
 
@@ -60,7 +61,7 @@ def list_courses(engine: Engine, *, program_id: int) -> pd.DataFrame:
         counts = session.exec(
             select(Alignment.course_id, func.count(), func.count(func.distinct(Alignment.competency_id)))
             .join(Course, Course.id == Alignment.course_id)
-            .where(Course.program_id == program_id, Alignment.status != "rejected")
+            .where(Course.program_id == program_id, counted_alignments(Alignment.status))
             .group_by(Alignment.course_id)).all()
         standards = session.exec(
             select(CourseStandard.course_id, CourseStandard.revision, CourseStandard.status)

@@ -43,6 +43,7 @@ from services.errors import NotFound, ValidationFailed, field_error
 from services.framework import build_frame
 from services.outline import code_sort_key, required_level_from_importance
 from services.permissions import require
+from services.vocabulary import counted_alignments
 
 GAP_KINDS = ("uncovered", "below_required", "redundant")
 GAP_TABLE_KINDS = (*GAP_KINDS, "under_invested", "over_invested", "orphan_course", "orphan_unit", "orphan_objective")
@@ -279,7 +280,7 @@ def _typed_leaves(frame: pd.DataFrame) -> pd.DataFrame:
 def _counted_alignments(inputs: CoverageInputs, leaf_ids: np.ndarray, *, confirmed_only: bool) -> pd.DataFrame:
     """Alignments that count: status per mode, on a counted competency and a current unit/objective."""
     a = inputs.alignments
-    keep = a["status"].eq("accepted") if confirmed_only else a["status"].ne("rejected")
+    keep = counted_alignments(a["status"], confirmed_only=confirmed_only)
     keep &= a["competency_id"].isin(leaf_ids) & a["course_id"].isin(inputs.courses["id"])
     # unit/objective alignments of superseded standard revisions belong to history
     keep &= a["unit_id"].isna() | a["unit_id"].isin(inputs.units["id"])

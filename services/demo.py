@@ -40,6 +40,7 @@ from services.errors import ValidationFailed
 from services.hierarchy import parent_allowed
 from services.standards import standard_content
 from services.users import hash_password
+from services.vocabulary import STANDARD_FIELDS
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 DEMO_PASSWORD = "demo"
@@ -224,9 +225,7 @@ def _load_program(session: Session, data: dict[str, Any], users: dict[str, User]
         owner = users[course_data["owners"][0]] if course_data.get("owners") else users["faculty"]
         standard = CourseStandard(
             course_id=course.id, revision=1, status=s.get("status", "draft"), title=s.get("title", course.name),
-            **{k: s.get(k, "") for k in ("department", "author_name", "author_date", "reviewer_name",
-                                         "reviewer_date", "prerequisites", "follow_on", "nature",
-                                         "design_rationale", "teaching_methods", "resources")},
+            **{k: s.get(k, "") for k in STANDARD_FIELDS if k != "title"},
             created_by_id=owner.id)
         session.add(standard)
         session.flush()

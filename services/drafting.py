@@ -26,6 +26,7 @@ from services.actor import Actor
 from services.checks import build_task_table, lint_objective
 from services.db import session_scope
 from services.standards import invalid, save_args_from_content, save_standard, standard_content
+from services.vocabulary import alignment_counts
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _ZH_ABLE = re.compile(r"^(能够|能|会)")
@@ -96,7 +97,7 @@ def draft_for_standard(engine: Engine, *, standard_id: int, unit_id: int | None 
         scope = content
     table = build_task_table(scope, nodes)
     covered = {a["code"] for o in content["objectives"] for a in o.get("alignments", [])
-               if a.get("status") != "rejected"}
+               if alignment_counts(a)}
     counters = _next_codes(content["objectives"])
     objectives = []
     for row in table.to_dict("records"):

@@ -62,6 +62,7 @@ from services.notifications import signoffs_cleared
 from services.outline import code_sort_key
 from services.permissions import require
 from services.versioning import apply_changes
+from services.vocabulary import STANDARD_FIELDS as HEADER_FIELDS
 
 DIMENSION_ORDER = {"knowledge": 0, "skill": 1, "quality": 2}
 
@@ -125,11 +126,6 @@ def standard_document(engine: Engine, *, standard_id: int) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- vocabulary
 
-HEADER_FIELDS = (
-    "title", "department", "author_name", "author_date", "reviewer_name", "reviewer_date",
-    "prerequisites", "follow_on", "nature", "design_rationale", "teaching_methods", "resources",
-)
-PROSE_FIELDS = ("prerequisites", "follow_on", "nature", "design_rationale", "teaching_methods", "resources")
 HEADER_LIMITS = {"title": 200, "department": 200, "author_name": 100, "author_date": 32,
                  "reviewer_name": 100, "reviewer_date": 32}
 OBJECTIVE_FIELDS = ("dimension", "code", "text")

@@ -20,7 +20,6 @@ from services.errors import Conflict, DomainError
 from services.history import text_diff
 from services.standards import (
     HEADER_FIELDS,
-    PROSE_FIELDS,
     TABLE_FIELDS,
     editing_snapshot,
     editor_frames,
@@ -29,6 +28,7 @@ from services.standards import (
     standard_content,
 )
 from services.tablediff import from_editor_state
+from services.vocabulary import STANDARD_PROSE_FIELDS as PROSE_FIELDS
 from ui.i18n import enum_format, enum_label, show_error, t
 
 BASE_KEY = "std_base"

@@ -71,6 +71,7 @@ from services.exports.common import MEDIA_TYPES, ExportFile, Progress, ProgressR
 from services.hierarchy import parent_allowed
 from services.outline import code_sort_key
 from services.permissions import require
+from services.vocabulary import STANDARD_FIELDS
 
 FORMAT = "costandard-backup"
 FORMAT_VERSION = 1
@@ -78,9 +79,7 @@ ARCHIVE_MEMBER = "backup.json"
 COUNT_KEYS = ("user", "program", "job_role", "area", "task", "competency", "course", "course_owner", "standard",
               "standard_version", "objective", "unit", "assessment", "alignment", "comment", "rating",
               "coverage_snapshot")
-STANDARD_TEXT_FIELDS = ("title", "department", "author_name", "author_date", "reviewer_name", "reviewer_date",
-                        "prerequisites", "follow_on", "nature", "design_rationale", "teaching_methods", "resources",
-                        "rejection_reason")
+STANDARD_TEXT_FIELDS = (*STANDARD_FIELDS, "rejection_reason")
 
 
 # --------------------------------------------------------------------------- export

@@ -19,6 +19,7 @@ from services.exports.common import short_date, t
 from services.i18n import label
 from services.outline import code_sort_key
 from services.standards import standard_document
+from services.vocabulary import STANDARD_PROSE_FIELDS, counted_alignments
 
 DIMENSIONS = ("knowledge", "skill", "quality")
 SECTION_KEYS = ("nature", "design", "analysis", "objectives", "content", "teaching", "assessment", "resources")
@@ -34,7 +35,8 @@ def _analysis_rows(session, doc: dict[str, Any]) -> list[dict[str, Any]]:
         target = target | Alignment.unit_id.in_(unit_ids)
     if objective_ids:
         target = target | Alignment.objective_id.in_(objective_ids)
-    competency_ids = set(session.exec(select(Alignment.competency_id).where(target, Alignment.status != "rejected")).all())
+    counted = select(Alignment.competency_id).where(target, counted_alignments(Alignment.status))
+    competency_ids = set(session.exec(counted).all())
     if not competency_ids:
         return []
     program_id = doc["course"]["program_id"]
@@ -133,9 +135,7 @@ def standard_data(engine: Engine, *, standard_id: int, lang: str) -> dict[str, A
         "page_header": page_header,
         "program": program, "course": course, "header": header,
         "sections": {key: t(f"export.standard.section.{key}", lang) for key in SECTION_KEYS},
-        "nature": doc.get("nature") or "", "prerequisites": doc.get("prerequisites") or "",
-        "follow_on": doc.get("follow_on") or "", "design_rationale": doc.get("design_rationale") or "",
-        "teaching_methods": doc.get("teaching_methods") or "", "resources": doc.get("resources") or "",
+        **{name: doc.get(name) or "" for name in STANDARD_PROSE_FIELDS},
         "analysis": analysis, "objectives": objectives, "units": units,
         "unit_totals": {"theory": sum(u["hours_theory"] for u in units),
                         "practice": sum(u["hours_practice"] for u in units),

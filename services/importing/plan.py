@@ -31,6 +31,7 @@ from services.alignment_rules import LEVEL_CHANGE_COLUMNS, level_change
 from services.importing.records import ENTITY_KEYS, Dataset, Issue, NodeIn, Origin
 from services.importing.tree import code_key, outline_parent
 from services.outline import normalize_text
+from services.vocabulary import STANDARD_FIELDS
 
 CHANGE_LIST_LIMIT = 2000
 # sort_order is set when a node is created, never updated: positions differ between files that share nodes
@@ -168,8 +169,6 @@ def load_state(session: Session, *, program_code: str, dataset: Dataset) -> DbSt
     return state
 
 
-STANDARD_FIELDS = ("title", "department", "author_name", "author_date", "reviewer_name", "reviewer_date",
-                   "prerequisites", "follow_on", "nature", "design_rationale", "teaching_methods", "resources")
 CHILDREN = {
     "objective": (Objective, ("dimension", "code", "text", "sort_order")),
     "unit": (LearningUnit, ("title", "content", "learning_tasks", "hours_theory", "hours_practice", "sort_order")),

@@ -108,6 +108,7 @@ STANDARD_COURSE = [
     ("课程性质与定位 / Nature and role", "专业核心课，面向工业机器人系统运维员岗位。"),
     ("课程设计思路 / Design rationale", "基于与企业专家共同分析的典型工作任务设计学习单元。"),
     ("教学实施建议 / Teaching methods", "项目教学、理实一体化。"), ("教学资源 / Resources", "工业机器人实训室。"),
+    ("标准名称 / Title", "工业机器人现场编程"),  # last, so the rows above keep their cells (B14 …)
 ]
 STANDARD_SHEETS = [
     ("课程目标 Objectives",

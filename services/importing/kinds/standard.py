@@ -20,6 +20,7 @@ from services.importing.readers import FormulaWithoutValue, RawBook, RawSheet, c
 from services.importing.records import CourseIn, Dataset, ImportRejected, Issue, Origin, StandardIn
 from services.importing.table import Options, Table
 from services.outline import normalize_text
+from services.vocabulary import STANDARD_FIELDS as STANDARD_TEXT_FIELDS
 
 KIND = "standard"
 SHEETS = {"course": ("课程信息", "course"), "objectives": ("课程目标", "objectives"), "units": ("学习单元", "units"),
@@ -35,8 +36,6 @@ COURSE_FIELDS: dict[str, tuple[str, ...]] = {
     "nature": ("课程性质与定位", "nature and role"), "design_rationale": ("课程设计思路", "design rationale"),
     "teaching_methods": ("教学实施建议", "teaching methods"), "resources": ("教学资源", "resources"),
 }
-STANDARD_TEXT_FIELDS = ("title", "department", "author_name", "author_date", "reviewer_name", "reviewer_date",
-                        "prerequisites", "follow_on", "nature", "design_rationale", "teaching_methods", "resources")
 OBJECTIVE_FIELDS = {"dimension": ("维度", "目标类型", "dimension"), "code": ("编号", "code"),
                     "text": ("课程目标", "目标", "objective"), "competencies": ("对应能力", "competencies"),
                     "level": ("对应程度", "level")}
