@@ -38,6 +38,7 @@ from models import (
     Program,
     SuggestionDecision,
 )
+from models.enums import SUGGESTION_DECISIONS
 from models.tables import alignment_target, utcnow
 from services import audit
 from services.actor import Actor
@@ -49,7 +50,7 @@ from services.standards import invalid
 from services.suggestion_index import Document, SuggestionIndex, weights_for
 from services.versioning import apply_changes
 
-DECISIONS = ("accept", "reject")
+DECISIONS = SUGGESTION_DECISIONS
 DEFAULT_TOP = 10
 # a standard-wide table shows this many suggestions per unit or objective
 PER_TARGET = 3
