@@ -9,6 +9,7 @@ from services.errors import DomainError
 from services.exports.matrix_xlsx import MARK_SCHEMES
 from services.permissions import can
 from ui.context import page_setup
+from ui.gap_suggestions import gap_suggestions
 from ui.i18n import enum_format, error_text, t
 
 ctx = page_setup()
@@ -139,6 +140,7 @@ with gaps_tab:
     if shown.empty:
         st.info(t("coverage.gaps.none"))
     st.dataframe(view.gaps_table(shown, ctx.lang), hide_index=True, width="stretch", key="coverage_gaps_table")
+    gap_suggestions(ctx, shown)
     e1, e2, e3 = st.columns(3, vertical_alignment="bottom")
     marks = e2.selectbox(t("coverage.marks"), list(MARK_SCHEMES), key="coverage_marks",
                          format_func=view.MARK_NAMES.get)
