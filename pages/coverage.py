@@ -69,8 +69,7 @@ with heatmap_tab:
         st.info(t("coverage.heatmap.truncated", n=len(rows), total=total_rows))
     st.caption(t("coverage.heatmap.shown", n=len(rows), total=len(comp)) + " " + t("coverage.heatmap.hint"))
     figure = view.clickable_heatmap(charts.heatmap_figure(rows, result.matrix, result.courses, labels=labels))
-    event = st.plotly_chart(figure,
-                            on_select="rerun", selection_mode="points", key="coverage_heatmap", width="stretch")
+    event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key="coverage_heatmap", width="stretch")
     cell = view.clicked_cell(event)
     if cell != st.session_state.get("coverage_last_click"):  # a new click drives the drill-down once
         st.session_state["coverage_last_click"] = cell
