@@ -9,7 +9,7 @@ Targets, measured side by side in the same run over the same statements:
 
 - the suggestion panel must not make the standards page run noticeably longer: the page's
   script-run time (AppTest, demo database) with the panels off and on, in the same run; one
-  unit's panel may add at most ``PAGE_TARGET_S``.
+  unit's panel may make the run at most ``PAGE_TARGET_RATIO`` times as long.
 
 Statements are synthetic Chinese competencies recombined from the phrases of the 460305 demo
 framework (so character n-grams behave like real ones), 20 per task, 10 tasks per area.
@@ -34,9 +34,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from services.suggestion_index import CHINESE_WEIGHTS, Document, SuggestionIndex
 
 TARGET_RATIO = 2.0
-# one unit's suggestion panel may add at most this to the standards page's script run (below what a
-# user notices as a delay); the page itself is timed with the panels off and on in the same run
-PAGE_TARGET_S = 0.1
+# the standards page's script run with one unit's suggestion panel on, at most this many times the run with
+# the panels off (timed side by side in the same run: a ratio, like every target here)
+PAGE_TARGET_RATIO = 1.5
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo" / "460305_industrial_robotics.json"
 
 
@@ -207,7 +207,7 @@ def page_run_times(*, repeat: int = 7) -> dict:
     medians = {name: statistics.median(values) for name, values in times.items()}
     return {"medians": medians, "cold_one_unit_s": cold, "marks_one_unit": marks, "repeat": repeat,
             "rows": len(all_keys), "service_one_unit_s": service_s,
-            "added_one_unit_s": medians["one_unit"] - medians["off"]}
+            "added_one_unit_s": medians["one_unit"] - medians["off"], "page_ratio": medians["one_unit"] / medians["off"]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     r = run(competencies=args.competencies, repeat=args.repeat)
     build_ok, query_ok = r["build_ratio"] <= TARGET_RATIO, r["query_ratio"] <= TARGET_RATIO
     page = page_run_times(repeat=args.page_repeat)
-    page_ok = page["added_one_unit_s"] <= PAGE_TARGET_S
+    page_ok = page["page_ratio"] <= PAGE_TARGET_RATIO
     print(f"suggestion benchmark: {r['competencies']} competencies, {r['queries']} queries "
           f"(bare matrix {r['features_bare']} features, {r['nnz_bare']} non-zeros; ours {r['columns_ours']} columns, "
           f"{r['nnz_ours']} non-zeros)")
@@ -241,8 +241,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{page['cold_one_unit_s'] * 1000:.1f} ms)")
     print(f"      of which the service call (suggest_for_target)         {page['service_one_unit_s'] * 1000:9.1f} ms "
           "median; the rest is drawing 5 rows of widgets")
-    print(f"      added (f)-(e) = {page['added_one_unit_s'] * 1000:.1f} ms (target ≤ {PAGE_TARGET_S * 1000:.0f} ms) "
-          f"{'OK' if page_ok else 'MISSED'}")
+    print(f"      ratio (f)/(e) = {page['page_ratio']:.2f} (target ≤ {PAGE_TARGET_RATIO}) {'OK' if page_ok else 'MISSED'}")
     print(f"  (g) every row's panel on ({page['rows']} panels)                       {m['every_row'] * 1000:9.1f} ms "
           "(why each panel is behind its own toggle)")
     print(f"  (h) whole-standard review table on                         {m['review_table'] * 1000:9.1f} ms")
