@@ -1,4 +1,5 @@
-"""Run every benchmark (``bench/*_bench.py``, then ``bench/import_corpus.py`` when present); exit 1 if any
+"""Run every benchmark (``bench/*_bench.py``, then ``bench/import_corpus.py`` and the suggestion evaluation
+``bench/suggest_eval.py``); exit 1 if any
 missed its target.
 
 Each benchmark's ``main([])`` runs in its own fresh interpreter: one benchmark's
@@ -16,7 +17,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 TIMEOUT = 1800
-EXTRA = ("import_corpus",)  # benchmarks named otherwise, run when their module exists
+EXTRA = ("import_corpus", "suggest_eval")  # benchmarks named otherwise, run when their module exists
 RUN = "import sys; from bench.{name} import main; sys.exit(main([]) or 0)"
 
 

@@ -33,6 +33,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -169,6 +170,70 @@ def demo_zh_set() -> LabelledSet:
                 out.test.append(Query(id=f"{standard['course']}/{kind}{n}", text=text, relevant=relevant,
                                       group=standard["course"]))
     return out
+
+
+OUTLINES = ("cn_course_requirements_md/javase_outline.md", "cn_course_requirements_md/database_outline.md")
+_OUTLINE_ITEM = re.compile(r"^\s*-\s+(.*)$")
+_OUTLINE_LEVEL = re.compile(r"\*\*`?(了解|理解|掌握|较高要求)`?\*\*")
+
+
+def outline_items(text: str) -> list[tuple[str, str]]:
+    """(requirement, section heading) of a Chinese 教学基本要求 outline: every list item with its
+    cognitive-level marker and Markdown code marks removed; items without a CJK character are left out."""
+    out, section = [], ""
+    for line in text.splitlines():
+        if line.startswith("### "):
+            section = line[4:].replace("`", "").strip()
+            continue
+        item = _OUTLINE_ITEM.match(line)
+        if item:
+            statement = _OUTLINE_LEVEL.sub("", item.group(1)).replace("`", "").strip()
+            if re.search(r"[\u4e00-\u9fff]", statement):
+                out.append((statement, section))
+    return out
+
+
+def chinese_distractors() -> list[tuple[str, str]]:
+    """(statement, context) from Chinese frameworks nobody on the team wrote: every 小类 and 细类 name of
+    职业分类大典 2022 (context: its 中类) and every requirement of the two 教学基本要求 outlines
+    (context: its section). Distinct statements only; files that are missing are skipped."""
+    found: list[tuple[str, str]] = []
+    try:
+        tree = json.loads(real_file("china_occupation_classification/occupations_tree_2022_dadian.json")
+                          .read_text(encoding="utf-8"))["data"]
+    except FileNotFoundError:
+        tree = []
+    for major in tree:
+        for middle in major.get("children", []):
+            for minor in middle.get("children", []):
+                found.append((minor["name"], middle["name"]))
+                found.extend((detail["name"], middle["name"]) for detail in minor.get("children", []))
+    for relative in OUTLINES:
+        try:
+            found.extend(outline_items(real_file(relative).read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            continue
+    seen: set[str] = set()
+    return [(text, context) for text, context in found if text.strip() and not (text in seen or seen.add(text))]
+
+
+def demo_zh_distractor_set(demo: LabelledSet | None = None) -> LabelledSet:
+    """The harder protocol for the demo: the same queries and labels, ranked among the programme's 55
+    competencies *plus* every statement of ``chinese_distractors`` (each with a context of its own, as
+    the competencies have their task and area, so no block favours either side). Fixed before it was
+    first run; test only."""
+    demo = demo or demo_zh_set()
+    distractors = chinese_distractors()
+    if not distractors:
+        raise FileNotFoundError("no Chinese distractor framework found (职业分类大典, 教学基本要求 outlines)")
+    own = {d.statement for d in demo.documents}
+    documents = list(demo.documents)
+    for text, context in distractors:
+        if text not in own:
+            documents.append(Document(id=len(documents), code=f"X{len(documents)}", statement=text, context=context))
+    return LabelledSet("demo-zh+distractors", "zh", documents, test=list(demo.test),
+                       note=demo.note + f"; candidates: the 55 competencies and {len(documents) - len(demo.documents)} "
+                       "distractors from 职业分类大典 and two 教学基本要求 outlines")
 
 
 # --------------------------------------------------------------------------- rankers
@@ -346,7 +411,12 @@ def run(depth: int = 50) -> dict:
         sets.append(dadian_set())
     except FileNotFoundError as exc:
         skipped.append(f"dadian-zh: {exc}")
-    sets.append(demo_zh_set())
+    demo = demo_zh_set()
+    sets.append(demo)
+    try:  # the harder protocol: the same demo queries among real Chinese distractors
+        sets.append(demo_zh_distractor_set(demo))
+    except FileNotFoundError as exc:
+        skipped.append(f"demo-zh+distractors: {exc}")
     esco = sets[0]
     weights, tried = tune(esco, depth)
     split = {s.name: {"tune": len(s.tune), "test": len(s.test), "documents": len(s.documents),

@@ -9,6 +9,7 @@ COURSE_TYPES = ("public_basic", "professional_basic", "professional_core", "prac
 STANDARD_STATUSES = ("draft", "in_review", "approved")
 OBJECTIVE_DIMENSIONS = ("knowledge", "skill", "quality")
 ALIGNMENT_STATUSES = ("proposed", "accepted", "rejected")
+SUGGESTION_DECISIONS = ("accept", "reject")
 ASSESSMENT_CATEGORIES = ("process", "summative")
 ENTITY_TYPES = (
     "program", "job_role", "competency", "course", "standard", "objective",

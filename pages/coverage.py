@@ -9,6 +9,7 @@ from services.errors import DomainError
 from services.exports.matrix_xlsx import MARK_SCHEMES
 from services.permissions import can
 from ui.context import page_setup
+from ui.gap_suggestions import gap_suggestions
 from ui.i18n import enum_format, error_text, t
 
 ctx = page_setup()
@@ -68,8 +69,7 @@ with heatmap_tab:
         st.info(t("coverage.heatmap.truncated", n=len(rows), total=total_rows))
     st.caption(t("coverage.heatmap.shown", n=len(rows), total=len(comp)) + " " + t("coverage.heatmap.hint"))
     figure = view.clickable_heatmap(charts.heatmap_figure(rows, result.matrix, result.courses, labels=labels))
-    event = st.plotly_chart(figure,
-                            on_select="rerun", selection_mode="points", key="coverage_heatmap", width="stretch")
+    event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key="coverage_heatmap", width="stretch")
     cell = view.clicked_cell(event)
     if cell != st.session_state.get("coverage_last_click"):  # a new click drives the drill-down once
         st.session_state["coverage_last_click"] = cell
@@ -139,6 +139,7 @@ with gaps_tab:
     if shown.empty:
         st.info(t("coverage.gaps.none"))
     st.dataframe(view.gaps_table(shown, ctx.lang), hide_index=True, width="stretch", key="coverage_gaps_table")
+    gap_suggestions(ctx, shown)
     e1, e2, e3 = st.columns(3, vertical_alignment="bottom")
     marks = e2.selectbox(t("coverage.marks"), list(MARK_SCHEMES), key="coverage_marks",
                          format_func=view.MARK_NAMES.get)

@@ -6,7 +6,7 @@ from services.comments import reply
 from services.errors import DomainError
 from services.review_queue import ITEM_KINDS, decide_alignments, queue_groups
 from ui.context import page_setup
-from ui.i18n import enum_label, show_error, t
+from ui.i18n import enum_label, join_list, show_error, t
 from ui.widgets import clear_next_run, fresh_text
 
 ctx = page_setup()
@@ -104,7 +104,7 @@ def queue() -> None:
         with st.container(border=True, key=f"review_group_{group['course_id']}"):
             status = enum_label("standard_status", group["status"]) if group["status"] else "—"
             st.subheader(t("review.group", code=group["course_code"], name=group["course_name"],
-                           owners="、".join(group["owners"]) or "—", status=status), anchor=False)
+                           owners=join_list(group["owners"]) or "—", status=status), anchor=False)
             if group["alignments"]:
                 _batch_form(group)
             for sig in group["signatures"]:

@@ -19,6 +19,7 @@ from ui.standard_panels import (
     task_table_panel,
     workflow_bar,
 )
+from ui.suggestion_review import standard_review
 
 ctx = page_setup()
 st.title(t("standards.title"))
@@ -73,6 +74,7 @@ with edit_tab:
     downloads(ctx, sid)
 
 with align_tab:
+    standard_review(ctx, sid, actions)
     alignment_panel(ctx, sid, base["content"], actions)
 
 with check_tab:

@@ -162,75 +162,92 @@ def propose_alignment(
     link opens it again. ``accept=True`` (leads and admins only) records it as accepted at once.
     Returns the alignment as a dict (plus ``standard`` version info for unit/objective targets).
     """
+    with session_scope(engine) as session:
+        alignment, standard = propose_in(session, actor=actor, level=level, competency_id=competency_id, code=code,
+                                         course_id=course_id, unit_id=unit_id, objective_id=objective_id,
+                                         accept=accept, reason=reason)
+        comp = session.get(Competency, alignment.competency_id)
+        return _after_change(session, actor=actor, alignment=alignment, standard=standard,
+                             note=f"alignment {comp.code} proposed")
+
+
+def propose_in(
+    session: Session, *, actor: Actor, level: int, competency_id: int | None = None, code: str | None = None,
+    course_id: int | None = None, unit_id: int | None = None, objective_id: int | None = None,
+    accept: bool = False, reason: str = "",
+) -> tuple[Alignment, CourseStandard | None]:
+    """``propose_alignment``'s rules inside the caller's transaction, for a batch that commits once
+    (the suggestion review table). Returns the alignment and the standard it belongs to (``None``
+    for a course alignment); the caller records the standard's content change
+    (``services.standards.record_content_change``) once for the batch.
+    """
     if sum(x is not None for x in (course_id, unit_id, objective_id)) != 1:
         raise invalid("alignments.error.target", "give exactly one of course, unit or objective", field="target")
     level = _check_level(level)
-    with session_scope(engine) as session:
-        standard = None
-        if unit_id is not None or objective_id is not None:
-            model, row_id = (LearningUnit, unit_id) if unit_id is not None else (Objective, objective_id)
-            row = session.get(model, row_id)
-            if row is None:
-                raise NotFound(f"{'unit' if unit_id is not None else 'objective'} not found")
-            standard = lock_standard(session, row.standard_id)
-            if _fresh(session, model, row_id) is None:
-                raise deleted("unit" if unit_id is not None else "objective", row_id)
-            course_id = standard.course_id
-        course = session.get(Course, course_id)
-        if course is None:
-            raise NotFound(f"course {course_id} not found", course_id=course_id)
-        if not may_propose(session, actor, course.id):
-            raise _denied(actor, "alignment.propose", course=course.code)
-        if accept and actor.role not in ("admin", "lead"):
-            raise _denied(actor, "alignment.accept_directly")
-        if standard is not None and standard.status == "approved":
-            raise invalid("standards.error.frozen", f"revision {standard.revision} is approved and frozen",
-                          field="status", revision=standard.revision)
-        query = select(Competency).where(Competency.program_id == course.program_id)
-        query = query.where(Competency.id == competency_id) if competency_id is not None \
-            else query.where(Competency.code == normalize_text(code))
-        comp = session.exec(query).first()
-        if comp is None or comp.kind != "competency":
-            raise invalid("standards.error.unknown_competency",
-                          f"{code or competency_id} is not a competency of this programme",
-                          field="competency", code=str(code or competency_id))
-        if comp.status == "retired":
-            raise invalid("standards.error.retired_competency", f"{comp.code} is retired in the framework",
-                          field="competency", code=comp.code)
-        target = alignment_target(course_id=course.id, unit_id=unit_id, objective_id=objective_id)
-        existing = session.exec(select(Alignment).where(Alignment.competency_id == comp.id,
-                                                        Alignment.target == target)).first()
-        decided = {"status": "accepted", "decided_by_id": actor.id, "decided_at": utcnow(), "reason": reason.strip()} \
-            if accept else {"status": "proposed", "decided_by_id": None, "decided_at": None, "reason": ""}
-        if existing is not None and existing.status != "rejected":
-            raise invalid("alignments.error.duplicate", f"{comp.code} is already aligned here",
-                          field="competency", code=comp.code, alignment_id=existing.id)
-        if existing is not None:
-            before = audit.snapshot(existing)
-            apply_changes(session, existing, expected_version=existing.version, changes={
-                "level": level, "proposed_by_id": actor.id, "proposed_side": actor.side, **decided})
-            alignment, action = existing, "repropose"
-        else:
-            before = None
-            alignment = Alignment(competency_id=comp.id, course_id=course.id, unit_id=unit_id,
-                                  objective_id=objective_id, target=target, level=level, source="manual",
-                                  proposed_by_id=actor.id, proposed_side=actor.side, **decided)
-            session.add(alignment)
-            comp_code = comp.code
-            try:
-                session.flush()
-            except IntegrityError as exc:
-                # course-level links have no standard lock: a simultaneous proposal of the same link won
-                if "uq_alignment_competency_target" in str(exc.orig) or "alignment.competency_id" in str(exc.orig):
-                    raise invalid("alignments.error.duplicate", f"{comp_code} is already aligned here",
-                                  field="competency", code=comp_code) from None
-                raise
-            action = "create"
-        audit.record(session, actor=actor, entity_type="alignment", entity_id=alignment.id, action=action,
-                     before=before, after=audit.snapshot(alignment), program_id=course.program_id,
-                     summary=f"{course.code} {target} → {comp.code} L{level} {alignment.status}")
-        return _after_change(session, actor=actor, alignment=alignment, standard=standard,
-                             note=f"alignment {comp.code} proposed")
+    standard = None
+    if unit_id is not None or objective_id is not None:
+        model, row_id = (LearningUnit, unit_id) if unit_id is not None else (Objective, objective_id)
+        row = session.get(model, row_id)
+        if row is None:
+            raise NotFound(f"{'unit' if unit_id is not None else 'objective'} not found")
+        standard = lock_standard(session, row.standard_id)
+        if _fresh(session, model, row_id) is None:
+            raise deleted("unit" if unit_id is not None else "objective", row_id)
+        course_id = standard.course_id
+    course = session.get(Course, course_id)
+    if course is None:
+        raise NotFound(f"course {course_id} not found", course_id=course_id)
+    if not may_propose(session, actor, course.id):
+        raise _denied(actor, "alignment.propose", course=course.code)
+    if accept and actor.role not in ("admin", "lead"):
+        raise _denied(actor, "alignment.accept_directly")
+    if standard is not None and standard.status == "approved":
+        raise invalid("standards.error.frozen", f"revision {standard.revision} is approved and frozen",
+                      field="status", revision=standard.revision)
+    query = select(Competency).where(Competency.program_id == course.program_id)
+    query = query.where(Competency.id == competency_id) if competency_id is not None \
+        else query.where(Competency.code == normalize_text(code))
+    comp = session.exec(query).first()
+    if comp is None or comp.kind != "competency":
+        raise invalid("standards.error.unknown_competency",
+                      f"{code or competency_id} is not a competency of this programme",
+                      field="competency", code=str(code or competency_id))
+    if comp.status == "retired":
+        raise invalid("standards.error.retired_competency", f"{comp.code} is retired in the framework",
+                      field="competency", code=comp.code)
+    target = alignment_target(course_id=course.id, unit_id=unit_id, objective_id=objective_id)
+    existing = session.exec(select(Alignment).where(Alignment.competency_id == comp.id,
+                                                    Alignment.target == target)).first()
+    decided = {"status": "accepted", "decided_by_id": actor.id, "decided_at": utcnow(), "reason": reason.strip()} \
+        if accept else {"status": "proposed", "decided_by_id": None, "decided_at": None, "reason": ""}
+    if existing is not None and existing.status != "rejected":
+        raise invalid("alignments.error.duplicate", f"{comp.code} is already aligned here",
+                      field="competency", code=comp.code, alignment_id=existing.id)
+    if existing is not None:
+        before = audit.snapshot(existing)
+        apply_changes(session, existing, expected_version=existing.version, changes={
+            "level": level, "proposed_by_id": actor.id, "proposed_side": actor.side, **decided})
+        alignment, action = existing, "repropose"
+    else:
+        before = None
+        alignment = Alignment(competency_id=comp.id, course_id=course.id, unit_id=unit_id,
+                              objective_id=objective_id, target=target, level=level, source="manual",
+                              proposed_by_id=actor.id, proposed_side=actor.side, **decided)
+        session.add(alignment)
+        comp_code = comp.code
+        try:
+            session.flush()
+        except IntegrityError as exc:
+            # course-level links have no standard lock: a simultaneous proposal of the same link won
+            if "uq_alignment_competency_target" in str(exc.orig) or "alignment.competency_id" in str(exc.orig):
+                raise invalid("alignments.error.duplicate", f"{comp_code} is already aligned here",
+                              field="competency", code=comp_code) from None
+            raise
+        action = "create"
+    audit.record(session, actor=actor, entity_type="alignment", entity_id=alignment.id, action=action,
+                 before=before, after=audit.snapshot(alignment), program_id=course.program_id,
+                 summary=f"{course.code} {target} → {comp.code} L{level} {alignment.status}")
+    return alignment, standard
 
 
 @retry_transient

@@ -38,18 +38,19 @@ from models import (
     Program,
     SuggestionDecision,
 )
+from models.enums import SUGGESTION_DECISIONS
 from models.tables import alignment_target, utcnow
 from services import audit
 from services.actor import Actor
-from services.alignments import may_propose, propose_alignment
+from services.alignments import may_propose, propose_alignment, propose_in
 from services.db import session_scope
-from services.errors import NotFound, PermissionDenied
+from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.outline import code_sort_key, required_level_from_importance
-from services.standards import invalid
+from services.standards import invalid, record_content_change
 from services.suggestion_index import Document, SuggestionIndex, weights_for
 from services.versioning import apply_changes
 
-DECISIONS = ("accept", "reject")
+DECISIONS = SUGGESTION_DECISIONS
 DEFAULT_TOP = 10
 # a standard-wide table shows this many suggestions per unit or objective
 PER_TARGET = 3
@@ -247,7 +248,9 @@ def suggest_targets_for_competency(engine: Engine, *, competency_id: int, top: i
     """Units and objectives of the programme's course standards (latest revision of each course)
     that may build a competency, best first, to close a coverage gap.
 
-    Targets already aligned to it, or that rejected it as a suggestion, are left out.
+    Targets already aligned to it, or that rejected it as a suggestion, are left out. Each row
+    carries ``score`` and ``matched`` (terms of the unit or objective text shared with the
+    competency and its task); ``suggested_level`` is the competency's required level.
     """
     with session_scope(engine) as session:
         comp = session.get(Competency, competency_id)
@@ -271,6 +274,7 @@ def suggest_targets_for_competency(engine: Engine, *, competency_id: int, top: i
             SuggestionDecision.competency_id == comp.id, SuggestionDecision.decision == "reject")).all())
         query = f"{comp.statement} {task.statement if task else ''}"
         language = program.language
+        level = comp.required_level or required_level_from_importance(comp.importance)
     candidates = [t for t in targets if t["target"] not in aligned | rejected]
     documents = [Document(id=n, code=t["target"], statement=t["text"]) for n, t in enumerate(candidates)]
     index = SuggestionIndex(documents, weights=weights_for(language))
@@ -281,7 +285,8 @@ def suggest_targets_for_competency(engine: Engine, *, competency_id: int, top: i
                                           "course_id", "course_code", "course_name", "frozen")},
                      "target_type": "unit" if t["unit_id"] else "objective", "score": round(hit.score, 4),
                      "matched": index.matched(query, hit.row)})
-    return {"competency_id": comp.id, "code": comp.code, "statement": comp.statement, "suggestions": rows}
+    return {"competency_id": comp.id, "code": comp.code, "statement": comp.statement, "suggested_level": level,
+            "suggestions": rows}
 
 
 # --------------------------------------------------------------------------- decisions
@@ -354,6 +359,94 @@ def reject_suggestion(engine: Engine, *, actor: Actor, competency_id: int, unit_
         row = _record_decision(session, actor=actor, target=target, competency=comp, decision="reject",
                                score=score, alignment_id=None, reason=(reason or "").strip())
         return audit.snapshot(row) or {}
+
+
+def review_choices(rows: list[dict[str, Any]], edited: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The whole-standard review table's edits (pure): ``rows`` as ``suggest_for_standard`` gives
+    them now, ``edited`` the table's rows (``target``, ``competency_id``, ``accept`` / ``reject``
+    ticks, ``level``), matched to ``rows`` by (target, competency) rather than position.
+
+    Returns ``{"accepted": [...], "rejected": [...]}`` as ``review_standard_suggestions`` takes
+    them. Refused (``ValidationFailed`` naming the 1-based table row): a row ticked both ways,
+    and a ticked row that is no longer suggested (the table changed meanwhile).
+    """
+    current = {(r["target"], int(r["competency_id"])): r for r in rows}
+    accepted, rejected, errors = [], [], []
+    for n, edit in enumerate(edited, start=1):
+        accept, reject = bool(edit.get("accept")), bool(edit.get("reject"))
+        if not accept and not reject:
+            continue
+        row = current.get((edit.get("target"), int(edit.get("competency_id") or 0)))
+        if row is None:
+            errors.append(invalid("suggest.error.table_changed", f"row {n} is no longer suggested", field="table",
+                                  row=n).errors[0])
+        elif accept and reject:
+            errors.append(invalid("suggest.error.both", f"row {n}: accept or reject, not both", field="accept",
+                                  row=n, n=n, code=row["code"]).errors[0])
+        else:
+            choice = {"unit_id": row.get("unit_id"), "objective_id": row.get("objective_id"),
+                      "competency_id": int(row["competency_id"]), "score": row.get("score", 0.0)}
+            if accept:
+                level = edit.get("level")
+                level = row["suggested_level"] if level is None or level != level or level == "" else int(level)
+                accepted.append({**choice, "level": level})
+            else:
+                rejected.append(choice)
+    if errors:
+        exc = ValidationFailed(errors)
+        exc.key, exc.params = errors[0].params["key"], errors[0].params
+        raise exc
+    return {"accepted": accepted, "rejected": rejected}
+
+
+def review_standard_suggestions(engine: Engine, *, actor: Actor, standard_id: int,
+                                accepted: list[dict[str, Any]] = (), rejected: list[dict[str, Any]] = ()
+                                ) -> dict[str, Any]:
+    """Save the whole-standard review table in one transaction.
+
+    Each ``accepted`` row (``unit_id`` or ``objective_id``, ``competency_id``, ``level``,
+    ``score``) becomes a *proposed* alignment through the alignment service's rules
+    (``services.alignments.propose_in``) and an accept decision; each ``rejected`` row a reject
+    decision (never suggested for that target again). The standard gets one new version for the
+    batch. Any refused row (permission, frozen revision, duplicate, a target of another
+    standard) leaves nothing written. Returns ``{accepted, rejected, standard}``.
+    """
+    accepted, rejected = list(accepted), list(rejected)
+    if not accepted and not rejected:
+        return {"accepted": 0, "rejected": 0, "standard": None}
+    with session_scope(engine) as session:
+        standard = session.get(CourseStandard, standard_id)
+        if standard is None:
+            raise NotFound(f"course standard {standard_id} not found", standard_id=standard_id)
+
+        def target_of(row: dict[str, Any]) -> dict[str, Any]:
+            target = _target(session, unit_id=row.get("unit_id"), objective_id=row.get("objective_id"))
+            if target["standard_id"] != standard_id:
+                raise invalid("suggest.error.other_standard", f"{target['target']} is not in this standard",
+                              field="target", target=target["target"])
+            return target
+
+        codes = []
+        for row in accepted:
+            target = target_of(row)
+            comp = _competency_for(session, target, row["competency_id"])
+            level = row.get("level") or comp.required_level or required_level_from_importance(comp.importance)
+            alignment, _ = propose_in(session, actor=actor, level=level, competency_id=comp.id,
+                                      unit_id=target["unit_id"], objective_id=target["objective_id"])
+            _record_decision(session, actor=actor, target=target, competency=comp, decision="accept",
+                             score=row.get("score", 0.0), alignment_id=alignment.id)
+            codes.append(comp.code)
+        for row in rejected:
+            target = target_of(row)
+            if not may_propose(session, actor, target["course_id"]):
+                raise PermissionDenied(f"{actor.username} ({actor.role}) may not decide suggestions here",
+                                       action="suggestion.reject", role=actor.role)
+            comp = _competency_for(session, target, row["competency_id"])
+            _record_decision(session, actor=actor, target=target, competency=comp, decision="reject",
+                             score=row.get("score", 0.0), alignment_id=None)
+        change = record_content_change(session, actor=actor, standard=standard,
+                                       note=f"suggested alignments {', '.join(codes)} proposed") if codes else None
+    return {"accepted": len(accepted), "rejected": len(rejected), "standard": change}
 
 
 def decisions(engine: Engine, *, program_id: int) -> list[dict[str, Any]]:

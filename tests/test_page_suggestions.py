@@ -63,3 +63,88 @@ def test_unit_text_with_markup_is_rendered_inert():
 
     out = highlighted("能使用<b>万用表</b>完成*检测*", ["万用表"])
     assert "<b>" not in out and "*" not in out and "<mark>万用表</mark>" in out
+
+
+def test_whole_standard_review_table_saves_accepted_and_rejected_rows_at_once(app_db):
+    """The review table lists every unit's and objective's suggestions; one Save proposes the accepted rows at the
+    edited level and hides the rejected one."""
+    from services.suggestions import suggest_for_standard
+
+    sid = _standard(app_db, "ZH3021")["id"]
+    rows = suggest_for_standard(app_db, standard_id=sid)
+    assert {r["target_type"] for r in rows} == {"unit", "objective"}
+    at = login("faculty")
+    at.switch_page("pages/standards.py").run()
+    at.selectbox(key="std_course").set_value(_course_id(app_db, "ZH3021")).run()
+    at.toggle(key=f"sug_std_show_{sid}").set_value(True).run()
+    assert not at.exception, at.exception
+    table = next(d.value for d in at.dataframe if "competency_id" in d.value.columns)
+    assert list(zip(table["target"], table["competency_id"], strict=True)) == [
+        (r["target"], r["competency_id"]) for r in rows]
+    assert not table["accept"].any() and not table["reject"].any()
+    level = 1 if rows[0]["suggested_level"] != 1 else 2
+    at.session_state[f"sug_std_table_{sid}_0"] = {
+        "edited_rows": {"0": {"accept": True, "level": level}, "1": {"reject": True}}, "added_rows": [],
+        "deleted_rows": []}
+    at.button(key=f"sug_std_save_{sid}").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    links = {(a["target"], a["competency_id"]): a for a in alignments_for_standard(app_db, standard_id=sid)}
+    new = links[(rows[0]["target"], rows[0]["competency_id"])]
+    assert (new["status"], new["level"], new["proposed_side"]) == ("proposed", level, "school")
+    assert (rows[1]["target"], rows[1]["competency_id"]) not in links
+    table = next(d.value for d in at.dataframe if "competency_id" in d.value.columns)
+    shown = set(zip(table["target"], table["competency_id"], strict=True))
+    assert not shown & {(rows[n]["target"], rows[n]["competency_id"]) for n in (0, 1)}
+    assert not table["accept"].any(), "a fresh table after the save"
+
+
+def test_ticking_both_accept_and_reject_names_the_row_and_saves_nothing(app_db):
+    """A contradictory row is refused with a message naming it; nothing is written."""
+    from services.suggestions import suggest_for_standard
+
+    sid = _standard(app_db, "ZH3021")["id"]
+    rows = suggest_for_standard(app_db, standard_id=sid)
+    before = alignments_for_standard(app_db, standard_id=sid)
+    at = login("faculty")
+    at.switch_page("pages/standards.py").run()
+    at.selectbox(key="std_course").set_value(_course_id(app_db, "ZH3021")).run()
+    at.toggle(key=f"sug_std_show_{sid}").set_value(True).run()
+    at.session_state[f"sug_std_table_{sid}_0"] = {
+        "edited_rows": {"0": {"accept": True}, "2": {"accept": True, "reject": True}}, "added_rows": [],
+        "deleted_rows": []}
+    at.button(key=f"sug_std_save_{sid}").click().run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [f"第 3 行（{rows[2]['code']}）：请勾选“接受”或“拒绝”其中之一。"]
+    assert alignments_for_standard(app_db, standard_id=sid) == before
+
+
+def test_close_a_gap_from_the_coverage_page(app_db):
+    """A lead picks an uncovered competency, sees the units that may build it with highlighted terms, and proposes
+    one: the alignment is proposed and that unit is no longer listed."""
+    from services import coverage
+    from services.programs import get_program
+    from services.suggestions import suggest_targets_for_competency
+    from ui.gap_suggestions import gap_choices
+
+    program_id = get_program(app_db, code="460305")["id"]
+    gaps = coverage.compute_coverage(app_db, program_id=program_id).gaps
+    competency_id, found = next(
+        (cid, f) for cid in gap_choices(gaps)
+        if (f := suggest_targets_for_competency(app_db, competency_id=cid, top=8))["suggestions"]
+        and not f["suggestions"][0]["frozen"])
+    best = found["suggestions"][0]
+    at = login("lead")
+    at.switch_page("pages/coverage.py").run()
+    at.selectbox(key="coverage_sug_competency").set_value(competency_id).run()
+    assert not at.exception, at.exception
+    marked = [m.value for m in at.markdown if "<mark>" in m.value]
+    assert marked and f"<mark>{best['matched'][0]}</mark>" in marked[0]
+    key = f"coverage_sug_{competency_id}_{best['target'].replace(':', '_')}"
+    at.button(key=f"{key}_prop").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    link = next(a for a in alignments_for_standard(app_db, standard_id=best["standard_id"])
+                if (a["target"], a["competency_id"]) == (best["target"], competency_id))
+    assert (link["status"], link["proposed_side"], link["level"]) == ("proposed", "school", found["suggested_level"])
+    program_decisions = decisions(app_db, program_id=program_id)
+    assert (program_decisions[0]["target"], program_decisions[0]["decision"]) == (best["target"], "accept")
+    assert not any(b.key == f"{key}_prop" for b in at.button)

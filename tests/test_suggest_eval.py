@@ -35,6 +35,25 @@ def test_labelled_sets_split_cleanly(real_data):
     assert demo.tune == [] and len(demo.test) == 28 and len(demo.documents) == 55
 
 
+def test_outline_items_drop_level_marks_and_code_only_lines():
+    """A 教学基本要求 item keeps its words and its section; the cognitive level and code marks go."""
+    text = "### 2. `MySQL` 数据库基础\n-  `MySQL` 数据库的安装与配置 **`掌握`**\n    -  `DBA` \n  - 权限的种类 **`较高要求`**\n"
+    assert ev.outline_items(text) == [("MySQL 数据库的安装与配置", "2. MySQL 数据库基础"), ("权限的种类", "2. MySQL 数据库基础")]
+
+
+def test_distractor_protocol_keeps_the_demo_queries_and_labels(real_data):
+    """The harder demo protocol adds real Chinese distractors (with a context each) and changes nothing else."""
+    real_data / "china_occupation_classification/occupations_tree_2022_dadian.json"  # skips without the file
+    demo = ev.demo_zh_set()
+    hard = ev.demo_zh_distractor_set(demo)
+    assert hard.documents[:len(demo.documents)] == demo.documents and hard.tune == []
+    assert [(q.id, q.text, q.relevant) for q in hard.test] == [(q.id, q.text, q.relevant) for q in demo.test]
+    extra = hard.documents[len(demo.documents):]
+    assert len(extra) > 2000 and all(d.context for d in extra)
+    assert len({d.statement for d in hard.documents}) == len(hard.documents)
+    assert not {d.id for d in extra} & set().union(*(q.relevant for q in hard.test))
+
+
 class _Poisoned(ev.Query):
     @property
     def text(self):

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from models import Alignment, AuditEvent, SuggestionDecision
-from services import alignments, courses, drafting, framework, standards, suggestions
+from services import alignments, courses, drafting, framework, standards, suggestions, workflow
 from services.actor import SYSTEM, Actor
 from services.checks import lint_objective
 from services.db import session_scope
@@ -240,10 +240,91 @@ def test_whole_standard_table_and_competency_direction(engine, world):
 
     found = suggestions.suggest_targets_for_competency(engine, competency_id=world.nodes["1.2.1"]["id"])
     assert found["suggestions"][0]["target"] == f"unit:{content['units'][1]['id']}"
+    assert found["suggested_level"] == 3 and found["suggestions"][0]["course_id"] == world.course_id
     assert "识读电气原理图与接线图" in found["suggestions"][0]["matched"]  # terms of the unit text
     alignments.propose_alignment(engine, actor=world.owner, unit_id=content["units"][1]["id"], code="1.2.1", level=2)
     again = suggestions.suggest_targets_for_competency(engine, competency_id=world.nodes["1.2.1"]["id"])
     assert f"unit:{content['units'][1]['id']}" not in [r["target"] for r in again["suggestions"]]
+
+
+def _table_rows(engine, world) -> list[dict]:
+    return suggestions.suggest_for_standard(engine, standard_id=world.standard_id, per_target=2)
+
+
+def _ticks(rows: list[dict], **by_index) -> list[dict]:
+    """The review table as the editor returns it: every row, with the ticks given by index ("accept", level)."""
+    out = []
+    for n, r in enumerate(rows):
+        tick = by_index.get(f"r{n}", ())
+        out.append({"target": r["target"], "competency_id": r["competency_id"], "level": tick[1] if len(tick) > 1
+                    else r["suggested_level"], "accept": "accept" in tick, "reject": "reject" in tick})
+    return out
+
+
+def test_review_choices_match_rows_by_key_and_refuse_contradictions(world, engine):
+    """Ticks become accepted / rejected rows (level as edited); both ticks or a vanished row are refused by row."""
+    rows = _table_rows(engine, world)
+    edited = _ticks(rows, r0=("accept", 1), r1=("reject",))
+    choices = suggestions.review_choices(rows, list(reversed(edited)))  # order does not matter, keys do
+    assert [(c["competency_id"], c["level"]) for c in choices["accepted"]] == [(rows[0]["competency_id"], 1)]
+    assert [c["competency_id"] for c in choices["rejected"]] == [rows[1]["competency_id"]]
+    assert choices["accepted"][0]["unit_id"] == rows[0]["unit_id"]
+    assert suggestions.review_choices(rows, _ticks(rows)) == {"accepted": [], "rejected": []}
+    with pytest.raises(ValidationFailed) as both:
+        suggestions.review_choices(rows, _ticks(rows, r2=("accept", "reject")))
+    assert both.value.errors[0].row == 3 and both.value.errors[0].params["code"] == rows[2]["code"]
+    with pytest.raises(ValidationFailed) as changed:
+        suggestions.review_choices(rows[1:], _ticks(rows, r0=("accept",)))
+    assert changed.value.errors[0].params["key"] == "suggest.error.table_changed"
+
+
+def test_review_saves_the_whole_table_in_one_transaction(engine, world):
+    """Accepted rows become proposed alignments at their level with one new standard version; rejected rows are
+    stored and no longer suggested; nothing else changes."""
+    rows = _table_rows(engine, world)
+    version = workflow.workflow_state(engine, standard_id=world.standard_id)["version"]
+    choices = suggestions.review_choices(rows, _ticks(rows, r0=("accept", 1), r2=("accept",), r1=("reject",)))
+    result = suggestions.review_standard_suggestions(engine, actor=world.owner, standard_id=world.standard_id,
+                                                     **choices)
+    assert (result["accepted"], result["rejected"]) == (2, 1)
+    assert result["standard"]["version"] == version + 1
+    links = {(a["target"], a["competency_id"]): a for a in
+             alignments.alignments_for_standard(engine, standard_id=world.standard_id)}
+    first = links[(rows[0]["target"], rows[0]["competency_id"])]
+    assert (first["status"], first["level"], first["proposed_side"]) == ("proposed", 1, "school")
+    assert links[(rows[2]["target"], rows[2]["competency_id"])]["level"] == rows[2]["suggested_level"]
+    assert (rows[1]["target"], rows[1]["competency_id"]) not in links
+    decided = {(d["target"], d["competency_id"]): d["decision"]
+               for d in suggestions.decisions(engine, program_id=world.program_id)}
+    assert decided == {(rows[0]["target"], rows[0]["competency_id"]): "accept",
+                       (rows[2]["target"], rows[2]["competency_id"]): "accept",
+                       (rows[1]["target"], rows[1]["competency_id"]): "reject"}
+    again = {(r["target"], r["competency_id"]) for r in _table_rows(engine, world)}
+    assert not again & {(rows[n]["target"], rows[n]["competency_id"]) for n in range(3)}
+
+
+def test_a_refused_review_row_leaves_nothing_written(engine, world):
+    """A row the alignment service refuses (a duplicate; a faculty member who does not own the course) rolls the
+    whole save back."""
+    rows = _table_rows(engine, world)
+    alignments.propose_alignment(engine, actor=world.owner, level=2, competency_id=rows[1]["competency_id"],
+                                 unit_id=rows[1]["unit_id"], objective_id=rows[1]["objective_id"])
+    choices = suggestions.review_choices(rows, _ticks(rows, r0=("accept",), r1=("accept",), r2=("reject",)))
+    before = alignments.alignments_for_standard(engine, standard_id=world.standard_id)
+    with pytest.raises(ValidationFailed) as duplicate:
+        suggestions.review_standard_suggestions(engine, actor=world.owner, standard_id=world.standard_id, **choices)
+    assert duplicate.value.key == "alignments.error.duplicate"
+    with pytest.raises(PermissionDenied):
+        suggestions.review_standard_suggestions(engine, actor=world.other, standard_id=world.standard_id,
+                                                accepted=[], rejected=choices["rejected"])
+    assert alignments.alignments_for_standard(engine, standard_id=world.standard_id) == before
+    assert suggestions.decisions(engine, program_id=world.program_id) == []
+    other = standards.create_standard(engine, actor=world.lead,
+                                      course_id=make_course(engine, world.program_id)["id"])
+    with pytest.raises(ValidationFailed) as elsewhere:
+        suggestions.review_standard_suggestions(engine, actor=world.lead, standard_id=other["standard_id"],
+                                                accepted=choices["accepted"][:1])
+    assert elsewhere.value.key == "suggest.error.other_standard"
 
 
 # --------------------------------------------------------------------------- drafting

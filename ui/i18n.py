@@ -49,6 +49,11 @@ def show_error(exc: Exception) -> None:
         st.error(line)
 
 
+def join_list(items) -> str:
+    """Names or codes joined the way the current language lists them (、 in Chinese, ", " in English)."""
+    return t("format.list_separator").join(str(i) for i in items)
+
+
 def enum_format(kind: str):
     """A ``format_func`` for widgets over enumeration values, bound to the current language."""
     lang = current_lang()

@@ -29,7 +29,7 @@ from services.standards import (
 )
 from services.tablediff import from_editor_state
 from services.vocabulary import STANDARD_PROSE_FIELDS as PROSE_FIELDS
-from ui.i18n import enum_format, enum_label, show_error, t
+from ui.i18n import enum_format, enum_label, join_list, show_error, t
 
 BASE_KEY = "std_base"
 CONFLICT_KEY = "std_conflict"
@@ -159,7 +159,7 @@ def _signatures_a_save_clears(engine, standard_id: int) -> list[str]:
     state = workflow_state(engine, standard_id=standard_id)
     if state["status"] != "in_review":
         return []
-    return [f"{state[f'{side}_signed_by']}（{t(f'enum.side.{side}')}）" for side in ("school", "enterprise")
+    return [t("format.name_side", name=state[f"{side}_signed_by"], side=t(f"enum.side.{side}")) for side in ("school", "enterprise")
             if state[f"{side}_signed_by"]]
 
 
@@ -172,7 +172,7 @@ def save_bar(ctx, base: dict[str, Any], mine: dict[str, Any]) -> None:
     signers = _signatures_a_save_clears(ctx.engine, base["standard_id"])
     confirmed = True
     if signers:
-        st.warning(t("standards.page.will_clear", names="、".join(signers)))
+        st.warning(t("standards.page.will_clear", names=join_list(signers)))
         confirmed = st.checkbox(t("standards.page.confirm_clear"), key="std_confirm_clear")
     if st.button(t("standards.page.save"), type="primary", key="std_save"):
         if not confirmed:
@@ -202,7 +202,7 @@ def _save(ctx, base: dict[str, Any], content: dict[str, Any], *, expected_versio
         st.session_state.pop("std_confirm_clear", None)
         if result.get("signoffs_cleared"):
             names = signers if signers is not None else []
-            st.session_state["std_flash_info"] = [t("standards.page.cleared", names="、".join(names))]
+            st.session_state["std_flash_info"] = [t("standards.page.cleared", names=join_list(names))]
         st.toast(t("standards.page.saved", number=result["version_number"]) if result["saved"]
                  else t("standards.page.nothing_to_save"))
         st.rerun()

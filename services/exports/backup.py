@@ -8,8 +8,9 @@ merge can match rows by those keys.
 
 What it holds per programme: the programme, job roles, the framework tree with provenance,
 courses with owners, every standard revision with its StandardVersion history, objectives,
-units and assessment, alignments with provenance, comments (threaded), ratings and coverage
-snapshots; and the users referenced (all users for a database backup), without password
+units and assessment, alignments with provenance, suggestion decisions (accepted / rejected
+suggested alignments, so a rejected pair stays hidden after a restore), comments (threaded),
+ratings and coverage snapshots; and the users referenced (all users for a database backup), without password
 hashes unless an admin asks for them.
 
 Restore never overwrites: an existing programme code is refused unless ``merge=True``,
@@ -48,6 +49,7 @@ from models import (
     Program,
     Rating,
     StandardVersion,
+    SuggestionDecision,
     User,
 )
 from models.enums import (
@@ -61,6 +63,7 @@ from models.enums import (
     ROLES,
     SIDES,
     STANDARD_STATUSES,
+    SUGGESTION_DECISIONS,
 )
 from models.tables import alignment_target
 from services import audit
@@ -77,8 +80,8 @@ FORMAT = "costandard-backup"
 FORMAT_VERSION = 1
 ARCHIVE_MEMBER = "backup.json"
 COUNT_KEYS = ("user", "program", "job_role", "area", "task", "competency", "course", "course_owner", "standard",
-              "standard_version", "objective", "unit", "assessment", "alignment", "comment", "rating",
-              "coverage_snapshot")
+              "standard_version", "objective", "unit", "assessment", "alignment", "suggestion_decision", "comment",
+              "rating", "coverage_snapshot")
 STANDARD_TEXT_FIELDS = (*STANDARD_FIELDS, "rejection_reason")
 
 
@@ -239,6 +242,21 @@ class _Exporter:
         alignments.sort(key=lambda r: (code_sort_key(r["competency"]), code_sort_key(r["course"]),
                                        _target_sort_key(r["target"])))
 
+        decisions = []
+        for d in s.exec(select(SuggestionDecision).where(SuggestionDecision.program_id == pid)).all():
+            kind, row_id = ("unit", d.unit_id) if d.unit_id is not None else ("objective", d.objective_id)
+            course_of, target = targets.get((kind, row_id), (None, None))
+            if target is None or d.competency_id not in codes:
+                continue
+            decisions.append({
+                "competency": codes[d.competency_id], "course": course_codes[course_of], "target": target,
+                "decision": d.decision, "text": d.text, "score": d.score, "alignment": d.alignment_id is not None,
+                "decided_by": self.user(d.decided_by_id), "decided_side": d.decided_side,
+                "decided_at": _ts(d.decided_at), "version": d.version,
+            })
+        decisions.sort(key=lambda r: (code_sort_key(r["competency"]), code_sort_key(r["course"]),
+                                      _target_sort_key(r["target"])))
+
         ratings = []
         for r in s.exec(select(Rating).join(Competency, Competency.id == Rating.competency_id)
                         .where(Competency.program_id == pid)).all():
@@ -269,8 +287,9 @@ class _Exporter:
             "job_roles": [{"name": r.name, "description": r.description, "external_code": r.external_code,
                            "external_uri": r.external_uri, "source": r.source, "sort_order": r.sort_order,
                            "version": r.version} for r in roles],
-            "framework": framework, "courses": course_docs, "alignments": alignments, "comments": comments,
-            "ratings": ratings, "coverage_snapshots": snapshots,
+            "framework": framework, "courses": course_docs, "alignments": alignments,
+            "suggestion_decisions": decisions, "comments": comments, "ratings": ratings,
+            "coverage_snapshots": snapshots,
         }
 
     def comments(self, rows: list[Comment], keys: dict[tuple[str, int], str]) -> list[dict[str, Any]]:
@@ -445,6 +464,13 @@ BACKUP_SCHEMA: dict[str, Any] = _obj(["format", "format_version", "scope", "user
                 "level": {"type": "integer", "minimum": 1, "maximum": 3}, "status": _enum(ALIGNMENT_STATUSES),
                 "source": _STR, "proposed_by": _USER, "proposed_side": _enum(SIDES, nullable=True),
                 "decided_by": _USER, "decided_at": _NTS, "reason": _STR, "version": _INT})},
+            # optional: backups written before suggestion decisions were kept have none
+            "suggestion_decisions": {"type": "array", "items": _obj(["competency", "course", "target", "decision"], {
+                "competency": _STR, "course": _STR, "target": {"type": "string", "pattern":
+                                                               r"^(unit|objective):[0-9]+:[0-9]+$"},
+                "decision": _enum(SUGGESTION_DECISIONS), "text": _STR, "score": _NUM, "alignment": _BOOL,
+                "decided_by": _USER, "decided_side": _enum(SIDES, nullable=True), "decided_at": _NTS,
+                "version": _INT})},
             "comments": {"type": "array", "items": _obj(["ref", "entity_type", "body"], {
                 "ref": _INT, "parent": _NINT, "entity_type": _STR, "entity": _NSTR, "author": _USER, "body": _STR,
                 "resolved": _BOOL, "resolved_by": _USER, "resolved_at": _NTS, "created_at": _NTS})},
@@ -595,7 +621,8 @@ class _Restorer:
             program = existing
             report.count("unchanged", "program")
         old = existing_doc or {"job_roles": [], "framework": [], "courses": [], "alignments": [], "comments": [],
-                               "ratings": [], "coverage_snapshots": []}
+                               "ratings": [], "coverage_snapshots": [], "suggestion_decisions": []}
+        p = {**p, "suggestion_decisions": p.get("suggestion_decisions", [])}
         differs: dict[str, int] = {}
 
         def match(section: str, key_of: Callable[[dict], Any], entity: Callable[[dict], str]) -> tuple[list[dict], dict]:
@@ -740,6 +767,30 @@ class _Restorer:
         report.count("created", "alignment", len(new_alignments))
         for key, a in zip(new_keys, new_alignments, strict=True):
             entity_ids[("alignment", key)] = a.id
+
+        # suggestion decisions (after the alignments an accepted suggestion created)
+        missing, _ = match("suggestion_decisions", lambda r: (r["competency"], r["course"], r["target"]),
+                           lambda r: "suggestion_decision")
+        new_decisions = []
+        for d in missing:
+            at = f"{where}/suggestion_decisions/{d['competency']}→{d['course']}"
+            target_id = targets.get((d["course"], d["target"]))
+            if d["competency"] not in nodes or d["course"] not in courses or target_id is None:
+                report.error(t("export.restore.unknown_reference", self.lang,
+                               what=f"{d['competency']} / {d['course']} / {d['target']}"), at)
+                continue
+            unit_id, objective_id = (target_id, None) if d["target"].startswith("unit:") else (None, target_id)
+            key = f"{d['competency']}|{d['course']}|{d['target']}"
+            new_decisions.append(SuggestionDecision(
+                program_id=program.id, competency_id=nodes[d["competency"]],
+                target=alignment_target(course_id=courses[d["course"]], unit_id=unit_id, objective_id=objective_id),
+                unit_id=unit_id, objective_id=objective_id, decision=d["decision"], text=d.get("text", ""),
+                score=d.get("score", 0.0), alignment_id=entity_ids.get(("alignment", key)) if d.get("alignment") else None,
+                decided_by_id=self.user_id(d.get("decided_by")), decided_side=d.get("decided_side"),
+                decided_at=_parse_ts(d.get("decided_at")) or datetime.now(UTC), version=d.get("version", 1)))
+        s.add_all(new_decisions)
+        s.flush()
+        report.count("created", "suggestion_decision", len(new_decisions))
 
         # ratings
         missing, _ = match("ratings", lambda r: (r["competency"], r["rater"]), lambda r: "rating")
@@ -945,6 +996,20 @@ def _check_references(doc: dict[str, Any], report: RestoreReport, lang: str) -> 
                 items = (standard or {}).get("units" if kind == "unit" else "objectives", [])
                 if not 1 <= int(index) <= len(items):
                     report.error(t("export.restore.unknown_reference", lang, what=a["target"]), at)
+        seen = set()
+        for d in p.get("suggestion_decisions", []):
+            key = (d["competency"], d["course"], d["target"])
+            at = f"{where}/suggestion_decisions/{d['competency']}→{d['course']}"
+            if key in seen:
+                report.error(t("export.restore.duplicate", lang, what=" / ".join(key)), at)
+            seen.add(key)
+            if codes.get(d["competency"]) != "competency" or d["course"] not in courses:
+                report.error(t("export.restore.unknown_reference", lang, what=f"{d['competency']} / {d['course']}"), at)
+                continue
+            kind, revision, index = d["target"].split(":")
+            standard = next((st for st in courses[d["course"]]["standards"] if st["revision"] == int(revision)), None)
+            if not 1 <= int(index) <= len((standard or {}).get("units" if kind == "unit" else "objectives", [])):
+                report.error(t("export.restore.unknown_reference", lang, what=d["target"]), at)
         for r in p["ratings"]:
             if r["competency"] not in codes:
                 report.error(t("export.restore.unknown_reference", lang, what=r["competency"]), f"{where}/ratings")

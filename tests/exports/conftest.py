@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 from sqlmodel import select
 
-from models import Competency, Course, LearningUnit
-from services import comments, coverage, programs, users, workflow
+from models import Competency, Course, LearningUnit, Objective
+from services import comments, coverage, programs, suggestions, users, workflow
 from services.actor import SYSTEM
 from services.db import session_scope
 from services.importing import import_file
@@ -45,7 +45,8 @@ def approve(engine, standard_id: int) -> None:
 
 
 def build_rich(engine) -> dict[str, int]:
-    """Approve ZH3021 r1 and start r2, add threaded comments on every kind of entity, ratings and a snapshot."""
+    """Approve ZH3021 r1 and start r2, add threaded comments on every kind of entity, suggestion decisions,
+    ratings and a snapshot."""
     mentor, faculty = users.get_actor(engine, username="mentor"), users.get_actor(engine, username="faculty")
     sid = demo_standard_id(engine, "ZH3021")
     approve(engine, sid)
@@ -59,7 +60,19 @@ def build_rich(engine) -> dict[str, int]:
     with session_scope(engine) as session:
         unit = session.exec(select(LearningUnit).where(LearningUnit.standard_id == revision["standard_id"])
                             .order_by(LearningUnit.sort_order, LearningUnit.id)).first()
+        objective = session.exec(select(Objective).where(Objective.standard_id == revision["standard_id"])
+                                 .order_by(Objective.sort_order, Objective.id)).first()
     comments.add_comment(engine, actor=mentor, entity_type="unit", entity_id=unit.id, body="学时偏少")
+    # suggestion decisions on r2: one accepted (it proposes an alignment), one rejected per target kind
+    suggestions.clear_cache()
+    offered = suggestions.suggest_for_target(engine, unit_id=unit.id, top=2)["suggestions"]
+    suggestions.accept_suggestion(engine, actor=faculty, unit_id=unit.id, competency_id=offered[0]["competency_id"],
+                                  score=offered[0]["score"])
+    suggestions.reject_suggestion(engine, actor=faculty, unit_id=unit.id, competency_id=offered[1]["competency_id"],
+                                  score=offered[1]["score"], reason="不相关")
+    offered = suggestions.suggest_for_target(engine, objective_id=objective.id, top=1)["suggestions"]
+    suggestions.reject_suggestion(engine, actor=faculty, objective_id=objective.id,
+                                  competency_id=offered[0]["competency_id"], score=offered[0]["score"])
     result = import_file(engine, actor=SYSTEM, data=RATINGS_CSV.encode("utf-8"), filename="ratings.csv",
                          program_code="460305", kind="ratings")
     assert result.ok, result.errors

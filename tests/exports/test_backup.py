@@ -9,8 +9,8 @@ import zipfile
 import pytest
 from sqlmodel import select
 
-from models import Comment, Competency, Program, User
-from services import alignments, courses, framework, users
+from models import Alignment, Comment, Competency, Program, SuggestionDecision, User
+from services import alignments, courses, framework, suggestions, users
 from services.actor import SYSTEM
 from services.db import session_scope
 from services.errors import PermissionDenied
@@ -48,6 +48,13 @@ def test_programme_backup_holds_everything(rich_engine):
     assert {(r["competency"], r["rater"]) for r in p["ratings"]} == {("1.1.1", "张工"), ("1.1.1", "刘工"), ("2.1.1", "张工")}
     assert len(p["coverage_snapshots"]) == 2
     assert all(isinstance(row["id"], dict) for row in p["coverage_snapshots"][0]["by_competency"])
+    decided = p["suggestion_decisions"]
+    assert sorted((d["target"].split(":")[0], d["decision"]) for d in decided) == [
+        ("objective", "reject"), ("unit", "accept"), ("unit", "reject")]
+    assert all(d["target"].split(":")[1] == "2" and d["decided_by"] == "faculty" and d["text"] for d in decided)
+    accepted = next(d for d in decided if d["decision"] == "accept")
+    assert accepted["alignment"] and any((a["competency"], a["target"]) == (accepted["competency"], accepted["target"])
+                                         for a in p["alignments"])
     assert {u["username"] for u in doc["users"]} >= {"lead", "mentor", "faculty"}
     assert not any("password_hash" in u for u in doc["users"])
     assert not any("id" in row for section in ("framework", "alignments", "ratings", "comments") for row in p[section])
@@ -64,10 +71,24 @@ def test_export_restore_export_is_lossless(rich_engine, engine):
     assert progress[-1] == 1.0 and report.program == "460305"
     created = report.to_json()["created"]
     assert created["competency"] == 55 and created["standard"] == 3 and created["comment"] == 5 and created["rating"] == 3
+    assert created["suggestion_decision"] == 3
     second = parsed(export_backup(engine, actor=SYSTEM, program_id=program_id(engine),
                                   include_password_hashes=True).content)
     assert comparable(second) == comparable(first)
     assert users.authenticate(engine, username="lead", password="demo") is not None  # the hash came along
+    # the restored decisions act: a rejected pair stays hidden, the accepted one points at its alignment
+    with session_scope(engine) as session:
+        rows = session.exec(select(SuggestionDecision)).all()
+    assert len(rows) == 3 and all(d.program_id == program_id(engine) for d in rows)
+    accepted = next(d for d in rows if d.decision == "accept")
+    with session_scope(engine) as session:
+        link = session.get(Alignment, accepted.alignment_id)
+        assert (link.competency_id, link.target) == (accepted.competency_id, accepted.target)
+    suggestions.clear_cache()
+    for d in rows:
+        kind = {"unit_id": d.unit_id} if d.unit_id else {"objective_id": d.objective_id}
+        shown = [s["competency_id"] for s in suggestions.suggest_for_target(engine, top=60, **kind)["suggestions"]]
+        assert d.competency_id not in shown
 
 
 def test_without_password_hashes_users_come_back_inactive(rich_engine, engine):
@@ -163,7 +184,8 @@ def _valid_doc(rich_engine) -> dict:
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "bad_zip", "foreign_json", "future_version", "bad_level",
-                                    "missing_target", "unknown_parent", "duplicate_code"])
+                                    "missing_target", "unknown_parent", "duplicate_code", "decision_target",
+                                    "bad_decision"])
 def test_bad_files_are_rejected_with_the_database_unchanged(rich_engine, engine, damage):
     """Corrupt, truncated, foreign or inconsistent files: errors that say why, nothing written."""
     doc = _valid_doc(rich_engine)
@@ -186,6 +208,10 @@ def test_bad_files_are_rejected_with_the_database_unchanged(rich_engine, engine,
             p["alignments"].append({**p["alignments"][0], "target": "unit:9:1"})
         elif damage == "unknown_parent":
             p["framework"][5]["parent"] = "no.such.code"
+        elif damage == "decision_target":
+            p["suggestion_decisions"].append({**p["suggestion_decisions"][0], "target": "unit:2:99"})
+        elif damage == "bad_decision":
+            p["suggestion_decisions"][0]["decision"] = "maybe"
         else:
             p["framework"].append(dict(p["framework"][3]))
         data = json.dumps(doc).encode()
@@ -196,7 +222,8 @@ def test_bad_files_are_rejected_with_the_database_unchanged(rich_engine, engine,
     messages = " ".join(e["message"] for e in report.errors)
     expected = {"truncated": "truncated", "garbage": "UTF-8", "bad_zip": "zip", "foreign_json": "not a CoStandard",
                 "future_version": "version 99", "bad_level": "format", "missing_target": "does not exist",
-                "unknown_parent": "no.such.code", "duplicate_code": "duplicate"}[damage]
+                "unknown_parent": "no.such.code", "duplicate_code": "duplicate", "decision_target": "unit:2:99",
+                "bad_decision": "format"}[damage]
     assert expected in messages
 
 

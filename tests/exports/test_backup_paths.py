@@ -2,7 +2,7 @@
 
 The database is built through every write path: the demo seed, imports of a framework (with a
 competency directly under a work area), courses, a matrix and a standard, the framework editor,
-alignments proposed, accepted and re-levelled, and comments. Its whole-database backup is
+alignments proposed, accepted and re-levelled, suggestions accepted and rejected, and comments. Its whole-database backup is
 restored into the emptied database and backed up again: the two documents are equal.
 """
 
@@ -13,13 +13,14 @@ import json
 from sqlalchemy import delete
 
 from models import metadata
-from services import alignments, comments, framework, users
+from services import alignments, comments, framework, suggestions, users
 from services.actor import SYSTEM
 from services.courses import list_courses
 from services.demo import seed_demo
 from services.exports import export_backup, restore_backup
 from services.importing.templates import TEMPLATE_KINDS, template_workbook
 from services.programs import get_program
+from services.standards import list_standards, standard_content
 from tests.exports.conftest import parsed
 from tests.importing.conftest import run_import, xlsx_bytes
 
@@ -57,6 +58,14 @@ def _build_through_every_path(engine) -> None:
                                            expected_version=link["version"], decision="accept")
         link = link.get("alignment", link)
         alignments.change_level(engine, actor=lead, alignment_id=link["id"], expected_version=link["version"], level=3)
+    demo = next(s for s in list_standards(engine, program_id=get_program(engine, code="460305")["id"])
+                if s["course_code"] == "ZH3021" and s["status"] != "approved")
+    unit = standard_content(engine, demo["id"])["units"][0]
+    faculty = users.get_actor(engine, username="faculty")
+    offered = suggestions.suggest_for_target(engine, unit_id=unit["id"], top=2)["suggestions"]
+    suggestions.accept_suggestion(engine, actor=faculty, unit_id=unit["id"], competency_id=offered[0]["competency_id"],
+                                  level=1, score=offered[0]["score"])
+    suggestions.reject_suggestion(engine, actor=faculty, unit_id=unit["id"], competency_id=offered[1]["competency_id"])
     thread = comments.add_comment(engine, actor=mentor, entity_type="competency",
                                   entity_id=int(_node(engine, pid, "F.2")["id"]), body="故障判断应细分")
     comments.reply(engine, actor=lead, comment_id=thread["id"], body="下一版拆分为两条")
@@ -77,6 +86,8 @@ def test_a_database_built_through_every_write_path_round_trips_through_backup(en
     _build_through_every_path(engine)
     first = parsed(export_backup(engine, actor=SYSTEM, include_password_hashes=True).content)
     assert {p["code"] for p in first["programs"]} >= {"460305", "P1"}
+    demo = next(p for p in first["programs"] if p["code"] == "460305")
+    assert sorted(d["decision"] for d in demo["suggestion_decisions"]) == ["accept", "reject"]
     _empty(engine)
     report = restore_backup(engine, actor=SYSTEM, data=json.dumps(first).encode())
     assert report.ok, report.errors
