@@ -113,6 +113,31 @@ def _number(text: str) -> float:
     return float(_UNITS.sub("", clean_text(text)).replace(",", ""))
 
 
+_TERM_LABEL = re.compile(r"^(?:第\s*)?([0-9]{1,2}|十[一二]?|[一二三四五六七八九])\s*(?:学期|学段)$"
+                         r"|^(?:semester|term|sem\.?|s)\s*([0-9]{1,2})$", re.I)
+
+
+def term_columns(table: Table) -> dict[int, int]:
+    """Columns holding one semester each (各学期周学时分配 over 第1学期 … 第6学期): column → semester.
+
+    Two or more such columns mean the plan writes each course's weekly hours under the semesters it is
+    taught in; the course's semester is the first with hours.
+    """
+    out: dict[int, int] = {}
+    for index, label in enumerate(table.header.labels):
+        if table.header.mapping.get(index) not in (None, "semester"):
+            continue
+        match = _TERM_LABEL.match(label.split(" / ")[-1].strip())
+        if match:
+            word = match.group(1) or match.group(2)
+            out[index] = int(word) if word.isdigit() else _cn_number(word)
+    if len(out) < 2:
+        return {}
+    for index in out:
+        table.header.mapping.pop(index, None)
+    return out
+
+
 def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
     """Course rows → ``Dataset.courses`` (matched by code; every course not in the file is reported)."""
     del limits
@@ -127,7 +152,9 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
         table.section_field = "course_type"
         table.section_words = SECTION_WORDS
         table.probe_fields = ("code", "name", "course_type")
+        table.terms = term_columns(table)
         table.fill_down(set(table.columns_for("course_type")))  # 课程类别 merged down its courses
+        table.carry_down(set(table.columns_for("course_type")))  # …or written once above them (CSV)
         for index, cells in table.data_rows():
             course = _parse_row(table, index, cells, dataset)
             if course is None:
@@ -221,7 +248,15 @@ def _parse_row(table: Table, index: int, cells: list[Any], dataset: Dataset) -> 
         values["hours_theory"], values["hours_practice"] = round(theory or 0), round(practice or 0)
         supplied |= {"hours_theory", "hours_practice"}
     col = table.column_for("semester")
-    if col is not None:
+    terms = [(c, term) for c, term in table.terms.items() if _weekly_hours(table.raw(cells, c))]
+    if col is None and terms:
+        values["semester"] = terms[0][1]
+        supplied.add("semester")
+        if len(terms) > 1:  # taught over several semesters: the model holds the first
+            dataset.warnings.append(table.issue("import.warning.semester_span", index, terms[0][0],
+                                                value="、".join(str(t) for _c, t in terms),
+                                                semester=values["semester"]))
+    elif col is not None:
         try:
             values["semester"], several = parse_semester(table.raw(cells, col), spans=True)
             if values["semester"] is not None:
@@ -240,6 +275,17 @@ def _parse_row(table: Table, index: int, cells: list[Any], dataset: Dataset) -> 
         return None
     return CourseIn(code=code[:64], name=name[:200], origin=Origin(table.sheet_name, index + 1),
                     fields=frozenset(supplied), **values)
+
+
+def _weekly_hours(value: Any) -> bool:
+    """A cell under a semester column that says the course is taught then (a number above 0, or a mark)."""
+    text = clean_text(value)
+    if not text:
+        return False
+    try:
+        return _number(text) > 0
+    except ValueError:
+        return True  # "√", "4×16": taught in that semester
 
 
 def _fmt(number: float) -> str:

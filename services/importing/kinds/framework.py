@@ -24,7 +24,7 @@ from services.importing.header import SYNONYMS
 from services.importing.limits import Limits
 from services.importing.readers import RawBook, RawSheet, cell_text
 from services.importing.records import Dataset, ImportRejected, Issue, Origin
-from services.importing.splits import may_split, split_statements
+from services.importing.splits import may_split, single_item, split_statements
 from services.importing.table import (
     Options,
     Table,
@@ -207,6 +207,7 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
     provs, row_key, rejected, errors = result.provs, result.row_key, result.rejected, dataset.errors
     # area and task cells repeat row after row: the same texts (and owner) give the same key, already handled
     last_area = last_area_code = last_task = last_task_code = last_owner = task_key = None
+    outline_alone: list[tuple[int, int | None, list[str]]] = []
     for ((index, cells), area_text, area_code, task_text, task_code, statement, code, kind_word, parent_text,
          texts) in lines:
         problems: list[Issue] = []
@@ -246,11 +247,17 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
             listed = split_statements(statement)
             if listed is not None and split_cells and table.split_allowed(index, stmt_col):
                 parts = listed
+        if listed is None and hierarchical and statement and split_cells and table.split_allowed(index, stmt_col):
+            only = single_item(statement)
+            if only is not None:  # "（1）能…" alone under its task: a list of one, its number is not the text
+                listed = parts = [only]
+        coded_alone = None
         if statement and not has_code and listed is None:
             lead, rest = split_leading_code(statement)
             if lead and rest:
                 if "." in lead or not hierarchical:
                     code, statement = code_text(lead), rest
+                    coded_alone = code
                 elif _LIST_MARK.match(statement):
                     statement = rest  # "1.能…" under a task is a list number, not the competency's code
         if not statement and allow_code_only and code:
@@ -283,21 +290,29 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
             continue
         values["sort_order"] = sort_base + index
         if parts is not None:
-            table.splits.append((index, stmt_col, parts))
             keys = []
+            statements = []
             for number, part in enumerate(parts, start=1):
                 part_key = f"{TEMP}{prefix}c:{index}:{number}"
                 lead, rest = split_leading_code(part) if not has_code else (None, part)
                 if lead and rest and "." in lead:  # "1.1.1 能…" lines keep their own codes
                     part_key, part = code_text(lead), rest
                 keys.append(part_key)
+                statements.append(part)
                 provs.append(Prov(key=part_key, statement=part, parent=parent, kind=kind, values=dict(values),
                                   origin=origin, fields=supplied))
+            table.splits.append((index, stmt_col, statements))  # the statements as stored (codes apart)
             row_key[index] = keys[0]
             continue
+        if coded_alone is not None:
+            outline_alone.append((index, stmt_col, [statement]))
         provs.append(Prov(key=key, statement=statement, parent=parent, kind=kind, values=values, origin=origin,
                           fields=supplied))
         row_key[index] = key
+    if outline_alone and any(len(p) > 1 for _r, c, p in table.splits if c == stmt_col):
+        # in a column of "1.1.1 能…\n1.1.2 能…" cells, a cell with one coded line is a list of one
+        table.splits.extend(outline_alone)
+        table.splits.sort()
     note_warnings(dataset, table)
     return result
 
