@@ -208,6 +208,12 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
     # area and task cells repeat row after row: the same texts (and owner) give the same key, already handled
     last_area = last_area_code = last_task = last_task_code = last_owner = task_key = None
     outline_alone: list[tuple[int, int | None, list[str]]] = []
+    label = table.header.label
+    # the column that places a row in the tree, named by a hierarchy error (services.hierarchy's rule)
+    placed_by = label(kind_col) if has_kind else label(parent_col) if has_parent else \
+        label(stmt_col) if stmt_col is not None else None
+    area_label = label(area_col) if area_col is not None else placed_by
+    task_label = label(task_col) if task_col is not None else placed_by
     for ((index, cells), area_text, area_code, task_text, task_code, statement, code, kind_word, parent_text,
          texts) in lines:
         problems: list[Issue] = []
@@ -217,14 +223,15 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
                     issue = formula_issue(table, index, col, cells[col])
                     if issue:
                         problems.append(issue)
-        origin = Origin(sheet_name, index + 1)
+        origin = Origin(sheet_name, index + 1, placed_by)
         if hierarchical:
             if area_text and (area_text != last_area or area_code != last_area_code):
                 last_area, last_area_code = area_text, area_code
                 lead, name = split(area_text)
                 key = area_code or (code_text(lead) if lead else None) or f"{TEMP}{prefix}a:{normalize_text(name)}"
                 if key not in groups:
-                    groups[key] = Prov(key=key, statement=name, parent=parent_key, kind="area", origin=origin,
+                    groups[key] = Prov(key=key, statement=name, parent=parent_key, kind="area",
+                                       origin=Origin(sheet_name, index + 1, area_label),
                                        values={"sort_order": sort_base + index})
                     provs.append(groups[key])
                 if key != current_area:
@@ -239,7 +246,8 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
                         f"{TEMP}{prefix}t:{owner}:{normalize_text(name)}"
                     if task_key not in groups:
                         groups[task_key] = Prov(key=task_key, statement=name, parent=owner, kind="task",
-                                                origin=origin, values={"sort_order": sort_base + index})
+                                                origin=Origin(sheet_name, index + 1, task_label),
+                                                values={"sort_order": sort_base + index})
                         provs.append(groups[task_key])
                 current_task = task_key
         parts = listed = None
