@@ -239,6 +239,11 @@ def analyse(
         return preview
     preview.dataset = dataset
     _fill_sheet_info(preview, dataset.info.get("sheets", {}))
+    if dataset.info.get("sheets") and not dataset.errors and not any(
+            (dataset.nodes, dataset.courses, dataset.alignments, dataset.ratings, dataset.standards)):
+        # a header with nothing under it (an attainment-calculation template): say so instead of "0 created"
+        dataset.errors.append(Issue("import.error.no_rows", {"sheets": ", ".join(dataset.info["sheets"])},
+                                    file=filename, sheet=next(iter(dataset.info["sheets"]))))
     _merge_kind_reading(preview, dataset.info.get("reading", []))
     if not sheet:  # instruction sheets (填表说明) are set aside, never silently
         readings, notes = help_sheet_readings(book, {e["sheet"] for e in preview.reading})

@@ -25,7 +25,8 @@ HEADER_SCAN_ROWS = 30
 # field -> synonyms (any case, any width; spaces and punctuation are ignored when comparing)
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "seq": ("序号", "顺序号", "行号", "no", "no.", "#", "nr", "s/n", "sn", "index"),
-    "area": ("工作领域", "行动领域", "职业领域", "领域", "工作领域名称", "能力领域", "一级指标", "职业功能", "duty", "duties",
+    "area": ("工作领域", "行动领域", "职业领域", "领域", "工作领域名称", "能力领域", "一级指标", "职业功能", "毕业要求", "duty",
+             "duties",
              "area", "work area", "domain", "competency area"),
     "area_code": ("领域编码", "领域代码", "领域编号", "工作领域编码", "area code", "duty code", "domain code"),
     "task": ("工作任务", "典型工作任务", "任务", "工作任务名称", "典型任务", "二级指标", "工作内容", "task", "tasks",
@@ -33,7 +34,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
              "typical task", "typical work task"),
     "task_code": ("任务编码", "任务代码", "任务编号", "工作任务编码", "task code"),
     "statement": ("职业能力", "能力", "职业能力要求", "职业技能要求", "技能要求", "能力要求", "能力描述", "能力点",
-                  "职业能力描述", "描述", "知识技能要求", "能力名称", "能力标准", "内容", "competency", "competence",
+                  "职业能力描述", "描述", "指标点", "毕业要求指标点", "知识技能要求", "能力名称", "能力标准", "内容", "competency", "competence",
                   "competencies", "statement", "competency statement", "full statement", "fullstatement",
                   "learning outcomes", "learning outcome", "outcome", "skill", "skill statement", "requirement",
                   "description of competency", "name", "名称", "short name", "shortname"),

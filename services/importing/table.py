@@ -88,6 +88,7 @@ class Table:
     keep_whole: frozenset[str] | bool = frozenset()  # True: no cell splits; else cells ("D7") kept whole
     transposed: bool = False
     terms: dict[int, int] = field(default_factory=dict)  # courses: column → semester (weekly hours per semester)
+    legends: dict[str, dict[str, str]] = field(default_factory=dict)  # field → codes its header explains ("A:通识")
     splits: list[tuple[int, int, list[str]]] = field(default_factory=list)  # (row, column, parts), 0-based
     _regions: Regions | None = field(default=None, repr=False)
 

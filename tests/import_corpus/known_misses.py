@@ -14,6 +14,4 @@ KNOWN_MISSES: frozenset[str] = frozenset({
     "real:competvetsuivi/CompetVetSuiviTestMatrixWithResults.ods",
     "real:competvetsuivi/matrix_comp.json",
     "real:competvetsuivi/matrix_ue.json",
-    "real:cn_accreditation_templates/理论课培养计划导入模板.xlsx",
-    "real:cn_accreditation_templates/毕业要求指标点导入.xls",
 })
