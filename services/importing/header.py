@@ -36,6 +36,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "statement": ("职业能力", "能力", "职业能力要求", "职业技能要求", "技能要求", "能力要求", "能力描述", "能力点",
                   "职业能力描述", "描述", "指标点", "毕业要求指标点", "知识技能要求", "能力名称", "能力标准", "内容", "competency", "competence",
                   "competencies", "statement", "competency statement", "full statement", "fullstatement",
+                  "fullname", "full name",
                   "learning outcomes", "learning outcome", "outcome", "skill", "skill statement", "requirement",
                   "description of competency", "name", "名称", "short name", "shortname"),
     "code": ("编码", "代码", "编号", "能力编码", "能力代码", "能力编号", "能力序号", "code", "id", "id number",
@@ -52,6 +53,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                  "role"),
     "notes": ("备注", "说明", "注释", "notes", "note", "remarks", "remark"),
     "external_uri": ("uri", "url", "链接", "link", "external uri", "外部链接"),
+    "path": ("path", "路径", "层级路径", "full path", "node path"),  # "/COPREV/COPREV.1/COPREV.1.1": code, parent
 }
 
 COURSE_SYNONYMS: dict[str, tuple[str, ...]] = {

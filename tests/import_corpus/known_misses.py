@@ -12,6 +12,4 @@ KNOWN_MISSES: frozenset[str] = frozenset({
     "mx_transposed_ticks_xls",
     "real:competvetsuivi/matrix_sample.xlsx",
     "real:competvetsuivi/CompetVetSuiviTestMatrixWithResults.ods",
-    "real:competvetsuivi/matrix_comp.json",
-    "real:competvetsuivi/matrix_ue.json",
 })

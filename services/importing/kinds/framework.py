@@ -167,6 +167,7 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
     area_code_col, task_code_col = table.column_for("area_code"), table.column_for("task_code")
     code_col, stmt_col = table.column_for("code"), table.column_for("statement")
     parent_col, kind_col = table.column_for("parent"), table.column_for("kind")
+    path_col = table.column_for("path") if parent_col is None else None
     if area_col is None and not allow_code_only and table._regions is None and (task_col is not None
                                                                                 or code_col is None):
         table.section_field = "area"  # "一、工业机器人安装" rows are the work areas of the rows under them
@@ -288,6 +289,11 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
             kind = kind or "competency"
         elif has_parent:
             parent = parent_text or parent_key
+        elif path_col is not None and text(cells, path_col).strip("/ "):
+            # "/COPREV/COPREV.1/COPREV.1.1": the last step names the row, the one before it its parent
+            steps = [step for step in text(cells, path_col).split("/") if step.strip()]
+            code = code or code_text(steps[-1].strip())
+            parent = code_text(steps[-2].strip()) if len(steps) > 1 else parent_key
         else:
             parent = parent_key
         key = code if code else f"{TEMP}{prefix}c:{index}"
@@ -408,4 +414,19 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
     dataset.nodes = finalize(dataset, provs, limits=limits, filename=book.filename, infer_outline_parents=infer,
                              rejected=rejected)
     dataset.info["sheets"] = sheets_info
+    if _identifiers_only(dataset.nodes):
+        raise ImportRejected(Issue("import.error.identifiers_only", {
+            "examples": ", ".join(n.statement for n in dataset.nodes[:3])}, file=book.filename,
+            sheet=tables[0].sheet_name))
     return dataset
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z]{1,8}[-_.]?\d{1,5}[A-Za-z]?$")
+
+
+def _identifiers_only(nodes: list) -> bool:
+    """A flat list whose every "statement" is an identifier (UC51, UC52 …) names things, it states no competency:
+    it is refused rather than stored as competencies (a teaching-unit list exported by a plugin)."""
+    if len(nodes) < 5 or any(n.parent for n in nodes):
+        return False
+    return all(_IDENTIFIER.match(n.statement.strip()) for n in nodes)
