@@ -166,8 +166,8 @@ class Table:
         stops = {i.row for i in regions.ignored if i.row is not None and i.reason in ("subtotal", "total", "section")}
         field_of = self.header.mapping
         for col in sorted(columns - merged_down):
+            carried: list[list[Any]] = []  # [value, first row, last row] of each value carried down
             value: Any = ""
-            first = last = source = -1
             data = regions.data
             position = 0
             for index in range(start, len(sheet.rows)):
@@ -180,20 +180,17 @@ class Table:
                 row = sheet.rows[index]
                 text = cell_text(row[col]).strip() if col < len(row) else ""
                 if text:
-                    if last > first >= 0:
-                        regions.groups.append(Group(field_of[col], cell_text(value).strip(), first, last,
-                                                    row=source, column=col))
-                    value, first, last, source = row[col], index, index, index
+                    value = row[col]
+                    carried.append([value, index, index])
                     continue
                 if value in ("", None):
                     continue
                 while len(row) <= col:
                     row.append("")
                 row[col] = value
-                last = index
-            if last > first >= 0:
-                regions.groups.append(Group(field_of[col], cell_text(value).strip(), first, last, row=source,
-                                            column=col))
+                carried[-1][2] = index
+            regions.groups.extend(Group(field_of[col], cell_text(v).strip(), first, last, row=first, column=col)
+                                  for v, first, last in carried if last > first)
 
     def section_value(self, index: int) -> str | None:
         """The text of the section row above data row ``index`` (ordinal stripped), if any."""
