@@ -119,3 +119,16 @@ def test_a_header_with_no_rows_under_it_is_refused_with_a_message():
     preview = _preview(xlsx_bytes([["序号", "毕业要求指标点", "课程目标"]]), "t.xlsx")
     assert not preview.ok and [e["key"] for e in preview.errors] == ["import.error.no_rows"]
     assert preview.errors[0]["sheet"] == "Sheet1"
+
+
+def test_a_matrix_without_competency_headers_is_found_from_its_codes_and_asks_for_its_marks():
+    """Course codes (UC51 …) merged over sub-columns in row 1, a date where the code header would be, per-course
+    sums in row 2, outline codes down column A: a matrix; its coded values (3, 30, 400) are no known scheme, so
+    the import asks for a mapping and names the mark cells (not the sums)."""
+    rows = [["Adéquation", None, "UC51", None, "UC52", None, "UC53", None],
+            ["2019-02-20", None, 24, 1, 4.5, 1.5, 0, 0],
+            *[[f"CoPrev.1.{i}.", f"Réaliser l'examen numéro {i}", 3, 30, 400, 3000, 3, 30] for i in range(1, 7)]]
+    preview = _preview(xlsx_bytes(rows, merges=["C1:D1", "E1:F1", "G1:H1"]), "matrice.xlsx")
+    assert preview.kind == "matrix" and not preview.ok
+    error = preview.errors[0]
+    assert error["key"] == "import.error.marks_unknown" and "D3" in error["message"] and "E2" not in error["message"]

@@ -242,7 +242,50 @@ def _open(book: RawBook, sheet: RawSheet, options: Options) -> tuple[Table | Non
         _guess_code_column(normal)
         if ROW_FIELDS & set(normal.header.mapping.values()):
             return normal, False
+    if orientation != "columns":
+        headerless = _headerless_table(book, sheet)
+        if headerless is not None:
+            return headerless, False
     return None, False
+
+
+_LETTERED_CODE = re.compile(r"^[A-Za-z]{1,10}[-_]?\d+[A-Za-z]?$")
+
+
+def _headerless_table(book: RawBook, sheet: RawSheet) -> Table | None:
+    """No header names the competency columns (a date over the codes): the first column of outline codes is the
+    code column, the next one of text the statements, and the header is the first row above them with three or
+    more course codes (UC51, UC52 …; merged over their sub-columns)."""
+    rows = sheet.rows[:400]
+    code_col = None
+    for col in range(min(sheet.width, 6)):
+        filled = [t for t in (cell_text(r[col]).strip() for r in rows if col < len(r)) if t]
+        dotted = [t for t in filled if "." in t and looks_like_code(t) and any(ch.isalpha() for ch in t)]
+        if len(dotted) >= 5 and len(dotted) >= 0.6 * len(filled):
+            code_col = col
+            break
+    if code_col is None:
+        return None
+    first = next(i for i, r in enumerate(rows) if code_col < len(r) and looks_like_code(cell_text(r[code_col]).strip())
+                 and "." in cell_text(r[code_col]))
+    for row in range(min(first, 30)):
+        cells = sheet.rows[row]
+        codes = [c for c, v in enumerate(cells) if c > code_col + 1 and v.__class__ is str
+                 and _LETTERED_CODE.match(v.strip())]
+        if len(codes) < 3:
+            continue
+        from services.importing.header import _block_end, header_labels
+
+        end = _block_end(sheet, row)
+        labels = header_labels(sheet, row, end)
+        mapping = {code_col: "code"}
+        texts = [cell_text(r[code_col + 1]).strip() for r in rows[first:first + 50] if code_col + 1 < len(r)]
+        if sum(len(t) > 6 for t in texts) >= 0.6 * max(len(texts), 1):
+            mapping[code_col + 1] = "statement"
+        # the rows between the course codes and the first competency (sub-labels, per-course sums) belong to
+        # the header block: their numbers are no marks
+        return Table(book, sheet, HeaderGuess(row, max(end, first - 1), labels, mapping, dict.fromkeys(mapping, 0.5)))
+    return None
 
 
 def course_columns(table: Table, *, with_empty: bool = False, aside: bool = True) -> list[tuple[int, str]]:
@@ -727,7 +770,7 @@ def score(book: RawBook) -> float:
             continue
         marked = _marked_columns(table)
         values = {normalize_mark(m) for c, _l in columns for m in marked.get(c, ())} - BLANKS
-        shaped = sum(1 for _c, label in columns if _course_shaped(label))
+        shaped = sum(1 for _c, label in columns if _course_shaped(label) or _LETTERED_CODE.match(label.strip()))
         course_like = shaped * 2 >= len(columns)
         if values and values <= known:
             value = 0.6 + min(len(columns), 10) * 0.03 + (0.1 if course_like else 0.0)
