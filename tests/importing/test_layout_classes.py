@@ -55,10 +55,17 @@ def test_a_numbered_cell_with_one_item_is_a_list_of_one():
     assert single_item("（1）能使用离线编程软件") == "能使用离线编程软件"
     assert single_item("①能编程") == "能编程" and single_item("1、能编程") == "能编程"
     assert single_item("1.2.1 能编程") is None and single_item("2.能编程") is None and single_item("能编程") is None
-    rows = [["工作领域", "工作任务", "职业能力"], ["编程", "离线编程", "（1）能使用离线编程软件"]]
-    preview = _preview(xlsx_bytes(rows), "f.xlsx")
-    assert [n.statement for n in preview.dataset.nodes if n.kind == "competency"] == ["能使用离线编程软件"]
-    assert preview.reading[0]["splits"] == [{"row": 2, "column": "C", "parts": ["能使用离线编程软件"]}]
+    rows = [["工作领域", "工作任务", "职业能力"], ["编程", "示教编程", "（1）能创建程序（2）能编写码垛程序"],
+            [None, "离线编程", "（1）能使用离线编程软件"]]
+    preview = _preview(xlsx_bytes(rows, merges=["A2:A3"]), "f.xlsx")
+    assert [n.statement for n in preview.dataset.nodes if n.kind == "competency"] == [
+        "能创建程序", "能编写码垛程序", "能使用离线编程软件"]
+    assert preview.reading[0]["splits"][1] == {"row": 3, "column": "C", "parts": ["能使用离线编程软件"]}
+    # one numbered statement per row is no list cell: the numbers go, no split is reported
+    rows = [["工作领域", "工作任务", "职业能力"], ["编程", "示教编程", "1.能创建程序"], [None, None, "2.能编写码垛程序"]]
+    preview = _preview(xlsx_bytes(rows, merges=["A2:A3", "B2:B3"]), "f.xlsx")
+    assert [n.statement for n in preview.dataset.nodes if n.kind == "competency"] == ["能创建程序", "能编写码垛程序"]
+    assert preview.reading[0]["splits"] == []
 
 
 def test_a_category_written_once_above_its_rows_in_a_csv_applies_to_them():

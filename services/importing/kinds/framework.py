@@ -208,7 +208,7 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
     provs, row_key, rejected, errors = result.provs, result.row_key, result.rejected, dataset.errors
     # area and task cells repeat row after row: the same texts (and owner) give the same key, already handled
     last_area = last_area_code = last_task = last_task_code = last_owner = task_key = None
-    outline_alone: list[tuple[int, int | None, list[str]]] = []
+    alone_items: list[tuple[int, int | None, list[str]]] = []
     label = table.header.label
     # the column that places a row in the tree, named by a hierarchy error (services.hierarchy's rule)
     placed_by = label(kind_col) if has_kind else label(parent_col) if has_parent else \
@@ -256,10 +256,11 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
             listed = split_statements(statement)
             if listed is not None and split_cells and table.split_allowed(index, stmt_col):
                 parts = listed
+        alone = None
         if listed is None and hierarchical and statement and split_cells and table.split_allowed(index, stmt_col):
-            only = single_item(statement)
-            if only is not None:  # "（1）能…" alone under its task: a list of one, its number is not the text
-                listed = parts = [only]
+            alone = single_item(statement)
+            if alone is not None:  # "（1）能…" alone under its task: a list of one, its number is not the text
+                statement = alone
         coded_alone = None
         if statement and not has_code and listed is None:
             lead, rest = split_leading_code(statement)
@@ -318,14 +319,14 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
             table.splits.append((index, stmt_col, statements))  # the statements as stored (codes apart)
             row_key[index] = keys[0]
             continue
-        if coded_alone is not None:
-            outline_alone.append((index, stmt_col, [statement]))
+        if coded_alone is not None or alone is not None:
+            alone_items.append((index, stmt_col, [statement]))
         provs.append(Prov(key=key, statement=statement, parent=parent, kind=kind, values=values, origin=origin,
                           fields=supplied))
         row_key[index] = key
-    if outline_alone and any(len(p) > 1 for _r, c, p in table.splits if c == stmt_col):
-        # in a column of "1.1.1 能…\n1.1.2 能…" cells, a cell with one coded line is a list of one
-        table.splits.extend(outline_alone)
+    if alone_items and any(len(p) > 1 for _r, c, p in table.splits if c == stmt_col):
+        # in a column of list cells ("1.能…\n2.能…", "1.1.1 能…\n1.1.2 能…"), a cell with one item is a list of one
+        table.splits.extend(alone_items)
         table.splits.sort()
     note_warnings(dataset, table)
     return result
