@@ -26,3 +26,10 @@ def parent_allowed(kind: str, parent_kind: str | None) -> bool:
 def allowed_parent_kinds(kind: str) -> tuple[str, ...]:
     """The parent kinds a node of ``kind`` may have, in tree order, for messages (root excluded)."""
     return tuple(k for k in ("area", "task") if k in ALLOWED_PARENTS.get(kind, frozenset()))
+
+
+def kind_under(parent_kind: str | None, *, has_children: bool) -> str | None:
+    """The kind a node takes under a parent of ``parent_kind``: the first allowed kind that can hold children
+    when it has some (area, then task), else a competency; None when no kind is allowed there."""
+    shapes = ("area", "task") if has_children else ("competency",)
+    return next((kind for kind in shapes if parent_allowed(kind, parent_kind)), None)

@@ -35,7 +35,7 @@ from services.importing.marks import parse_marks_option
 from services.importing.plan import Plan, build_plan, empty_counts, load_state, state_fingerprint
 from services.importing.readers import RawBook, read_book
 from services.importing.records import Dataset, ImportRejected, Issue
-from services.importing.table import Options, row_roles_option
+from services.importing.table import Options, help_sheet_readings, row_roles_option
 from services.permissions import require
 
 MAX_LISTED_ISSUES = 1000
@@ -239,7 +239,16 @@ def analyse(
         return preview
     preview.dataset = dataset
     _fill_sheet_info(preview, dataset.info.get("sheets", {}))
+    if dataset.info.get("sheets") and not dataset.errors and not any(
+            (dataset.nodes, dataset.courses, dataset.alignments, dataset.ratings, dataset.standards)):
+        # a header with nothing under it (an attainment-calculation template): say so instead of "0 created"
+        dataset.errors.append(Issue("import.error.no_rows", {"sheets": ", ".join(dataset.info["sheets"])},
+                                    file=filename, sheet=next(iter(dataset.info["sheets"]))))
     _merge_kind_reading(preview, dataset.info.get("reading", []))
+    if not sheet:  # instruction sheets (填表说明) are set aside, never silently
+        readings, notes = help_sheet_readings(book, {e["sheet"] for e in preview.reading})
+        preview.reading.extend(readings)
+        dataset.warnings.extend(notes)
     preview.mark_scheme = dataset.info.get("mark_scheme")
     preview.mark_candidates = dataset.info.get("mark_candidates", [])
     preview.info.update({k: v for k, v in dataset.info.items() if k not in ("sheets",)})

@@ -25,7 +25,8 @@ HEADER_SCAN_ROWS = 30
 # field -> synonyms (any case, any width; spaces and punctuation are ignored when comparing)
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "seq": ("序号", "顺序号", "行号", "no", "no.", "#", "nr", "s/n", "sn", "index"),
-    "area": ("工作领域", "行动领域", "职业领域", "领域", "工作领域名称", "能力领域", "一级指标", "职业功能", "duty", "duties",
+    "area": ("工作领域", "行动领域", "职业领域", "领域", "工作领域名称", "能力领域", "一级指标", "职业功能", "毕业要求", "duty",
+             "duties",
              "area", "work area", "domain", "competency area"),
     "area_code": ("领域编码", "领域代码", "领域编号", "工作领域编码", "area code", "duty code", "domain code"),
     "task": ("工作任务", "典型工作任务", "任务", "工作任务名称", "典型任务", "二级指标", "工作内容", "task", "tasks",
@@ -33,8 +34,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
              "typical task", "typical work task"),
     "task_code": ("任务编码", "任务代码", "任务编号", "工作任务编码", "task code"),
     "statement": ("职业能力", "能力", "职业能力要求", "职业技能要求", "技能要求", "能力要求", "能力描述", "能力点",
-                  "职业能力描述", "知识技能要求", "能力名称", "能力标准", "内容", "competency", "competence",
+                  "职业能力描述", "描述", "指标点", "毕业要求指标点", "知识技能要求", "能力名称", "能力标准", "内容", "competency", "competence",
                   "competencies", "statement", "competency statement", "full statement", "fullstatement",
+                  "fullname", "full name",
                   "learning outcomes", "learning outcome", "outcome", "skill", "skill statement", "requirement",
                   "description of competency", "name", "名称", "short name", "shortname"),
     "code": ("编码", "代码", "编号", "能力编码", "能力代码", "能力编号", "能力序号", "code", "id", "id number",
@@ -51,6 +53,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                  "role"),
     "notes": ("备注", "说明", "注释", "notes", "note", "remarks", "remark"),
     "external_uri": ("uri", "url", "链接", "link", "external uri", "外部链接"),
+    "path": ("path", "路径", "层级路径", "full path", "node path"),  # "/COPREV/COPREV.1/COPREV.1.1": code, parent
 }
 
 COURSE_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -218,8 +221,18 @@ def match_field(label: str, fields: dict[str, tuple[str, ...]]) -> tuple[str | N
     return _match_field(label, field_set_key(fields))
 
 
+# a group label over sub-labels (工作任务 over 编号 / 名称): (group's field, sub-label's field) → the column's field
+GROUPED_FIELDS = {("task", "code"): "task_code", ("task", "statement"): "task", ("task", "task"): "task",
+                  ("area", "code"): "area_code", ("area", "statement"): "area", ("area", "area"): "area",
+                  ("statement", "code"): "code", ("statement", "statement"): "statement"}
+
+
 def _match_field(label: str, frozen: int) -> tuple[str | None, float]:
     parts = [p for p in label.split(" / ") if p.strip()] if " / " in label else [label]
+    if len(parts) > 1:
+        grouped = _grouped(parts, frozen)
+        if grouped is not None:
+            return grouped
     best: tuple[str | None, float] = (None, 0.0)
     for part in reversed(parts):  # the most specific part (lowest header row) first
         found = _match(part, frozen)
@@ -230,6 +243,19 @@ def _match_field(label: str, frozen: int) -> tuple[str | None, float]:
         if whole[1] > best[1] + 0.05:
             best = whole
     return best
+
+
+def _grouped(parts: list[str], frozen: int) -> tuple[str, float] | None:
+    """"工作任务 / 编号" → task_code, "职业能力 / 描述" → statement: the group names the entity, the sub-label
+    which of its fields (only when the field set has that field)."""
+    group, group_score = _match(parts[0], frozen)
+    sub, sub_score = _match(parts[-1], frozen)
+    target = GROUPED_FIELDS.get((group, sub)) if group and sub else None
+    if target is None or min(group_score, sub_score) < 0.75:
+        return None
+    if not any(name == target for name, _syns in _FIELD_SETS[frozen]):
+        return None
+    return target, min(group_score, sub_score)
 
 
 @dataclass
@@ -274,6 +300,10 @@ def _header_labels(sheet: RawSheet, start: int, end: int) -> list[str]:
         for r in range(max(r0, start), min(r1, end) + 1):
             for c in range(c0, min(c1, width - 1) + 1):
                 block[r - start][c] = value
+    if end == start + 1:
+        for c0, c1 in content_spans(sheet, start):  # "学时" over 总学时 / 理论 / 实践 without a merge (CSV)
+            for c in range(c0 + 1, min(c1, width - 1) + 1):
+                block[0][c] = block[0][c0]
     labels = []
     for c in range(width):
         parts: list[str] = []
@@ -298,6 +328,46 @@ def _one_line(text: str) -> str:
 
 
 MAX_HEADER_ROWS = 3
+_NUMERIC = re.compile(r"^\s*[-+]?\d+(?:[.,]\d+)?\s*$")
+
+
+def content_spans(sheet: RawSheet, row: int) -> list[tuple[int, int]]:
+    """Group labels of ``row`` read from the content alone (a CSV keeps no merges): (first, last column) of each
+    label whose sub-labels fill the row below it and the empty cells to its right ("学时", "", "" over
+    "总学时", "理论", "实践"). Empty when the row below is not a row of sub-labels."""
+    if row + 1 >= len(sheet.rows) or any(r0 <= row + 1 <= r1 and (r1 > r0 or c1 > c0)
+                                         for r0, c0, r1, c1 in sheet.merged):
+        return []
+    top = [cell_text(v).strip() for v in sheet.rows[row]]
+    if sum(1 for t in top if t) < 2:
+        return []  # a title alone on its row is not a group label
+    below = sheet.rows[row + 1]
+    filled = [(c, v) for c, v in enumerate(below) if cell_text(v).strip()]
+    if len(filled) < 2 or not all(v.__class__ is str and len(v.strip()) <= 16 and not _NUMERIC.match(v)
+                                  for _c, v in filled):
+        return []
+    spans: list[tuple[int, int]] = []
+    under_empty = False
+    filled_cols = {c for c, _v in filled}
+    for c, _v in filled:
+        if c < len(top) and top[c]:
+            continue
+        under_empty = True
+        left = c - 1
+        while left >= 0 and not (left < len(top) and top[left]):
+            if left not in filled_cols:
+                return []  # a sub-label with a gap between it and its group label
+            left -= 1
+        if left < 0 or left not in filled_cols:
+            return []
+        if spans and spans[-1][0] == left:
+            spans[-1] = (left, c)
+        else:
+            spans.append((left, c))
+    inside = {c for c0, c1 in spans for c in range(c0, c1 + 1)}
+    if not under_empty or not any(t and c not in inside for c, t in enumerate(top)):
+        return []  # labels outside the groups too, as a header has ("课程代码" next to "学时")
+    return spans
 
 
 def _block_end(sheet: RawSheet, row: int) -> int:
@@ -315,6 +385,8 @@ def _block_end(sheet: RawSheet, row: int) -> int:
             below = [sheet.cell(r1 + 1, c) for c in range(c0, c1 + 1)]
             if outside and all(v.__class__ is str and v.strip() for v in below) and len(set(below)) == len(below):
                 end = r1 + 1
+    if end == row and content_spans(sheet, row):
+        end = row + 1
     return end
 
 
@@ -362,7 +434,10 @@ def _detect_header(sheet: RawSheet, fields: dict[str, tuple[str, ...]], *, heade
         mapping, confidence = map_columns(labels, fields)
         return HeaderGuess(header_row, end, labels, mapping, confidence, float(len(set(mapping.values()))))
     best: HeaderGuess | None = None
+    inside = {r for r0, _c0, r1, _c1 in sheet.merged if r1 > r0 for r in range(r0 + 1, min(r1, scan) + 1)}
     for row in range(min(scan, len(sheet.rows))):
+        if row in inside:
+            continue  # a header block starts at the top of its merged labels, never inside them
         cells = sheet.rows[row]
         texts = [cell_text(c).strip() for c in cells]
         filled = [t for t in texts if t]

@@ -28,8 +28,9 @@ from models import (
     Rating,
 )
 from services.alignment_rules import LEVEL_CHANGE_COLUMNS, level_change
+from services.hierarchy import kind_under, parent_allowed
 from services.importing.records import ENTITY_KEYS, Dataset, Issue, NodeIn, Origin
-from services.importing.tree import code_key, outline_parent
+from services.importing.tree import code_key, outline_parent, parent_kind_issue
 from services.outline import normalize_text
 from services.vocabulary import STANDARD_FIELDS
 
@@ -353,6 +354,18 @@ def _plan_nodes(plan: Plan, state: DbState, dataset: Dataset, filename: str | No
                                          file=filename, sheet=node.origin.sheet, row=node.origin.row))
                 del valid[code]
                 changed = True
+    refused = set()
+    for code, node in list(valid.items()):  # under a parent only the database holds: the same hierarchy rule
+        if node.parent is not None and node.parent not in in_file and node.parent in db_nodes:
+            parent_kind = db_nodes[node.parent]["kind"]
+            if not parent_allowed(node.kind, parent_kind):
+                plan.errors.append(parent_kind_issue(kind=node.kind, parent=node.parent, parent_kind=parent_kind,
+                                                     code=code, origin=node.origin, filename=filename))
+                refused.add(code)
+    while refused:  # the refused node's descendants go with it (reported once, on the node)
+        for code in refused:
+            valid.pop(code, None)
+        refused = {code for code, node in valid.items() if node.parent in in_file and node.parent not in valid}
     add_op, existing_of, unchanged = plan.ops.append, db_nodes.get, plan.counts["unchanged"]
     update = dataset.update_existing_nodes
     for node in nodes:
@@ -396,6 +409,7 @@ def _plan_nodes(plan: Plan, state: DbState, dataset: Dataset, filename: str | No
 def _outline_parents_from_database(state: DbState, nodes: list[NodeIn]) -> None:
     """A root row "1.2.3" whose outline parent "1.2" exists only in the database goes under it."""
     keyed = {code_key(code): code for code in state.nodes}
+    parents = {node.parent for node in nodes if node.parent is not None}
     for node in nodes:
         if node.parent is not None or node.code in state.nodes:
             continue
@@ -404,8 +418,9 @@ def _outline_parents_from_database(state: DbState, nodes: list[NodeIn]) -> None:
             candidate = candidate.rsplit(".", 1)[0] if "." in candidate else None
         if candidate is not None:
             node.parent = keyed[candidate]
-            if node.kind == "area":
-                node.kind = "task" if state.nodes[node.parent]["kind"] == "area" else "competency"
+            parent_kind = state.nodes[node.parent]["kind"]
+            if not parent_allowed(node.kind, parent_kind):  # the editor's rule picks the kind it takes there
+                node.kind = kind_under(parent_kind, has_children=node.code in parents) or node.kind
 
 
 def _node_values(node: NodeIn) -> dict[str, Any]:

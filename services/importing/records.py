@@ -56,6 +56,7 @@ class Origin:
 
     sheet: str | None = None
     row: int | None = None
+    column: str | None = None  # the column that places the row in the tree (its kind, parent or statement)
 
 
 @dataclass

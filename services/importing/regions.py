@@ -335,6 +335,8 @@ def _single_text(cells: list[Any], index: int, across: dict[int, tuple[int, int]
 def _is_section(single: tuple[int, str], cells: list[Any], index: int, across: dict[int, tuple[int, int]],
                 keyed: bool, keys: set[int], first_col: int, hierarchy: Sequence[int]) -> bool:
     col, text = single
+    if index in across and across[index][0] <= col < across[index][1]:
+        return True  # one text merged across the table: a heading over the rows below, even in a task column
     if col in hierarchy:
         return False  # an area or task cell on its own row is that area or task
     if index in across:

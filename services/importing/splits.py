@@ -106,6 +106,21 @@ def _statements(lines: list[str]) -> list[str] | None:
     return None
 
 
+def single_item(text: str) -> str | None:
+    """The statement of a cell holding a list of one ("1.能…", "（1）能…", "①能…"), marker removed; else None.
+
+    Under a task such a number is the list's, never part of the statement nor the competency's code
+    ("1.2.1 能…" is an outline code, not a list number, and is not matched).
+    """
+    mark = _LINE_MARK.match(text)
+    if mark is None or mark.group("bullet") or _number(mark) != 1:
+        return None
+    rest = text[mark.end():].strip()
+    if not rest or _INLINE_MARK.search(rest) or any(_LINE_MARK.match(line) for line in rest.splitlines()[1:]):
+        return None
+    return rest
+
+
 def split_statements(text: str) -> list[str] | None:
     """The statements of a cell holding a list, in order; None when the cell is one statement."""
     if not may_split(text):

@@ -87,6 +87,8 @@ class Table:
     row_roles: dict[int, str] | None = None  # 0-based row → "data" | "ignore"
     keep_whole: frozenset[str] | bool = frozenset()  # True: no cell splits; else cells ("D7") kept whole
     transposed: bool = False
+    terms: dict[int, int] = field(default_factory=dict)  # courses: column → semester (weekly hours per semester)
+    legends: dict[str, dict[str, str]] = field(default_factory=dict)  # field → codes its header explains ("A:通识")
     splits: list[tuple[int, int, list[str]]] = field(default_factory=list)  # (row, column, parts), 0-based
     _regions: Regions | None = field(default=None, repr=False)
 
@@ -152,6 +154,43 @@ class Table:
                         row.append("")
                     if cell_text(row[c]).strip() == "":
                         row[c] = value
+
+    def carry_down(self, columns: set[int]) -> None:
+        """A category written once above the rows it covers, without a merge (a CSV, or a sheet whose merges were
+        undone): blank cells in ``columns`` take the value above them, up to the next value, subtotal, total or
+        section row. Columns that do merge their categories are left to ``fill_down``."""
+        regions = self.regions
+        sheet = self.sheet
+        start = self.header.data_start
+        merged_down = {c0 for r0, c0, r1, _c1 in sheet.merged if r1 > r0 and r1 >= start}
+        stops = {i.row for i in regions.ignored if i.row is not None and i.reason in ("subtotal", "total", "section")}
+        field_of = self.header.mapping
+        for col in sorted(columns - merged_down):
+            carried: list[list[Any]] = []  # [value, first row, last row] of each value carried down
+            value: Any = ""
+            data = regions.data
+            position = 0
+            for index in range(start, len(sheet.rows)):
+                if index in stops:
+                    value = ""
+                    continue
+                if position >= len(data) or data[position] != index:
+                    continue
+                position += 1
+                row = sheet.rows[index]
+                text = cell_text(row[col]).strip() if col < len(row) else ""
+                if text:
+                    value = row[col]
+                    carried.append([value, index, index])
+                    continue
+                if value in ("", None):
+                    continue
+                while len(row) <= col:
+                    row.append("")
+                row[col] = value
+                carried[-1][2] = index
+            regions.groups.extend(Group(field_of[col], cell_text(v).strip(), first, last, row=first, column=col)
+                                  for v, first, last in carried if last > first)
 
     def section_value(self, index: int) -> str | None:
         """The text of the section row above data row ``index`` (ordinal stripped), if any."""
@@ -267,6 +306,26 @@ _HELP_SHEET = re.compile(r"说明|须知|图例|instruction|readme|read me|legen
 def is_help_sheet(name: str) -> bool:
     """Sheets of instructions or legends are never data (unless chosen explicitly)."""
     return bool(_HELP_SHEET.search(name))
+
+
+def help_sheet_readings(book: RawBook, used: set[str]) -> tuple[list[dict[str, Any]], list[Issue]]:
+    """The reading of each instruction sheet left out (every filled row a note) and one warning per sheet."""
+    readings, warnings = [], []
+    for sheet in book.sheets:
+        if sheet.name in used or not sheet.rows or not is_help_sheet(sheet.name):
+            continue
+        ignored = []
+        for index, cells in enumerate(sheet.rows):
+            texts = [t for t in (cell_text(c).strip() for c in cells) if t]
+            if texts:
+                ignored.append(_ignored_dict(Ignored(index, None, "note", " ".join(texts))))
+        if not ignored:
+            continue
+        readings.append({"sheet": sheet.name, "header_rows": [], "mapping": [], "groups": [], "ignored": ignored,
+                         "splits": [], "transposed": False})
+        warnings.append(Issue("import.warning.help_sheet", {"rows": len(ignored)}, file=book.filename,
+                              sheet=sheet.name))
+    return readings, warnings
 
 
 def fill_merged(sheet: RawSheet, columns: set[int], start: int) -> None:

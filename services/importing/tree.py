@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
+from services.hierarchy import parent_allowed
 from services.importing.limits import Limits, depths, find_cycles
-from services.importing.records import Dataset, Issue, NodeIn, Origin
+from services.importing.records import Dataset, Issue, NodeIn, Origin, Term
 
 TEMP = "\x00"
 _KEY = attrgetter("key")
@@ -194,9 +195,8 @@ def finalize(dataset: Dataset, provs: list[Prov], *, limits: Limits, filename: s
     has_children.discard(None)
     if deepest > 3:
         dataset.warnings.append(Issue("import.warning.deep_tree", {"levels": deepest}, file=filename))
-    nodes = []
-    append = nodes.append
-    for order, prov in enumerate(provs):
+    kinds = {}
+    for prov in provs:
         kind = prov.kind
         if kind is None:
             if prov.key not in has_children:
@@ -205,6 +205,12 @@ def finalize(dataset: Dataset, provs: list[Prov], *, limits: Limits, filename: s
                 kind = "area"
             else:
                 kind = "task"
+        kinds[prov.key] = kind
+    provs = _allowed_only(provs, kinds, errors, filename)
+    nodes = []
+    append = nodes.append
+    for order, prov in enumerate(provs):
+        kind = kinds[prov.key]
         values = prov.values
         if "sort_order" in values and "code_derived" not in values:  # the usual case: nothing to pop
             append(NodeIn(code=prov.key, statement=prov.statement, kind=kind, parent=prov.parent,
@@ -216,3 +222,43 @@ def finalize(dataset: Dataset, provs: list[Prov], *, limits: Limits, filename: s
                       sort_order=values.pop("sort_order", order), code_derived=derived_flag,
                       origin=prov.origin, fields=prov.fields, **values))
     return nodes
+
+
+def parent_kind_issue(*, kind: str, parent: str | None, parent_kind: str | None, code: str, origin: Origin,
+                      filename: str | None) -> Issue:
+    """The row error for a node whose kind may not sit under its parent (``services.hierarchy``'s rule)."""
+    return Issue("import.error.parent_kind", {"code": code, "kind": Term(f"import.term.kind.{kind}"), "parent": parent or "—",
+                                              "parent_kind": Term(f"import.term.kind.{parent_kind}") if parent_kind else
+                                              Term("import.term.root")},
+                 file=filename, sheet=origin.sheet, row=origin.row, column=origin.column)
+
+
+def _allowed_only(provs: list[Prov], kinds: dict[str, str], errors: list[Issue], filename: str) -> list[Prov]:
+    """The nodes the hierarchy rule allows where they sit (the framework editor's rule, ``parent_allowed``).
+
+    A node under a parent of a kind it may not have is a row error; its descendants go with it (they are not
+    reported again). A parent outside the file (in the database) is checked by the planner.
+    """
+    refused: set[str] = set()
+    for prov in provs:
+        parent = prov.parent
+        if parent is not None and parent not in kinds:
+            continue
+        parent_kind = kinds[parent] if parent is not None else None
+        if not parent_allowed(kinds[prov.key], parent_kind):
+            errors.append(parent_kind_issue(kind=kinds[prov.key], parent=parent, parent_kind=parent_kind,
+                                            code=prov.key, origin=prov.origin, filename=filename))
+            refused.add(prov.key)
+    if not refused:
+        return provs
+    parent_of = {p.key: p.parent for p in provs}
+
+    def under_refused(key: str | None) -> bool:
+        seen = 0
+        while key is not None and seen < 256:
+            if key in refused:
+                return True
+            key, seen = parent_of.get(key), seen + 1
+        return False
+
+    return [p for p in provs if not under_refused(p.key)]

@@ -145,7 +145,7 @@ def reading_of(data: dict[str, Any]) -> dict[str, Any] | None:
 def reading_summary(entry: dict[str, Any], lang: str) -> str:
     """One line: which rows are the header, how many rows were set aside, how many cells were split."""
     rows = entry["header_rows"]
-    header = str(rows[0]) if len(rows) == 1 else f"{rows[0]}–{rows[-1]}"
+    header = "—" if not rows else str(rows[0]) if len(rows) == 1 else f"{rows[0]}–{rows[-1]}"  # 填表说明: none
     ignored = sum(1 for i in entry["ignored"] if i["row"] is not None and i["reason"] != "blank")
     return translate("import.page.reading_summary", lang, sheet=entry["sheet"], header=header, ignored=ignored,
                      splits=len(entry["splits"]))

@@ -196,10 +196,13 @@ def _reading_misses(exp: dict[str, Any], preview) -> list[str]:
     misses = []
     got_rows = {}
     by_sheet = {sheet.get("sheet"): sheet for sheet in reading}
-    for sheet in reading:
+    if len(wanted) == 1 and len(reading) == 1 and wanted[0]["sheet"] not in by_sheet:
+        # a CSV has no sheet name (the engine names its one sheet after the file): the one sheet is the one drawn
+        by_sheet = {wanted[0]["sheet"]: reading[0]}
+    for name, sheet in by_sheet.items():
         for item in sheet.get("ignored", []) or []:
             if item.get("row") is not None:
-                got_rows[(sheet.get("sheet"), item["row"])] = item.get("reason")
+                got_rows[(name, item["row"])] = item.get("reason")
     for sheet in wanted:
         got_sheet = by_sheet.get(sheet["sheet"], {})
         if "header_rows" in got_sheet and got_sheet["header_rows"] != sheet["header_rows"]:

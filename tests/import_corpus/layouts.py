@@ -518,9 +518,79 @@ def _mx_layouts() -> list[Layout]:
     ]
 
 
+def _section_framework() -> Drawn:
+    """No 工作领域 column: each work area is a section row ("一、工业机器人系统安装调试") merged across above its
+    tasks; 工作任务 merged down its competencies; a 注 row under the table."""
+    drawn = Drawn(Grid("职业能力分析表", [["工作任务", "职业能力", "重要程度"]]), header_rows=[1])
+    rows, merges = drawn.grid.rows, drawn.grid.merges
+    for number, (area, tasks) in enumerate(ROBOT):
+        rows.append([f"{'一二三'[number]}、{area}", None, None])
+        merges.append((len(rows) - 1, 0, len(rows) - 1, 2))
+        drawn.ignored.append({"row": len(rows), "reason": "section", "text": rows[-1][0]})
+        for task, comps in tasks:
+            start = len(rows)
+            for i, (statement, imp) in enumerate(comps):
+                rows.append([task if i == 0 else None, statement, imp])
+            if len(comps) > 1:
+                merges.append((start, 0, len(rows) - 1, 0))
+    rows.append([NOTE_IMPORTANCE, None, None])
+    merges.append((len(rows) - 1, 0, len(rows) - 1, 2))
+    drawn.ignored.append({"row": len(rows), "reason": "note", "text": NOTE_IMPORTANCE})
+    return drawn
+
+
+def _section_matrix() -> Drawn:
+    """A ●◐○ matrix whose competency rows sit under work-area section rows merged across the sheet; a legend."""
+    m = MATRIX
+    header = ["能力编号", "职业能力", *(f"{name}（{code}）" for code, name in m.courses)]
+    width = len(header)
+    drawn = Drawn(Grid("课程能力矩阵", [header]), header_rows=[1])
+    rows, merges = drawn.grid.rows, drawn.grid.merges
+    marks = {3: "●", 2: "◐", 1: "○"}
+    position = 0
+    for number, (area, count) in enumerate(m.areas):
+        rows.append([f"{'一二'[number]}、{area}"] + [None] * (width - 1))
+        merges.append((len(rows) - 1, 0, len(rows) - 1, width - 1))
+        drawn.ignored.append({"row": len(rows), "reason": "section", "text": rows[-1][0]})
+        for (code, statement), levels in zip(m.competencies[position:position + count],
+                                             m.levels[position:position + count], strict=True):
+            rows.append([code, statement, *(marks.get(v) for v in levels)])
+        position += count
+    rows.append([LEGEND_SYMBOLS] + [None] * (width - 1))
+    merges.append((len(rows) - 1, 0, len(rows) - 1, width - 1))
+    drawn.ignored.append({"row": len(rows), "reason": "legend", "text": LEGEND_SYMBOLS})
+    return drawn
+
+
+def _new_layouts() -> list[Layout]:
+    """Session 4 additions, each of a class the corpus lacked; expectations written from the drawing (and the
+    content above) before the importer was run on them."""
+    two_row = ([["工作领域", "工作任务", None, "职业能力", None, "重要程度"],
+                [None, "编号", "名称", "编号", "描述", None]],
+               [(0, 0, 1, 0), (0, 1, 0, 2), (0, 3, 0, 4), (0, 5, 1, 5)])
+    m = MATRIX
+    return [
+        Layout("fw_section_areas_xlsx", "xlsx", ("subtotal", "notes"),
+               _fw_expect(ROBOT, contains=[area for area, _tasks in ROBOT]),
+               [_section_framework()],
+               "no 工作领域 column: work areas are section rows 一、… above their tasks (group context from a "
+               "section row), a 注 row below"),
+        Layout("fw_two_row_header_csv", "csv", ("header", "values"),
+               _fw_expect(ROBOT, codes=_codes(ROBOT)),
+               [framework_grid(ROBOT, columns=("area", "task_code", "task", "comp_code", "comp", "imp"),
+                               header=two_row[0], header_merges=two_row[1], importance="words")],
+               "two-row header in a GB18030 CSV (工作任务 over 编号/名称, 职业能力 over 编号/描述, no merges: the "
+               "group labels are followed by empty cells), areas and tasks left blank below their first row"),
+        Layout("mx_section_rows_ods", "ods", ("matrix", "subtotal", "notes"),
+               _mx_expect(m, "symbols", courses={name: {"code": code} for code, name in m.courses[:2]}),
+               [_section_matrix()],
+               "matrix rows grouped under work-area section rows (一、…) merged across the course columns, legend"),
+    ]
+
+
 def synthetic_layouts() -> list[Layout]:
     """Every generated layout, in a stable order."""
-    layouts = _fw_layouts() + _cp_layouts() + _mx_layouts()
+    layouts = _fw_layouts() + _cp_layouts() + _mx_layouts() + _new_layouts()
     for layout in layouts:
         layout.expected.setdefault("reading", layout.reading())
     return layouts

@@ -52,8 +52,12 @@ def test_chinese_plan_template_with_two_row_merged_header(sqlite_only, real_data
     got = courses_of(sqlite_only)
     assert got["0322A003ae"].name == "课程2" and got["0322A003ae"].hours_theory == 16
     assert (got["0332A0012"].credits, got["0332A0012"].hours_theory, got["0332A0012"].hours_practice) == (4.5, 62, 10)
+    # the semester from the weekly hours under 长1…长8 (考试学期 is the exam's, not the course's); 课程2 runs over
+    # 长1–长3: the model keeps the first and a warning says so; the type from 课程类别（…C:专业基础…）
+    assert (got["0332A0012"].semester, got["0322A003ae"].semester) == (4, 1)
+    assert got["0332A0012"].course_type == "professional_basic"
     assert {w["key"] for w in result.warnings} <= {"import.warning.course_type", "import.warning.hours_total",
-                                                   "import.warning.ignored_row"}
+                                                   "import.warning.ignored_row", "import.warning.semester_span"}
 
 
 def test_course_rows_validate_and_update(sqlite_only):

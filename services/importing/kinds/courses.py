@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from services.importing.header import COURSE_SYNONYMS, detect_header
+from services.importing.header import COURSE_SYNONYMS, detect_header, match_field
 from services.importing.kinds.framework import select_sheets
 from services.importing.limits import Limits
 from services.importing.readers import RawBook, clean_text
@@ -113,6 +113,75 @@ def _number(text: str) -> float:
     return float(_UNITS.sub("", clean_text(text)).replace(",", ""))
 
 
+_TERM_LABEL = re.compile(r"^(?:第\s*)?([0-9]{1,2}|十[一二]?|[一二三四五六七八九])\s*(?:学期|学段)$"
+                         r"|^(?:semester|term|sem\.?|s)\s*([0-9]{1,2})$|^长\s*([0-9]{1,2})$", re.I)
+_TERM_GROUP = re.compile(r"学期|semester|term", re.I)
+
+
+def term_columns(table: Table) -> dict[int, int]:
+    """Columns holding one semester each (各学期周学时分配 over 第1学期 … 第6学期): column → semester.
+
+    Two or more such columns mean the plan writes each course's weekly hours under the semesters it is
+    taught in; the course's semester is the first with hours.
+    """
+    out: dict[int, int] = {}
+    for index, label in enumerate(table.header.labels):
+        if table.header.mapping.get(index) not in (None, "semester") or not _TERM_GROUP.search(label):
+            continue
+        for part in reversed(label.split(" / ")):  # "各学期周学时分配 / 第一学年 / 长1 / 16周": the 长1
+            match = _TERM_LABEL.match(part.strip())
+            if match:
+                word = match.group(1) or match.group(2) or match.group(3)
+                out[index] = int(word) if word.isdigit() else _cn_number(word)
+                break
+    if len(out) < 2:
+        return {}
+    for index in out:
+        table.header.mapping.pop(index, None)
+    return out
+
+
+_LEGEND_ITEM = re.compile(r"([A-Za-z0-9]{1,2})\s*[:：=＝—–-]\s*([^；;，,、）)\s]+)")
+
+
+def header_legend(label: str) -> dict[str, str]:
+    """"课程类别（A:通识；B:学科基础；C:专业基础）" → {"a": "通识", "b": "学科基础", "c": "专业基础"}: codes the header
+    itself explains (empty when it explains none)."""
+    inside = re.findall(r"[(（]([^)）]*)[)）]", label)
+    return {code.lower(): word for part in inside for code, word in _LEGEND_ITEM.findall(part)}
+
+
+def _type_readable(text: str, legend: dict[str, str]) -> bool:
+    try:
+        return parse_course_type(legend.get(text.lower(), text)) is not None
+    except ValueError:
+        return False
+
+
+def choose_type_column(table: Table, *, keep: bool = False) -> dict[str, str]:
+    """When several columns name a course type (课程层次, 课程类别（A:通识；…）), the one whose cells read as types
+    wins (``keep``: the user mapped the columns, none is moved); returns the legend of its header (letters →
+    type words)."""
+    labels = table.header.labels
+    candidates = [i for i, label in enumerate(labels) if label and match_field(label, FIELDS)[0] == "course_type"]
+    if len(candidates) < 2 or keep:
+        col = table.column_for("course_type")
+        return header_legend(labels[col]) if col is not None and col < len(labels) else {}
+    rows = table.sheet.rows[table.header.data_start:table.header.data_start + 200]
+
+    def readable(col: int) -> int:
+        legend = header_legend(labels[col])
+        return sum(1 for row in rows if col < len(row) and _type_readable(clean_text(row[col]), legend))
+
+    best = max(candidates, key=lambda c: (readable(c), c == table.column_for("course_type")))
+    if readable(best) and table.column_for("course_type") != best:
+        for col in table.columns_for("course_type"):
+            del table.header.mapping[col]
+        table.header.mapping[best] = "course_type"
+        table.header.mapping = dict(sorted(table.header.mapping.items()))
+    return header_legend(labels[best])
+
+
 def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
     """Course rows → ``Dataset.courses`` (matched by code; every course not in the file is reported)."""
     del limits
@@ -127,7 +196,10 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
         table.section_field = "course_type"
         table.section_words = SECTION_WORDS
         table.probe_fields = ("code", "name", "course_type")
+        table.terms = term_columns(table)
+        table.legends = {"course_type": choose_type_column(table, keep=bool(options.mapping))}
         table.fill_down(set(table.columns_for("course_type")))  # 课程类别 merged down its courses
+        table.carry_down(set(table.columns_for("course_type")))  # …or written once above them (CSV)
         for index, cells in table.data_rows():
             course = _parse_row(table, index, cells, dataset)
             if course is None:
@@ -167,7 +239,9 @@ def _parse_row(table: Table, index: int, cells: list[Any], dataset: Dataset) -> 
         type_text = table.section_value(index) or ""
     if type_text:
         try:
-            values["course_type"] = parse_course_type(type_text)
+            legend = table.legends.get("course_type")
+            values["course_type"] = parse_course_type(legend.get(type_text.lower(), type_text) if legend else
+                                                      type_text)
             if values["course_type"]:
                 supplied.add("course_type")
         except ValueError:
@@ -221,7 +295,15 @@ def _parse_row(table: Table, index: int, cells: list[Any], dataset: Dataset) -> 
         values["hours_theory"], values["hours_practice"] = round(theory or 0), round(practice or 0)
         supplied |= {"hours_theory", "hours_practice"}
     col = table.column_for("semester")
-    if col is not None:
+    terms = [(c, term) for c, term in table.terms.items() if _weekly_hours(table.raw(cells, c))]
+    if col is None and terms:
+        values["semester"] = terms[0][1]
+        supplied.add("semester")
+        if len(terms) > 1:  # taught over several semesters: the model holds the first
+            dataset.warnings.append(table.issue("import.warning.semester_span", index, terms[0][0],
+                                                value="、".join(str(t) for _c, t in terms),
+                                                semester=values["semester"]))
+    elif col is not None:
         try:
             values["semester"], several = parse_semester(table.raw(cells, col), spans=True)
             if values["semester"] is not None:
@@ -240,6 +322,17 @@ def _parse_row(table: Table, index: int, cells: list[Any], dataset: Dataset) -> 
         return None
     return CourseIn(code=code[:64], name=name[:200], origin=Origin(table.sheet_name, index + 1),
                     fields=frozenset(supplied), **values)
+
+
+def _weekly_hours(value: Any) -> bool:
+    """A cell under a semester column that says the course is taught then (a number above 0, or a mark)."""
+    text = clean_text(value)
+    if not text:
+        return False
+    try:
+        return _number(text) > 0
+    except ValueError:
+        return True  # "√", "4×16": taught in that semester
 
 
 def _fmt(number: float) -> str:

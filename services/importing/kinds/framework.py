@@ -24,7 +24,7 @@ from services.importing.header import SYNONYMS
 from services.importing.limits import Limits
 from services.importing.readers import RawBook, RawSheet, cell_text
 from services.importing.records import Dataset, ImportRejected, Issue, Origin
-from services.importing.splits import may_split, split_statements
+from services.importing.splits import may_split, single_item, split_statements
 from services.importing.table import (
     Options,
     Table,
@@ -167,6 +167,7 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
     area_code_col, task_code_col = table.column_for("area_code"), table.column_for("task_code")
     code_col, stmt_col = table.column_for("code"), table.column_for("statement")
     parent_col, kind_col = table.column_for("parent"), table.column_for("kind")
+    path_col = table.column_for("path") if parent_col is None else None
     if area_col is None and not allow_code_only and table._regions is None and (task_col is not None
                                                                                 or code_col is None):
         table.section_field = "area"  # "一、工业机器人安装" rows are the work areas of the rows under them
@@ -207,6 +208,13 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
     provs, row_key, rejected, errors = result.provs, result.row_key, result.rejected, dataset.errors
     # area and task cells repeat row after row: the same texts (and owner) give the same key, already handled
     last_area = last_area_code = last_task = last_task_code = last_owner = task_key = None
+    alone_items: list[tuple[int, int | None, list[str]]] = []
+    label = table.header.label
+    # the column that places a row in the tree, named by a hierarchy error (services.hierarchy's rule)
+    placed_by = label(kind_col) if has_kind else label(parent_col) if has_parent else \
+        label(stmt_col) if stmt_col is not None else None
+    area_label = label(area_col) if area_col is not None else placed_by
+    task_label = label(task_col) if task_col is not None else placed_by
     for ((index, cells), area_text, area_code, task_text, task_code, statement, code, kind_word, parent_text,
          texts) in lines:
         problems: list[Issue] = []
@@ -216,14 +224,15 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
                     issue = formula_issue(table, index, col, cells[col])
                     if issue:
                         problems.append(issue)
-        origin = Origin(sheet_name, index + 1)
+        origin = Origin(sheet_name, index + 1, placed_by)
         if hierarchical:
             if area_text and (area_text != last_area or area_code != last_area_code):
                 last_area, last_area_code = area_text, area_code
                 lead, name = split(area_text)
                 key = area_code or (code_text(lead) if lead else None) or f"{TEMP}{prefix}a:{normalize_text(name)}"
                 if key not in groups:
-                    groups[key] = Prov(key=key, statement=name, parent=parent_key, kind="area", origin=origin,
+                    groups[key] = Prov(key=key, statement=name, parent=parent_key, kind="area",
+                                       origin=Origin(sheet_name, index + 1, area_label),
                                        values={"sort_order": sort_base + index})
                     provs.append(groups[key])
                 if key != current_area:
@@ -238,7 +247,8 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
                         f"{TEMP}{prefix}t:{owner}:{normalize_text(name)}"
                     if task_key not in groups:
                         groups[task_key] = Prov(key=task_key, statement=name, parent=owner, kind="task",
-                                                origin=origin, values={"sort_order": sort_base + index})
+                                                origin=Origin(sheet_name, index + 1, task_label),
+                                                values={"sort_order": sort_base + index})
                         provs.append(groups[task_key])
                 current_task = task_key
         parts = listed = None
@@ -246,11 +256,18 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
             listed = split_statements(statement)
             if listed is not None and split_cells and table.split_allowed(index, stmt_col):
                 parts = listed
+        alone = None
+        if listed is None and hierarchical and statement and split_cells and table.split_allowed(index, stmt_col):
+            alone = single_item(statement)
+            if alone is not None:  # "（1）能…" alone under its task: a list of one, its number is not the text
+                statement = alone
+        coded_alone = None
         if statement and not has_code and listed is None:
             lead, rest = split_leading_code(statement)
             if lead and rest:
                 if "." in lead or not hierarchical:
                     code, statement = code_text(lead), rest
+                    coded_alone = code
                 elif _LIST_MARK.match(statement):
                     statement = rest  # "1.能…" under a task is a list number, not the competency's code
         if not statement and allow_code_only and code:
@@ -273,6 +290,11 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
             kind = kind or "competency"
         elif has_parent:
             parent = parent_text or parent_key
+        elif path_col is not None and text(cells, path_col).strip("/ "):
+            # "/COPREV/COPREV.1/COPREV.1.1": the last step names the row, the one before it its parent
+            steps = [step for step in text(cells, path_col).split("/") if step.strip()]
+            code = code or code_text(steps[-1].strip())
+            parent = code_text(steps[-2].strip()) if len(steps) > 1 else parent_key
         else:
             parent = parent_key
         key = code if code else f"{TEMP}{prefix}c:{index}"
@@ -283,21 +305,29 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
             continue
         values["sort_order"] = sort_base + index
         if parts is not None:
-            table.splits.append((index, stmt_col, parts))
             keys = []
+            statements = []
             for number, part in enumerate(parts, start=1):
                 part_key = f"{TEMP}{prefix}c:{index}:{number}"
                 lead, rest = split_leading_code(part) if not has_code else (None, part)
                 if lead and rest and "." in lead:  # "1.1.1 能…" lines keep their own codes
                     part_key, part = code_text(lead), rest
                 keys.append(part_key)
+                statements.append(part)
                 provs.append(Prov(key=part_key, statement=part, parent=parent, kind=kind, values=dict(values),
                                   origin=origin, fields=supplied))
+            table.splits.append((index, stmt_col, statements))  # the statements as stored (codes apart)
             row_key[index] = keys[0]
             continue
+        if coded_alone is not None or alone is not None:
+            alone_items.append((index, stmt_col, [statement]))
         provs.append(Prov(key=key, statement=statement, parent=parent, kind=kind, values=values, origin=origin,
                           fields=supplied))
         row_key[index] = key
+    if alone_items and any(len(p) > 1 for _r, c, p in table.splits if c == stmt_col):
+        # in a column of list cells ("1.能…\n2.能…", "1.1.1 能…\n1.1.2 能…"), a cell with one item is a list of one
+        table.splits.extend(alone_items)
+        table.splits.sort()
     note_warnings(dataset, table)
     return result
 
@@ -385,4 +415,19 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
     dataset.nodes = finalize(dataset, provs, limits=limits, filename=book.filename, infer_outline_parents=infer,
                              rejected=rejected)
     dataset.info["sheets"] = sheets_info
+    if _identifiers_only(dataset.nodes):
+        raise ImportRejected(Issue("import.error.identifiers_only", {
+            "examples": ", ".join(n.statement for n in dataset.nodes[:3])}, file=book.filename,
+            sheet=tables[0].sheet_name))
     return dataset
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z]{1,8}[-_.]?\d{1,5}[A-Za-z]?$")
+
+
+def _identifiers_only(nodes: list) -> bool:
+    """A flat list whose every "statement" is an identifier (UC51, UC52 …) names things, it states no competency:
+    it is refused rather than stored as competencies (a teaching-unit list exported by a plugin)."""
+    if len(nodes) < 5 or any(n.parent for n in nodes):
+        return False
+    return all(_IDENTIFIER.match(n.statement.strip()) for n in nodes)

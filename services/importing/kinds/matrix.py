@@ -109,15 +109,15 @@ def _transposed_signal(sheet: RawSheet) -> Transposed | None:
         filled = [(i, t) for i, t in enumerate(texts) if t]
         if len(filled) < 3:
             continue
-        rest = [t for _i, t in filled[1:]]
-        codes = [t for t in rest if looks_like_code(t) and "." in t]
-        if len(codes) >= 2 and len(codes) >= 0.6 * len(rest):
-            return Transposed(index, [filled[0][0]])
         labels = []
         for i, text in filled[:3]:
             if not _is_course_label(text):
                 break
             labels.append(i)
+        rest = [t for i, t in filled[1:] if i not in labels]
+        codes = [t for t in rest if looks_like_code(t) and "." in t]
+        if len(codes) >= 2 and len(codes) >= 0.6 * len(rest):
+            return Transposed(index, labels or [filled[0][0]])  # "课程代码 | 课程名称" both label the courses
         if not labels:
             continue
         heads = [t for i, t in filled if i > labels[-1] and not _summary_label(t) and not LEGEND_HEAD.match(t)]
@@ -242,7 +242,50 @@ def _open(book: RawBook, sheet: RawSheet, options: Options) -> tuple[Table | Non
         _guess_code_column(normal)
         if ROW_FIELDS & set(normal.header.mapping.values()):
             return normal, False
+    if orientation != "columns":
+        headerless = _headerless_table(book, sheet)
+        if headerless is not None:
+            return headerless, False
     return None, False
+
+
+_LETTERED_CODE = re.compile(r"^[A-Za-z]{1,10}[-_]?\d+[A-Za-z]?$")
+
+
+def _headerless_table(book: RawBook, sheet: RawSheet) -> Table | None:
+    """No header names the competency columns (a date over the codes): the first column of outline codes is the
+    code column, the next one of text the statements, and the header is the first row above them with three or
+    more course codes (UC51, UC52 …; merged over their sub-columns)."""
+    rows = sheet.rows[:400]
+    code_col = None
+    for col in range(min(sheet.width, 6)):
+        filled = [t for t in (cell_text(r[col]).strip() for r in rows if col < len(r)) if t]
+        dotted = [t for t in filled if "." in t and looks_like_code(t) and any(ch.isalpha() for ch in t)]
+        if len(dotted) >= 5 and len(dotted) >= 0.6 * len(filled):
+            code_col = col
+            break
+    if code_col is None:
+        return None
+    first = next(i for i, r in enumerate(rows) if code_col < len(r) and looks_like_code(cell_text(r[code_col]).strip())
+                 and "." in cell_text(r[code_col]))
+    for row in range(min(first, 30)):
+        cells = sheet.rows[row]
+        codes = [c for c, v in enumerate(cells) if c > code_col + 1 and v.__class__ is str
+                 and _LETTERED_CODE.match(v.strip())]
+        if len(codes) < 3:
+            continue
+        from services.importing.header import _block_end, header_labels
+
+        end = _block_end(sheet, row)
+        labels = header_labels(sheet, row, end)
+        mapping = {code_col: "code"}
+        texts = [cell_text(r[code_col + 1]).strip() for r in rows[first:first + 50] if code_col + 1 < len(r)]
+        if sum(len(t) > 6 for t in texts) >= 0.6 * max(len(texts), 1):
+            mapping[code_col + 1] = "statement"
+        # the rows between the course codes and the first competency (sub-labels, per-course sums) belong to
+        # the header block: their numbers are no marks
+        return Table(book, sheet, HeaderGuess(row, max(end, first - 1), labels, mapping, dict.fromkeys(mapping, 0.5)))
+    return None
 
 
 def course_columns(table: Table, *, with_empty: bool = False, aside: bool = True) -> list[tuple[int, str]]:
@@ -289,6 +332,11 @@ class Aside:
 def _is_legend(text: str) -> bool:
     """"图例：…", "H—高 M—中 L—低", "●强相关 ◐中等相关 ○弱相关": a line explaining the marks."""
     return bool(LEGEND_HEAD.match(text)) or len(LEGEND_PAIR.findall(text)) >= 2
+
+
+def _note_or_legend(text: str) -> str:
+    """Under a matrix, a note that pairs marks with meanings ("注：3—强支撑，2—中支撑…") is its legend."""
+    return "legend" if len(LEGEND_PAIR.findall(text)) >= 2 else "note"
 
 
 def _int_like(value: Any) -> int | None:
@@ -352,7 +400,7 @@ def set_aside(table: Table) -> Aside:
             if filled and filled <= 3:  # a legend merged across the course columns
                 text = next((t for t in (cell_text(c).strip() for c in cells) if t), "")
                 if text and (NOTE_HEAD.match(text) or _is_legend(text)):
-                    aside.rows[index] = ("note" if NOTE_HEAD.match(text) else "legend", text)
+                    aside.rows[index] = (_note_or_legend(text) if NOTE_HEAD.match(text) else "legend", text)
                     continue
             if filled:
                 unlabelled.append(index)
@@ -362,7 +410,7 @@ def set_aside(table: Table) -> Aside:
         reason = _summary_label(text) or ("note" if SIGNATURE.match(text) else None) or \
             ("legend" if LEGEND_HEAD.match(text) and not NOTE_HEAD.match(text) else None)
         if reason is None and len(cells) - cells.count("") - cells.count(None) <= 3:
-            reason = "note" if NOTE_HEAD.match(text) else "legend" if _is_legend(text) else None
+            reason = _note_or_legend(text) if NOTE_HEAD.match(text) else "legend" if _is_legend(text) else None
         if reason:
             aside.rows[index] = (reason, text)
     marked = _marked_columns(table)
@@ -537,6 +585,11 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
                 courses[label].create_if_missing = True
         pending.append((table, row_prov, columns, table_for(scheme)))
         info = table.info()
+        if flipped:
+            info["reading"] = _sheet_reading(table, info["reading"])
+        for item in info["reading"]["ignored"]:  # a line of a matrix counts marks: a summary, whatever its word
+            if item["reason"] in ("total", "subtotal"):
+                item["reason"] = "summary"
         info.update(transposed=flipped, mark_scheme=scheme, course_columns=[column_letter(c) for c, _ in columns])
         sheets_info[table.sheet_name] = info
     dataset.nodes = finalize(dataset, provs, limits=limits, filename=book.filename,
@@ -592,6 +645,38 @@ def _scheme_label(scheme: Any) -> str:
     return str(scheme)
 
 
+def _sheet_reading(table: Table, reading: dict[str, Any]) -> dict[str, Any]:
+    """A transposed table's reading in the sheet's own rows and columns: the competency header row, the course
+    label columns, titles above the header, and every ignored line on its sheet axis."""
+    header = table.header
+    head_rows = sorted(header.mapping)  # the flipped table's mapped columns are the sheet's header rows
+    first = head_rows[0] if head_rows else 0
+    ignored = []
+    sheet_rows = table.sheet.rows  # flipped: one row per sheet column
+    for r in range(first):
+        texts = [t for t in (cell_text(col[r]).strip() for col in sheet_rows if r < len(col)) if t]
+        if texts:
+            ignored.append({"row": r + 1, "column": None, "reason": "title", "text": " ".join(texts)[:60],
+                            "by": "reading"})
+    for item in reading["ignored"]:
+        row, column = item["row"], item["column"]
+        swapped = {**item, "row": None if column is None else _column_index(column) + 1,
+                   "column": None if row is None else column_letter(row - 1)}
+        ignored.append(swapped)
+    mapping = [{"column": column_letter(c), "label": header.labels[c] if c < len(header.labels) else "",
+                "field": "course"} for c in range(header.row, header.end + 1)]
+    mapping += [{"row": r + 1, "label": "", "field": f} for r, f in sorted(header.mapping.items())]
+    return {**reading, "header_rows": [r + 1 for r in head_rows], "mapping": mapping, "ignored": ignored,
+            "groups": [], "transposed": True}
+
+
+def _column_index(letters: str) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch.upper()) - 64
+    return number - 1
+
+
 def _reading(table: Table, flipped: bool, dataset: Dataset) -> dict[str, Any]:
     """What the matrix set aside, in the sheet's own rows and columns (a transposed table's rows are the
     sheet's columns), with one warning each: ``{"sheet", "ignored": [{row, column, reason, text}], "transposed"}``."""
@@ -603,6 +688,7 @@ def _reading(table: Table, flipped: bool, dataset: Dataset) -> dict[str, Any]:
     found += [("column", col, reason, text) for col, (reason, text) in aside.columns.items()]
     ignored = []
     for axis, index, reason, text in found:
+        reason = "summary" if reason in ("total", "subtotal") else reason  # a matrix's totals count marks
         if (axis == "row") != flipped:  # a sheet row
             row, column = index + 1, None
         else:
@@ -668,7 +754,7 @@ def _scheme(options: Options, marks: set[Any], table: Table, book: RawBook, colu
 
 def score(book: RawBook) -> float:
     """0.6–0.9 for a sheet whose course columns hold only known marks (legends and summaries set aside),
-    0.8 at least for a transposed one, +0.1 when the course headers read "名称（代码）"; 0.6 for a
+    0.8 at least for a transposed one, 0.95 when two or more course headers read "名称（代码）"; 0.6 for a
     matrix with course-shaped headers and some marks no scheme knows (the import names the cells)."""
     best = 0.0
     known = set().union(*(set(t) for t in SCHEMES.values()))
@@ -684,10 +770,13 @@ def score(book: RawBook) -> float:
             continue
         marked = _marked_columns(table)
         values = {normalize_mark(m) for c, _l in columns for m in marked.get(c, ())} - BLANKS
-        shaped = sum(1 for _c, label in columns if _course_shaped(label))
+        shaped = sum(1 for _c, label in columns if _course_shaped(label) or _LETTERED_CODE.match(label.strip()))
         course_like = shaped * 2 >= len(columns)
         if values and values <= known:
             value = 0.6 + min(len(columns), 10) * 0.03 + (0.1 if course_like else 0.0)
+            if course_like and len(columns) >= 2:
+                value = max(value, 0.95)  # courses named with their codes over known marks: a matrix, even with
+                # 工作领域 / 能力 columns that also make it look like a framework
             best = max(best, value, 0.8 if flipped else 0.0)
         elif values & known and course_like:
             best = max(best, 0.6)
