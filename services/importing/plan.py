@@ -376,7 +376,8 @@ def _plan_nodes(plan: Plan, state: DbState, dataset: Dataset, filename: str | No
         if existing is None:
             if not node.statement:
                 plan.errors.append(Issue("import.error.unknown_competency", {"competency": code},
-                                         file=filename, sheet=node.origin.sheet, row=node.origin.row))
+                                         file=filename, sheet=node.origin.sheet, row=node.origin.row,
+                                         column=node.origin.column))
                 del valid[code]
                 plan.extra.setdefault("dropped_nodes", set()).add(code)
                 continue

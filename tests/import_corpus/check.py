@@ -8,6 +8,7 @@ its name, an alignment found by statement (or code) and course code/name.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from typing import Any
 
@@ -17,8 +18,34 @@ PROGRAM = "T1"
 
 
 def run(layout, data: bytes):
-    """The preview of one layout against an empty database (nothing is written)."""
-    return analyse(data, layout.filename, engine=None, program_code=PROGRAM, lang="zh")
+    """The preview of one layout (nothing is written): against an empty database, or against a
+    programme that already holds ``layout.existing`` when the file links to an existing framework."""
+    engine = _framework_engine(tuple(layout.existing)) if layout.existing else None
+    return analyse(data, layout.filename, engine=engine, program_code=PROGRAM, lang="zh")
+
+
+@functools.cache
+def _framework_engine(competencies: tuple[tuple[str, str], ...]):
+    """A migrated SQLite database holding programme ``PROGRAM`` with one work area and ``competencies``
+    under it, built through the same services the framework editor uses."""
+    import tempfile
+    from pathlib import Path
+
+    from services.actor import SYSTEM
+    from services.db import make_engine
+    from services.framework import create_node
+    from services.migrate import upgrade
+    from services.programs import create_program
+
+    folder = Path(tempfile.mkdtemp(prefix="costandard-corpus-"))
+    engine = make_engine(f"sqlite:///{folder / 'corpus.db'}")
+    upgrade(engine)
+    program = create_program(engine, actor=SYSTEM, code=PROGRAM, name="语料专业")
+    area = create_node(engine, actor=SYSTEM, program_id=program["id"], kind="area", code="A", statement="工作领域")
+    for code, statement in competencies:
+        create_node(engine, actor=SYSTEM, program_id=program["id"], kind="competency", code=code,
+                    statement=statement, parent_id=area["id"])
+    return engine
 
 
 def _short(value: Any, limit: int = 160) -> str:

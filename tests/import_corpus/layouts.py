@@ -45,6 +45,9 @@ class Layout:
     drawn: list[Drawn] = field(default_factory=list)
     note: str = ""
     path: str | None = None  # a real file, relative to tests/data/real or REAL_DATA
+    # competencies (code, statement) the programme already holds when this file is imported: a
+    # matrix that names competencies by code only links courses to an existing framework
+    existing: tuple[tuple[str, str], ...] = ()
 
     @property
     def filename(self) -> str:
@@ -493,7 +496,7 @@ def _mx_layouts() -> list[Layout]:
         Layout("mx_transposed_csv", "csv", ("matrix",),
                _mx_expect(m, "hml", competencies=False, by="code"),
                [transposed_grid(m, "hml")],
-               "courses as rows, competency codes as columns, 合计 column"),
+               "courses as rows, competency codes as columns, 合计 column", existing=tuple(m.competencies)),
         Layout("mx_transposed_xlsx", "xlsx", ("matrix", "title"), _mx_expect(m, "symbols", **named),
                [transposed_grid(m, "symbols", competency_header="statement", titles=("课程支撑职业能力矩阵",),
                                 count_row="合计", notes=(("legend", LEGEND_SYMBOLS),))],
@@ -501,7 +504,7 @@ def _mx_layouts() -> list[Layout]:
         Layout("mx_transposed_ticks_xls", "xls", ("matrix",),
                _mx_expect(m, "ticks", competencies=False, by="code"),
                [transposed_grid(m, "ticks", summary_column="支撑数")],
-               "transposed √ ticks with a 支撑数 column, .xls"),
+               "transposed √ ticks with a 支撑数 column, .xls", existing=tuple(m.competencies)),
         Layout("mx_numeric_total_ods", "ods", ("matrix", "notes"), _mx_expect(m, "numeric", **named),
                [matrix_grid(m, "numeric", summary_column="合计",
                             notes=(("legend", "注：3—强支撑，2—中支撑，1—弱支撑"),))],

@@ -227,3 +227,18 @@ def test_corpus_report_ends_with_the_figure(capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["total"] == 4 and {r["name"] for r in report["layouts"]} == {
         "fw_clean_xlsx", "fw_clean_csv", "cp_clean_xlsx", "mx_clean_xlsx"}
+
+
+@pytest.mark.parametrize("name, first_cell", [("mx_transposed_csv", (1, "C")), ("mx_transposed_ticks_xls", (1, "C"))])
+def test_a_code_only_matrix_into_an_empty_programme_is_refused_naming_the_header_cells(name, first_cell):
+    """Without the framework the codes name nothing: refused, and each message names the code's own
+    header cell as the sheet shows it (a transposed sheet: the code heads a column)."""
+    from services.importing import analyse
+
+    layout = next(x for x in SYNTHETIC if x.name == name)
+    preview = analyse(layout.build(), layout.filename, engine=None, program_code="T1", lang="zh")
+    assert not preview.ok
+    unknown = [e for e in preview.errors if e["key"] == "import.error.unknown_competency"]
+    assert len(unknown) == 6, preview.errors
+    assert (unknown[0]["row"], unknown[0]["column"]) == first_cell
+    assert [e["column"] for e in unknown] == ["C", "D", "E", "F", "G", "H"]

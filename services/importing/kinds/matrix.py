@@ -157,6 +157,24 @@ def _summary_label(text: str) -> str | None:
     return None
 
 
+@dataclass
+class FlippedTable(Table):
+    """A transposed sheet read as a matrix: its rows are the sheet's columns. Issues name the cell
+    as the sheet shows it (row ``col + 1``, column letter of ``row``), not the flipped position."""
+
+    def issue(self, key: str, row: int | None = None, col: int | None = None, **params: Any) -> Issue:
+        return Issue(key, params, file=self.book.filename, sheet=self.sheet.name,
+                     row=None if col is None else col + 1,
+                     column=None if row is None else column_letter(row))
+
+    def sheet_origin(self, origin: Origin) -> Origin:
+        """A row origin of the flipped table as the sheet's column (and the competency header's row)."""
+        if origin.row is None:
+            return origin
+        header_row = next(iter(self.header.mapping), None)
+        return Origin(origin.sheet, None if header_row is None else header_row + 1, column_letter(origin.row - 1))
+
+
 def _transposed_table(book: RawBook, sheet: RawSheet, layout: Transposed, options: Options) -> Table:
     """The transposed sheet as a matrix table: one header row per course label column, the competency
     headers as the code (or statement) column; "代码" and "名称" columns make "名称（代码）" course labels."""
@@ -182,7 +200,7 @@ def _transposed_table(book: RawBook, sheet: RawSheet, layout: Transposed, option
         from services.importing.header import apply_mapping
 
         guess = apply_mapping(guess, options.mapping, FIELDS)
-    return Table(book, flipped, guess)
+    return FlippedTable(book, flipped, guess)
 
 
 def _guess_code_column(table: Table) -> None:
@@ -569,6 +587,9 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
             cells = table.sheet.rows[index]
             if any(normalize_mark(v) not in BLANKS for c, v in enumerate(cells) if v and c in course_cols):
                 dataset.errors.append(table.issue("import.error.matrix_row_without_competency", index, None))
+        if isinstance(table, FlippedTable):  # where the sheet shows it: a competency is a column
+            for prov in (*rows.provs, *rows.rejected):
+                prov.origin = table.sheet_origin(prov.origin)
         provs.extend(rows.provs)
         rejected.extend(rows.rejected)
         reading.append(_reading(table, flipped, dataset))
@@ -629,6 +650,8 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
                 continue
             if levels:
                 origin = Origin(table.sheet_name, index + 1)  # one per row, shared by its marks
+                if isinstance(table, FlippedTable):
+                    origin = table.sheet_origin(origin)
                 dataset.alignments.extend(AlignmentIn(prov.key, label, level, origin) for label, level in levels)
     dataset.courses = list(courses.values())
     dataset.info["sheets"] = sheets_info
