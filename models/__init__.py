@@ -21,6 +21,7 @@ from models.tables import (  # noqa: F401
     Alignment,
     AssessmentItem,
     AuditEvent,
+    ChangeMark,
     Comment,
     Competency,
     Course,
@@ -36,6 +37,10 @@ from models.tables import (  # noqa: F401
     Rating,
     StandardVersion,
     SuggestionDecision,
+    Survey,
+    SurveyAnswer,
+    SurveyItem,
+    SurveyRater,
     User,
     UserSession,
 )

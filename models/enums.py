@@ -13,4 +13,8 @@ ASSESSMENT_CATEGORIES = ("process", "summative")
 ENTITY_TYPES = (
     "program", "job_role", "competency", "course", "standard", "objective",
     "unit", "assessment", "alignment", "comment", "user", "rating", "import",
+    "survey", "change_mark",
 )
+SURVEY_STATUSES = ("open", "closed")
+CHANGE_REASONS = ("equipment", "process", "trend", "other")
+DACUM_PANELS = ("knowledge", "tools", "behaviours", "trends")

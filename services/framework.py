@@ -14,7 +14,7 @@ from models.enums import NODE_STATUSES
 from services import audit
 from services.actor import Actor
 from services.db import session_scope
-from services.errors import NotFound, ValidationFailed
+from services.errors import NotFound, ValidationFailed, field_error
 from services.hierarchy import allowed_parent_kinds, parent_allowed
 from services.outline import code_sort_key, normalize_text, required_level_from_importance
 from services.permissions import require
@@ -131,6 +131,29 @@ def list_job_roles(engine: Engine, *, program_id: int) -> list[dict[str, Any]]:
         return [{**(audit.snapshot(r) or {}), "nodes": counts.get(r.id, 0)} for r in rows]
 
 
+def create_job_role(engine: Engine, *, actor: Actor, program_id: int, name: str, description: str = "",
+                    external_code: str = "", external_uri: str = "", source: str = "manual") -> dict[str, Any]:
+    """Add a job role (岗位) to a programme; the name is unique within it."""
+    require(actor, "framework.edit")
+    if not name.strip():
+        raise ValidationFailed([field_error("name", "industry.error.required", "name: required")])
+    with session_scope(engine) as session:
+        if session.get(Program, program_id) is None:
+            raise NotFound(f"programme {program_id} not found")
+        if session.exec(select(JobRole.id).where(JobRole.program_id == program_id,
+                                                 JobRole.name == name.strip())).first() is not None:
+            raise ValidationFailed([field_error("name", "industry.error.duplicate", f"name: {name.strip()} already exists",
+                                                value=name.strip())])
+        count = session.exec(select(func.count()).select_from(JobRole).where(JobRole.program_id == program_id)).one()
+        role = JobRole(program_id=program_id, name=name.strip()[:200], description=description,
+                       external_code=external_code, external_uri=external_uri, source=source, sort_order=count)
+        session.add(role)
+        session.flush()
+        audit.record(session, actor=actor, entity_type="job_role", entity_id=role.id, action="create",
+                     after=audit.snapshot(role), program_id=program_id, summary=role.name)
+        return audit.snapshot(role) or {}
+
+
 def _validate_node(session: Session, *, program_id: int, values: dict[str, Any], node_id: int | None) -> None:
     errors = []
     kind = values.get("kind")
@@ -219,3 +242,23 @@ def update_node(
                      before=before, after=audit.snapshot(node), program_id=node.program_id,
                      summary=f"{node.code} {node.statement[:80]}")
         return audit.snapshot(node) or {}
+
+
+def set_importance_in(session: Session, *, actor: Actor, node_id: int, importance: int, reason: str) -> int | None:
+    """Set a competency's importance inside the caller's transaction (a closing survey); returns the
+    previous value. The change is audited like an edit (before → after), so history shows it and a
+    later manual edit (``update_node``) overrides it as usual."""
+    if not (isinstance(importance, int) and 1 <= importance <= 5):
+        raise ValidationFailed(["importance: 1–5"])
+    node = session.get(Competency, node_id)
+    if node is None:
+        raise NotFound(f"competency {node_id} not found")
+    previous = node.importance
+    if previous == importance:
+        return previous
+    before = audit.snapshot(node) or {}
+    apply_changes(session, node, expected_version=node.version, changes={"importance": importance})
+    audit.record(session, actor=actor, entity_type="competency", entity_id=node.id, action="update",
+                 before=before, after=audit.snapshot(node), program_id=node.program_id,
+                 summary=f"{node.code} {reason}"[:500])
+    return previous
