@@ -498,3 +498,12 @@ def program_survey_results(engine: Engine, *, program_code: str) -> dict[str, An
             }
         ordered = dict(sorted(latest.items(), key=lambda kv: code_sort_key(kv[0])))
         return {"program": program.code, "competencies": ordered}
+
+
+def invitable_users(engine: Engine) -> list[dict[str, Any]]:
+    """Active accounts that can be invited to rate (mentors first, then faculty and leads), for a picker."""
+    order = {"mentor": 0, "faculty": 1, "lead": 2}
+    with session_scope(engine) as session:
+        users = session.exec(select(User).where(User.is_active == True, User.role.in_(tuple(order)))).all()  # noqa: E712
+        return [{"id": u.id, "name": u.display_name, "role": u.role}
+                for u in sorted(users, key=lambda u: (order[u.role], u.display_name))]
