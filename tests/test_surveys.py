@@ -139,3 +139,21 @@ def test_bad_answers_and_roles_are_refused(engine):
     assert surveys.rating_form(engine, access=access)[0]["answer"] is None
     with pytest.raises(Conflict):
         surveys.close_survey(engine, actor=lead, survey_id=survey["id"], expected_version=7)
+
+
+def test_demo_programme_has_a_closed_survey_that_keeps_the_files_importance(seeded_engine):
+    """The demo seed writes a closed survey through the service; medians round to the file's importance."""
+    import json
+
+    from services.demo import DEMO_DIR, _all_nodes
+    from services.programs import get_program
+
+    program = get_program(seeded_engine, code="460305")
+    [survey] = surveys.list_surveys(seeded_engine, program_id=program["id"])
+    assert survey["status"] == "closed" and survey["raters"] == 5 and survey["finished"] == 5
+    data = json.loads((DEMO_DIR / "460305_industrial_robotics.json").read_text(encoding="utf-8"))
+    in_file = {n["code"]: n.get("importance") for n in _all_nodes(data["framework"])}
+    items = surveys.survey_results(seeded_engine, survey_id=survey["id"])["items"]
+    assert {i["code"]: i["importance_now"] for i in items} == {i["code"]: in_file[i["code"]] for i in items}
+    assert [i["code"] for i in items if i["low_agreement"]] == data["surveys"][0]["discuss"]
+    assert all(i["raters"] == 5 and i["criticality"] is not None for i in items)
