@@ -194,6 +194,7 @@ def create_node(
     engine: Engine, *, actor: Actor, program_id: int, kind: str, code: str, statement: str,
     parent_id: int | None = None, comp_type: str | None = None, importance: int | None = None,
     required_level: int | None = None, job_role_id: int | None = None, external_uri: str = "",
+    sort_order: int = 0,
 ) -> dict[str, Any]:
     """Add an area, task or competency. Mentors' and faculty's proposals start as ``proposed``."""
     require(actor, "framework.edit")
@@ -205,7 +206,8 @@ def create_node(
         if session.get(Program, program_id) is None:
             raise NotFound(f"programme {program_id} not found")
         _validate_node(session, program_id=program_id, values=values, node_id=None)
-        node = Competency(program_id=program_id, proposed_by_id=actor.id, proposed_side=actor.side, **values)
+        node = Competency(program_id=program_id, proposed_by_id=actor.id, proposed_side=actor.side,
+                          sort_order=sort_order, **values)
         session.add(node)
         session.flush()
         audit.record(session, actor=actor, entity_type="competency", entity_id=node.id, action="create",
@@ -262,3 +264,64 @@ def set_importance_in(session: Session, *, actor: Actor, node_id: int, importanc
                  before=before, after=audit.snapshot(node), program_id=node.program_id,
                  summary=f"{node.code} {reason}"[:500])
     return previous
+
+
+def move_node(engine: Engine, *, actor: Actor, node_id: int, expected_version: int, parent_id: int,
+              position: int) -> dict[str, Any]:
+    """Move a node under ``parent_id`` (the same or another) at ``position`` (0-based) among its siblings.
+
+    The node keeps its code (its identity in alignments, imports and links); the hierarchy rule
+    decides where it may go. Its version is checked; the siblings' ``sort_order`` is renumbered
+    (a layout change, so their versions are left alone and nobody's edit of them is refused).
+    """
+    require(actor, "framework.edit")
+    with session_scope(engine) as session:
+        node = session.get(Competency, node_id)
+        parent = session.get(Competency, parent_id)
+        if node is None or parent is None:
+            raise NotFound(f"competency {node_id if node is None else parent_id} not found")
+        if parent.program_id != node.program_id or not parent_allowed(node.kind, parent.kind):
+            raise ValidationFailed([field_error("parent", "industry.error.parent", "parent: not allowed here",
+                                                kind=node.kind)])
+        ancestor = parent
+        while ancestor is not None:  # never under itself
+            if ancestor.id == node.id:
+                raise ValidationFailed([field_error("parent", "industry.error.parent", "parent: inside itself",
+                                                    kind=node.kind)])
+            ancestor = session.get(Competency, ancestor.parent_id) if ancestor.parent_id else None
+        before = audit.snapshot(node) or {}
+        siblings = [s for s in session.exec(select(Competency).where(Competency.parent_id == parent_id)).all()
+                    if s.id != node.id]
+        siblings.sort(key=lambda s: (s.sort_order or 0, code_sort_key(s.code)))
+        position = max(0, min(int(position), len(siblings)))
+        apply_changes(session, node, expected_version=expected_version,
+                      changes={"parent_id": parent_id, "sort_order": position})
+        for order, sibling in enumerate([*siblings[:position], None, *siblings[position:]]):
+            if sibling is not None and sibling.sort_order != order:
+                sibling.sort_order = order
+                session.add(sibling)
+        session.flush()
+        audit.record(session, actor=actor, entity_type="competency", entity_id=node.id, action="move",
+                     before=before, after=audit.snapshot(node), program_id=node.program_id,
+                     summary=f"{node.code} → {parent.code} #{position + 1}")
+        return audit.snapshot(node) or {}
+
+
+def update_job_role(engine: Engine, *, actor: Actor, job_role_id: int, expected_version: int,
+                    changes: dict[str, Any]) -> dict[str, Any]:
+    """Edit a job role (name, description, external code / URI, DACUM side panels); version-checked."""
+    require(actor, "framework.edit")
+    allowed = {"name", "description", "external_code", "external_uri", "dacum_panels"}
+    if set(changes) - allowed:
+        raise ValidationFailed([f"cannot change {', '.join(sorted(set(changes) - allowed))}"])
+    with session_scope(engine) as session:
+        role = session.get(JobRole, job_role_id)
+        if role is None:
+            raise NotFound(f"job role {job_role_id} not found")
+        if "name" in changes and not str(changes["name"]).strip():
+            raise ValidationFailed([field_error("name", "industry.error.required", "name: required")])
+        before = audit.snapshot(role) or {}
+        apply_changes(session, role, expected_version=expected_version, changes=changes)
+        audit.record(session, actor=actor, entity_type="job_role", entity_id=role.id, action="update",
+                     before=before, after=audit.snapshot(role), program_id=role.program_id, summary=role.name)
+        return audit.snapshot(role) or {}

@@ -29,6 +29,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/standards.py", "standards", "nav.standards", ":material/description:", ALL),
     PageSpec("pages/review.py", "review", "nav.review", ":material/rate_review:", ALL),
     PageSpec("pages/coverage.py", "coverage", "nav.coverage", ":material/grid_on:", ALL),
+    PageSpec("pages/dacum.py", "dacum", "nav.dacum", ":material/view_kanban:", ALL, "nav.section.industry"),
     PageSpec("pages/surveys.py", "surveys", "nav.surveys", ":material/ballot:", ("admin", "lead", "mentor"),
              "nav.section.industry"),
     PageSpec("pages/rate.py", "rate", "nav.rate", ":material/star_rate:", ALL, "nav.section.industry"),
