@@ -8,6 +8,7 @@ from pathlib import Path
 
 from models.enums import (
     ALIGNMENT_STATUSES,
+    CHANGE_REASONS,
     COMPETENCY_TYPES,
     COURSE_TYPES,
     NODE_KINDS,
@@ -59,7 +60,7 @@ def test_every_enumeration_value_has_a_label_in_both_languages():
     vocab = {"role": ROLES, "side": SIDES, "kind": NODE_KINDS, "comp_type": COMPETENCY_TYPES,
              "node_status": NODE_STATUSES, "course_type": COURSE_TYPES, "standard_status": STANDARD_STATUSES,
              "alignment_status": ALIGNMENT_STATUSES, "dimension": OBJECTIVE_DIMENSIONS,
-             "survey_status": SURVEY_STATUSES}
+             "survey_status": SURVEY_STATUSES, "change_reason": CHANGE_REASONS}
     for kind, values in vocab.items():
         for value in values:
             for lang in ("zh", "en"):
