@@ -63,6 +63,8 @@ class JobRole(SQLModel, table=True):
     external_code: str = Field(default="", max_length=64)
     external_uri: str = Field(default="", max_length=500)
     source: str = Field(default="manual", max_length=32)
+    # 岗课赛证: a job role ("job"), a certificate ("certificate", 1+X or 国家职业技能标准) or a skills competition
+    kind: str = Field(default="job", max_length=16)
     sort_order: int = 0
     # the DACUM chart's side panels: {"knowledge": [...], "tools": [...], "behaviours": [...], "trends": [...]}
     dacum_panels: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
@@ -103,6 +105,8 @@ class Competency(SQLModel, table=True):
     job_role_id: int | None = Field(default=None, foreign_key="job_role.id", ondelete="SET NULL")
     external_uri: str = Field(default="", max_length=500)
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # a certificate requirement's level as the standard writes it (初级 / 中级 / 高级, 五级 … 一级); "" for none
+    cert_level: str = Field(default="", max_length=16)
     sort_order: int = 0
     status: str = Field(default="accepted", max_length=16)
     proposed_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")

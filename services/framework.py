@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from models import COMPETENCY_TYPES, NODE_KINDS, Alignment, Competency, Course, JobRole, Program
-from models.enums import NODE_STATUSES
+from models.enums import NODE_STATUSES, SOURCE_KINDS
 from services import audit
 from services.actor import Actor
 from services.db import session_scope
@@ -23,7 +23,7 @@ from services.versioning import apply_changes
 FRAME_COLUMNS = [
     "id", "parent_id", "kind", "code", "statement", "comp_type", "importance", "required_level",
     "required_level_override", "job_role_id", "job_role", "status", "proposed_side", "external_uri",
-    "area_code", "area", "task_code", "task", "depth", "version",
+    "area_code", "area", "task_code", "task", "depth", "version", "cert_level",
 ]
 
 
@@ -53,7 +53,7 @@ def build_frame(nodes: list[dict[str, Any]], roles: dict[int, str]) -> pd.DataFr
             out.append({
                 **{k: node.get(k) for k in ("id", "parent_id", "kind", "code", "statement", "comp_type",
                                             "importance", "status", "proposed_side", "external_uri",
-                                            "job_role_id", "version")},
+                                            "job_role_id", "version", "cert_level")},
                 "job_role_id": role_id,
                 "job_role": roles.get(role_id, "") if role_id else "",
                 "required_level_override": node.get("required_level"),
@@ -132,11 +132,15 @@ def list_job_roles(engine: Engine, *, program_id: int) -> list[dict[str, Any]]:
 
 
 def create_job_role(engine: Engine, *, actor: Actor, program_id: int, name: str, description: str = "",
-                    external_code: str = "", external_uri: str = "", source: str = "manual") -> dict[str, Any]:
-    """Add a job role (岗位) to a programme; the name is unique within it."""
+                    external_code: str = "", external_uri: str = "", source: str = "manual",
+                    kind: str = "job") -> dict[str, Any]:
+    """Add a job role (岗位) to a programme — or, with ``kind`` certificate / competition, a further
+    岗课赛证 source held the same way; the name is unique within the programme."""
     require(actor, "framework.edit")
     if not name.strip():
         raise ValidationFailed([field_error("name", "industry.error.required", "name: required")])
+    if kind not in SOURCE_KINDS:
+        raise ValidationFailed([field_error("kind", "industry.error.source_kind", f"kind: one of {SOURCE_KINDS}")])
     with session_scope(engine) as session:
         if session.get(Program, program_id) is None:
             raise NotFound(f"programme {program_id} not found")
@@ -146,7 +150,8 @@ def create_job_role(engine: Engine, *, actor: Actor, program_id: int, name: str,
                                                 value=name.strip())])
         count = session.exec(select(func.count()).select_from(JobRole).where(JobRole.program_id == program_id)).one()
         role = JobRole(program_id=program_id, name=name.strip()[:200], description=description,
-                       external_code=external_code, external_uri=external_uri, source=source, sort_order=count)
+                       external_code=external_code, external_uri=external_uri, source=source, kind=kind,
+                       sort_order=count)
         session.add(role)
         session.flush()
         audit.record(session, actor=actor, entity_type="job_role", entity_id=role.id, action="create",
@@ -194,14 +199,15 @@ def create_node(
     engine: Engine, *, actor: Actor, program_id: int, kind: str, code: str, statement: str,
     parent_id: int | None = None, comp_type: str | None = None, importance: int | None = None,
     required_level: int | None = None, job_role_id: int | None = None, external_uri: str = "",
-    sort_order: int = 0,
+    sort_order: int = 0, cert_level: str = "",
 ) -> dict[str, Any]:
-    """Add an area, task or competency. Mentors' and faculty's proposals start as ``proposed``."""
+    """Add an area, task or competency (``cert_level``: a certificate requirement's level as written).
+    Mentors' and faculty's proposals start as ``proposed``."""
     require(actor, "framework.edit")
     status = "accepted" if actor.role in ("admin", "lead") else "proposed"
     values = dict(kind=kind, code=normalize_text(code), statement=statement.strip(), parent_id=parent_id,
                   comp_type=comp_type, importance=importance, required_level=required_level,
-                  job_role_id=job_role_id, external_uri=external_uri, status=status)
+                  job_role_id=job_role_id, external_uri=external_uri, status=status, cert_level=cert_level.strip()[:16])
     with session_scope(engine) as session:
         if session.get(Program, program_id) is None:
             raise NotFound(f"programme {program_id} not found")
@@ -216,7 +222,7 @@ def create_node(
 
 
 EDITABLE_NODE_FIELDS = {"code", "statement", "comp_type", "importance", "required_level", "job_role_id",
-                        "external_uri", "notes", "status"}
+                        "external_uri", "notes", "status", "cert_level"}
 
 
 def update_node(
@@ -311,7 +317,7 @@ def update_job_role(engine: Engine, *, actor: Actor, job_role_id: int, expected_
                     changes: dict[str, Any]) -> dict[str, Any]:
     """Edit a job role (name, description, external code / URI, DACUM side panels); version-checked."""
     require(actor, "framework.edit")
-    allowed = {"name", "description", "external_code", "external_uri", "dacum_panels"}
+    allowed = {"name", "description", "external_code", "external_uri", "dacum_panels", "kind"}
     if set(changes) - allowed:
         raise ValidationFailed([f"cannot change {', '.join(sorted(set(changes) - allowed))}"])
     with session_scope(engine) as session:
@@ -320,6 +326,9 @@ def update_job_role(engine: Engine, *, actor: Actor, job_role_id: int, expected_
             raise NotFound(f"job role {job_role_id} not found")
         if "name" in changes and not str(changes["name"]).strip():
             raise ValidationFailed([field_error("name", "industry.error.required", "name: required")])
+        if changes.get("kind", role.kind) not in SOURCE_KINDS:
+            raise ValidationFailed([field_error("kind", "industry.error.source_kind", "kind: job / certificate / "
+                                                "competition")])
         before = audit.snapshot(role) or {}
         apply_changes(session, role, expected_version=expected_version, changes=changes)
         audit.record(session, actor=actor, entity_type="job_role", entity_id=role.id, action="update",

@@ -1,9 +1,11 @@
-"""industry side: verification surveys (survey, items, raters, answers), DACUM panels, change marks
+"""industry side: verification surveys (survey, items, raters, answers), DACUM panels, change marks, sources
 
 A survey covers one job role's competencies; raters are accounts or personal invitation links
 (only a token's SHA-256 is stored); closing it aggregates the answers onto ``survey_item``.
 ``job_role.dacum_panels`` holds the DACUM chart's side panels; ``change_mark`` records a task or
-competency marked as changing. (The lead re-chains this revision after the session's others.)
+competency marked as changing; ``job_role.kind`` (job / certificate / competition) and
+``competency.cert_level`` carry the 岗课赛证 sources and their levels. (The lead re-chains this
+revision after the session's others.)
 
 Revision ID: 0008_industry
 Revises: 0006_import_audit
@@ -137,11 +139,21 @@ def upgrade() -> None:
     with op.batch_alter_table('job_role', schema=None) as batch_op:
         # existing job roles start with empty panels
         batch_op.add_column(sa.Column('dacum_panels', sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
+        batch_op.add_column(sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False,
+                                      server_default='job'))
+
+    with op.batch_alter_table('competency', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('cert_level', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False,
+                                      server_default=''))
 
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('competency', schema=None) as batch_op:
+        batch_op.drop_column('cert_level')
+
     with op.batch_alter_table('job_role', schema=None) as batch_op:
+        batch_op.drop_column('kind')
         batch_op.drop_column('dacum_panels')
 
     with op.batch_alter_table('survey_answer', schema=None) as batch_op:

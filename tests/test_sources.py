@@ -1,0 +1,69 @@
+"""岗课赛证 sources: a certificate with levels beside the job roles; coverage per source and per level."""
+
+from __future__ import annotations
+
+import pytest
+
+from services import framework, sources
+from services.alignments import propose_alignment
+from services.coverage import compute_coverage
+from services.courses import list_courses
+from services.errors import ValidationFailed
+from services.programs import get_program
+from services.users import get_actor
+
+
+def _certificate(engine, program_id, actor):
+    cert = framework.create_job_role(engine, actor=actor, program_id=program_id, kind="certificate",
+                                     name="1+X 工业机器人应用编程")
+    area = framework.create_node(engine, actor=actor, program_id=program_id, kind="area", code="X1",
+                                 statement="工业机器人编程", job_role_id=cert["id"])
+    task = framework.create_node(engine, actor=actor, program_id=program_id, kind="task", code="X1.1",
+                                 statement="示教编程", parent_id=area["id"], job_role_id=cert["id"])
+    made = {}
+    for n, level in enumerate(("初级", "中级", "高级"), start=1):
+        made[level] = framework.create_node(engine, actor=actor, program_id=program_id, kind="competency",
+                                            code=f"X1.1.{n}", statement=f"能完成{level}示教编程", parent_id=task["id"],
+                                            comp_type="skill", importance=4, cert_level=level)
+    return cert, made
+
+
+def test_certificate_coverage_by_level_next_to_the_job_roles(seeded_engine):
+    program = get_program(seeded_engine, code="460305")
+    lead = get_actor(seeded_engine, username="lead")
+    cert, made = _certificate(seeded_engine, program["id"], lead)
+    course = list_courses(seeded_engine, program_id=program["id"]).iloc[0]
+    propose_alignment(seeded_engine, actor=lead, level=3, competency_id=made["初级"]["id"], course_id=int(course["id"]),
+                      accept=True)
+    overview = sources.sources_overview(seeded_engine, program_id=program["id"])
+    assert overview["by_kind"]["certificate"]["competencies"] == 3
+    assert overview["by_kind"]["certificate"]["covered"] == 1
+    assert overview["by_kind"]["competition"]["competencies"] == 0
+    entry = next(s for s in overview["sources"] if s["id"] == cert["id"])
+    assert entry["kind"] == "certificate" and entry["levels"] == ["初级", "中级", "高级"]
+    assert sorted(u["code"] for u in entry["uncovered"]) == ["X1.1.2", "X1.1.3"]
+    middle = sources.sources_overview(seeded_engine, program_id=program["id"], level="中级")
+    cert_mid = next(s for s in middle["sources"] if s["id"] == cert["id"])
+    assert cert_mid["competencies"] == 2 and cert_mid["covered"] == 1 and cert_mid["coverage_ratio"] == 0.5
+    assert [u["code"] for u in cert_mid["uncovered"]] == ["X1.1.2"]
+    assert sources.levels_up_to("三级") == {"五级", "四级", "三级"}
+
+
+def test_the_whole_programme_summary_agrees_with_the_coverage_page(seeded_engine):
+    """Unfiltered, the source summary reproduces the coverage metrics exactly (one definition)."""
+    program = get_program(seeded_engine, code="460305")
+    metrics = compute_coverage(seeded_engine, program_id=program["id"]).metrics
+    everything = sources.summary(sources.source_frame(seeded_engine, program_id=program["id"]))
+    assert everything["competencies"] == metrics["competencies"] and everything["covered"] == metrics["covered"]
+    assert everything["weighted_coverage"] == pytest.approx(metrics["weighted_coverage"])
+    jobs = sources.sources_overview(seeded_engine, program_id=program["id"])["by_kind"]["job"]
+    assert jobs["competencies"] == metrics["competencies"]  # the demo holds job roles only
+
+
+def test_unknown_source_kind_is_refused(seeded_engine):
+    program = get_program(seeded_engine, code="460305")
+    with pytest.raises(ValidationFailed):
+        framework.create_job_role(seeded_engine, actor=get_actor(seeded_engine, username="lead"),
+                                  program_id=program["id"], name="x", kind="hobby")
+    with pytest.raises(ValidationFailed):
+        sources.filter_sources(sources.source_frame(seeded_engine, program_id=program["id"]), kind="hobby")
