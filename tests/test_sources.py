@@ -6,8 +6,8 @@ import pytest
 
 from services import framework, sources
 from services.alignments import propose_alignment
-from services.coverage import compute_coverage
 from services.courses import list_courses
+from services.coverage import compute_coverage
 from services.errors import ValidationFailed
 from services.programs import get_program
 from services.users import get_actor
