@@ -35,6 +35,24 @@ def levels_up_to(level: str) -> set[str]:
     return {level}
 
 
+def source_of_nodes(nodes: pd.DataFrame) -> dict[int, int | None]:
+    """node id → its source: its own job role, else its parent's (a requirement inherits its task's or
+    its work area's), as the DACUM chart reads the tree (pure)."""
+    own = {int(i): (None if pd.isna(r) else int(r)) for i, r in zip(nodes["id"], nodes["job_role_id"], strict=True)}
+    parent = {int(i): (None if pd.isna(p) else int(p)) for i, p in zip(nodes["id"], nodes["parent_id"], strict=True)}
+    out: dict[int, int | None] = {}
+
+    def resolve(node_id: int) -> int | None:
+        if node_id not in out:
+            up = parent.get(node_id)
+            out[node_id] = own.get(node_id) or (resolve(up) if up is not None else None)
+        return out[node_id]
+
+    for node_id in own:
+        resolve(node_id)
+    return out
+
+
 def source_frame(engine: Engine, *, program_id: int, confirmed_only: bool = False) -> pd.DataFrame:
     """One row per competency: the coverage page's row plus ``source_id``, ``source``, ``source_kind``
     and ``cert_level`` (competencies without a job role have source kind "job" and no source)."""
@@ -43,7 +61,7 @@ def source_frame(engine: Engine, *, program_id: int, confirmed_only: bool = Fals
     levels = dict(zip(nodes["id"].astype(int), nodes["cert_level"].fillna(""), strict=True))
     roles = {r["id"]: r for r in list_job_roles(engine, program_id=program_id)}
     frame = coverage.copy()
-    ids = frame["job_role_id"]
+    ids = pd.Series(source_of_nodes(nodes), dtype="Int64").reindex(frame["id"].astype(int)).to_numpy()
     frame["source_id"] = ids
     frame["source"] = [roles[int(i)]["name"] if not pd.isna(i) and int(i) in roles else "" for i in ids]
     frame["source_kind"] = [roles[int(i)]["kind"] if not pd.isna(i) and int(i) in roles else "job" for i in ids]

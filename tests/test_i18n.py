@@ -16,6 +16,7 @@ from models.enums import (
     OBJECTIVE_DIMENSIONS,
     ROLES,
     SIDES,
+    SOURCE_KINDS,
     STANDARD_STATUSES,
     SURVEY_STATUSES,
 )
@@ -60,7 +61,8 @@ def test_every_enumeration_value_has_a_label_in_both_languages():
     vocab = {"role": ROLES, "side": SIDES, "kind": NODE_KINDS, "comp_type": COMPETENCY_TYPES,
              "node_status": NODE_STATUSES, "course_type": COURSE_TYPES, "standard_status": STANDARD_STATUSES,
              "alignment_status": ALIGNMENT_STATUSES, "dimension": OBJECTIVE_DIMENSIONS,
-             "survey_status": SURVEY_STATUSES, "change_reason": CHANGE_REASONS}
+             "survey_status": SURVEY_STATUSES, "change_reason": CHANGE_REASONS,
+             "source_kind": SOURCE_KINDS}
     for kind, values in vocab.items():
         for value in values:
             for lang in ("zh", "en"):

@@ -32,6 +32,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/dacum.py", "dacum", "nav.dacum", ":material/view_kanban:", ALL, "nav.section.industry"),
     PageSpec("pages/surveys.py", "surveys", "nav.surveys", ":material/ballot:", ("admin", "lead", "mentor"),
              "nav.section.industry"),
+    PageSpec("pages/sources.py", "sources", "nav.sources", ":material/hub:", ALL, "nav.section.industry"),
     PageSpec("pages/impact.py", "impact", "nav.impact", ":material/crisis_alert:", ALL, "nav.section.industry"),
     PageSpec("pages/rate.py", "rate", "nav.rate", ":material/star_rate:", ALL, "nav.section.industry"),
     PageSpec("pages/survey_results.py", "survey_results", "nav.survey_results", ":material/bar_chart:", ALL,
