@@ -57,7 +57,7 @@ def distribution_figure(items: list[dict[str, Any]], *, labels: Mapping[str, str
                     hovertext=frame["statement"].tolist()[::-1], hoverinfo="x+name+text")
     return fig.update_layout(barmode="stack", title=text["title_distribution"], xaxis_title=text["raters"],
                              yaxis_title=text["competency"], height=max(320, 28 * len(frame) + 140),
-                             legend={"orientation": "h", "y": -0.15})
+                             legend={"orientation": "h", "y": -0.3, "traceorder": "normal"})
 
 
 def criticality_figure(items: list[dict[str, Any]], *, labels: Mapping[str, str] | None = None) -> go.Figure:
