@@ -10,7 +10,7 @@ from ui.context import page_setup
 from ui.i18n import show_error, t
 
 ctx = page_setup()
-st.title(t("survey_results.title"))
+st.title(t("results.title"))
 
 closed = [s for s in list_surveys(ctx.engine, program_id=ctx.program_id) if s["status"] == "closed"]
 if not closed:

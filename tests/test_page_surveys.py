@@ -79,7 +79,7 @@ def test_two_mentors_fill_a_survey_and_closing_changes_coverage_weights(app_db):
 
     lead.switch_page("pages/survey_results.py").run()
     assert not lead.exception
-    assert lead.title[0].value == translate("survey_results.title", "en")
+    assert lead.title[0].value == translate("results.title", "en")
     assert len(lead.get("plotly_chart")) == 3
     table = lead.dataframe[0].value
     assert set(table[translate("survey_results.col.now", "en")]) == {"2"}

@@ -77,7 +77,7 @@ def main() -> None:
                                                locale="zh-CN" if lang == "zh" else "en-US")
                 page = context.new_page()
                 log_in(page, base, "lead")
-                for slug in ("dacum", "surveys", "survey_results", "sources"):
+                for slug in ("dacum", "surveys", "results", "sources"):
                     page.set_viewport_size({"width": 1400, "height": 1000})
                     page.goto(f"{base}/{slug}")  # a deep link: the login is kept in the cookie
                     wait_idle(page)

@@ -35,7 +35,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/sources.py", "sources", "nav.sources", ":material/hub:", ALL, "nav.section.industry"),
     PageSpec("pages/impact.py", "impact", "nav.impact", ":material/crisis_alert:", ALL, "nav.section.industry"),
     PageSpec("pages/rate.py", "rate", "nav.rate", ":material/star_rate:", ALL, "nav.section.industry"),
-    PageSpec("pages/survey_results.py", "survey_results", "nav.survey_results", ":material/bar_chart:", ALL,
+    PageSpec("pages/survey_results.py", "results", "nav.survey_results", ":material/bar_chart:", ALL,
              "nav.section.industry"),
     PageSpec("pages/import.py", "import", "nav.import", ":material/upload_file:", ("admin", "lead"),
              "nav.section.admin"),
