@@ -6,6 +6,7 @@ import streamlit as st
 from models.enums import LEVEL_ORDER, SOURCE_KINDS
 from services.errors import DomainError
 from services.framework import create_job_role, list_job_roles, update_job_role
+from services.occupations import search_occupations, seed_job_role
 from services.permissions import can
 from services.sources import sources_overview
 from ui.context import page_setup
@@ -69,5 +70,28 @@ if can(ctx.actor, "framework.edit"):
                                     expected_version=roles[role_id]["version"], changes={"kind": set_kind})
                     st.toast(t("sources.kind_set"))
                     st.rerun()
+                except DomainError as exc:
+                    show_error(exc)
+
+if can(ctx.actor, "import.run"):
+    with st.expander(t("sources.from_occupation"), expanded=False):
+        found = search_occupations(st.text_input(t("sources.occupation_search"), key="sources_occ_query"))
+        if not found:
+            st.info(t("sources.no_occupation"))
+        else:
+            options = {f"{o['source']}|{o['id']}": t("sources.occupation_option", source=o["source"].upper(),
+                                                     label=o["label"], code=o["code"], n=o["items"]) for o in found}
+            picked = st.selectbox(t("sources.occupation"), list(options), format_func=options.__getitem__,
+                                  key="sources_occ_pick")
+            if st.button(t("sources.seed"), key="sources_occ_import"):
+                source, occupation_id = picked.split("|", 1)
+                try:
+                    result = seed_job_role(ctx.engine, actor=ctx.actor, program_code=overview["program_code"],
+                                           source=source, occupation_id=occupation_id, lang=ctx.lang)
+                    if result["ok"]:
+                        st.toast(t("sources.seeded", n=result["created"].get("competency", 0)))
+                        st.rerun()
+                    for error in result["errors"]:
+                        st.error(error["message"])
                 except DomainError as exc:
                     show_error(exc)

@@ -23,6 +23,7 @@ from services.coverage import compute_coverage
 from services.errors import ValidationFailed, field_error
 from services.framework import framework_frame, list_job_roles
 from services.outline import required_level_from_importance
+from services.programs import get_program
 
 SCALES = (("初级", "中级", "高级"), ("五级", "四级", "三级", "二级", "一级"))
 
@@ -115,4 +116,5 @@ def sources_overview(engine: Engine, *, program_id: int, level: str | None = Non
                       key=lambda lv: LEVEL_ORDER.index(lv) if lv in LEVEL_ORDER else len(LEVEL_ORDER))
         sources.append({"id": role["id"], "name": role["name"], "kind": role["kind"], "levels": used,
                         **summary(rows)})
-    return {"by_kind": by_kind, "sources": sources, "level": level or ""}
+    program = get_program(engine, program_id=program_id)
+    return {"by_kind": by_kind, "sources": sources, "level": level or "", "program_code": program["code"]}

@@ -33,3 +33,17 @@ def test_lead_adds_a_certificate_and_sees_its_middle_level_coverage(app_db):
     assert next(m for m in at.metric if m.label == label).value == "0 / 2"
     uncovered = at.dataframe[1].value
     assert list(uncovered[translate("field.code", "zh")]) == ["X1.1", "X1.2"]
+
+
+def test_lead_seeds_a_job_role_from_an_esco_occupation(app_db):
+    program = get_program(app_db, code="460305")
+    at = login("lead", lang="en")
+    at.switch_page("pages/sources.py").run()
+    at.text_input(key="sources_occ_query").input("mechatronics").run()
+    assert len(at.selectbox(key="sources_occ_pick").options) == 1
+    at.button(key="sources_occ_import").click().run()
+    assert not at.exception and not at.error
+    names = [r["name"] for r in framework.list_job_roles(app_db, program_id=program["id"])]
+    assert "mechatronics engineering technician" in names
+    table = at.dataframe[0].value
+    assert "mechatronics engineering technician" in set(table[translate("sources.col.source", "en")])
