@@ -4,8 +4,10 @@ import pandas as pd
 import streamlit as st
 
 from services.errors import DomainError
+from services.exports.survey_workbook import blank_survey_workbook
 from services.framework import list_job_roles
 from services.surveys import (
+    add_offline_ratings,
     close_survey,
     create_invitation_link,
     invitable_users,
@@ -71,7 +73,8 @@ raters = survey_raters(ctx.engine, actor=ctx.actor, survey_id=survey_id)
 if raters:
     st.dataframe(pd.DataFrame([{
         t("field.name"): r["name"], t("field.side"): enum_label("side", r["side"]),
-        t("surveys.col.kind"): t("surveys.kind.link") if r["link"] else t("surveys.kind.account"),
+        t("surveys.col.kind"): t("surveys.kind.link" if r["link"] else "surveys.kind.offline" if r["offline"]
+                                 else "surveys.kind.account"),
         t("surveys.col.answered"): f"{r['answered']} / {survey['items']}",
         t("surveys.col.expires"): (r["expires_at"] or "")[:10],
         t("surveys.col.revoked"): "✓" if r["revoked"] else "",
@@ -112,6 +115,18 @@ if links:
         try:
             revoke_invitation(ctx.engine, actor=ctx.actor, rater_id=revoke_id)
             st.toast(t("surveys.revoked"))
+            st.rerun()
+        except DomainError as exc:
+            show_error(exc)
+
+with st.expander(t("surveys.offline"), expanded=False):
+    blank = blank_survey_workbook(ctx.engine, actor=ctx.actor, job_role_id=survey["job_role_id"], lang=ctx.lang)
+    st.download_button(t("surveys.download_blank"), blank.content, file_name=blank.filename, mime=blank.media_type,
+                       key="survey_blank_download")
+    if st.button(t("surveys.add_offline"), key="survey_add_offline"):
+        try:
+            added = add_offline_ratings(ctx.engine, actor=ctx.actor, survey_id=survey_id)
+            st.toast(t("surveys.offline_added", **added))
             st.rerun()
         except DomainError as exc:
             show_error(exc)

@@ -26,7 +26,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from models import Competency, JobRole, Program, Survey, SurveyAnswer, SurveyItem, SurveyRater, User
+from models import Competency, JobRole, Program, Rating, Survey, SurveyAnswer, SurveyItem, SurveyRater, User
 from services import audit
 from services.actor import Actor
 from services.db import session_scope
@@ -101,6 +101,15 @@ def aggregate(answers: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 # --- opening and inviting -----------------------------------------------------------------------
+
+
+def job_role(engine: Engine, *, job_role_id: int) -> dict[str, Any]:
+    """One job role as a dict (``NotFound`` if there is none)."""
+    with session_scope(engine) as session:
+        role = session.get(JobRole, job_role_id)
+        if role is None:
+            raise NotFound(f"job role {job_role_id} not found")
+        return audit.snapshot(role) or {}
 
 
 def role_competencies(engine: Engine, *, job_role_id: int) -> list[dict[str, Any]]:
@@ -226,6 +235,7 @@ def revoke_invitation(engine: Engine, *, actor: Actor, rater_id: int, now: datet
 def _rater_dict(rater: SurveyRater) -> dict[str, Any]:
     return {"id": rater.id, "survey_id": rater.survey_id, "user_id": rater.user_id, "name": rater.name,
             "side": rater.side, "link": rater.token_hash is not None,
+            "offline": rater.token_hash is None and rater.user_id is None,
             "expires_at": _aware(rater.expires_at).isoformat() if rater.expires_at else None,
             "revoked": rater.revoked_at is not None}
 
@@ -443,6 +453,49 @@ def close_survey(engine: Engine, *, actor: Actor, survey_id: int, expected_versi
                      before=before, after=audit.snapshot(survey), program_id=survey.program_id,
                      summary=f"{survey.title}: {changed} importances changed, {flagged} low agreement")
         return {"id": survey.id, "items": len(items), "importance_changed": changed, "low_agreement": flagged}
+
+
+def add_offline_ratings(engine: Engine, *, actor: Actor, survey_id: int, now: datetime | None = None) -> dict[str, Any]:
+    """Bring the ratings imported offline (the ``ratings`` import, stored per rater and competency) into
+    an open survey: each rater name becomes a survey rater without an account or link, each of their
+    ratings on a survey item an answer (all three scales blank: "not relevant"). Running it again
+    updates those answers, never duplicates a rater. Returns the raters and answers taken over."""
+    require(actor, "survey.manage")
+    with session_scope(engine) as session:
+        survey = _load_survey(session, survey_id)
+        _require_open(survey)
+        items = {i.competency_id: i for i in session.exec(select(SurveyItem).where(
+            SurveyItem.survey_id == survey_id)).all()}
+        ratings = session.exec(select(Rating).where(Rating.competency_id.in_(list(items)))).all() if items else []
+        offline = {r.name: r for r in session.exec(select(SurveyRater).where(
+            SurveyRater.survey_id == survey_id, SurveyRater.user_id == None,  # noqa: E711
+            SurveyRater.token_hash == None)).all()}  # noqa: E711
+        answers = 0
+        for rating in sorted(ratings, key=lambda r: (r.rater, r.competency_id)):
+            rater = offline.get(rating.rater)
+            if rater is None:
+                rater = SurveyRater(survey_id=survey_id, name=rating.rater, side=rating.rater_side or "enterprise",
+                                    invited_by_id=actor.id)
+                session.add(rater)
+                session.flush()
+                offline[rating.rater] = rater
+            item = items[rating.competency_id]
+            answer = session.exec(select(SurveyAnswer).where(SurveyAnswer.item_id == item.id,
+                                                             SurveyAnswer.rater_id == rater.id)).first()
+            if answer is None:
+                answer = SurveyAnswer(item_id=item.id, rater_id=rater.id)
+            else:
+                answer.version += 1
+            blank = rating.importance is None and rating.frequency is None and rating.difficulty is None
+            answer.importance, answer.frequency, answer.difficulty = rating.importance, rating.frequency, rating.difficulty
+            answer.not_relevant, answer.updated_at = blank, _now(now)
+            session.add(answer)
+            answers += 1
+        session.flush()
+        audit.record(session, actor=actor, entity_type="survey", entity_id=survey_id, action="offline_ratings",
+                     after={"raters": len(offline), "answers": answers}, program_id=survey.program_id,
+                     summary=f"{survey.title}: {answers} offline ratings from {len(offline)} raters")
+        return {"raters": len(offline), "answers": answers}
 
 
 def survey_results(engine: Engine, *, survey_id: int) -> dict[str, Any]:
