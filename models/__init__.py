@@ -24,6 +24,7 @@ from models.tables import (  # noqa: F401
     ChangeMark,
     Comment,
     Competency,
+    CompetencyLink,
     Course,
     CourseOwner,
     CourseStandard,

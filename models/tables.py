@@ -514,3 +514,19 @@ class ChangeMark(SQLModel, table=True):
     resolved_at: datetime | None = None
     resolved_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
     version: int = 1
+
+
+class CompetencyLink(SQLModel, table=True):
+    """The same requirement in two sources (a job competency ↔ a certificate skill or competition item):
+    an alignment to either counts for both in the 岗课赛证 view. Stored once per pair, ``low_id < high_id``."""
+
+    __tablename__ = "competency_link"
+    __table_args__ = (UniqueConstraint("low_id", "high_id", name="uq_competency_link_pair"),
+                      CheckConstraint("low_id < high_id", name="ck_competency_link_order"),
+                      Index("ix_competency_link_program", "program_id"))
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", ondelete="CASCADE")
+    low_id: int = Field(foreign_key="competency.id", ondelete="CASCADE")  # uq_competency_link_pair leads with it
+    high_id: int = Field(foreign_key="competency.id", index=True, ondelete="CASCADE")
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)

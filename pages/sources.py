@@ -5,7 +5,15 @@ import streamlit as st
 
 from models.enums import LEVEL_ORDER, SOURCE_KINDS
 from services.errors import DomainError
-from services.framework import create_job_role, list_job_roles, update_job_role
+from services.framework import (
+    competency_links,
+    create_job_role,
+    framework_frame,
+    link_competencies,
+    list_job_roles,
+    unlink_competencies,
+    update_job_role,
+)
 from services.occupations import search_occupations, seed_job_role
 from services.permissions import can
 from services.sources import sources_overview
@@ -20,6 +28,7 @@ levels = {"": t("sources.all_levels"), **{v: v for v in LEVEL_ORDER}}
 level = st.selectbox(t("sources.level"), list(levels), key="sources_level", format_func=levels.__getitem__)
 confirmed = st.toggle(t("sources.confirmed_only"), key="sources_confirmed")
 overview = sources_overview(ctx.engine, program_id=ctx.program_id, level=level or None, confirmed_only=confirmed)
+frame_all = framework_frame(ctx.engine, program_id=ctx.program_id)
 
 for col, kind in zip(st.columns(len(SOURCE_KINDS)), SOURCE_KINDS, strict=True):
     s = overview["by_kind"][kind]
@@ -69,6 +78,32 @@ if can(ctx.actor, "framework.edit"):
                     update_job_role(ctx.engine, actor=ctx.actor, job_role_id=role_id,
                                     expected_version=roles[role_id]["version"], changes={"kind": set_kind})
                     st.toast(t("sources.kind_set"))
+                    st.rerun()
+                except DomainError as exc:
+                    show_error(exc)
+
+if can(ctx.actor, "framework.edit"):
+    with st.expander(t("sources.links"), expanded=False):
+        leaves = {int(i): f"{c} {s[:50]}" for i, c, s, k in zip(frame_all["id"], frame_all["code"],
+                                                                frame_all["statement"], frame_all["kind"], strict=True)
+                  if k == "competency"}
+        with st.form("sources_link_form"):
+            a_id = st.selectbox(t("sources.link_a"), list(leaves), format_func=leaves.__getitem__, key="sources_link_a")
+            b_id = st.selectbox(t("sources.link_b"), list(leaves), format_func=leaves.__getitem__, key="sources_link_b")
+            if st.form_submit_button(t("sources.link"), key="sources_link_submit"):
+                try:
+                    link_competencies(ctx.engine, actor=ctx.actor, a_id=a_id, b_id=b_id)
+                    st.toast(t("sources.linked"))
+                    st.rerun()
+                except DomainError as exc:
+                    show_error(exc)
+        for link in competency_links(ctx.engine, program_id=ctx.program_id):
+            left, right = st.columns([5, 1], vertical_alignment="center")
+            left.write(f"{link['low_code']} {link['low_statement'][:40]} ⇄ {link['high_code']} "
+                       f"{link['high_statement'][:40]}")
+            if right.button(t("sources.unlink"), key=f"sources_unlink_{link['id']}"):
+                try:
+                    unlink_competencies(ctx.engine, actor=ctx.actor, link_id=link["id"])
                     st.rerun()
                 except DomainError as exc:
                     show_error(exc)

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from models import COMPETENCY_TYPES, NODE_KINDS, Alignment, Competency, Course, JobRole, Program
+from models import COMPETENCY_TYPES, NODE_KINDS, Alignment, Competency, CompetencyLink, Course, JobRole, Program
 from models.enums import NODE_STATUSES, SOURCE_KINDS
 from services import audit
 from services.actor import Actor
@@ -334,3 +334,51 @@ def update_job_role(engine: Engine, *, actor: Actor, job_role_id: int, expected_
         audit.record(session, actor=actor, entity_type="job_role", entity_id=role.id, action="update",
                      before=before, after=audit.snapshot(role), program_id=role.program_id, summary=role.name)
         return audit.snapshot(role) or {}
+
+
+def link_competencies(engine: Engine, *, actor: Actor, a_id: int, b_id: int) -> dict[str, Any]:
+    """Record that two competencies of a programme are the same requirement in two sources (a job
+    competency and a certificate skill, say): an alignment to either counts for both in the 岗课赛证
+    view. Linking a pair again changes nothing."""
+    require(actor, "framework.edit")
+    low, high = sorted((int(a_id), int(b_id)))
+    with session_scope(engine) as session:
+        a, b = session.get(Competency, low), session.get(Competency, high)
+        if a is None or b is None:
+            raise NotFound(f"competency {low if a is None else high} not found")
+        if low == high or a.program_id != b.program_id or "competency" not in (a.kind, b.kind) \
+                or a.kind != b.kind:
+            raise ValidationFailed([field_error("link", "industry.error.link", "link: two competencies of one "
+                                                "programme")])
+        existing = session.exec(select(CompetencyLink).where(CompetencyLink.low_id == low,
+                                                             CompetencyLink.high_id == high)).first()
+        if existing is None:
+            existing = CompetencyLink(program_id=a.program_id, low_id=low, high_id=high, created_by_id=actor.id)
+            session.add(existing)
+            session.flush()
+            audit.record(session, actor=actor, entity_type="competency", entity_id=low, action="link",
+                         after={"linked": high}, program_id=a.program_id, summary=f"{a.code} = {b.code}")
+        return {"id": existing.id, "low_id": low, "high_id": high}
+
+
+def unlink_competencies(engine: Engine, *, actor: Actor, link_id: int) -> None:
+    """Remove a link between two competencies."""
+    require(actor, "framework.edit")
+    with session_scope(engine) as session:
+        link = session.get(CompetencyLink, link_id)
+        if link is None:
+            raise NotFound(f"link {link_id} not found")
+        session.delete(link)
+        audit.record(session, actor=actor, entity_type="competency", entity_id=link.low_id, action="unlink",
+                     before={"linked": link.high_id}, program_id=link.program_id)
+
+
+def competency_links(engine: Engine, *, program_id: int) -> list[dict[str, Any]]:
+    """The programme's links with both competencies' codes and statements."""
+    with session_scope(engine) as session:
+        rows = session.exec(select(CompetencyLink).where(CompetencyLink.program_id == program_id)).all()
+        nodes = {n.id: n for n in session.exec(select(Competency).where(Competency.id.in_(
+            [r.low_id for r in rows] + [r.high_id for r in rows]))).all()} if rows else {}
+        return [{"id": r.id, "low_id": r.low_id, "high_id": r.high_id, "low_code": nodes[r.low_id].code,
+                 "high_code": nodes[r.high_id].code, "low_statement": nodes[r.low_id].statement,
+                 "high_statement": nodes[r.high_id].statement} for r in rows]

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from models.enums import LEVEL_ORDER, SOURCE_KINDS
 from services.coverage import compute_coverage
 from services.errors import ValidationFailed, field_error
-from services.framework import framework_frame, list_job_roles
+from services.framework import competency_links, framework_frame, list_job_roles
 from services.outline import required_level_from_importance
 from services.programs import get_program
 
@@ -67,6 +67,34 @@ def source_frame(engine: Engine, *, program_id: int, confirmed_only: bool = Fals
     frame["source"] = [roles[int(i)]["name"] if not pd.isna(i) and int(i) in roles else "" for i in ids]
     frame["source_kind"] = [roles[int(i)]["kind"] if not pd.isna(i) and int(i) in roles else "job" for i in ids]
     frame["cert_level"] = [levels.get(int(i), "") for i in frame["id"]]
+    return linked_levels(frame, competency_links(engine, program_id=program_id))
+
+
+def linked_levels(frame: pd.DataFrame, links: list[dict[str, Any]]) -> pd.DataFrame:
+    """A linked requirement takes the best coverage level of its links (an alignment to either counts
+    for both; links chain: A = B = C share one level) — pure; ``linked`` lists the codes it is linked to."""
+    frame = frame.copy()
+    frame["linked"] = [[] for _ in range(len(frame))]
+    if not links or frame.empty:
+        return frame
+    group = {int(i): int(i) for i in frame["id"]}
+
+    def root(node: int) -> int:
+        while group[node] != node:
+            node = group[node]
+        return node
+
+    code = dict(zip(frame["id"].astype(int), frame["code"], strict=True))
+    position = {int(i): n for n, i in enumerate(frame["id"])}
+    for link in links:
+        a, b = link["low_id"], link["high_id"]
+        if a in group and b in group:
+            group[root(a)] = root(b)
+            frame.at[frame.index[position[a]], "linked"].append(code[b])
+            frame.at[frame.index[position[b]], "linked"].append(code[a])
+    roots = pd.Series([root(int(i)) for i in frame["id"]], index=frame.index)
+    best = frame["level"].astype("int64").groupby(roots).transform("max")
+    frame["level"] = best.astype(frame["level"].dtype)
     return frame
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import inspect, text
 from services.migrate import current_revision, upgrade
 from tests.test_migration_0002 import _downgrade, blank_engine  # noqa: F401  (the fixture)
 
-NEW_TABLES = {"survey", "survey_item", "survey_rater", "survey_answer", "change_mark"}
+NEW_TABLES = {"survey", "survey_item", "survey_rater", "survey_answer", "change_mark", "competency_link"}
 
 
 def test_upgrade_fills_defaults_for_existing_rows_and_downgrade_removes_everything(blank_engine):

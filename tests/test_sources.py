@@ -67,3 +67,29 @@ def test_unknown_source_kind_is_refused(seeded_engine):
                                   program_id=program["id"], name="x", kind="hobby")
     with pytest.raises(ValidationFailed):
         sources.filter_sources(sources.source_frame(seeded_engine, program_id=program["id"]), kind="hobby")
+
+
+def test_a_link_lets_one_course_alignment_count_for_the_job_and_the_certificate(seeded_engine):
+    program = get_program(seeded_engine, code="460305")
+    lead = get_actor(seeded_engine, username="lead")
+    cert, made = _certificate(seeded_engine, program["id"], lead)
+    coverage = compute_coverage(seeded_engine, program_id=program["id"]).by_competency
+    covered_job = coverage[coverage["level"] == 3].iloc[0]
+    before = next(s for s in sources.sources_overview(seeded_engine, program_id=program["id"])["sources"]
+                  if s["id"] == cert["id"])
+    assert before["covered"] == 0
+    link = framework.link_competencies(seeded_engine, actor=lead, a_id=made["中级"]["id"], b_id=int(covered_job["id"]))
+    assert framework.link_competencies(seeded_engine, actor=lead, a_id=int(covered_job["id"]),
+                                       b_id=made["中级"]["id"]) == link  # once per pair
+    after = next(s for s in sources.sources_overview(seeded_engine, program_id=program["id"])["sources"]
+                 if s["id"] == cert["id"])
+    assert after["covered"] == 1 and [u["code"] for u in after["uncovered"]] == ["X1.1.1", "X1.1.3"]
+    frame = sources.source_frame(seeded_engine, program_id=program["id"])
+    assert frame.loc[frame["code"] == "X1.1.2", "linked"].iloc[0] == [covered_job["code"]]
+    # the job side is unchanged and the coverage page's own figures do not move
+    assert compute_coverage(seeded_engine, program_id=program["id"]).metrics["covered"] == \
+        sources.summary(frame[frame["source_kind"] == "job"])["covered"]
+    with pytest.raises(ValidationFailed):
+        framework.link_competencies(seeded_engine, actor=lead, a_id=made["中级"]["id"], b_id=made["中级"]["id"])
+    framework.unlink_competencies(seeded_engine, actor=lead, link_id=link["id"])
+    assert framework.competency_links(seeded_engine, program_id=program["id"]) == []

@@ -4,7 +4,8 @@ A survey covers one job role's competencies; raters are accounts or personal inv
 (only a token's SHA-256 is stored); closing it aggregates the answers onto ``survey_item``.
 ``job_role.dacum_panels`` holds the DACUM chart's side panels; ``change_mark`` records a task or
 competency marked as changing; ``job_role.kind`` (job / certificate / competition) and
-``competency.cert_level`` carry the 岗课赛证 sources and their levels. (The lead re-chains this
+``competency.cert_level`` carry the 岗课赛证 sources and their levels; ``competency_link`` pairs the
+same requirement in two sources. (The lead re-chains this
 revision after the session's others.)
 
 Revision ID: 0008_industry
@@ -136,6 +137,25 @@ def upgrade() -> None:
     with op.batch_alter_table('survey_answer', schema=None) as batch_op:
         batch_op.create_index('ix_survey_answer_rater', ['rater_id'], unique=False)
 
+    op.create_table('competency_link',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('program_id', sa.Integer(), nullable=False),
+    sa.Column('low_id', sa.Integer(), nullable=False),
+    sa.Column('high_id', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.CheckConstraint('low_id < high_id', name='ck_competency_link_order'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['app_user.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['high_id'], ['competency.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['low_id'], ['competency.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['program_id'], ['program.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('low_id', 'high_id', name='uq_competency_link_pair')
+    )
+    with op.batch_alter_table('competency_link', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_competency_link_high_id'), ['high_id'], unique=False)
+        batch_op.create_index('ix_competency_link_program', ['program_id'], unique=False)
+
     with op.batch_alter_table('job_role', schema=None) as batch_op:
         # existing job roles start with empty panels
         batch_op.add_column(sa.Column('dacum_panels', sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
@@ -156,6 +176,11 @@ def downgrade() -> None:
         batch_op.drop_column('kind')
         batch_op.drop_column('dacum_panels')
 
+    with op.batch_alter_table('competency_link', schema=None) as batch_op:
+        batch_op.drop_index('ix_competency_link_program')
+        batch_op.drop_index(batch_op.f('ix_competency_link_high_id'))
+
+    op.drop_table('competency_link')
     with op.batch_alter_table('survey_answer', schema=None) as batch_op:
         batch_op.drop_index('ix_survey_answer_rater')
 
