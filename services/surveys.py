@@ -32,6 +32,7 @@ from services.actor import Actor
 from services.db import session_scope
 from services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, field_error
 from services.framework import framework_frame, set_importance_in
+from services.notifications import notify
 from services.outline import code_sort_key
 from services.permissions import require
 from services.sessions import hash_token
@@ -184,6 +185,10 @@ def invite_users(engine: Engine, *, actor: Actor, survey_id: int, user_ids: list
             audit.record(session, actor=actor, entity_type="survey", entity_id=survey_id, action="invite",
                          after={"rater_id": rater.id, "user_id": rater.user_id}, program_id=survey.program_id,
                          summary=f"{survey.title}: {rater.name}")
+            if rater.user_id != actor.id:
+                notify(session, user_id=rater.user_id, kind="survey_invitation", key="notification.survey_invitation",
+                       params={"title": survey.title, "by": actor.display_name}, entity_type="survey",
+                       entity_id=survey_id, program_id=survey.program_id, actor=actor)
         return [_rater_dict(r) for r in added]
 
 

@@ -11,6 +11,7 @@ from services.actor import SYSTEM
 from services.coverage import compute_coverage
 from services.errors import Conflict, PermissionDenied, ValidationFailed
 from services.history import audit_events
+from services.notifications import list_notifications
 from tests.factories import make_framework, make_program, make_user
 
 
@@ -58,6 +59,8 @@ def test_two_mentors_rate_close_and_coverage_weights_follow(engine):
     survey = surveys.open_survey(engine, actor=lead, job_role_id=role["id"])
     assert survey["items"] == 3
     surveys.invite_users(engine, actor=lead, survey_id=survey["id"], user_ids=[m1.id, m2.id])
+    invited = [n for n in list_notifications(engine, actor=m1) if n["kind"] == "survey_invitation"]
+    assert [n["entity_id"] for n in invited] == [survey["id"]]
     a1 = surveys.rater_access(engine, survey_id=survey["id"], actor=m1)
     a2 = surveys.rater_access(engine, survey_id=survey["id"], actor=m2)
     _answer_all(engine, a1, {"importance": 5, "frequency": 7, "difficulty": 2}, actor=m1)
