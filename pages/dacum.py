@@ -3,7 +3,7 @@
 import streamlit as st
 
 from models.enums import DACUM_PANELS
-from services.dacum import add_duty, add_task, dacum_chart, move_task, save_panels, task_options
+from services.dacum import add_duty, add_task, dacum_chart, move_task, save_panels, task_options, undo_last
 from services.errors import DomainError
 from services.exports.dacum_chart import export_dacum
 from services.framework import list_job_roles
@@ -33,6 +33,15 @@ for col, fmt in ((left, "xlsx"), (right, "docx")):
 
 if not can(ctx.actor, "framework.edit"):
     st.stop()
+if st.button(t("dacum.undo"), key="dacum_undo", icon=":material/undo:", help=t("dacum.undo_help")):
+    try:
+        undone = undo_last(ctx.engine, actor=ctx.actor, job_role_id=role_id)
+        st.session_state["dacum_undone"] = t("dacum.undone", what=undone["summary"]) if undone else t("dacum.nothing")
+        st.rerun()
+    except DomainError as exc:
+        show_error(exc)
+if "dacum_undone" in st.session_state:
+    st.info(st.session_state.pop("dacum_undone"))
 duties = {d["id"]: f"{d['code']} {d['statement']}" for d in chart["duties"]}
 add_tab, duty_tab, move_tab, panel_tab = st.tabs([t("dacum.tab.add_task"), t("dacum.tab.add_duty"),
                                                   t("dacum.tab.move"), t("dacum.tab.panels")])

@@ -13,8 +13,9 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
-from models import JobRole
+from models import AuditEvent, JobRole
 from models.enums import DACUM_PANELS
 from services import audit, framework
 from services.actor import Actor
@@ -144,3 +145,53 @@ def task_options(chart: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(({**t, "duty_id": d["id"], "duty_code": d["code"], "position": n}
                    for d in chart["duties"] for n, t in enumerate(d["tasks"])),
                   key=lambda t: (code_sort_key(t["duty_code"]), t["position"]))
+
+
+UNDOABLE = ("create", "move")
+
+
+def _undone(session, program_id: int) -> set[int]:
+    rows = session.exec(select(AuditEvent.after).where(AuditEvent.program_id == program_id,
+                                                       AuditEvent.action == "undo")).all()
+    # the undone event, and the move that undid it (itself not to be undone by the next click)
+    return {int(r[k]) for r in rows if r for k in ("undid", "by") if r.get(k) is not None}
+
+
+def last_undoable(engine: Engine, *, actor: Actor, job_role_id: int) -> dict[str, Any] | None:
+    """``actor``'s latest add or move on this chart not undone yet (``None``: nothing to undo)."""
+    chart = dacum_chart(engine, job_role_id=job_role_id)
+    on_chart = {d["id"] for d in chart["duties"]} | {t["id"] for d in chart["duties"] for t in d["tasks"]}
+    with session_scope(engine) as session:
+        undone = _undone(session, chart["role"]["program_id"])
+        events = session.exec(select(AuditEvent).where(
+            AuditEvent.program_id == chart["role"]["program_id"], AuditEvent.user_id == actor.id,
+            AuditEvent.entity_type == "competency", AuditEvent.action.in_(UNDOABLE))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(50)).all()
+        for event in events:
+            if event.id not in undone and event.entity_id in on_chart:
+                return {"id": event.id, "action": event.action, "node_id": event.entity_id, "summary": event.summary,
+                        "before": event.before or {}, "after": event.after or {}}
+    return None
+
+
+def undo_last(engine: Engine, *, actor: Actor, job_role_id: int) -> dict[str, Any] | None:
+    """Undo ``actor``'s latest add (the card or duty is deleted if it holds nothing yet) or move (the task
+    goes back where it was) on this chart; version-checked like any edit. Returns what was undone."""
+    event = last_undoable(engine, actor=actor, job_role_id=job_role_id)
+    if event is None:
+        return None
+    node = framework.get_node(engine, node_id=event["node_id"])
+    if event["action"] == "create":
+        framework.delete_node(engine, actor=actor, node_id=node["id"], expected_version=node["version"])
+    else:
+        parent = event["before"].get("parent_id", node["parent_id"])
+        framework.move_node(engine, actor=actor, node_id=node["id"], expected_version=node["version"],
+                            parent_id=parent, position=int(event["before"].get("position", 0) or 0))
+    with session_scope(engine) as session:
+        reverting = session.exec(select(AuditEvent.id).where(
+            AuditEvent.user_id == actor.id, AuditEvent.entity_type == "competency",
+            AuditEvent.entity_id == event["node_id"]).order_by(AuditEvent.id.desc())).first()
+        audit.record(session, actor=actor, entity_type="competency", entity_id=event["node_id"], action="undo",
+                     after={"undid": event["id"], "by": reverting}, program_id=node["program_id"],
+                     summary=f"undo {event['action']} {event['summary']}"[:500])
+    return event

@@ -14,7 +14,7 @@ from models.enums import NODE_STATUSES, SOURCE_KINDS
 from services import audit
 from services.actor import Actor
 from services.db import session_scope
-from services.errors import NotFound, ValidationFailed, field_error
+from services.errors import Conflict, NotFound, ValidationFailed, field_error
 from services.hierarchy import allowed_parent_kinds, parent_allowed
 from services.outline import code_sort_key, normalize_text, required_level_from_importance
 from services.permissions import require
@@ -296,6 +296,9 @@ def move_node(engine: Engine, *, actor: Actor, node_id: int, expected_version: i
                                                     kind=node.kind)])
             ancestor = session.get(Competency, ancestor.parent_id) if ancestor.parent_id else None
         before = audit.snapshot(node) or {}
+        old_siblings = sorted(session.exec(select(Competency).where(Competency.parent_id == node.parent_id)).all(),
+                              key=lambda s: (s.sort_order or 0, code_sort_key(s.code)))
+        before["position"] = next(n for n, s in enumerate(old_siblings) if s.id == node.id)  # where an undo puts it
         siblings = [s for s in session.exec(select(Competency).where(Competency.parent_id == parent_id)).all()
                     if s.id != node.id]
         siblings.sort(key=lambda s: (s.sort_order or 0, code_sort_key(s.code)))
@@ -308,7 +311,8 @@ def move_node(engine: Engine, *, actor: Actor, node_id: int, expected_version: i
                 session.add(sibling)
         session.flush()
         audit.record(session, actor=actor, entity_type="competency", entity_id=node.id, action="move",
-                     before=before, after=audit.snapshot(node), program_id=node.program_id,
+                     before=before, after={**(audit.snapshot(node) or {}), "position": position},
+                     program_id=node.program_id,
                      summary=f"{node.code} → {parent.code} #{position + 1}")
         return audit.snapshot(node) or {}
 
@@ -382,3 +386,28 @@ def competency_links(engine: Engine, *, program_id: int) -> list[dict[str, Any]]
         return [{"id": r.id, "low_id": r.low_id, "high_id": r.high_id, "low_code": nodes[r.low_id].code,
                  "high_code": nodes[r.high_id].code, "low_statement": nodes[r.low_id].statement,
                  "high_statement": nodes[r.high_id].statement} for r in rows]
+
+
+def delete_node(engine: Engine, *, actor: Actor, node_id: int, expected_version: int) -> dict[str, Any]:
+    """Delete a node that holds nothing yet: no children, no alignments (a fresh proposal taken back).
+    Its proposer may, and whoever may confirm framework nodes; the last values stay in the audit."""
+    require(actor, "framework.edit")
+    with session_scope(engine) as session:
+        node = session.get(Competency, node_id)
+        if node is None:
+            raise NotFound(f"competency {node_id} not found")
+        if node.proposed_by_id != actor.id:
+            require(actor, "framework.confirm")
+        if node.version != expected_version:
+            raise Conflict(f"competency {node_id} changed (now version {node.version})",
+                           current=audit.snapshot(node), entity="Competency", id=node_id)
+        has_children = session.exec(select(Competency.id).where(Competency.parent_id == node_id)).first()
+        has_links = session.exec(select(Alignment.id).where(Alignment.competency_id == node_id)).first()
+        if has_children is not None or has_links is not None:
+            raise ValidationFailed([field_error("node", "industry.error.not_empty",
+                                                "the node has children or alignments", code=node.code)])
+        before = audit.snapshot(node)
+        session.delete(node)
+        audit.record(session, actor=actor, entity_type="competency", entity_id=node_id, action="delete",
+                     before=before, program_id=node.program_id, summary=f"{node.code} {node.statement[:80]}")
+        return before or {}

@@ -97,3 +97,24 @@ def test_exports_look_like_a_dacum_chart(seeded_engine):
     assert all(t["statement"] in text for d in chart["duties"] for t in d["tasks"])
     assert "Tools, equipment" in text and "• 万用表" in text
     assert xlsx.filename.startswith("460305-dacum-") and docx.filename.endswith(".docx")
+
+
+def test_undo_takes_back_the_last_add_and_move_of_this_person_only(engine):
+    """Workshop undo: the latest add is deleted, the latest move goes back; another person's edits stay."""
+    _, nodes, role = _role(engine)
+    mentor, other = make_user(engine, role="mentor"), make_user(engine, role="mentor")
+    task = nodes["1.2"]
+    duty = dacum.add_duty(engine, actor=mentor, job_role_id=role["id"], statement="点检")
+    dacum.move_task(engine, actor=mentor, task_id=task["id"], expected_version=task["version"], duty_id=duty["id"],
+                    position=0)
+    theirs = dacum.add_task(engine, actor=other, job_role_id=role["id"], duty_id=nodes["1"]["id"], statement="清洁")
+    assert dacum.undo_last(engine, actor=mentor, job_role_id=role["id"])["action"] == "move"
+    chart = dacum.dacum_chart(engine, job_role_id=role["id"])
+    assert [t["code"] for t in chart["duties"][0]["tasks"]] == ["1.1", "1.2", theirs["node"]["code"]]
+    assert dacum.undo_last(engine, actor=mentor, job_role_id=role["id"])["action"] == "create"
+    chart = dacum.dacum_chart(engine, job_role_id=role["id"])
+    assert [d["code"] for d in chart["duties"]] == ["1"]  # the empty duty is gone
+    assert dacum.undo_last(engine, actor=mentor, job_role_id=role["id"]) is None
+    with pytest.raises(ValidationFailed):  # a duty that holds tasks is never deleted by an undo
+        framework.delete_node(engine, actor=SYSTEM, node_id=nodes["1"]["id"],
+                              expected_version=framework.get_node(engine, node_id=nodes["1"]["id"])["version"])

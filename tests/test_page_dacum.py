@@ -48,6 +48,10 @@ def test_mentor_builds_a_dacum_chart(app_db):
     at.text_area(key=f"dacum_panel_tools_{role['id']}").input("工业相机\n标定板")
     at.button(key="dacum_panel_submit").click().run()
     assert dacum_chart(app_db, job_role_id=role["id"])["role"]["dacum_panels"]["tools"] == ["工业相机", "标定板"]
+    at.button(key="dacum_undo").click().run()  # takes back the move
+    assert any(translate("dacum.undone", "en", what="")[:6] in i.value for i in at.info)
+    chart = dacum_chart(app_db, job_role_id=role["id"])
+    assert moved["code"] not in [t["code"] for d in chart["duties"] if d["id"] == duty["id"] for t in d["tasks"]]
     at.toggle(key="dacum_workshop").set_value(True).run()
     assert not at.exception and "font-size: 22px" in at.get("html")[0].proto.body
     assert [b.key for b in at.get("download_button")] == ["dacum_download_xlsx", "dacum_download_docx"]
