@@ -6,7 +6,7 @@ from models.enums import DACUM_PANELS
 from services.dacum import add_duty, add_task, dacum_chart, move_task, save_panels, task_options, undo_last
 from services.errors import DomainError
 from services.exports.dacum_chart import export_dacum
-from services.framework import list_job_roles
+from services.framework import list_job_roles, merge_nodes
 from services.permissions import can
 from ui.context import page_setup
 from ui.dacum_view import chart_html
@@ -43,8 +43,8 @@ if st.button(t("dacum.undo"), key="dacum_undo", icon=":material/undo:", help=t("
 if "dacum_undone" in st.session_state:
     st.info(st.session_state.pop("dacum_undone"))
 duties = {d["id"]: f"{d['code']} {d['statement']}" for d in chart["duties"]}
-add_tab, duty_tab, move_tab, panel_tab = st.tabs([t("dacum.tab.add_task"), t("dacum.tab.add_duty"),
-                                                  t("dacum.tab.move"), t("dacum.tab.panels")])
+add_tab, duty_tab, move_tab, merge_tab, panel_tab = st.tabs([
+    t("dacum.tab.add_task"), t("dacum.tab.add_duty"), t("dacum.tab.move"), t("dacum.tab.merge"), t("dacum.tab.panels")])
 with add_tab:
     if not duties:
         st.info(t("dacum.add_duty_first"))
@@ -91,6 +91,23 @@ with move_tab:
                     st.rerun()
                 except DomainError as exc:
                     st.error(error_text(exc))
+with merge_tab:
+    cards = {x["id"]: f"{x['code']} {x['statement']}" for x in task_options(chart)}
+    if len(cards) < 2 or not can(ctx.actor, "framework.confirm"):
+        st.info(t("dacum.merge_none"))
+    else:
+        with st.form("dacum_merge_form"):
+            keep_id = st.selectbox(t("dacum.merge_keep"), list(cards), format_func=cards.__getitem__, key="dacum_keep")
+            drop_id = st.selectbox(t("dacum.merge_drop"), list(cards), format_func=cards.__getitem__, key="dacum_drop")
+            if st.form_submit_button(t("dacum.merge"), key="dacum_merge_submit"):
+                versions = {x["id"]: x["version"] for x in task_options(chart)}
+                try:
+                    merged = merge_nodes(ctx.engine, actor=ctx.actor, keep_id=keep_id, drop_id=drop_id,
+                                         keep_version=versions[keep_id], drop_version=versions[drop_id])
+                    st.toast(t("dacum.merged", n=merged["children"]))
+                    st.rerun()
+                except DomainError as exc:
+                    show_error(exc)
 with panel_tab:
     panels = chart["role"]["dacum_panels"]
     with st.form("dacum_panel_form"):

@@ -411,3 +411,70 @@ def delete_node(engine: Engine, *, actor: Actor, node_id: int, expected_version:
         audit.record(session, actor=actor, entity_type="competency", entity_id=node_id, action="delete",
                      before=before, program_id=node.program_id, summary=f"{node.code} {node.statement[:80]}")
         return before or {}
+
+
+def merge_nodes(engine: Engine, *, actor: Actor, keep_id: int, drop_id: int, keep_version: int,
+                drop_version: int) -> dict[str, Any]:
+    """Merge a duplicate into the node kept (two tasks, or two competencies, of one programme).
+
+    What pointed at the duplicate follows: its children move under the kept node; for competencies its
+    alignments (``services.alignments.move_to_competency``: the stronger level wins on a shared target),
+    ratings, survey items, suggestion decisions and cross-source links move unless the kept node already
+    has the same one; change marks and comment threads move. Then the duplicate is deleted. Both
+    versions are checked; one transaction; audited as ``merge`` with the duplicate's last values.
+    """
+    from models import ChangeMark, Rating, SuggestionDecision, SurveyItem
+    from services.alignments import move_to_competency  # alignments own their rows (and import this module)
+    from services.standards import reattach_comments
+
+    require(actor, "framework.confirm")
+    with session_scope(engine) as session:
+        keep, drop = session.get(Competency, keep_id), session.get(Competency, drop_id)
+        if keep is None or drop is None:
+            raise NotFound(f"competency {keep_id if keep is None else drop_id} not found")
+        if keep.id == drop.id or keep.program_id != drop.program_id or keep.kind != drop.kind \
+                or keep.kind == "area":
+            raise ValidationFailed([field_error("merge", "industry.error.merge", "merge: two tasks or two "
+                                                "competencies of one programme")])
+        for node, version in ((keep, keep_version), (drop, drop_version)):
+            if node.version != version:
+                raise Conflict(f"competency {node.id} changed (now version {node.version})",
+                               current=audit.snapshot(node), entity="Competency", id=node.id)
+        before = audit.snapshot(drop)
+        counts: dict[str, int] = {"children": 0}
+        siblings = session.exec(select(func.count()).select_from(Competency).where(Competency.parent_id == keep.id)).one()
+        for n, child in enumerate(session.exec(select(Competency).where(Competency.parent_id == drop.id)
+                                               .order_by(Competency.sort_order, Competency.id)).all()):
+            child.parent_id, child.sort_order, child.version = keep.id, siblings + n, child.version + 1
+            session.add(child)
+            counts["children"] += 1
+        if keep.kind == "competency":
+            counts.update(move_to_competency(session, actor=actor, from_id=drop.id, to_id=keep.id))
+            for model, key in ((Rating, "rater"), (SuggestionDecision, "target"), (SurveyItem, "survey_id")):
+                kept = set(session.exec(select(getattr(model, key)).where(model.competency_id == keep.id)).all())
+                for row in session.exec(select(model).where(model.competency_id == drop.id)).all():
+                    if getattr(row, key) in kept:
+                        session.delete(row)
+                    else:
+                        row.competency_id = keep.id
+                        session.add(row)
+            for link in session.exec(select(CompetencyLink).where(
+                    (CompetencyLink.low_id == drop.id) | (CompetencyLink.high_id == drop.id))).all():
+                other = link.high_id if link.low_id == drop.id else link.low_id
+                session.delete(link)
+                low, high = sorted((keep.id, other))
+                if other != keep.id and session.exec(select(CompetencyLink.id).where(
+                        CompetencyLink.low_id == low, CompetencyLink.high_id == high)).first() is None:
+                    session.add(CompetencyLink(program_id=keep.program_id, low_id=low, high_id=high,
+                                               created_by_id=actor.id))
+        for mark in session.exec(select(ChangeMark).where(ChangeMark.competency_id == drop.id)).all():
+            mark.competency_id = keep.id
+            session.add(mark)
+        reattach_comments(session, actor=actor, entity_type="competency", ids=[drop.id], to=("competency", keep.id),
+                          program_id=keep.program_id)
+        session.flush()
+        session.delete(drop)
+        audit.record(session, actor=actor, entity_type="competency", entity_id=drop.id, action="merge",
+                     before=before, after={"merged_into": keep.id, **counts}, program_id=keep.program_id,
+                     summary=f"{drop.code} → {keep.code}")
+        return {"kept": keep.id, "dropped": drop.id, **counts}

@@ -52,6 +52,14 @@ def test_mentor_builds_a_dacum_chart(app_db):
     assert any(translate("dacum.undone", "en", what="")[:6] in i.value for i in at.info)
     chart = dacum_chart(app_db, job_role_id=role["id"])
     assert moved["code"] not in [t["code"] for d in chart["duties"] if d["id"] == duty["id"] for t in d["tasks"]]
+    row = next(d for d in dacum_chart(app_db, job_role_id=role["id"])["duties"] if d["id"] == duty["id"])
+    first, second = row["tasks"]  # the two tasks typed in above (the move was undone)
+    at.selectbox(key="dacum_keep").set_value(first["id"])
+    at.selectbox(key="dacum_drop").set_value(second["id"])
+    at.button(key="dacum_merge_submit").click().run()
+    assert not at.exception and not at.error
+    chart = dacum_chart(app_db, job_role_id=role["id"])
+    assert [t["id"] for d in chart["duties"] if d["id"] == duty["id"] for t in d["tasks"]] == [first["id"]]
     at.toggle(key="dacum_workshop").set_value(True).run()
     assert not at.exception and "font-size: 22px" in at.get("html")[0].proto.body
     assert [b.key for b in at.get("download_button")] == ["dacum_download_xlsx", "dacum_download_docx"]
