@@ -5,6 +5,7 @@ import streamlit as st
 
 from models.enums import LEVEL_ORDER, SOURCE_KINDS
 from services.errors import DomainError
+from services.exports.sources_xlsx import export_sources_xlsx
 from services.framework import (
     competency_links,
     create_job_role,
@@ -36,6 +37,10 @@ for col, kind in zip(st.columns(len(SOURCE_KINDS)), SOURCE_KINDS, strict=True):
                help=t("sources.metric_help"))
     col.caption(t("sources.weighted", pct=f"{s['weighted_coverage']:.0%}") if s["competencies"] else t("sources.empty"))
 
+report = export_sources_xlsx(ctx.engine, actor=ctx.actor, program_id=ctx.program_id, lang=ctx.lang, level=level or None,
+                             confirmed_only=confirmed)
+st.download_button(t("sources.download"), report.content, file_name=report.filename, mime=report.media_type,
+                   key="sources_download")
 st.subheader(t("sources.per_source"))
 st.dataframe(pd.DataFrame([{
     t("sources.col.source"): s["name"], t("sources.col.kind"): enum_label("source_kind", s["kind"]),

@@ -93,3 +93,23 @@ def test_a_link_lets_one_course_alignment_count_for_the_job_and_the_certificate(
         framework.link_competencies(seeded_engine, actor=lead, a_id=made["中级"]["id"], b_id=made["中级"]["id"])
     framework.unlink_competencies(seeded_engine, actor=lead, link_id=link["id"])
     assert framework.competency_links(seeded_engine, program_id=program["id"]) == []
+
+
+def test_the_sources_report_is_filtered_by_kind_and_level(seeded_engine):
+    import io
+
+    import openpyxl
+
+    from services.exports.sources_xlsx import export_sources_xlsx
+
+    program = get_program(seeded_engine, code="460305")
+    lead = get_actor(seeded_engine, username="lead")
+    cert, _ = _certificate(seeded_engine, program["id"], lead)
+    report = export_sources_xlsx(seeded_engine, actor=lead, program_id=program["id"], lang="zh", level="中级",
+                                 kinds=("certificate",))
+    book = openpyxl.load_workbook(io.BytesIO(report.content))
+    rows = list(book.worksheets[0].iter_rows(min_row=3, values_only=True))
+    assert rows == [("证书", "1+X 工业机器人应用编程", "初级 / 中级 / 高级", 2, 0, 0, 0)]
+    uncovered = list(book.worksheets[1].iter_rows(min_row=2, values_only=True))
+    assert [(r[2], r[4]) for r in uncovered] == [("X1.1.1", "初级"), ("X1.1.2", "中级")]
+    assert report.filename.startswith("460305-sources-")
