@@ -104,7 +104,7 @@ def test_the_sources_report_is_filtered_by_kind_and_level(seeded_engine):
 
     program = get_program(seeded_engine, code="460305")
     lead = get_actor(seeded_engine, username="lead")
-    cert, _ = _certificate(seeded_engine, program["id"], lead)
+    _certificate(seeded_engine, program["id"], lead)
     report = export_sources_xlsx(seeded_engine, actor=lead, program_id=program["id"], lang="zh", level="中级",
                                  kinds=("certificate",))
     book = openpyxl.load_workbook(io.BytesIO(report.content))
