@@ -36,10 +36,11 @@ with st.expander(t("surveys.open_new"), expanded=False):
                                    key="survey_open_role")
             title = st.text_input(t("surveys.survey_title"), key="survey_open_title")
             apply = st.checkbox(t("surveys.apply_importance"), value=True, key="survey_open_apply")
+            tasks = st.checkbox(t("surveys.include_tasks"), key="survey_open_tasks")
             if st.form_submit_button(t("surveys.open"), type="primary", key="survey_open_submit"):
                 try:
                     made = open_survey(ctx.engine, actor=ctx.actor, job_role_id=role_id, title=title,
-                                       apply_importance=apply)
+                                       apply_importance=apply, include_tasks=tasks)
                     st.session_state["survey_selected"] = made["id"]
                     st.toast(t("surveys.opened", n=made["items"]))
                 except DomainError as exc:

@@ -113,16 +113,17 @@ def job_role(engine: Engine, *, job_role_id: int) -> dict[str, Any]:
         return audit.snapshot(role) or {}
 
 
-def role_competencies(engine: Engine, *, job_role_id: int) -> list[dict[str, Any]]:
-    """The competencies (leaves, not retired) whose job role, own or their task's, is ``job_role_id``."""
+def role_competencies(engine: Engine, *, job_role_id: int, include_tasks: bool = False) -> list[dict[str, Any]]:
+    """The competencies (leaves, not retired) whose job role, own or their task's, is ``job_role_id``,
+    in framework order; with ``include_tasks`` the role's tasks too, each before its competencies."""
     with session_scope(engine) as session:
         role = session.get(JobRole, job_role_id)
         if role is None:
             raise NotFound(f"job role {job_role_id} not found")
         program_id = role.program_id
     frame = framework_frame(engine, program_id=program_id)
-    leaves = frame[(frame["kind"] == "competency") & (frame["job_role_id"] == job_role_id)
-                   & (frame["status"] != "retired")]
+    kinds = ["competency", "task"] if include_tasks else ["competency"]
+    leaves = frame[frame["kind"].isin(kinds) & (frame["job_role_id"] == job_role_id) & (frame["status"] != "retired")]
     return [{"id": int(i), "code": c, "statement": s} for i, c, s in
             zip(leaves["id"], leaves["code"], leaves["statement"], strict=True)]
 
@@ -140,10 +141,11 @@ def _require_open(survey: Survey) -> None:
 
 
 def open_survey(engine: Engine, *, actor: Actor, job_role_id: int, title: str = "",
-                apply_importance: bool = True) -> dict[str, Any]:
-    """Open a survey over the job role's competencies (in framework order); returns it."""
+                apply_importance: bool = True, include_tasks: bool = False) -> dict[str, Any]:
+    """Open a survey over the job role's competencies (and, with ``include_tasks``, its tasks), in
+    framework order; returns it."""
     require(actor, "survey.manage")
-    items = role_competencies(engine, job_role_id=job_role_id)
+    items = role_competencies(engine, job_role_id=job_role_id, include_tasks=include_tasks)
     if not items:
         raise ValidationFailed([field_error("job_role", "survey.error.no_items", "the job role has no competencies")])
     with session_scope(engine) as session:

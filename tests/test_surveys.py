@@ -160,3 +160,15 @@ def test_demo_programme_has_a_closed_survey_that_keeps_the_files_importance(seed
     assert {i["code"]: i["importance_now"] for i in items} == {i["code"]: in_file[i["code"]] for i in items}
     assert [i["code"] for i in items if i["low_agreement"]] == data["surveys"][0]["discuss"]
     assert all(i["raters"] == 5 and i["criticality"] is not None for i in items)
+
+
+def test_a_survey_can_cover_the_roles_tasks_too(engine):
+    _, nodes, role, lead, m1, _ = _setup(engine)
+    survey = surveys.open_survey(engine, actor=lead, job_role_id=role["id"], include_tasks=True)
+    surveys.invite_users(engine, actor=lead, survey_id=survey["id"], user_ids=[m1.id])
+    form = surveys.rating_form(engine, access=surveys.rater_access(engine, survey_id=survey["id"], actor=m1))
+    assert [i["code"] for i in form] == ["1.1", "1.1.1", "1.1.2", "1.1.3"]
+    _answer_all(engine, surveys.rater_access(engine, survey_id=survey["id"], actor=m1),
+                {"importance": 4, "frequency": 3, "difficulty": 2}, actor=m1)
+    surveys.close_survey(engine, actor=lead, survey_id=survey["id"], expected_version=1)
+    assert framework.get_node(engine, node_id=nodes["1.1"]["id"])["importance"] == 4
