@@ -63,4 +63,4 @@ with st.sidebar:
 sections: dict[str, list] = {}
 for spec in PAGES:
     sections.setdefault(t(spec.section), []).append(page_of(spec, visible=actor.role in spec.roles))
-st.navigation(sections).run()
+st.navigation(sections, expanded=True).run()  # every page listed (the default folds all past the tenth)

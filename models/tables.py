@@ -63,7 +63,11 @@ class JobRole(SQLModel, table=True):
     external_code: str = Field(default="", max_length=64)
     external_uri: str = Field(default="", max_length=500)
     source: str = Field(default="manual", max_length=32)
+    # 岗课赛证: a job role ("job"), a certificate ("certificate", 1+X or 国家职业技能标准) or a skills competition
+    kind: str = Field(default="job", max_length=16)
     sort_order: int = 0
+    # the DACUM chart's side panels: {"knowledge": [...], "tools": [...], "behaviours": [...], "trends": [...]}
+    dacum_panels: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
     version: int = 1
 
 
@@ -101,6 +105,8 @@ class Competency(SQLModel, table=True):
     job_role_id: int | None = Field(default=None, foreign_key="job_role.id", ondelete="SET NULL")
     external_uri: str = Field(default="", max_length=500)
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # a certificate requirement's level as the standard writes it (初级 / 中级 / 高级, 五级 … 一级); "" for none
+    cert_level: str = Field(default="", max_length=16)
     sort_order: int = 0
     status: str = Field(default="accepted", max_length=16)
     proposed_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
@@ -411,3 +417,125 @@ class LastVisit(SQLModel, table=True):
     user_id: int = Field(foreign_key="app_user.id", primary_key=True, ondelete="CASCADE")
     program_id: int = Field(foreign_key="program.id", primary_key=True, ondelete="CASCADE")
     visited_at: datetime = Field(default_factory=utcnow)
+
+
+class Survey(SQLModel, table=True):
+    """A DACUM verification survey over one job role's competencies: open → closed.
+
+    Closing aggregates the answers onto the survey's items and sets each rated competency's
+    importance (through ``services.framework``); see ``services.surveys``.
+    """
+
+    __table_args__ = (Index("ix_survey_program", "program_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", ondelete="CASCADE")
+    job_role_id: int = Field(foreign_key="job_role.id", index=True, ondelete="CASCADE")
+    title: str = Field(max_length=200)
+    status: str = Field(default="open", max_length=16)
+    apply_importance: bool = True
+    opened_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    opened_at: datetime = Field(default_factory=utcnow)
+    closed_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    closed_at: datetime | None = None
+    version: int = 1
+
+
+class SurveyItem(SQLModel, table=True):
+    """One competency of a survey; the aggregate columns are filled when the survey closes."""
+
+    __tablename__ = "survey_item"
+    __table_args__ = (UniqueConstraint("survey_id", "competency_id", name="uq_survey_item_competency"),)
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: int = Field(foreign_key="survey.id", ondelete="CASCADE")  # uq_survey_item_competency leads with it
+    competency_id: int = Field(foreign_key="competency.id", index=True, ondelete="CASCADE")
+    sort_order: int = 0
+    raters: int = 0
+    not_relevant: int = 0
+    importance_median: float | None = None
+    importance_mean: float | None = None
+    importance_iqr: float | None = None
+    frequency_median: float | None = None
+    frequency_mean: float | None = None
+    difficulty_median: float | None = None
+    difficulty_mean: float | None = None
+    criticality: float | None = None
+    low_agreement: bool = False
+    previous_importance: int | None = None
+    applied_importance: int | None = None
+
+
+class SurveyRater(SQLModel, table=True):
+    """Someone invited to a survey: an account (``user_id``) or a personal link (``token_hash``).
+
+    Only the SHA-256 of a link's random token is stored; a link expires and can be revoked.
+    """
+
+    __tablename__ = "survey_rater"
+    __table_args__ = (Index("ix_survey_rater_survey", "survey_id"),
+                      _partial_index("ix_survey_rater_user_id", "user_id"))
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: int = Field(foreign_key="survey.id", ondelete="CASCADE")
+    user_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="CASCADE")
+    name: str = Field(max_length=128)
+    side: str = Field(default="enterprise", max_length=16)
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    invited_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SurveyAnswer(SQLModel, table=True):
+    """One rater's answer on one survey item (importance 1–5, frequency 1–7, difficulty 1–5 or not relevant)."""
+
+    __tablename__ = "survey_answer"
+    __table_args__ = (
+        UniqueConstraint("item_id", "rater_id", name="uq_survey_answer_item_rater"),
+        CheckConstraint("importance IS NULL OR (importance BETWEEN 1 AND 5)", name="ck_survey_answer_importance"),
+        CheckConstraint("frequency IS NULL OR (frequency BETWEEN 1 AND 7)", name="ck_survey_answer_frequency"),
+        CheckConstraint("difficulty IS NULL OR (difficulty BETWEEN 1 AND 5)", name="ck_survey_answer_difficulty"),
+        Index("ix_survey_answer_rater", "rater_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="survey_item.id", ondelete="CASCADE")  # uq_survey_answer_item_rater
+    rater_id: int = Field(foreign_key="survey_rater.id", ondelete="CASCADE")
+    importance: int | None = None
+    frequency: int | None = None
+    difficulty: int | None = None
+    not_relevant: bool = False
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class ChangeMark(SQLModel, table=True):
+    """A task or competency marked as changing (new equipment, new process, future trend), with a note."""
+
+    __tablename__ = "change_mark"
+    __table_args__ = (Index("ix_change_mark_program", "program_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", ondelete="CASCADE")
+    competency_id: int = Field(foreign_key="competency.id", index=True, ondelete="CASCADE")
+    reason: str = Field(default="other", max_length=32)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    marked_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    marked_side: str | None = Field(default=None, max_length=16)
+    marked_at: datetime = Field(default_factory=utcnow)
+    resolved_at: datetime | None = None
+    resolved_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    version: int = 1
+
+
+class CompetencyLink(SQLModel, table=True):
+    """The same requirement in two sources (a job competency ↔ a certificate skill or competition item):
+    an alignment to either counts for both in the 岗课赛证 view. Stored once per pair, ``low_id < high_id``."""
+
+    __tablename__ = "competency_link"
+    __table_args__ = (UniqueConstraint("low_id", "high_id", name="uq_competency_link_pair"),
+                      CheckConstraint("low_id < high_id", name="ck_competency_link_order"),
+                      Index("ix_competency_link_program", "program_id"))
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", ondelete="CASCADE")
+    low_id: int = Field(foreign_key="competency.id", ondelete="CASCADE")  # uq_competency_link_pair leads with it
+    high_id: int = Field(foreign_key="competency.id", index=True, ondelete="CASCADE")
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)

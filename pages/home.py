@@ -5,6 +5,7 @@ import streamlit as st
 
 from services.alignments import review_queue
 from services.coverage import compute_coverage
+from services.mentor_home import mentor_home
 from services.programs import get_program, program_summary
 from services.workflow import current_revisions
 from ui.context import page_setup
@@ -49,6 +50,30 @@ if summary["core_uncovered"]:
             pd.DataFrame(summary["core_uncovered"]).rename(columns={
                 "code": t("field.code"), "statement": t("field.statement"), "importance": t("field.importance")}),
             hide_index=True, width="stretch", key="home_core_uncovered")
+
+if ctx.actor.role == "mentor":
+    mine = mentor_home(ctx.engine, actor=ctx.actor, program_id=ctx.program_id)
+    st.subheader(t("home.mentor.title"))
+    for key, count, target in (("home.mentor.surveys", len(mine["surveys"]), "pages/rate.py"),
+                               ("home.mentor.alignments", mine["alignments"], "pages/review.py"),
+                               ("home.mentor.comments", mine["comments"], "pages/review.py"),
+                               ("home.mentor.signatures", len(mine["signatures"]), "pages/standards.py"),
+                               ("home.mentor.changes", len(mine["changes"]), "pages/impact.py")):
+        left, right = st.columns([5, 1], vertical_alignment="center")
+        (left.warning if count else left.success)(t(key, n=count))
+        if count:
+            right.page_link(target, label=t("home.open"), icon=":material/arrow_forward:")
+    for s in mine["surveys"]:
+        st.caption(t("home.mentor.survey_line", title=s["title"], answered=s["answered"], items=s["items"]))
+    for s in mine["signatures"]:
+        st.caption(t("home.mentor.signature_line", code=s["course_code"], name=s["course_name"],
+                     revision=s["revision"]))
+    if mine["recent"]:
+        with st.expander(t("home.mentor.recent"), expanded=False):
+            st.dataframe(pd.DataFrame([{t("home.mentor.col.at"): e["at"][:16].replace("T", " "),
+                                        t("home.mentor.col.who"): e["username"],
+                                        t("home.mentor.col.what"): e["summary"]} for e in mine["recent"]]),
+                         hide_index=True, width="stretch", key="home_mentor_recent")
 
 st.subheader(t("home.standards"))
 standards = current_revisions(ctx.engine, program_id=ctx.program_id)

@@ -43,7 +43,7 @@ from services.db import retry_transient, session_scope
 from services.errors import NotFound, PermissionDenied
 from services.outline import code_sort_key, normalize_text, required_level_from_importance
 from services.permissions import can
-from services.standards import invalid, lock_standard, reattach_comments, record_content_change
+from services.standards import ensure_editable, invalid, lock_standard, reattach_comments, record_content_change
 from services.versioning import apply_changes, deleted
 
 DECISIONS = ("accept", "reject")
@@ -484,3 +484,43 @@ def pending_count(engine: Engine, *, program_id: int) -> int:
         return session.exec(select(func.count()).select_from(Alignment).join(Course, Course.id == Alignment.course_id)
                             .where(Course.program_id == program_id, Alignment.status == "proposed")).one()
 
+
+
+def move_to_competency(session: Session, *, actor: Actor, from_id: int, to_id: int) -> dict[str, int]:
+    """Inside the caller's transaction (a merge of duplicate competencies): every alignment of ``from_id``
+    now points at ``to_id``. Where ``to_id`` already has one on the same target, the stronger level is
+    kept on ``to_id``'s link and ``from_id``'s is deleted. Standards whose alignments changed get a new
+    version (refused once approved, as every alignment change). Returns ``{"moved", "merged"}``."""
+    theirs = {a.target: a for a in session.exec(select(Alignment).where(Alignment.competency_id == to_id)).all()}
+    moved = merged = 0
+    standards: dict[int, CourseStandard] = {}
+    for alignment in session.exec(select(Alignment).where(Alignment.competency_id == from_id)).all():
+        _, standard = _load_locked(session, alignment.id)  # the standard first: the one lock order
+        if standard is not None:
+            ensure_editable(standard)
+            standards[standard.id] = standard
+        before = audit.snapshot(alignment)
+        other = theirs.get(alignment.target)
+        if other is None:
+            alignment.competency_id, alignment.version = to_id, alignment.version + 1
+            session.add(alignment)
+            audit.record(session, actor=actor, entity_type="alignment", entity_id=alignment.id, action="update",
+                         before=before, after=audit.snapshot(alignment), summary=f"merge → competency {to_id}")
+            moved += 1
+            continue
+        if alignment.level > other.level:
+            other_before = audit.snapshot(other)
+            # the one level-change rule: a decided alignment whose level rises is reopened for the other side
+            apply_changes(session, other, expected_version=other.version,
+                          changes=level_change(other_before, alignment.level, actor=actor) or {"level": alignment.level})
+            session.refresh(other)
+            audit.record(session, actor=actor, entity_type="alignment", entity_id=other.id, action="update",
+                         before=other_before, after=audit.snapshot(other), summary="merge: stronger level kept")
+        session.delete(alignment)
+        audit.record(session, actor=actor, entity_type="alignment", entity_id=alignment.id, action="delete",
+                     before=before, summary=f"merge into competency {to_id}")
+        merged += 1
+    session.flush()
+    for standard in standards.values():
+        record_content_change(session, actor=actor, standard=standard, note="merge of duplicate competencies")
+    return {"moved": moved, "merged": merged}

@@ -105,6 +105,15 @@ def validate_program_data(data: dict[str, Any], *, source: str = "") -> None:
         if a.get("status", "proposed") not in ALIGNMENT_STATUSES:
             errors.append(f"{prefix}{where}: status {a.get('status')!r}")
 
+    accounts = {u[0] for u in DEMO_USERS}
+    for survey in data.get("surveys", []):
+        if survey.get("job_role") not in roles:
+            errors.append(f"{prefix}survey: unknown job role {survey.get('job_role')}")
+        for name in [survey.get("opened_by", "lead"), *survey.get("accounts", [])]:
+            if name not in accounts:
+                errors.append(f"{prefix}survey: unknown user {name}")
+        if not survey.get("accounts") and not survey.get("links"):
+            errors.append(f"{prefix}survey: no raters")
     for a in data.get("alignments", []):
         if a.get("course") not in courses:
             errors.append(f"{prefix}alignment: unknown course {a.get('course')}")
@@ -277,7 +286,59 @@ def seed_demo(engine: Engine, *, files: list[Path] | None = None) -> dict[str, A
                 continue
             _load_program(session, data, users)
             created.append(code)
+    for data in datasets:
+        if data["program"]["code"] in created:
+            for spec in data.get("surveys", []):
+                seed_survey(engine, program_code=data["program"]["code"], data=data, spec=spec)
     return {"created": created, "skipped": skipped}
+
+
+def demo_answers(importance: int | None, position: int, *, discuss: bool, raters: int) -> list[dict[str, Any]]:
+    """The demo raters' answers on one item, chosen so the rounded median equals the file's importance
+    (the demo's coverage figures stay as they are) while the spread varies: an item to ``discuss``
+    gets [1, 1, i, 5, 5] (IQR 4, flagged), the others [i, i, i, i-1, i+1] (clamped to 1–5). An item
+    without an importance is "not relevant" to every rater, so closing leaves it unrated."""
+    if importance is None:
+        return [{"not_relevant": True} for _ in range(raters)]
+    spread = [1, 1, importance, 5, 5] if discuss else [importance, importance, importance,
+                                                        max(1, importance - 1), min(5, importance + 1)]
+    return [{"importance": spread[n % 5], "frequency": 1 + (position * 2 + n) % 7,
+             "difficulty": 1 + (position + n * 2) % 5} for n in range(raters)]
+
+
+def seed_survey(engine: Engine, *, program_code: str, data: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """A demo verification survey written through ``services.surveys`` (open, invite, rate, close)."""
+    from services import surveys
+    from services.users import get_actor
+
+    with session_scope(engine) as session:
+        program = session.exec(select(Program).where(Program.code == program_code)).one()
+        role_name = next(r["name"] for r in data["job_roles"] if r["key"] == spec["job_role"])
+        role = session.exec(select(JobRole).where(JobRole.program_id == program.id,
+                                                  JobRole.name == role_name)).one()
+    opener = get_actor(engine, username=spec.get("opened_by", "lead"))
+    survey = surveys.open_survey(engine, actor=opener, job_role_id=role.id, title=spec.get("title", ""))
+    accounts = [get_actor(engine, username=name) for name in spec.get("accounts", [])]
+    surveys.invite_users(engine, actor=opener, survey_id=survey["id"], user_ids=[a.id for a in accounts])
+    tokens = [surveys.create_invitation_link(engine, actor=opener, survey_id=survey["id"], name=name)["token"]
+              for name in spec.get("links", [])]
+    raters = [{"actor": a, "survey_id": survey["id"]} for a in accounts] + [{"token": t} for t in tokens]
+    first = surveys.rater_access(engine, **raters[0])
+    importance = {n["code"]: n.get("importance") for n in _all_nodes(data.get("framework", []))}
+    for position, item in enumerate(surveys.rating_form(engine, access=first)):
+        answers = demo_answers(importance.get(item["code"]), position, discuss=item["code"] in spec.get("discuss", []),
+                               raters=len(raters))
+        for who, answer in zip(raters, answers, strict=True):
+            surveys.save_answer(engine, item_id=item["item_id"], **answer, **who)
+    if spec.get("closed"):
+        return surveys.close_survey(engine, actor=opener, survey_id=survey["id"], expected_version=survey["version"])
+    return survey
+
+
+def _all_nodes(nodes: list[dict[str, Any]]):
+    for node in nodes:
+        yield node
+        yield from _all_nodes(node.get("children", []))
 
 
 def database_is_empty(engine: Engine) -> bool:

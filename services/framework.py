@@ -9,12 +9,12 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from models import COMPETENCY_TYPES, NODE_KINDS, Alignment, Competency, Course, JobRole, Program
-from models.enums import NODE_STATUSES
+from models import COMPETENCY_TYPES, NODE_KINDS, Alignment, Competency, CompetencyLink, Course, JobRole, Program
+from models.enums import NODE_STATUSES, SOURCE_KINDS
 from services import audit, notifications
 from services.actor import Actor
 from services.db import session_scope
-from services.errors import NotFound, ValidationFailed, field_error
+from services.errors import Conflict, NotFound, ValidationFailed, field_error
 from services.hierarchy import allowed_parent_kinds, parent_allowed
 from services.outline import code_sort_key, normalize_text, required_level_from_importance
 from services.permissions import require
@@ -23,7 +23,7 @@ from services.versioning import apply_changes
 FRAME_COLUMNS = [
     "id", "parent_id", "kind", "code", "statement", "comp_type", "importance", "required_level",
     "required_level_override", "job_role_id", "job_role", "status", "proposed_side", "external_uri",
-    "area_code", "area", "task_code", "task", "depth", "version",
+    "area_code", "area", "task_code", "task", "depth", "version", "cert_level",
 ]
 
 
@@ -53,7 +53,7 @@ def build_frame(nodes: list[dict[str, Any]], roles: dict[int, str]) -> pd.DataFr
             out.append({
                 **{k: node.get(k) for k in ("id", "parent_id", "kind", "code", "statement", "comp_type",
                                             "importance", "status", "proposed_side", "external_uri",
-                                            "job_role_id", "version")},
+                                            "job_role_id", "version", "cert_level")},
                 "job_role_id": role_id,
                 "job_role": roles.get(role_id, "") if role_id else "",
                 "required_level_override": node.get("required_level"),
@@ -131,6 +131,34 @@ def list_job_roles(engine: Engine, *, program_id: int) -> list[dict[str, Any]]:
         return [{**(audit.snapshot(r) or {}), "nodes": counts.get(r.id, 0)} for r in rows]
 
 
+def create_job_role(engine: Engine, *, actor: Actor, program_id: int, name: str, description: str = "",
+                    external_code: str = "", external_uri: str = "", source: str = "manual",
+                    kind: str = "job") -> dict[str, Any]:
+    """Add a job role (岗位) to a programme — or, with ``kind`` certificate / competition, a further
+    岗课赛证 source held the same way; the name is unique within the programme."""
+    require(actor, "framework.edit")
+    if not name.strip():
+        raise ValidationFailed([field_error("name", "industry.error.required", "name: required")])
+    if kind not in SOURCE_KINDS:
+        raise ValidationFailed([field_error("kind", "industry.error.source_kind", f"kind: one of {SOURCE_KINDS}")])
+    with session_scope(engine) as session:
+        if session.get(Program, program_id) is None:
+            raise NotFound(f"programme {program_id} not found")
+        if session.exec(select(JobRole.id).where(JobRole.program_id == program_id,
+                                                 JobRole.name == name.strip())).first() is not None:
+            raise ValidationFailed([field_error("name", "industry.error.duplicate", f"name: {name.strip()} already exists",
+                                                value=name.strip())])
+        count = session.exec(select(func.count()).select_from(JobRole).where(JobRole.program_id == program_id)).one()
+        role = JobRole(program_id=program_id, name=name.strip()[:200], description=description,
+                       external_code=external_code, external_uri=external_uri, source=source, kind=kind,
+                       sort_order=count)
+        session.add(role)
+        session.flush()
+        audit.record(session, actor=actor, entity_type="job_role", entity_id=role.id, action="create",
+                     after=audit.snapshot(role), program_id=program_id, summary=role.name)
+        return audit.snapshot(role) or {}
+
+
 def _validate_node(session: Session, *, program_id: int, values: dict[str, Any], node_id: int | None) -> None:
     errors = []
     kind = values.get("kind")
@@ -174,18 +202,21 @@ def create_node(
     engine: Engine, *, actor: Actor, program_id: int, kind: str, code: str, statement: str,
     parent_id: int | None = None, comp_type: str | None = None, importance: int | None = None,
     required_level: int | None = None, job_role_id: int | None = None, external_uri: str = "",
+    sort_order: int = 0, cert_level: str = "",
 ) -> dict[str, Any]:
-    """Add an area, task or competency. Mentors' and faculty's proposals start as ``proposed``."""
+    """Add an area, task or competency (``cert_level``: a certificate requirement's level as written).
+    Mentors' and faculty's proposals start as ``proposed``."""
     require(actor, "framework.edit")
     status = "accepted" if actor.role in ("admin", "lead") else "proposed"
     values = dict(kind=kind, code=normalize_text(code), statement=statement.strip(), parent_id=parent_id,
                   comp_type=comp_type, importance=importance, required_level=required_level,
-                  job_role_id=job_role_id, external_uri=external_uri, status=status)
+                  job_role_id=job_role_id, external_uri=external_uri, status=status, cert_level=cert_level.strip()[:16])
     with session_scope(engine) as session:
         if session.get(Program, program_id) is None:
             raise NotFound(f"programme {program_id} not found")
         _validate_node(session, program_id=program_id, values=values, node_id=None)
-        node = Competency(program_id=program_id, proposed_by_id=actor.id, proposed_side=actor.side, **values)
+        node = Competency(program_id=program_id, proposed_by_id=actor.id, proposed_side=actor.side,
+                          sort_order=sort_order, **values)
         session.add(node)
         session.flush()
         audit.record(session, actor=actor, entity_type="competency", entity_id=node.id, action="create",
@@ -194,7 +225,7 @@ def create_node(
 
 
 EDITABLE_NODE_FIELDS = {"code", "statement", "comp_type", "importance", "required_level", "job_role_id",
-                        "external_uri", "notes", "status"}
+                        "external_uri", "notes", "status", "cert_level"}
 
 
 def update_node(
@@ -223,3 +254,231 @@ def update_node(
                      summary=f"{node.code} {node.statement[:80]}")
         notifications.rating_changed(session, actor=actor, competency=node)
         return audit.snapshot(node) or {}
+
+
+def set_importance_in(session: Session, *, actor: Actor, node_id: int, importance: int, reason: str) -> int | None:
+    """Set a competency's importance inside the caller's transaction (a closing survey); returns the
+    previous value. The change is audited like an edit (before → after), so history shows it and a
+    later manual edit (``update_node``) overrides it as usual."""
+    if not (isinstance(importance, int) and 1 <= importance <= 5):
+        raise ValidationFailed(["importance: 1–5"])
+    node = session.get(Competency, node_id)
+    if node is None:
+        raise NotFound(f"competency {node_id} not found")
+    previous = node.importance
+    if previous == importance:
+        return previous
+    before = audit.snapshot(node) or {}
+    apply_changes(session, node, expected_version=node.version, changes={"importance": importance})
+    audit.record(session, actor=actor, entity_type="competency", entity_id=node.id, action="update",
+                 before=before, after=audit.snapshot(node), program_id=node.program_id,
+                 summary=f"{node.code} {reason}"[:500])
+    return previous
+
+
+def move_node(engine: Engine, *, actor: Actor, node_id: int, expected_version: int, parent_id: int,
+              position: int) -> dict[str, Any]:
+    """Move a node under ``parent_id`` (the same or another) at ``position`` (0-based) among its siblings.
+
+    The node keeps its code (its identity in alignments, imports and links); the hierarchy rule
+    decides where it may go. Its version is checked; the siblings' ``sort_order`` is renumbered
+    (a layout change, so their versions are left alone and nobody's edit of them is refused).
+    """
+    require(actor, "framework.edit")
+    with session_scope(engine) as session:
+        node = session.get(Competency, node_id)
+        parent = session.get(Competency, parent_id)
+        if node is None or parent is None:
+            raise NotFound(f"competency {node_id if node is None else parent_id} not found")
+        if parent.program_id != node.program_id or not parent_allowed(node.kind, parent.kind):
+            raise ValidationFailed([field_error("parent", "industry.error.parent", "parent: not allowed here",
+                                                kind=node.kind)])
+        ancestor = parent
+        while ancestor is not None:  # never under itself
+            if ancestor.id == node.id:
+                raise ValidationFailed([field_error("parent", "industry.error.parent", "parent: inside itself",
+                                                    kind=node.kind)])
+            ancestor = session.get(Competency, ancestor.parent_id) if ancestor.parent_id else None
+        before = audit.snapshot(node) or {}
+        old_siblings = sorted(session.exec(select(Competency).where(Competency.parent_id == node.parent_id)).all(),
+                              key=lambda s: (s.sort_order or 0, code_sort_key(s.code)))
+        before["position"] = next(n for n, s in enumerate(old_siblings) if s.id == node.id)  # where an undo puts it
+        siblings = [s for s in session.exec(select(Competency).where(Competency.parent_id == parent_id)).all()
+                    if s.id != node.id]
+        siblings.sort(key=lambda s: (s.sort_order or 0, code_sort_key(s.code)))
+        position = max(0, min(int(position), len(siblings)))
+        apply_changes(session, node, expected_version=expected_version,
+                      changes={"parent_id": parent_id, "sort_order": position})
+        for order, sibling in enumerate([*siblings[:position], None, *siblings[position:]]):
+            if sibling is not None and sibling.sort_order != order:
+                sibling.sort_order = order
+                session.add(sibling)
+        session.flush()
+        audit.record(session, actor=actor, entity_type="competency", entity_id=node.id, action="move",
+                     before=before, after={**(audit.snapshot(node) or {}), "position": position},
+                     program_id=node.program_id,
+                     summary=f"{node.code} → {parent.code} #{position + 1}")
+        return audit.snapshot(node) or {}
+
+
+def update_job_role(engine: Engine, *, actor: Actor, job_role_id: int, expected_version: int,
+                    changes: dict[str, Any]) -> dict[str, Any]:
+    """Edit a job role (name, description, external code / URI, DACUM side panels); version-checked."""
+    require(actor, "framework.edit")
+    allowed = {"name", "description", "external_code", "external_uri", "dacum_panels", "kind"}
+    if set(changes) - allowed:
+        raise ValidationFailed([f"cannot change {', '.join(sorted(set(changes) - allowed))}"])
+    with session_scope(engine) as session:
+        role = session.get(JobRole, job_role_id)
+        if role is None:
+            raise NotFound(f"job role {job_role_id} not found")
+        if "name" in changes and not str(changes["name"]).strip():
+            raise ValidationFailed([field_error("name", "industry.error.required", "name: required")])
+        if changes.get("kind", role.kind) not in SOURCE_KINDS:
+            raise ValidationFailed([field_error("kind", "industry.error.source_kind", "kind: job / certificate / "
+                                                "competition")])
+        before = audit.snapshot(role) or {}
+        apply_changes(session, role, expected_version=expected_version, changes=changes)
+        audit.record(session, actor=actor, entity_type="job_role", entity_id=role.id, action="update",
+                     before=before, after=audit.snapshot(role), program_id=role.program_id, summary=role.name)
+        return audit.snapshot(role) or {}
+
+
+def link_competencies(engine: Engine, *, actor: Actor, a_id: int, b_id: int) -> dict[str, Any]:
+    """Record that two competencies of a programme are the same requirement in two sources (a job
+    competency and a certificate skill, say): an alignment to either counts for both in the 岗课赛证
+    view. Linking a pair again changes nothing."""
+    require(actor, "framework.edit")
+    low, high = sorted((int(a_id), int(b_id)))
+    with session_scope(engine) as session:
+        a, b = session.get(Competency, low), session.get(Competency, high)
+        if a is None or b is None:
+            raise NotFound(f"competency {low if a is None else high} not found")
+        if low == high or a.program_id != b.program_id or "competency" not in (a.kind, b.kind) \
+                or a.kind != b.kind:
+            raise ValidationFailed([field_error("link", "industry.error.link", "link: two competencies of one "
+                                                "programme")])
+        existing = session.exec(select(CompetencyLink).where(CompetencyLink.low_id == low,
+                                                             CompetencyLink.high_id == high)).first()
+        if existing is None:
+            existing = CompetencyLink(program_id=a.program_id, low_id=low, high_id=high, created_by_id=actor.id)
+            session.add(existing)
+            session.flush()
+            audit.record(session, actor=actor, entity_type="competency", entity_id=low, action="link",
+                         after={"linked": high}, program_id=a.program_id, summary=f"{a.code} = {b.code}")
+        return {"id": existing.id, "low_id": low, "high_id": high}
+
+
+def unlink_competencies(engine: Engine, *, actor: Actor, link_id: int) -> None:
+    """Remove a link between two competencies."""
+    require(actor, "framework.edit")
+    with session_scope(engine) as session:
+        link = session.get(CompetencyLink, link_id)
+        if link is None:
+            raise NotFound(f"link {link_id} not found")
+        session.delete(link)
+        audit.record(session, actor=actor, entity_type="competency", entity_id=link.low_id, action="unlink",
+                     before={"linked": link.high_id}, program_id=link.program_id)
+
+
+def competency_links(engine: Engine, *, program_id: int) -> list[dict[str, Any]]:
+    """The programme's links with both competencies' codes and statements."""
+    with session_scope(engine) as session:
+        rows = session.exec(select(CompetencyLink).where(CompetencyLink.program_id == program_id)).all()
+        nodes = {n.id: n for n in session.exec(select(Competency).where(Competency.id.in_(
+            [r.low_id for r in rows] + [r.high_id for r in rows]))).all()} if rows else {}
+        return [{"id": r.id, "low_id": r.low_id, "high_id": r.high_id, "low_code": nodes[r.low_id].code,
+                 "high_code": nodes[r.high_id].code, "low_statement": nodes[r.low_id].statement,
+                 "high_statement": nodes[r.high_id].statement} for r in rows]
+
+
+def delete_node(engine: Engine, *, actor: Actor, node_id: int, expected_version: int) -> dict[str, Any]:
+    """Delete a node that holds nothing yet: no children, no alignments (a fresh proposal taken back).
+    Its proposer may, and whoever may confirm framework nodes; the last values stay in the audit."""
+    require(actor, "framework.edit")
+    with session_scope(engine) as session:
+        node = session.get(Competency, node_id)
+        if node is None:
+            raise NotFound(f"competency {node_id} not found")
+        if node.proposed_by_id != actor.id:
+            require(actor, "framework.confirm")
+        if node.version != expected_version:
+            raise Conflict(f"competency {node_id} changed (now version {node.version})",
+                           current=audit.snapshot(node), entity="Competency", id=node_id)
+        has_children = session.exec(select(Competency.id).where(Competency.parent_id == node_id)).first()
+        has_links = session.exec(select(Alignment.id).where(Alignment.competency_id == node_id)).first()
+        if has_children is not None or has_links is not None:
+            raise ValidationFailed([field_error("node", "industry.error.not_empty",
+                                                "the node has children or alignments", code=node.code)])
+        before = audit.snapshot(node)
+        session.delete(node)
+        audit.record(session, actor=actor, entity_type="competency", entity_id=node_id, action="delete",
+                     before=before, program_id=node.program_id, summary=f"{node.code} {node.statement[:80]}")
+        return before or {}
+
+
+def merge_nodes(engine: Engine, *, actor: Actor, keep_id: int, drop_id: int, keep_version: int,
+                drop_version: int) -> dict[str, Any]:
+    """Merge a duplicate into the node kept (two tasks, or two competencies, of one programme).
+
+    What pointed at the duplicate follows: its children move under the kept node; for competencies its
+    alignments (``services.alignments.move_to_competency``: the stronger level wins on a shared target),
+    ratings, survey items, suggestion decisions and cross-source links move unless the kept node already
+    has the same one; change marks and comment threads move. Then the duplicate is deleted. Both
+    versions are checked; one transaction; audited as ``merge`` with the duplicate's last values.
+    """
+    from models import ChangeMark, Rating, SuggestionDecision, SurveyItem
+    from services.alignments import move_to_competency  # alignments own their rows (and import this module)
+    from services.standards import reattach_comments
+
+    require(actor, "framework.confirm")
+    with session_scope(engine) as session:
+        keep, drop = session.get(Competency, keep_id), session.get(Competency, drop_id)
+        if keep is None or drop is None:
+            raise NotFound(f"competency {keep_id if keep is None else drop_id} not found")
+        if keep.id == drop.id or keep.program_id != drop.program_id or keep.kind != drop.kind \
+                or keep.kind == "area":
+            raise ValidationFailed([field_error("merge", "industry.error.merge", "merge: two tasks or two "
+                                                "competencies of one programme")])
+        for node, version in ((keep, keep_version), (drop, drop_version)):
+            if node.version != version:
+                raise Conflict(f"competency {node.id} changed (now version {node.version})",
+                               current=audit.snapshot(node), entity="Competency", id=node.id)
+        before = audit.snapshot(drop)
+        counts: dict[str, int] = {"children": 0}
+        siblings = session.exec(select(func.count()).select_from(Competency).where(Competency.parent_id == keep.id)).one()
+        for n, child in enumerate(session.exec(select(Competency).where(Competency.parent_id == drop.id)
+                                               .order_by(Competency.sort_order, Competency.id)).all()):
+            child.parent_id, child.sort_order, child.version = keep.id, siblings + n, child.version + 1
+            session.add(child)
+            counts["children"] += 1
+        if keep.kind == "competency":
+            counts.update(move_to_competency(session, actor=actor, from_id=drop.id, to_id=keep.id))
+            for model, key in ((Rating, "rater"), (SuggestionDecision, "target"), (SurveyItem, "survey_id")):
+                kept = set(session.exec(select(getattr(model, key)).where(model.competency_id == keep.id)).all())
+                for row in session.exec(select(model).where(model.competency_id == drop.id)).all():
+                    if getattr(row, key) in kept:
+                        session.delete(row)
+                    else:
+                        row.competency_id = keep.id
+                        session.add(row)
+            for link in session.exec(select(CompetencyLink).where(
+                    (CompetencyLink.low_id == drop.id) | (CompetencyLink.high_id == drop.id))).all():
+                other = link.high_id if link.low_id == drop.id else link.low_id
+                session.delete(link)
+                low, high = sorted((keep.id, other))
+                if other != keep.id and session.exec(select(CompetencyLink.id).where(
+                        CompetencyLink.low_id == low, CompetencyLink.high_id == high)).first() is None:
+                    session.add(CompetencyLink(program_id=keep.program_id, low_id=low, high_id=high,
+                                               created_by_id=actor.id))
+        for mark in session.exec(select(ChangeMark).where(ChangeMark.competency_id == drop.id)).all():
+            mark.competency_id = keep.id
+            session.add(mark)
+        reattach_comments(session, actor=actor, entity_type="competency", ids=[drop.id], to=("competency", keep.id),
+                          program_id=keep.program_id)
+        session.flush()
+        session.delete(drop)
+        audit.record(session, actor=actor, entity_type="competency", entity_id=drop.id, action="merge",
+                     before=before, after={"merged_into": keep.id, **counts}, program_id=keep.program_id,
+                     summary=f"{drop.code} → {keep.code}")
+        return {"kept": keep.id, "dropped": drop.id, **counts}

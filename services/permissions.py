@@ -33,6 +33,8 @@ _ALLOWED: dict[str, frozenset[str]] = {
     "alignment.decide": frozenset({"admin", "lead", "faculty", "mentor"}),
     "comment.write": frozenset({"admin", "lead", "faculty", "mentor"}),
     "rating.write": frozenset({"admin", "lead", "mentor"}),
+    "survey.manage": frozenset({"admin", "lead", "mentor"}),
+    "change.mark": frozenset({"admin", "lead", "mentor"}),
     "import.run": frozenset({"admin", "lead"}),
     "export.run": frozenset({"admin", "lead", "faculty", "mentor"}),
     "backup.run": frozenset({"admin"}),

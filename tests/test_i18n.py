@@ -8,6 +8,7 @@ from pathlib import Path
 
 from models.enums import (
     ALIGNMENT_STATUSES,
+    CHANGE_REASONS,
     COMPETENCY_TYPES,
     COURSE_TYPES,
     NODE_KINDS,
@@ -15,7 +16,9 @@ from models.enums import (
     OBJECTIVE_DIMENSIONS,
     ROLES,
     SIDES,
+    SOURCE_KINDS,
     STANDARD_STATUSES,
+    SURVEY_STATUSES,
 )
 from services.i18n import LOCALES_DIR, catalog, catalog_files, label, normalize_lang, translate
 from ui.nav import PAGES
@@ -58,7 +61,9 @@ def test_every_enumeration_value_has_a_label_in_both_languages():
     """Roles, sides, kinds, statuses and types all have translated labels."""
     vocab = {"role": ROLES, "side": SIDES, "kind": NODE_KINDS, "comp_type": COMPETENCY_TYPES,
              "node_status": NODE_STATUSES, "course_type": COURSE_TYPES, "standard_status": STANDARD_STATUSES,
-             "alignment_status": ALIGNMENT_STATUSES, "dimension": OBJECTIVE_DIMENSIONS}
+             "alignment_status": ALIGNMENT_STATUSES, "dimension": OBJECTIVE_DIMENSIONS,
+             "survey_status": SURVEY_STATUSES, "change_reason": CHANGE_REASONS,
+             "source_kind": SOURCE_KINDS}
     for kind, values in vocab.items():
         for value in values:
             for lang in ("zh", "en"):

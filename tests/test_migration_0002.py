@@ -9,9 +9,7 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
 
-from models import Alignment, Competency, Course, JobRole, Program, Rating
-from models.tables import alignment_target
-from services.db import make_engine, session_scope
+from services.db import make_engine
 from services.migrate import alembic_config, current_revision, upgrade
 from tests.conftest import PG_ADMIN_URL, _pg_unavailable
 
@@ -54,23 +52,28 @@ def _downgrade(engine, revision: str) -> None:
 def _fill(engine) -> None:
     """A programme with a job role, a competency, a course, a course-level link and a rating.
 
-    The models' columns are the same at 0001 and 0002 (only indexes change), so the ORM can write them.
+    Plain SQL naming only the columns 0001 has: later revisions add columns the ORM would write.
     """
-    with session_scope(engine) as session:
-        program = Program(code="P", name="P")
-        session.add(program)
-        session.flush()
-        role = JobRole(program_id=program.id, name="运维")
-        session.add(role)
-        session.flush()
-        competency = Competency(program_id=program.id, kind="competency", code="1.1", statement="能调试",
-                                job_role_id=role.id)
-        course = Course(program_id=program.id, code="C1", name="课程")
-        session.add_all([competency, course])
-        session.flush()
-        session.add_all([Alignment(competency_id=competency.id, course_id=course.id, level=2,
-                                   target=alignment_target(course_id=course.id)),
-                         Rating(competency_id=competency.id, rater="R1", importance=5)])
+    now = "2026-11-30 08:00:00"
+    statements = (
+        "INSERT INTO program (id, code, name, language, description, is_demo, created_at, updated_at, version) "
+        "VALUES (1, 'P', 'P', 'zh', '', false, :now, :now, 1)",
+        "INSERT INTO job_role (id, program_id, name, description, external_code, external_uri, source, sort_order, "
+        "version) VALUES (1, 1, '运维', '', '', '', 'manual', 0, 1)",
+        "INSERT INTO competency (id, program_id, kind, code, statement, job_role_id, external_uri, notes, sort_order, "
+        "status, created_at, updated_at, version) VALUES (1, 1, 'competency', '1.1', '能调试', 1, '', '', 0, "
+        "'accepted', :now, :now, 1)",
+        "INSERT INTO course (id, program_id, code, name, course_type, credits, hours_theory, hours_practice, "
+        "description, created_at, updated_at, version) VALUES (1, 1, 'C1', '课程', 'professional_core', 0, 0, 0, '', "
+        ":now, :now, 1)",
+        "INSERT INTO alignment (id, competency_id, course_id, target, level, status, source, reason, created_at, "
+        "updated_at, version) VALUES (1, 1, 1, 'course:1', 2, 'proposed', 'manual', '', :now, :now, 1)",
+        "INSERT INTO rating (id, competency_id, rater, importance, comment, created_at, version) "
+        "VALUES (1, 1, 'R1', 5, '', :now, 1)",
+    )
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement), {"now": now})
 
 
 def _counts(engine) -> dict[str, int]:

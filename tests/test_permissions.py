@@ -21,6 +21,7 @@ EXPECTED = {
     "alignment.propose": set(ROLES), "alignment.decide": set(ROLES), "comment.write": set(ROLES),
     "rating.write": {"admin", "lead", "mentor"}, "import.run": {"admin", "lead"}, "export.run": set(ROLES),
     "backup.run": {"admin"}, "audit.view": {"admin", "lead"}, "coverage.snapshot": {"admin", "lead"},
+    "survey.manage": {"admin", "lead", "mentor"}, "change.mark": {"admin", "lead", "mentor"},
 }
 OWNER_EXTRA = {"course.edit", "standard.edit", "standard.submit"}
 # separation of duties: refused to whoever wrote the thing or owns its course, whatever the role

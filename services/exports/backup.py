@@ -62,6 +62,7 @@ from models.enums import (
     OBJECTIVE_DIMENSIONS,
     ROLES,
     SIDES,
+    SOURCE_KINDS,
     STANDARD_STATUSES,
     SUGGESTION_DECISIONS,
 )
@@ -147,6 +148,7 @@ class _Exporter:
                     "statement": node.statement, "comp_type": node.comp_type, "importance": node.importance,
                     "required_level": node.required_level, "job_role": role_names.get(node.job_role_id),
                     "external_uri": node.external_uri, "notes": node.notes, "sort_order": node.sort_order,
+                    "cert_level": node.cert_level,
                     "status": node.status, "proposed_by": self.user(node.proposed_by_id),
                     "proposed_side": node.proposed_side, "confirmed_by": self.user(node.confirmed_by_id),
                     "created_at": _ts(node.created_at), "updated_at": _ts(node.updated_at), "version": node.version,
@@ -286,6 +288,7 @@ class _Exporter:
             "updated_at": _ts(program.updated_at), "version": program.version,
             "job_roles": [{"name": r.name, "description": r.description, "external_code": r.external_code,
                            "external_uri": r.external_uri, "source": r.source, "sort_order": r.sort_order,
+                           "kind": r.kind, "dacum_panels": dict(r.dacum_panels or {}),
                            "version": r.version} for r in roles],
             "framework": framework, "courses": course_docs, "alignments": alignments,
             "suggestion_decisions": decisions, "comments": comments, "ratings": ratings,
@@ -428,13 +431,14 @@ BACKUP_SCHEMA: dict[str, Any] = _obj(["format", "format_version", "scope", "user
             "description": _STR, "is_demo": _BOOL, "created_at": _NTS, "updated_at": _NTS, "version": _INT,
             "job_roles": {"type": "array", "items": _obj(["name"], {
                 "name": _STR, "description": _STR, "external_code": _STR, "external_uri": _STR, "source": _STR,
-                "sort_order": _INT, "version": _INT})},
+                "sort_order": _INT, "kind": _enum(SOURCE_KINDS), "dacum_panels": {"type": "object"},
+                "version": _INT})},
             "framework": {"type": "array", "items": _obj(["code", "kind", "statement"], {
                 "code": {"type": "string", "minLength": 1}, "parent": _NSTR, "kind": _enum(NODE_KINDS),
                 "statement": _STR, "comp_type": _enum(COMPETENCY_TYPES, nullable=True),
                 "importance": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
                 "required_level": {"type": ["integer", "null"], "minimum": 1, "maximum": 3},
-                "job_role": _NSTR, "external_uri": _STR, "notes": _STR, "sort_order": _INT,
+                "job_role": _NSTR, "external_uri": _STR, "notes": _STR, "sort_order": _INT, "cert_level": _STR,
                 "status": _enum(NODE_STATUSES), "proposed_by": _USER, "proposed_side": _enum(SIDES, nullable=True),
                 "confirmed_by": _USER, "created_at": _NTS, "updated_at": _NTS, "version": _INT})},
             "courses": {"type": "array", "items": _obj(["code", "name", "standards"], {
@@ -650,6 +654,7 @@ class _Restorer:
         new_roles = [JobRole(program_id=program.id, name=r["name"], description=r.get("description", ""),
                              external_code=r.get("external_code", ""), external_uri=r.get("external_uri", ""),
                              source=r.get("source", "manual"), sort_order=r.get("sort_order", 0),
+                             kind=r.get("kind", "job"), dacum_panels=dict(r.get("dacum_panels") or {}),
                              version=r.get("version", 1)) for r in missing]
         s.add_all(new_roles)
         s.flush()
@@ -679,7 +684,7 @@ class _Restorer:
                     importance=r.get("importance"), required_level=r.get("required_level"),
                     job_role_id=roles.get(r.get("job_role")) if r.get("job_role") else None,
                     external_uri=r.get("external_uri", ""), notes=r.get("notes", ""), sort_order=r.get("sort_order", 0),
-                    status=r.get("status", "accepted"), proposed_by_id=self.user_id(r.get("proposed_by")),
+                    cert_level=r.get("cert_level", ""), status=r.get("status", "accepted"), proposed_by_id=self.user_id(r.get("proposed_by")),
                     proposed_side=r.get("proposed_side"), confirmed_by_id=self.user_id(r.get("confirmed_by")),
                     created_at=_parse_ts(r.get("created_at")) or datetime.now(UTC),
                     updated_at=_parse_ts(r.get("updated_at")) or datetime.now(UTC), version=r.get("version", 1)))

@@ -52,6 +52,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "job_role": ("岗位", "岗位名称", "职业", "职业岗位", "工作岗位", "面向岗位", "job role", "job", "occupation",
                  "role"),
     "notes": ("备注", "说明", "注释", "notes", "note", "remarks", "remark"),
+    "cert_level": ("等级", "级别", "技能等级", "证书等级", "职业技能等级", "level", "skill level", "certificate level"),
     "external_uri": ("uri", "url", "链接", "link", "external uri", "外部链接"),
     "path": ("path", "路径", "层级路径", "full path", "node path"),  # "/COPREV/COPREV.1/COPREV.1.1": code, parent
 }

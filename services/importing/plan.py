@@ -37,7 +37,7 @@ from services.vocabulary import STANDARD_FIELDS
 CHANGE_LIST_LIMIT = 2000
 # sort_order is set when a node is created, never updated: positions differ between files that share nodes
 NODE_COMPARE = ("kind", "statement", "parent")
-NODE_OPTIONAL = ("comp_type", "importance", "required_level", "notes", "external_uri", "job_role")
+NODE_OPTIONAL = ("comp_type", "importance", "required_level", "notes", "external_uri", "job_role", "cert_level")
 COURSE_OPTIONAL = ("name", "course_type", "credits", "hours_theory", "hours_practice", "semester", "description")
 RATING_OPTIONAL = ("importance", "frequency", "difficulty", "comment")
 
@@ -124,7 +124,8 @@ def load_state(session: Session, *, program_code: str, dataset: Dataset) -> DbSt
     pid = program.id
     columns = (Competency.id, Competency.code, Competency.kind, Competency.statement, Competency.parent_id,
                Competency.comp_type, Competency.importance, Competency.required_level, Competency.notes,
-               Competency.external_uri, Competency.job_role_id, Competency.sort_order, Competency.version)
+               Competency.external_uri, Competency.job_role_id, Competency.sort_order, Competency.version,
+               Competency.cert_level)
     rows = session.exec(select(*columns).where(Competency.program_id == pid)).all()
     code_by_id = {r[0]: r[1] for r in rows}
     roles = session.exec(select(JobRole.id, JobRole.name, JobRole.description, JobRole.external_code,
@@ -139,7 +140,8 @@ def load_state(session: Session, *, program_code: str, dataset: Dataset) -> DbSt
             "id": r[0], "code": r[1], "kind": r[2], "statement": r[3],
             "parent": code_by_id.get(r[4]) if r[4] is not None else None, "comp_type": r[5],
             "importance": r[6], "required_level": r[7], "notes": r[8], "external_uri": r[9],
-            "job_role": role_name.get(r[10]) if r[10] is not None else None, "sort_order": r[11], "version": r[12]}
+            "job_role": role_name.get(r[10]) if r[10] is not None else None, "sort_order": r[11], "version": r[12],
+            "cert_level": r[13] or ""}
     courses = session.exec(select(Course).where(Course.program_id == pid)).all()
     course_code = {}
     for c in courses:
@@ -427,7 +429,8 @@ def _outline_parents_from_database(state: DbState, nodes: list[NodeIn]) -> None:
 def _node_values(node: NodeIn) -> dict[str, Any]:
     return {"kind": node.kind, "code": node.code, "statement": node.statement, "comp_type": node.comp_type,
             "importance": node.importance, "required_level": node.required_level, "notes": node.notes or "",
-            "external_uri": node.external_uri or "", "sort_order": node.sort_order}
+            "external_uri": node.external_uri or "", "sort_order": node.sort_order,
+            "cert_level": (node.cert_level or "")[:16]}
 
 
 def _node_changes(node: NodeIn, existing: dict[str, Any]) -> dict[str, Any]:
@@ -442,7 +445,7 @@ def _node_changes(node: NodeIn, existing: dict[str, Any]) -> dict[str, Any]:
         if name in fields:
             value = getattr(node, name)
             current = get(name)
-            if name in ("notes", "external_uri"):  # None and "" are the same empty text
+            if name in ("notes", "external_uri", "cert_level"):  # None and "" are the same empty text
                 current, value = current or "", value or ""
             if current != value:
                 changes[name] = value

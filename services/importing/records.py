@@ -72,6 +72,7 @@ class NodeIn:
     required_level: int | None = None
     notes: str = ""
     external_uri: str = ""
+    cert_level: str = ""  # a certificate requirement's level as written (初级 / 中级 / 高级, 五级 … 一级)
     job_role: str | None = None
     sort_order: int = 0
     code_derived: bool = False  # no code in the file: derived from children or position

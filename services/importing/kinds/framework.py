@@ -39,7 +39,7 @@ from services.outline import normalize_text, parse_comp_type, parse_importance
 
 KIND = "framework"
 FIELDS = SYNONYMS
-NODE_FIELDS = ("comp_type", "importance", "required_level", "job_role", "notes", "external_uri")
+NODE_FIELDS = ("comp_type", "importance", "required_level", "job_role", "notes", "external_uri", "cert_level")
 KIND_WORDS = {
     "area": "area", "领域": "area", "工作领域": "area", "行动领域": "area", "domain": "area", "duty": "area",
     "1": "area", "一级": "area",
@@ -97,7 +97,8 @@ class RowReader:
             ("importance", parse_importance, "import.error.importance"),
             ("required_level", _required_level, "import.error.required_level")) if self.cols[name] is not None]
         self.importance_col = self.cols["importance"]
-        self.plain = [name for name in ("job_role", "notes", "external_uri") if self.cols[name] is not None]
+        self.plain = [name for name in ("job_role", "notes", "external_uri", "cert_level")
+                      if self.cols[name] is not None]
         # the columns ``from_texts`` reads, in order: the parsed ones, then the plain ones
         self.columns = [col for *_, col in self.parsed] + [self.cols[name] for name in self.plain]
         # texts of the parsed columns → (the values that parse, (issue key, column, text) of those that do not)

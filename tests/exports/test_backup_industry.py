@@ -1,0 +1,39 @@
+"""A backup carries the industry-side fields: a job role's source kind and DACUM panels, a requirement's level."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from services import dacum, framework
+from services.actor import SYSTEM
+from services.db import make_engine
+from services.exports import export_backup, restore_backup
+from tests.exports.conftest import parsed, program_id
+from tests.factories import make_program
+
+
+def test_source_kind_panels_and_levels_survive_export_and_restore(engine, sqlite_template, tmp_path):
+    target = make_engine(f"sqlite:///{tmp_path / 'target.db'}")
+    shutil.copy(sqlite_template, tmp_path / "target.db")
+    source = engine
+    program = make_program(source, code="X1")
+    cert = framework.create_job_role(source, actor=SYSTEM, program_id=program["id"], name="1+X 证书",
+                                     kind="certificate")
+    dacum.save_panels(source, actor=SYSTEM, job_role_id=cert["id"], expected_version=cert["version"],
+                      panels={"tools": "示教器\n万用表"})
+    area = framework.create_node(source, actor=SYSTEM, program_id=program["id"], kind="area", code="1",
+                                 statement="编程", job_role_id=cert["id"])
+    framework.create_node(source, actor=SYSTEM, program_id=program["id"], kind="competency", code="1.1",
+                          statement="能完成示教编程", parent_id=area["id"], cert_level="中级")
+    first = parsed(export_backup(source, actor=SYSTEM, program_id=program["id"]).content)
+    role = first["programs"][0]["job_roles"][0]
+    assert role["kind"] == "certificate" and role["dacum_panels"]["tools"] == ["示教器", "万用表"]
+    assert [n["cert_level"] for n in first["programs"][0]["framework"]] == ["", "中级"]
+    report = restore_backup(target, actor=SYSTEM, data=json.dumps(first).encode())
+    assert report.ok, report.errors
+    second = parsed(export_backup(target, actor=SYSTEM, program_id=program_id(target, "X1")).content)
+    target.dispose()
+    assert second["programs"][0]["job_roles"][0]["kind"] == "certificate"
+    assert second["programs"][0]["job_roles"][0]["dacum_panels"] == role["dacum_panels"]
+    assert [n["cert_level"] for n in second["programs"][0]["framework"]] == ["", "中级"]
