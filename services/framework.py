@@ -15,7 +15,7 @@ from services import audit, notifications
 from services.actor import Actor
 from services.db import session_scope
 from services.errors import NotFound, ValidationFailed, field_error
-from services.hierarchy import allowed_parent_kinds, parent_allowed
+from services.hierarchy import allowed_parent_kinds, new_node_provenance, parent_allowed
 from services.outline import code_sort_key, normalize_text, required_level_from_importance
 from services.permissions import require
 from services.versioning import apply_changes
@@ -177,15 +177,15 @@ def create_node(
 ) -> dict[str, Any]:
     """Add an area, task or competency. Mentors' and faculty's proposals start as ``proposed``."""
     require(actor, "framework.edit")
-    status = "accepted" if actor.role in ("admin", "lead") else "proposed"
+    provenance = new_node_provenance(actor)
     values = dict(kind=kind, code=normalize_text(code), statement=statement.strip(), parent_id=parent_id,
                   comp_type=comp_type, importance=importance, required_level=required_level,
-                  job_role_id=job_role_id, external_uri=external_uri, status=status)
+                  job_role_id=job_role_id, external_uri=external_uri, status=provenance.pop("status"))
     with session_scope(engine) as session:
         if session.get(Program, program_id) is None:
             raise NotFound(f"programme {program_id} not found")
         _validate_node(session, program_id=program_id, values=values, node_id=None)
-        node = Competency(program_id=program_id, proposed_by_id=actor.id, proposed_side=actor.side, **values)
+        node = Competency(program_id=program_id, **provenance, **values)
         session.add(node)
         session.flush()
         audit.record(session, actor=actor, entity_type="competency", entity_id=node.id, action="create",

@@ -54,7 +54,7 @@ from models.enums import ASSESSMENT_CATEGORIES
 from models.tables import alignment_target, utcnow
 from services import audit
 from services.actor import Actor
-from services.alignment_rules import level_change
+from services.alignment_rules import level_change, new_row, proposal, stored_review
 from services.courses import owns_course
 from services.db import retry_transient, session_scope
 from services.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -777,8 +777,8 @@ def _apply_rows(session: Session, *, actor: Actor, standard: CourseStandard, cou
                 session.flush()
                 record_alignment("update", a, before, comp_codes.get(cid, ""))
             else:
-                a = Alignment(competency_id=cid, course_id=course.id, target=target, level=level, status="proposed",
-                              source="manual", proposed_by_id=actor.id, proposed_side=actor.side, **target_ids)
+                a = Alignment(**new_row(competency_id=cid, course_id=course.id, level=level, source="manual",
+                                        **proposal(actor), **target_ids))
                 session.add(a)
                 session.flush()
                 record_alignment("create", a, None, comp_codes.get(cid, ""))
@@ -855,12 +855,9 @@ def copy_rows(session: Session, *, source: CourseStandard, target: CourseStandar
             if comp is None:
                 skipped.add(codes.get(a.competency_id, str(a.competency_id)))
                 continue
-            review = ({"status": a.status, "proposed_by_id": a.proposed_by_id, "proposed_side": a.proposed_side,
-                       "decided_by_id": a.decided_by_id, "decided_at": a.decided_at, "reason": a.reason}
-                      if keep_review else {"status": "proposed", **provenance(a)})
-            session.add(Alignment(competency_id=comp.id, course_id=target.course_id, level=a.level, source="copy",
-                                  target=alignment_target(course_id=target.course_id, **new_ids), **new_ids,
-                                  **review))
+            review = stored_review(a.model_dump()) if keep_review else proposal(actor)
+            session.add(Alignment(**new_row(competency_id=comp.id, course_id=target.course_id, level=a.level,
+                                            source="copy", **new_ids, **review)))
 
     for o in _rows(session, Objective, source.id):
         new = Objective(standard_id=target.id, dimension=o.dimension, code=o.code, text=o.text,

@@ -5,13 +5,14 @@ type) and accepts ``progress(fraction, message)``.
 - ``export_standard_xlsx`` / ``export_standard_docx``: a course standard in the school template.
 - ``export_matrix_xlsx``: the programme's competency × course coverage matrix.
 - ``export_gaps_xlsx``: the gap report with definitions.
-- ``export_backup`` / ``restore_backup``: lossless backup of a programme or the database.
+- ``export_backup``: lossless backup of a programme or the database; ``restore_backup`` (it lives in
+  ``services.importing.restore``, a restore being an import) is re-exported here for its callers.
 - ``export_moodle_csv``, ``export_case_json``, ``export_opensalt_xlsx``: interchange formats.
 
 Spreadsheet safety (formula injection) is described in ``services.exports.common``.
 """
 
-from services.exports.backup import RestoreReport, backup_document, export_backup, restore_backup
+from services.exports.backup import backup_document, export_backup
 from services.exports.case_json import case_package, export_case_json
 from services.exports.common import (
     ExportFile,
@@ -29,6 +30,7 @@ from services.exports.moodle_csv import export_moodle_csv
 from services.exports.opensalt_xlsx import export_opensalt_xlsx
 from services.exports.standard_docx import export_standard_docx
 from services.exports.standard_xlsx import export_standard_xlsx
+from services.importing.restore import RestoreReport, restore_backup
 
 KINDS = ("standard", "matrix", "gaps", "backup", "moodle", "case", "opensalt")
 FORMATS = {"standard": ("xlsx", "docx"), "matrix": ("xlsx",), "gaps": ("xlsx",), "backup": ("json", "zip"),
