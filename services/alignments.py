@@ -481,11 +481,3 @@ def review_queue(engine: Engine, *, actor: Actor, program_id: int) -> dict[str, 
     threads = awaiting(engine, actor=actor, program_id=program_id)
     return {"alignments": items, "comments": threads,
             "counts": {"alignments": len(items), "comments": len(threads)}}
-
-
-def pending_count(engine: Engine, *, program_id: int) -> int:
-    """Open alignment proposals in a programme (all sides), for badges."""
-    with session_scope(engine) as session:
-        return session.exec(select(func.count()).select_from(Alignment).join(Course, Course.id == Alignment.course_id)
-                            .where(Course.program_id == program_id, Alignment.status == "proposed")).one()
-

@@ -10,7 +10,6 @@ cheap data version on every call, so a write from any process invalidates the ca
 from __future__ import annotations
 
 import gc
-import io
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -548,20 +547,6 @@ def filter_gaps(
             wanted_set = set(wanted)
             mask &= gaps[column].map(lambda values, wanted_set=wanted_set: bool(wanted_set.intersection(values or ())))
     return gaps[mask]
-
-
-def gap_table_xlsx(gaps: pd.DataFrame, *, headers: dict[str, str] | None = None, sheet_name: str = "gaps") -> bytes:
-    """The gap table as an .xlsx workbook (list columns joined with ", "; ``headers`` renames columns)."""
-    table = gaps.copy()
-    for column in ("course_codes", "course_types", "semesters"):
-        table[column] = table[column].map(lambda values: ", ".join(str(v) for v in values or ()))
-    table = table.astype(object).where(table.notna(), None)
-    if headers:
-        table = table.rename(columns=headers)
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
-        table.to_excel(writer, sheet_name=sheet_name[:31], index=False)
-    return buffer.getvalue()
 
 
 # --------------------------------------------------------------------------- cache and entry points
