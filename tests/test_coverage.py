@@ -279,7 +279,7 @@ def test_empty_programme(engine):
     assert result.metrics["competencies"] == result.metrics["covered"] == 0
     assert result.metrics["coverage_ratio"] == result.metrics["weighted_coverage"] == 0.0
     assert result.by_competency.empty and result.matrix.empty and result.gaps.empty and result.by_semester.empty
-    payload = coverage.coverage_json(engine, program_id=p.id)
+    payload = coverage.result_json(coverage.compute_coverage(engine, program_id=p.id))
     assert payload["by_competency"] == [] and payload["uncovered"] == []
     with_leaf = ch.Programme(engine)
     with_leaf.leaf("1.1.1")
@@ -380,7 +380,7 @@ def test_coverage_json_has_exactly_the_shape_of_the_issue(engine):
     c1, _c2 = p.course("C1", hours_theory=10, hours_practice=0), p.course("C2")
     ch.align(engine, competency_id=ids["1.1.2"], course_id=c1, level=1)
     ch.align(engine, competency_id=ids["1.1.1"], course_id=c1, level=3)
-    payload = coverage.coverage_json(engine, program_id=p.id)
+    payload = coverage.result_json(coverage.compute_coverage(engine, program_id=p.id))
     assert list(payload) == ["program", "competencies", "courses", "alignments", "covered", "coverage_ratio",
                              "weighted_coverage", "uncovered", "below_required", "redundant", "orphan_courses",
                              "by_competency"]

@@ -30,7 +30,6 @@ from services.exports.moodle_csv import export_moodle_csv
 from services.exports.opensalt_xlsx import export_opensalt_xlsx
 from services.exports.standard_docx import export_standard_docx
 from services.exports.standard_xlsx import export_standard_xlsx
-from services.importing.restore import RestoreReport, restore_backup
 
 KINDS = ("standard", "matrix", "gaps", "backup", "moodle", "case", "opensalt")
 FORMATS = {"standard": ("xlsx", "docx"), "matrix": ("xlsx",), "gaps": ("xlsx",), "backup": ("json", "zip"),
@@ -42,3 +41,13 @@ __all__ = [
     "export_matrix_xlsx", "export_moodle_csv", "export_opensalt_xlsx", "export_standard_docx",
     "export_standard_xlsx", "is_formula_like", "program_by_code", "restore_backup", "standard_filename",
 ]
+
+
+def __getattr__(name: str):
+    """``restore_backup`` and ``RestoreReport`` live in ``services.importing.restore`` (which imports the
+    backup format from here): loaded on first use, so either package may be imported first."""
+    if name in ("RestoreReport", "restore_backup"):
+        from services.importing import restore
+
+        return getattr(restore, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
