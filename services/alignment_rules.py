@@ -1,5 +1,5 @@
 """The pure rules of an alignment's row, shared by every path that writes one: the editor
-(services/alignments.py, services/standards.py), the bulk import (services/importing/plan.py, commit.py),
+(services/alignments.py, services/standards/), the bulk import (services/importing/plan.py, commit.py),
 restore (services/importing/restore.py) and the demo seed (services/demo.py). No database, no heavy
 imports: the importer loads this without the editor's modules.
 

@@ -131,3 +131,43 @@ def test_every_user_visible_string_goes_through_t(path):
         shown = [*call.args[:1], *(k.value for k in call.keywords if k.arg in TEXT_KEYWORDS)]
         found += [f"{call.lineno} {call.func.attr}: {words}" for words in map(_literal_text, shown) if words]
     assert not found, f"{_ui_id(path)} shows untranslated text: {found}"
+
+
+def _calls_named(tree: ast.AST, name: str):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name:
+            yield node
+
+
+def test_every_alignment_row_is_built_by_the_alignment_rules():
+    """One write path: every ``Alignment(...)`` in services/ takes its columns from ``alignment_rules.new_row``
+    (the import's bulk insert builds its shared columns from ``new_row`` too), so target key, provenance and
+    review columns cannot drift between the editor, the import, restore and the demo seed."""
+    found, stray = 0, []
+    for path in _python_files("services"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for call in _calls_named(tree, "Alignment"):
+            found += 1
+            built = (not call.args and len(call.keywords) == 1 and call.keywords[0].arg is None
+                     and isinstance(call.keywords[0].value, ast.Call)
+                     and getattr(call.keywords[0].value.func, "id", None) == "new_row")
+            if not built:
+                stray.append(f"{_ui_id(path)}:{call.lineno}")
+    assert found >= 5 and not stray, f"Alignment rows built without new_row: {stray}"
+    commit = (ROOT / "services/importing/commit.py").read_text(encoding="utf-8")
+    assert "template = new_row(" in commit
+
+
+def test_which_alignments_count_is_spelled_once():
+    """"Not rejected" (and "only accepted") is written in services/vocabulary.py alone: no other module or page
+    compares a status with the literal "rejected"."""
+    offenders = []
+    for path in [*_python_files("services", "pages", "ui"), ROOT / "app.py"]:
+        if path.name == "vocabulary.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare) and any(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops):
+                sides = [node.left, *node.comparators]
+                if any(isinstance(s, ast.Constant) and s.value == "rejected" for s in sides):
+                    offenders.append(f"{_ui_id(path)}:{node.lineno}")
+    assert not offenders, f"status compared with 'rejected' outside services/vocabulary.py: {offenders}"
