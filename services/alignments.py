@@ -34,10 +34,16 @@ from models import (
     Objective,
     User,
 )
-from models.tables import alignment_target, utcnow
+from models.tables import alignment_target
 from services import audit, notifications
 from services.actor import Actor
-from services.alignment_rules import LEVEL_CHANGE_COLUMNS, level_change  # noqa: F401 - the one rule, public here
+from services.alignment_rules import (  # noqa: F401 - LEVEL_CHANGE_COLUMNS, level_change: the one rule, public here
+    LEVEL_CHANGE_COLUMNS,
+    level_change,
+    new_row,
+    proposal,
+)
+from services.alignment_rules import decision as decide
 from services.courses import owns_course
 from services.db import retry_transient, session_scope
 from services.errors import NotFound, PermissionDenied
@@ -45,6 +51,7 @@ from services.outline import code_sort_key, normalize_text, required_level_from_
 from services.permissions import can
 from services.standards import ensure_editable, invalid, lock_standard, reattach_comments, record_content_change
 from services.versioning import apply_changes, deleted
+from services.vocabulary import ACCEPTED, REJECTED, counted_alignments
 
 DECISIONS = ("accept", "reject")
 
@@ -218,21 +225,19 @@ def propose_in(
     target = alignment_target(course_id=course.id, unit_id=unit_id, objective_id=objective_id)
     existing = session.exec(select(Alignment).where(Alignment.competency_id == comp.id,
                                                     Alignment.target == target)).first()
-    decided = {"status": "accepted", "decided_by_id": actor.id, "decided_at": utcnow(), "reason": reason.strip()} \
-        if accept else {"status": "proposed", "decided_by_id": None, "decided_at": None, "reason": ""}
-    if existing is not None and existing.status != "rejected":
+    review = {**proposal(actor), **decide(ACCEPTED, decided_by_id=actor.id, reason=reason)} if accept \
+        else proposal(actor)
+    if existing is not None and counted_alignments(existing.status):
         raise invalid("alignments.error.duplicate", f"{comp.code} is already aligned here",
                       field="competency", code=comp.code, alignment_id=existing.id)
     if existing is not None:
         before = audit.snapshot(existing)
-        apply_changes(session, existing, expected_version=existing.version, changes={
-            "level": level, "proposed_by_id": actor.id, "proposed_side": actor.side, **decided})
+        apply_changes(session, existing, expected_version=existing.version, changes={"level": level, **review})
         alignment, action = existing, "repropose"
     else:
         before = None
-        alignment = Alignment(competency_id=comp.id, course_id=course.id, unit_id=unit_id,
-                              objective_id=objective_id, target=target, level=level, source="manual",
-                              proposed_by_id=actor.id, proposed_side=actor.side, **decided)
+        alignment = Alignment(**new_row(competency_id=comp.id, course_id=course.id, unit_id=unit_id,
+                                        objective_id=objective_id, level=level, source="manual", **review))
         session.add(alignment)
         comp_code = comp.code
         try:
@@ -324,9 +329,9 @@ def decide_alignment(
             raise invalid("standards.error.frozen", f"revision {standard.revision} is approved and frozen",
                           field="status", revision=standard.revision)
         before = audit.snapshot(alignment)
-        status = "accepted" if decision == "accept" else "rejected"
-        apply_changes(session, alignment, expected_version=expected_version, changes={
-            "status": status, "decided_by_id": actor.id, "decided_at": utcnow(), "reason": reason})
+        status = ACCEPTED if decision == "accept" else REJECTED
+        apply_changes(session, alignment, expected_version=expected_version,
+                      changes=decide(status, decided_by_id=actor.id, reason=reason))
         comp = session.get(Competency, alignment.competency_id)
         audit.record(session, actor=actor, entity_type="alignment", entity_id=alignment.id, action=decision,
                      before=before, after=audit.snapshot(alignment),
@@ -342,7 +347,7 @@ def decide_alignment(
 
 def _levels(session: Session, program_id: int, competency_ids: set[int] | None = None) -> dict[int, int]:
     query = (select(Alignment.competency_id, func.max(Alignment.level)).join(Course, Course.id == Alignment.course_id)
-             .where(Course.program_id == program_id, Alignment.status != "rejected")
+             .where(Course.program_id == program_id, counted_alignments(Alignment.status))
              .group_by(Alignment.competency_id))
     if competency_ids is not None:
         query = query.where(Alignment.competency_id.in_(competency_ids or {-1}))
@@ -476,14 +481,6 @@ def review_queue(engine: Engine, *, actor: Actor, program_id: int) -> dict[str, 
     threads = awaiting(engine, actor=actor, program_id=program_id)
     return {"alignments": items, "comments": threads,
             "counts": {"alignments": len(items), "comments": len(threads)}}
-
-
-def pending_count(engine: Engine, *, program_id: int) -> int:
-    """Open alignment proposals in a programme (all sides), for badges."""
-    with session_scope(engine) as session:
-        return session.exec(select(func.count()).select_from(Alignment).join(Course, Course.id == Alignment.course_id)
-                            .where(Course.program_id == program_id, Alignment.status == "proposed")).one()
-
 
 
 def move_to_competency(session: Session, *, actor: Actor, from_id: int, to_id: int) -> dict[str, int]:

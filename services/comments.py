@@ -305,20 +305,6 @@ def _standard_of_roots(session: Session, roots: list[Comment]) -> dict[int, int 
     return out
 
 
-def program_unresolved(engine: Engine, *, program_id: int) -> dict[str, Any]:
-    """Unresolved threads in a programme for the home page: ``{total, by_standard: {id: n}, other}``
-    (``other``: threads on competencies, course-level alignments or items deleted since)."""
-    with session_scope(engine) as session:
-        roots = list(session.exec(select(Comment).where(
-            Comment.program_id == program_id, Comment.parent_id == None, Comment.resolved == False)).all())  # noqa: E711,E712
-        mapping = _standard_of_roots(session, roots)
-    by_standard: dict[int, int] = {}
-    for sid in mapping.values():
-        if sid is not None:
-            by_standard[sid] = by_standard.get(sid, 0) + 1
-    return {"total": len(roots), "by_standard": by_standard, "other": len(roots) - sum(by_standard.values())}
-
-
 def awaiting(engine: Engine, *, actor: Actor, program_id: int) -> list[dict[str, Any]]:
     """Unresolved threads whose last message is from the other side than ``actor``'s, oldest first.
 

@@ -32,9 +32,9 @@ from models import (
     User,
 )
 from models.enums import ASSESSMENT_CATEGORIES
-from models.tables import alignment_target
 from services import audit
 from services.actor import SYSTEM
+from services.alignment_rules import decision, new_row
 from services.db import session_scope
 from services.errors import ValidationFailed
 from services.hierarchy import parent_allowed
@@ -215,18 +215,19 @@ def _load_program(session: Session, data: dict[str, Any], users: dict[str, User]
         for owner in c.get("owners", []):
             session.add(CourseOwner(course_id=courses[c["code"]].id, user_id=users[owner].id))
 
-    def alignment(a: dict, course: Course, target: str, unit_id=None, objective_id=None) -> Alignment:
+    def alignment(a: dict, course: Course, unit_id=None, objective_id=None) -> Alignment:
         by, side = proposer(a.get("side"))
         status = a.get("status", "proposed")
-        decider = None if status == "proposed" else (mentor.id if side == "school" else faculty.id)
-        return Alignment(competency_id=nodes[str(a["competency"])].id, course_id=course.id, unit_id=unit_id,
-                         objective_id=objective_id, target=target, level=a["level"], status=status,
-                         source="demo", proposed_by_id=by, proposed_side=side, decided_by_id=decider,
-                         reason=a.get("reason", ""))
+        review = {"status": "proposed", "proposed_by_id": by, "proposed_side": side, "reason": a.get("reason", "")}
+        if status != "proposed":  # decided by the other side (the alignment rules' decision columns)
+            review.update(decision(status, decided_by_id=mentor.id if side == "school" else faculty.id,
+                                   reason=a.get("reason", "")))
+        return Alignment(**new_row(competency_id=nodes[str(a["competency"])].id, course_id=course.id,
+                                   unit_id=unit_id, objective_id=objective_id, level=a["level"], source="demo",
+                                   **review))
 
     for a in data.get("alignments", []):
-        course = courses[a["course"]]
-        session.add(alignment(a, course, alignment_target(course_id=course.id)))
+        session.add(alignment(a, courses[a["course"]]))
 
     for s in data.get("standards", []):
         course = courses[s["course"]]
@@ -244,7 +245,7 @@ def _load_program(session: Session, data: dict[str, Any], users: dict[str, User]
             session.add(objective)
             session.flush()
             for a in o.get("alignments", []):
-                session.add(alignment(a, course, alignment_target(course_id=course.id, objective_id=objective.id), objective_id=objective.id))
+                session.add(alignment(a, course, objective_id=objective.id))
         for order, u in enumerate(s.get("units", [])):
             unit = LearningUnit(standard_id=standard.id, title=u["title"], content=u.get("content", ""),
                                 learning_tasks=u.get("learning_tasks", ""), hours_theory=u.get("hours_theory", 0),
@@ -253,7 +254,7 @@ def _load_program(session: Session, data: dict[str, Any], users: dict[str, User]
             session.add(unit)
             session.flush()
             for a in u.get("alignments", []):
-                session.add(alignment(a, course, alignment_target(course_id=course.id, unit_id=unit.id), unit_id=unit.id))
+                session.add(alignment(a, course, unit_id=unit.id))
         for order, item in enumerate(s.get("assessment", [])):
             session.add(AssessmentItem(standard_id=standard.id, name=item["name"],
                                        category=item.get("category", "process"), weight=float(item["weight"]),

@@ -15,7 +15,7 @@ from services import audit, notifications
 from services.actor import Actor
 from services.db import session_scope
 from services.errors import Conflict, NotFound, ValidationFailed, field_error
-from services.hierarchy import allowed_parent_kinds, parent_allowed
+from services.hierarchy import allowed_parent_kinds, new_node_provenance, parent_allowed
 from services.outline import code_sort_key, normalize_text, required_level_from_importance
 from services.permissions import require
 from services.versioning import apply_changes
@@ -207,16 +207,16 @@ def create_node(
     """Add an area, task or competency (``cert_level``: a certificate requirement's level as written).
     Mentors' and faculty's proposals start as ``proposed``."""
     require(actor, "framework.edit")
-    status = "accepted" if actor.role in ("admin", "lead") else "proposed"
+    provenance = new_node_provenance(actor)
     values = dict(kind=kind, code=normalize_text(code), statement=statement.strip(), parent_id=parent_id,
                   comp_type=comp_type, importance=importance, required_level=required_level,
-                  job_role_id=job_role_id, external_uri=external_uri, status=status, cert_level=cert_level.strip()[:16])
+                  job_role_id=job_role_id, external_uri=external_uri, status=provenance.pop("status"),
+                  cert_level=cert_level.strip()[:16])
     with session_scope(engine) as session:
         if session.get(Program, program_id) is None:
             raise NotFound(f"programme {program_id} not found")
         _validate_node(session, program_id=program_id, values=values, node_id=None)
-        node = Competency(program_id=program_id, proposed_by_id=actor.id, proposed_side=actor.side,
-                          sort_order=sort_order, **values)
+        node = Competency(program_id=program_id, sort_order=sort_order, **provenance, **values)
         session.add(node)
         session.flush()
         audit.record(session, actor=actor, entity_type="competency", entity_id=node.id, action="create",

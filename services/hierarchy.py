@@ -33,3 +33,15 @@ def kind_under(parent_kind: str | None, *, has_children: bool) -> str | None:
     when it has some (area, then task), else a competency; None when no kind is allowed there."""
     shapes = ("area", "task") if has_children else ("competency",)
     return next((kind for kind in shapes if parent_allowed(kind, parent_kind)), None)
+
+
+# roles whose new nodes are accepted at once (they also confirm others' proposals)
+CONFIRMING_ROLES = ("admin", "lead")
+
+
+def new_node_provenance(actor) -> dict:
+    """The review columns of a node ``actor`` adds (the framework editor and every import): a lead's or
+    admin's node is accepted and confirmed by them; anyone else's is a proposal waiting for confirmation."""
+    accepted = actor.role in CONFIRMING_ROLES
+    return {"status": "accepted" if accepted else "proposed", "proposed_by_id": actor.id,
+            "proposed_side": actor.side, "confirmed_by_id": actor.id if accepted else None}

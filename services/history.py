@@ -198,11 +198,6 @@ def diff_versions(engine: Engine, *, standard_id: int, a: int, b: int) -> dict[s
     return {"a": a, "b": b, **diff_content(_content_of(engine, standard_id, a), _content_of(engine, standard_id, b))}
 
 
-def diff_with_current(engine: Engine, *, standard_id: int, number: int) -> dict[str, Any]:
-    """``diff_content`` of a version (old) and the standard as it is now (new)."""
-    return diff_content(_content_of(engine, standard_id, number), standard_content(engine, standard_id))
-
-
 # --------------------------------------------------------------------------- restore
 
 

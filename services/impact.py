@@ -33,6 +33,7 @@ from services.errors import Conflict, NotFound, ValidationFailed, field_error
 from services.notifications import notify
 from services.outline import code_sort_key
 from services.permissions import require
+from services.vocabulary import counted_alignments
 
 
 def _affected(session: Session, node: Competency) -> list[Competency]:
@@ -52,7 +53,7 @@ def _report(session: Session, node: Competency) -> dict[str, Any]:
     ids = [c.id for c in competencies]
     codes = {c.id: c.code for c in competencies}
     alignments = session.exec(select(Alignment).where(Alignment.competency_id.in_(ids),
-                                                      Alignment.status != "rejected")).all() if ids else []
+                                                      counted_alignments(Alignment.status))).all() if ids else []
     courses: dict[int, dict[str, Any]] = {}
     for a in alignments:
         entry = courses.get(a.course_id)

@@ -119,12 +119,6 @@ def list_users(engine: Engine, *, actor: Actor) -> list[dict[str, Any]]:
         return [_user_dict(u) for u in session.exec(select(User).order_by(User.username)).all()]
 
 
-def user_directory(engine: Engine) -> dict[int, str]:
-    """Map user id → display name, for showing provenance (no secrets)."""
-    with session_scope(engine) as session:
-        return {u.id: u.display_name for u in session.exec(select(User)).all()}
-
-
 def update_user(
     engine: Engine, *, actor: Actor, user_id: int, expected_version: int, changes: dict[str, Any]
 ) -> dict[str, Any]:
@@ -176,8 +170,3 @@ def demo_accounts_active(engine: Engine) -> bool:
     with session_scope(engine) as session:
         rows = session.exec(select(User.username).where(User.is_demo == True, User.is_active == True)).all()  # noqa: E712
         return set(DEMO_USERNAMES) <= set(rows)
-
-
-def count_users(engine: Engine) -> int:
-    with session_scope(engine) as session:
-        return len(session.exec(select(User.id)).all())

@@ -22,6 +22,8 @@ STANDARD_PROSE_FIELDS = ("prerequisites", "follow_on", "nature", "design_rationa
 STANDARD_FIELDS = (*STANDARD_HEADER_FIELDS, *STANDARD_PROSE_FIELDS)
 
 PROPOSED, ACCEPTED, REJECTED = ALIGNMENT_STATUSES
+# The statuses of a decided alignment (a decision names who and when).
+ALIGNMENT_DECIDED = (ACCEPTED, REJECTED)
 
 
 def counted_alignments(status: Any, *, confirmed_only: bool = False) -> Any:

@@ -1,8 +1,9 @@
-"""Project invariants: dependencies point inward, pages are thin and keyed."""
+"""Project invariants: dependencies point inward, pages and ui/ are thin, keyed and translated."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,14 @@ def _widget_calls(tree: ast.AST):
             yield node
 
 
-@pytest.mark.parametrize("path", [ROOT / "app.py", *_python_files("pages")], ids=lambda p: p.name)
+UI_FILES = [ROOT / "app.py", *_python_files("pages"), *_python_files("ui")]
+
+
+def _ui_id(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+@pytest.mark.parametrize("path", UI_FILES, ids=_ui_id)
 def test_every_stateful_widget_has_an_explicit_key(path):
     """Tests find widgets by key, so every stateful widget names one."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -58,3 +66,108 @@ def test_pages_start_with_page_setup_and_hold_no_sql(path):
                       r"\bSession\(", r"\bexecute\("):
         assert not re.search(forbidden, source), f"{path.name} uses {forbidden}"
     assert len(source.splitlines()) <= 200, f"{path.name} is too long for a page"
+
+
+# the one thing ui/ may take from the database layer: the Engine type it passes to services
+ALLOWED_DB_IMPORTS = {("sqlalchemy.engine", "Engine")}
+SQL_PATTERNS = (r"\bsession_scope\b", r"(?<![\w.])select\(", r"\bSession\(", r"\bexecute\(", r"\.exec\(")
+
+
+@pytest.mark.parametrize("path", UI_FILES, ids=_ui_id)
+def test_ui_and_pages_hold_no_sql_and_no_orm(path):
+    """Pages and ui/ reach data only through services: no sqlmodel, no SQLAlchemy beyond the Engine type,
+    no ORM table classes, no sessions or statements of their own."""
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    import models
+
+    tables = {name for name in getattr(models, "__all__", dir(models))
+              if hasattr(getattr(models, name, None), "__table__")}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            bad = [a.name for a in node.names if a.name.split(".")[0] in ("sqlmodel", "sqlalchemy")]
+            assert not bad, f"{_ui_id(path)}:{node.lineno} imports {bad}"
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            root = node.module.split(".")[0]
+            if root in ("sqlmodel", "sqlalchemy"):
+                bad = [a.name for a in node.names if (node.module, a.name) not in ALLOWED_DB_IMPORTS]
+                assert not bad, f"{_ui_id(path)}:{node.lineno} imports {bad} from {node.module}"
+            if root == "models":
+                bad = sorted({a.name for a in node.names} & tables)
+                assert not bad, f"{_ui_id(path)}:{node.lineno} imports ORM tables {bad}"
+    for pattern in SQL_PATTERNS:
+        assert not re.search(pattern, source), f"{_ui_id(path)} uses {pattern}"
+
+
+# calls whose first argument (or label/help/placeholder) a user reads
+TEXT_CALLS = {
+    "write", "markdown", "caption", "title", "header", "subheader", "info", "warning", "error", "success", "toast",
+    "text", "expander", "metric", "popover", "dialog", *STATEFUL_WIDGETS,
+}
+TEXT_KEYWORDS = ("label", "help", "placeholder", "body", "caption")
+WORDS = re.compile(r"[A-Za-z\u4e00-\u9fff]{2,}")
+MARKUP = re.compile(r"<[^>]*>|&\w+;|:material/\w+:")
+
+
+def _literal_text(node: ast.AST) -> str:
+    """The literal words of a string argument (markup, entities and icons removed); '' if none."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        text = node.value
+    elif isinstance(node, ast.JoinedStr):
+        text = "".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+    else:
+        return ""
+    return " ".join(WORDS.findall(MARKUP.sub(" ", text)))
+
+
+@pytest.mark.parametrize("path", UI_FILES, ids=_ui_id)
+def test_every_user_visible_string_goes_through_t(path):
+    """No literal words in what a widget or message shows: the text comes from ``t()`` (both catalogs)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for call in ast.walk(tree):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in TEXT_CALLS):
+            continue
+        shown = [*call.args[:1], *(k.value for k in call.keywords if k.arg in TEXT_KEYWORDS)]
+        found += [f"{call.lineno} {call.func.attr}: {words}" for words in map(_literal_text, shown) if words]
+    assert not found, f"{_ui_id(path)} shows untranslated text: {found}"
+
+
+def _calls_named(tree: ast.AST, name: str):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name:
+            yield node
+
+
+def test_every_alignment_row_is_built_by_the_alignment_rules():
+    """One write path: every ``Alignment(...)`` in services/ takes its columns from ``alignment_rules.new_row``
+    (the import's bulk insert builds its shared columns from ``new_row`` too), so target key, provenance and
+    review columns cannot drift between the editor, the import, restore and the demo seed."""
+    found, stray = 0, []
+    for path in _python_files("services"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for call in _calls_named(tree, "Alignment"):
+            found += 1
+            built = (not call.args and len(call.keywords) == 1 and call.keywords[0].arg is None
+                     and isinstance(call.keywords[0].value, ast.Call)
+                     and getattr(call.keywords[0].value.func, "id", None) == "new_row")
+            if not built:
+                stray.append(f"{_ui_id(path)}:{call.lineno}")
+    assert found >= 5 and not stray, f"Alignment rows built without new_row: {stray}"
+    commit = (ROOT / "services/importing/commit.py").read_text(encoding="utf-8")
+    assert "template = new_row(" in commit
+
+
+def test_which_alignments_count_is_spelled_once():
+    """"Not rejected" (and "only accepted") is written in services/vocabulary.py alone: no other module or page
+    compares a status with the literal "rejected"."""
+    offenders = []
+    for path in [*_python_files("services", "pages", "ui"), ROOT / "app.py"]:
+        if path.name == "vocabulary.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare) and any(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops):
+                sides = [node.left, *node.comparators]
+                if any(isinstance(s, ast.Constant) and s.value == "rejected" for s in sides):
+                    offenders.append(f"{_ui_id(path)}:{node.lineno}")
+    assert not offenders, f"status compared with 'rejected' outside services/vocabulary.py: {offenders}"

@@ -71,14 +71,6 @@ def test_diff_of_two_versions_shows_prose_and_table_changes(engine):
     assert same["identical"] and same["summary"]["header"] == 0
 
 
-def test_diff_with_the_current_standard(engine):
-    """A version against the standard as it is now (what would a restore change?)."""
-    world = make_world(engine)
-    _save(engine, world, header={"resources": "新实训室"})
-    diff = history.diff_with_current(engine, standard_id=world.standard_id, number=2)
-    assert [h["field"] for h in diff["header"]] == ["resources"]
-
-
 def test_rows_without_matching_ids_are_matched_by_code_title_or_name():
     """Re-created rows (new ids) still pair up by objective code, unit title or assessment name."""
     old = {"header": {}, "objectives": [{"id": 1, "code": "K1", "text": "a", "dimension": "knowledge",
@@ -110,7 +102,8 @@ def test_demo_seed_version_holds_the_real_content(seeded_engine):
     """The demo's first version is a full snapshot: identical to the standard as seeded."""
     sid = demo_standard_id(seeded_engine, "ZH3021")
     assert history.list_versions(seeded_engine, standard_id=sid)[0]["has_content"] is True
-    assert history.diff_with_current(seeded_engine, standard_id=sid, number=1)["identical"] is True
+    seeded = history.get_version(seeded_engine, standard_id=sid, number=1)["content"]
+    assert diff_content(seeded, standards.standard_content(seeded_engine, sid))["identical"] is True
 
 
 def test_placeholder_versions_cannot_be_compared_or_restored(seeded_engine):
@@ -127,7 +120,7 @@ def test_placeholder_versions_cannot_be_compared_or_restored(seeded_engine):
         row.content = {"seed": True}
     assert history.list_versions(seeded_engine, standard_id=sid)[0]["has_content"] is False
     with pytest.raises(ValidationFailed) as info:
-        history.diff_with_current(seeded_engine, standard_id=sid, number=1)
+        history.diff_versions(seeded_engine, standard_id=sid, a=1, b=1)
     assert info.value.key == "history.error.no_content" and info.value.params == {"number": 1}
     with pytest.raises(ValidationFailed):
         history.restore_version(seeded_engine, actor=faculty, standard_id=sid, version_number=1,

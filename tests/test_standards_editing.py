@@ -15,7 +15,7 @@ from models import AuditEvent, StandardVersion
 from services import alignments, framework, standards, workflow
 from services.actor import SYSTEM
 from services.db import session_scope
-from services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, error_lines
 from services.history import merge_content
 from services.tablediff import merge_rows
 from tests.factories import make_course, make_framework, make_program
@@ -266,7 +266,7 @@ def test_every_invalid_row_is_reported_at_once_and_nothing_is_written(engine):
     hours = next(e for e in info.value.errors if e.params["key"] == "standards.error.hours")
     assert (hours.sheet, hours.row, hours.field) == ("units", 1, "hours_theory")
     assert standards.standard_content(engine, world.standard_id) == before
-    lines = standards.error_lines(info.value, "zh")
+    lines = error_lines(info.value, "zh")
     assert any("课程内容与要求 第 1 行" in line for line in lines) and not any("{" in line for line in lines)
 
 
@@ -364,7 +364,7 @@ def test_approved_revision_is_frozen(engine):
     with pytest.raises(ValidationFailed) as info:
         _save(engine, world, actor=world.admin, header={"nature": "x"})
     assert info.value.key == "standards.error.frozen" and info.value.params == {"revision": 1}
-    assert "approved" in str(info.value) and standards.error_lines(info.value, "en")[0].startswith("Revision 1")
+    assert "approved" in str(info.value) and error_lines(info.value, "en")[0].startswith("Revision 1")
 
 
 def test_saving_during_review_clears_sign_offs(engine):

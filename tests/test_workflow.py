@@ -11,7 +11,7 @@ from services import alignments, checks, comments, history, standards, workflow
 from services.actor import SYSTEM
 from services.courses import set_course_owners
 from services.db import make_engine
-from services.errors import Conflict, PermissionDenied, ValidationFailed
+from services.errors import Conflict, PermissionDenied, ValidationFailed, error_lines
 from services.users import get_actor
 from tests.factories import make_course
 from tests.standard_factories import demo_standard_id, make_world, version_of
@@ -148,7 +148,7 @@ def test_blocking_checks_refuse_the_submission(engine):
     assert info.value.key == "workflow.error.checks_failed" and info.value.params == {"errors": 2}
     assert [e.params["key"] for e in info.value.errors] == ["checks.hours_mismatch", "checks.weights_mismatch"]
     assert {f["key"] for f in info.value.findings} >= {"checks.hours_mismatch", "checks.open_proposals"}
-    assert standards.error_lines(info.value, "en")[0] == "Unit hours add up to 58, but the course has 64 hours."
+    assert error_lines(info.value, "en")[0] == "Unit hours add up to 58, but the course has 64 hours."
     assert workflow.workflow_state(engine, standard_id=world.standard_id)["status"] == "draft"
 
 

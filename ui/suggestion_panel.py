@@ -15,8 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from services.drafting import apply_objective_drafts, draft_for_standard
-from services.errors import DomainError
-from services.standards import error_lines
+from services.errors import DomainError, error_lines
 from services.suggestion_index import highlight_spans
 from services.suggestions import accept_suggestion, reject_suggestion, suggest_for_target
 from services.workflow import workflow_state

@@ -5,13 +5,14 @@ type) and accepts ``progress(fraction, message)``.
 - ``export_standard_xlsx`` / ``export_standard_docx``: a course standard in the school template.
 - ``export_matrix_xlsx``: the programme's competency × course coverage matrix.
 - ``export_gaps_xlsx``: the gap report with definitions.
-- ``export_backup`` / ``restore_backup``: lossless backup of a programme or the database.
+- ``export_backup``: lossless backup of a programme or the database; ``restore_backup`` (it lives in
+  ``services.importing.restore``, a restore being an import) is re-exported here for its callers.
 - ``export_moodle_csv``, ``export_case_json``, ``export_opensalt_xlsx``: interchange formats.
 
 Spreadsheet safety (formula injection) is described in ``services.exports.common``.
 """
 
-from services.exports.backup import RestoreReport, backup_document, export_backup, restore_backup
+from services.exports.backup import backup_document, export_backup
 from services.exports.case_json import case_package, export_case_json
 from services.exports.common import (
     ExportFile,
@@ -40,3 +41,13 @@ __all__ = [
     "export_matrix_xlsx", "export_moodle_csv", "export_opensalt_xlsx", "export_standard_docx",
     "export_standard_xlsx", "is_formula_like", "program_by_code", "restore_backup", "standard_filename",
 ]
+
+
+def __getattr__(name: str):
+    """``restore_backup`` and ``RestoreReport`` live in ``services.importing.restore`` (which imports the
+    backup format from here): loaded on first use, so either package may be imported first."""
+    if name in ("RestoreReport", "restore_backup"):
+        from services.importing import restore
+
+        return getattr(restore, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

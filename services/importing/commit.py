@@ -50,8 +50,9 @@ from models import (
 from models.tables import alignment_target
 from services import notifications
 from services.actor import Actor
-from services.alignment_rules import level_change
+from services.alignment_rules import level_change, new_row, proposal
 from services.errors import Conflict
+from services.hierarchy import new_node_provenance
 from services.importing.plan import Op, Plan
 
 Progress = Callable[[float, str], None]
@@ -344,8 +345,8 @@ def _write_nodes(writer: _Writer, plan: Plan, node_ids: dict[str, int], role_ids
     actor = writer.actor
     total = max(len(creates), 1)
     done = 0
-    shared = {"program_id": writer.program_id, "status": "accepted", "proposed_by_id": actor.id,
-              "proposed_side": actor.side, "confirmed_by_id": actor.id, "created_at": writer.now,
+    # the framework editor's rule for a new node (an importer is a lead or an admin: accepted, confirmed)
+    shared = {"program_id": writer.program_id, **new_node_provenance(actor), "created_at": writer.now,
               "updated_at": writer.now, "version": 1}
     table = Competency.__table__
     for depth in sorted(levels):
@@ -411,10 +412,11 @@ def _write_alignments(writer: _Writer, plan: Plan, node_ids: dict[str, int], cou
                          "level": op.values["level"]})
         table = Alignment.__table__
         since = writer.max_id(table)
-        writer.insert_rows(table, rows, shared={
-            "unit_id": None, "objective_id": None, "status": "proposed", "source": "import",
-            "proposed_by_id": actor.id, "proposed_side": actor.side, "decided_by_id": None, "decided_at": None,
-            "reason": "", "created_at": writer.now, "updated_at": writer.now, "version": 1})
+        # the rule's row for a course link proposed by the importer; what every row shares is written once
+        template = new_row(competency_id=0, course_id=0, level=1, source="import", **proposal(actor))
+        shared = {k: v for k, v in template.items() if k not in rows[0]}
+        writer.insert_rows(table, rows, shared={**shared, "created_at": writer.now, "updated_at": writer.now,
+                                                "version": 1})
         writer.created_ids("alignment", writer.new_ids(table, since=since, where=_unindexed(table.c.course_id).in_(
             select(Course.__table__.c.id).where(Course.__table__.c.program_id == writer.program_id))))
     updates = plan.by("alignment", "update")
@@ -496,10 +498,9 @@ def _write_standards(writer: _Writer, plan: Plan, node_ids: dict[str, int], cour
         course_id = course_ids[op.refs["course"]]
         unit_id = child_id if entity == "unit" else None
         objective_id = child_id if entity == "objective" else None
-        row = Alignment(competency_id=node_ids[op.refs["competency"]], course_id=course_id, unit_id=unit_id,
-                        objective_id=objective_id, level=op.values["level"], status="proposed", source="import",
-                        target=alignment_target(course_id=course_id, unit_id=unit_id, objective_id=objective_id),
-                        proposed_by_id=actor.id, proposed_side=actor.side)
+        row = Alignment(**new_row(competency_id=node_ids[op.refs["competency"]], course_id=course_id,
+                                  unit_id=unit_id, objective_id=objective_id, level=op.values["level"],
+                                  source="import", **proposal(actor)))
         session.add(row)
         session.flush()
         writer.event("alignment", row.id, "create", op.key[:200], after={"level": row.level, "target": row.target})

@@ -1,27 +1,17 @@
-"""Coverage and gap analytics of a programme (issue 4; definitions in docs/coverage.md).
-
-Loading takes one SQL query per table; everything else is vectorised pandas/numpy over
-those frames, so a programme with 50,000 alignments is computed in a fraction of a second.
-Results are plain DataFrames and dicts (no ORM objects) that pages, ``manage.py`` and
-snapshots share. ``compute_coverage`` caches per programme in this process and checks a
-cheap data version on every call, so a write from any process invalidates the cache.
-"""
+"""Computing coverage: vectorised pandas/numpy over the loaded frames (metrics, matrix, gaps, by
+semester), the per-process cache, the command line's JSON and the drill-down."""
 
 from __future__ import annotations
 
-import gc
-import io
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select, true
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 
 from models import (
@@ -29,20 +19,22 @@ from models import (
     Competency,
     Course,
     CourseStandard,
-    CoverageSnapshot,
-    JobRole,
     LearningUnit,
     Objective,
     Program,
     User,
 )
-from services import audit
-from services.actor import Actor
-from services.db import session_scope
+from services.coverage.load import (
+    LEAF_COLUMNS,
+    CoverageInputs,
+    _current_standards,
+    _gc_paused,
+    data_version,
+    load_inputs,
+)
 from services.errors import NotFound, ValidationFailed, field_error
 from services.framework import build_frame
 from services.outline import code_sort_key, required_level_from_importance
-from services.permissions import require
 from services.vocabulary import counted_alignments
 
 GAP_KINDS = ("uncovered", "below_required", "redundant")
@@ -70,101 +62,6 @@ GAP_COLUMNS = [
     "course_codes", "course_types", "semesters",
 ]
 
-
-# --------------------------------------------------------------------------- inputs
-
-
-@dataclass(frozen=True)
-class CoverageInputs:
-    """What coverage is computed from: one frame per table, as loaded by ``load_inputs``.
-
-    ``units`` and ``objectives`` hold only those of each course's current standard (highest
-    revision). Nullable integer columns are float64 (NaN for NULL) so every step stays vectorised.
-    """
-
-    program: dict[str, Any]
-    nodes: pd.DataFrame  # NODE_COLUMNS: every framework node of the programme
-    job_roles: dict[int, str]
-    courses: pd.DataFrame  # id, code, name, course_type, semester, hours_theory, hours_practice
-    units: pd.DataFrame  # id, course_id, title, hours
-    objectives: pd.DataFrame  # id, course_id, code, text
-    alignments: pd.DataFrame  # id, competency_id, course_id, unit_id, objective_id, level, status
-
-
-def frame_from_rows(rows: list[tuple], columns: list[str], ints: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Rows (tuples) into a frame with the dtypes coverage expects (pure; tests build inputs with it).
-
-    ``ints`` become int64, or float64 with NaN when NULLs occur; other columns stay plain
-    Python objects (Arrow-backed strings would cost a conversion at every map and take).
-    """
-    frame = pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(
-        {c: pd.Series(dtype="float64" if c in ints else "object") for c in columns})
-    for column in columns:
-        if column in ints:
-            values = pd.to_numeric(frame[column])
-            frame[column] = values.astype("float64" if values.isna().any() else "int64")
-        else:
-            frame[column] = frame[column].astype(object)
-    return frame
-
-
-def _frame(conn: Connection, stmt, columns: list[str], ints: tuple[str, ...] = ()) -> pd.DataFrame:
-    """One query into a frame (``frame_from_rows``)."""
-    result = conn.execute(stmt)
-    try:
-        # plain DBAPI tuples: building a frame from Row objects costs more than the query itself
-        rows = result.cursor.fetchall() if getattr(result, "cursor", None) is not None else [tuple(r) for r in result]
-    finally:
-        result.close()
-    return frame_from_rows(rows, columns, ints)
-
-
-NODE_COLUMNS = ["id", "parent_id", "kind", "code", "statement", "comp_type", "importance", "required_level",
-                "job_role_id", "sort_order", "status"]
-LEAF_COLUMNS = ["id", "code", "statement", "comp_type", "importance", "required_level", "job_role_id", "job_role",
-                "status", "area_code", "area", "task_code", "task"]
-
-
-def _current_standards(program_id: int):
-    """The current (highest) revision of each course standard of a programme, as a subquery."""
-    latest = (select(CourseStandard.course_id, func.max(CourseStandard.revision).label("revision"))
-              .join(Course, Course.id == CourseStandard.course_id).where(Course.program_id == program_id)
-              .group_by(CourseStandard.course_id).subquery())
-    return (select(CourseStandard.id, CourseStandard.course_id)
-            .join(latest, (latest.c.course_id == CourseStandard.course_id)
-                  & (latest.c.revision == CourseStandard.revision)).subquery())
-
-
-def load_inputs(engine: Engine, *, program_id: int) -> CoverageInputs:
-    """Read a programme's framework, courses, current units and objectives and alignments (one query each)."""
-    with _gc_paused(), engine.connect() as conn:
-        program = conn.execute(select(Program.id, Program.code, Program.name).where(Program.id == program_id)).first()
-        if program is None:
-            raise NotFound(f"programme {program_id} not found", code=program_id)
-        nodes = _frame(conn, select(*(getattr(Competency, c) for c in NODE_COLUMNS))
-                       .where(Competency.program_id == program_id), NODE_COLUMNS,
-                       ints=("id", "parent_id", "importance", "required_level", "job_role_id", "sort_order"))
-        roles = dict(conn.execute(select(JobRole.id, JobRole.name).where(JobRole.program_id == program_id)).all())
-        courses = _frame(conn, select(Course.id, Course.code, Course.name, Course.course_type, Course.semester,
-                                      Course.hours_theory, Course.hours_practice)
-                         .where(Course.program_id == program_id),
-                         ["id", "code", "name", "course_type", "semester", "hours_theory", "hours_practice"],
-                         ints=("id", "semester", "hours_theory", "hours_practice"))
-        current = _current_standards(program_id)
-        units = _frame(conn, select(LearningUnit.id, current.c.course_id, LearningUnit.title,
-                                    LearningUnit.hours_theory + LearningUnit.hours_practice)
-                       .join(current, current.c.id == LearningUnit.standard_id),
-                       ["id", "course_id", "title", "hours"], ints=("id", "course_id", "hours"))
-        objectives = _frame(conn, select(Objective.id, current.c.course_id, Objective.code, Objective.text)
-                            .join(current, current.c.id == Objective.standard_id),
-                            ["id", "course_id", "code", "text"], ints=("id", "course_id"))
-        alignments = _frame(conn, select(Alignment.id, Alignment.competency_id, Alignment.course_id,
-                                         Alignment.unit_id, Alignment.objective_id, Alignment.level, Alignment.status)
-                            .join(Course, Course.id == Alignment.course_id).where(Course.program_id == program_id),
-                            ["id", "competency_id", "course_id", "unit_id", "objective_id", "level", "status"],
-                            ints=("id", "competency_id", "course_id", "unit_id", "objective_id", "level"))
-    return CoverageInputs(program={"id": program.id, "code": program.code, "name": program.name}, nodes=nodes,
-                          job_roles=roles, courses=courses, units=units, objectives=objectives, alignments=alignments)
 
 
 # --------------------------------------------------------------------------- result
@@ -377,22 +274,6 @@ def _by_semester(matrix: np.ndarray, courses: pd.DataFrame, required: np.ndarray
     return frame
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many small acyclic containers.
-
-    Tens of thousands of row tuples, dicts and lists trigger repeated collections that
-    would cost about a third of the computation; reference counting still frees them.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def coverage_from_inputs(
     inputs: CoverageInputs, *, confirmed_only: bool = False, redundant_threshold: int = DEFAULT_REDUNDANT_THRESHOLD,
 ) -> CoverageResult:
@@ -550,59 +431,7 @@ def filter_gaps(
     return gaps[mask]
 
 
-def gap_table_xlsx(gaps: pd.DataFrame, *, headers: dict[str, str] | None = None, sheet_name: str = "gaps") -> bytes:
-    """The gap table as an .xlsx workbook (list columns joined with ", "; ``headers`` renames columns)."""
-    table = gaps.copy()
-    for column in ("course_codes", "course_types", "semesters"):
-        table[column] = table[column].map(lambda values: ", ".join(str(v) for v in values or ()))
-    table = table.astype(object).where(table.notna(), None)
-    if headers:
-        table = table.rename(columns=headers)
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
-        table.to_excel(writer, sheet_name=sheet_name[:31], index=False)
-    return buffer.getvalue()
-
-
 # --------------------------------------------------------------------------- cache and entry points
-
-
-def data_version(engine: Engine, *, program_id: int) -> tuple:
-    """A cheap fingerprint of everything coverage reads for a programme (one query).
-
-    Row counts, highest ids, sums of row versions (and of hours) and the latest ``updated_at``
-    per table: any insert, delete or versioned update from any process changes it.
-    """
-    def stats(model, *extra, joins=()):
-        stmt = select(func.count(), func.max(model.id), func.coalesce(func.sum(model.version), 0), *extra)
-        for target, on in joins:
-            stmt = stmt.join(target, on)
-        owner = JobRole.program_id if model is JobRole else (
-            Competency.program_id if model is Competency else Course.program_id)
-        return stmt.where(owner == program_id).subquery()
-
-    in_course = (Course, Course.id == CourseStandard.course_id)
-    in_standard = {LearningUnit: (CourseStandard, CourseStandard.id == LearningUnit.standard_id),
-                   Objective: (CourseStandard, CourseStandard.id == Objective.standard_id)}
-    parts = [
-        stats(Competency, func.max(Competency.updated_at)),
-        stats(Course, func.max(Course.updated_at),
-              func.coalesce(func.sum(Course.hours_theory + Course.hours_practice), 0)),
-        stats(Alignment, func.max(Alignment.updated_at), joins=[(Course, Course.id == Alignment.course_id)]),
-        stats(CourseStandard, func.max(CourseStandard.updated_at), func.coalesce(func.sum(CourseStandard.revision), 0),
-              joins=[in_course]),
-        stats(LearningUnit, func.coalesce(func.sum(LearningUnit.hours_theory + LearningUnit.hours_practice), 0),
-              joins=[in_standard[LearningUnit], in_course]),
-        stats(Objective, joins=[in_standard[Objective], in_course]),
-        stats(JobRole),
-        select(func.max(Program.version), func.max(Program.updated_at)).where(Program.id == program_id).subquery(),
-    ]
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined.join(part, true())
-    with engine.connect() as conn:
-        row = conn.execute(select(*(c for part in parts for c in part.c)).select_from(joined)).one()
-    return tuple(v if v is None or isinstance(v, (int, float)) else str(v) for v in row)
 
 
 _CACHE: OrderedDict[tuple, CoverageResult] = OrderedDict()
@@ -659,17 +488,8 @@ def _natural(codes) -> list[str]:
     return sorted((str(c) for c in codes), key=code_sort_key)
 
 
-def coverage_json(
-    engine: Engine, *, program_id: int, confirmed_only: bool = False,
-    redundant_threshold: int = DEFAULT_REDUNDANT_THRESHOLD,
-) -> dict[str, Any]:
-    """The JSON object of ``manage.py coverage --json`` (issue 4); code lists in natural outline order."""
-    return result_json(compute_coverage(engine, program_id=program_id, confirmed_only=confirmed_only,
-                                        redundant_threshold=redundant_threshold))
-
-
 def result_json(result: CoverageResult) -> dict[str, Any]:
-    """``coverage_json`` of an already computed result."""
+    """The JSON object of ``manage.py coverage --json`` (issue 4); code lists in natural outline order."""
     comp, m = result.by_competency, result.metrics
     rows = comp.iloc[sorted(range(len(comp)), key=lambda i: code_sort_key(comp["code"].iat[i]))]
     return {
@@ -755,147 +575,3 @@ def alignment_details(
     frame = pd.DataFrame(out, columns=DETAIL_COLUMNS)
     frame["semester"] = frame["semester"].astype("Int64")
     return frame
-
-
-# --------------------------------------------------------------------------- snapshots
-
-
-SNAPSHOT_FIELDS = ("id", "code", "statement", "importance", "required_level", "level", "courses", "hours", "gap",
-                   "under_invested", "over_invested")
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-safe Python value (numpy scalars unboxed, NA → None)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def take_snapshot(
-    engine: Engine, *, actor: Actor, program_id: int, reason: str = "manual", label: str = "",
-    confirmed_only: bool = False,
-) -> dict[str, Any]:
-    """Store the programme's current metrics and per-competency coverage; returns the snapshot summary.
-
-    ``reason`` is "manual" (on demand) or "approval" (taken by the standards workflow when a
-    course standard is approved: call it after the approval has committed, with an actor
-    allowed ``coverage.snapshot``, e.g. ``services.actor.SYSTEM``).
-    """
-    require(actor, "coverage.snapshot")
-    if not reason or len(reason) > 32:
-        raise ValidationFailed([field_error("reason", "error.field.snapshot_reason")])
-    if len(label) > 200:
-        raise ValidationFailed([field_error("label", "error.field.snapshot_label")])
-    result = compute_coverage(engine, program_id=program_id, confirmed_only=confirmed_only)
-    rows = [_plain(dict(zip(SNAPSHOT_FIELDS, values, strict=True)))
-            for values in zip(*(result.by_competency[c].tolist() for c in SNAPSHOT_FIELDS), strict=True)]
-    with session_scope(engine) as session:
-        snap = CoverageSnapshot(program_id=program_id, created_by_id=actor.id, reason=reason, label=label.strip(),
-                                confirmed_only=confirmed_only, metrics=_plain(result.metrics), by_competency=rows)
-        session.add(snap)
-        session.flush()
-        audit.record(session, actor=actor, entity_type="coverage_snapshot", entity_id=snap.id, action="create",
-                     after={"reason": reason, "label": snap.label, "confirmed_only": confirmed_only,
-                            **{k: snap.metrics.get(k) for k in HEADLINE_METRICS}},
-                     program_id=program_id, summary=f"coverage snapshot {snap.label or reason}")
-        return _snapshot_summary(snap, actor.display_name)
-
-
-def _snapshot_summary(snap: CoverageSnapshot, created_by: str | None) -> dict[str, Any]:
-    return {"id": snap.id, "program_id": snap.program_id, "created_at": snap.created_at.isoformat(),
-            "created_by": created_by or "", "reason": snap.reason, "label": snap.label,
-            "confirmed_only": snap.confirmed_only, "metrics": dict(snap.metrics)}
-
-
-def list_snapshots(engine: Engine, *, program_id: int) -> list[dict[str, Any]]:
-    """A programme's snapshots, newest first, with who took them and their metrics."""
-    with session_scope(engine) as session:
-        rows = session.execute(
-            select(CoverageSnapshot, User.display_name).outerjoin(User, User.id == CoverageSnapshot.created_by_id)
-            .where(CoverageSnapshot.program_id == program_id)
-            .order_by(CoverageSnapshot.created_at.desc(), CoverageSnapshot.id.desc())).all()
-        return [_snapshot_summary(snap, name) for snap, name in rows]
-
-
-def _load_snapshot(session, snapshot_id: int) -> CoverageSnapshot:
-    snap = session.get(CoverageSnapshot, snapshot_id)
-    if snap is None:
-        raise NotFound(f"coverage snapshot {snapshot_id} not found")
-    return snap
-
-
-def _metric_deltas(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    out = {}
-    for key in sorted(set(before) | set(after)):
-        b, a = before.get(key), after.get(key)
-        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b))
-        out[key] = {"before": b, "after": a, "delta": (a - b) if numeric else None}
-    return out
-
-
-def compare_snapshots(engine: Engine, *, a_id: int, b_id: int) -> dict[str, Any]:
-    """What changed from snapshot ``a_id`` to ``b_id``: gaps closed and opened, level changes, metric deltas.
-
-    A gap is a (competency, kind) pair with kind uncovered, below_required or redundant;
-    competencies are matched by id (their code may have changed in between).
-    """
-    with session_scope(engine) as session:
-        a, b = _load_snapshot(session, a_id), _load_snapshot(session, b_id)
-        if a.program_id != b.program_id:
-            raise ValidationFailed([field_error("snapshots", "error.field.snapshots_differ")])
-        before = {row.get("id", row["code"]): row for row in a.by_competency}
-        after = {row.get("id", row["code"]): row for row in b.by_competency}
-        metrics_a, metrics_b = dict(a.metrics), dict(b.metrics)
-        info = {"a": {"id": a.id, "created_at": a.created_at.isoformat(), "label": a.label, "reason": a.reason},
-                "b": {"id": b.id, "created_at": b.created_at.isoformat(), "label": b.label, "reason": b.reason}}
-
-    def gaps(rows):
-        return {(key, row["gap"]) for key, row in rows.items() if row.get("gap") in GAP_KINDS}
-
-    def entry(key, kind):
-        row = after.get(key) or before.get(key)
-        return {"id": row.get("id"), "code": row["code"], "statement": row["statement"], "kind": kind,
-                "level_before": (before.get(key) or {}).get("level"),
-                "level_after": (after.get(key) or {}).get("level")}
-
-    def order(items):
-        return sorted(items, key=lambda e: (code_sort_key(e["code"]), e.get("kind") or ""))
-
-    changes = [
-        {"id": (after.get(k) or before.get(k)).get("id"), "code": (after.get(k) or before.get(k))["code"],
-         "statement": (after.get(k) or before.get(k))["statement"],
-         "before": (before.get(k) or {}).get("level"), "after": (after.get(k) or {}).get("level")}
-        for k in set(before) | set(after)
-        if (before.get(k) or {}).get("level") != (after.get(k) or {}).get("level")
-    ]
-    return {
-        **info,
-        "gaps_closed": order(entry(k, kind) for k, kind in gaps(before) - gaps(after)),
-        "gaps_opened": order(entry(k, kind) for k, kind in gaps(after) - gaps(before)),
-        "level_changes": order(changes),
-        "metrics": _metric_deltas(metrics_a, metrics_b),
-    }
-
-
-def latest_snapshot_delta(engine: Engine, *, program_id: int, confirmed_only: bool = False) -> dict[str, Any] | None:
-    """Change of the headline metrics since the latest snapshot of the same mode; ``None`` without one.
-
-    Returns ``{"snapshot": {id, created_at, label, reason}, "metrics": {name: {before, after, delta}}}``.
-    """
-    with session_scope(engine) as session:
-        snap = session.execute(
-            select(CoverageSnapshot).where(CoverageSnapshot.program_id == program_id,
-                                           CoverageSnapshot.confirmed_only == confirmed_only)
-            .order_by(CoverageSnapshot.created_at.desc(), CoverageSnapshot.id.desc()).limit(1)).scalar()
-        if snap is None:
-            return None
-        before = {k: snap.metrics.get(k) for k in HEADLINE_METRICS}
-        info = {"id": snap.id, "created_at": snap.created_at.isoformat(), "label": snap.label, "reason": snap.reason}
-    now = compute_coverage(engine, program_id=program_id, confirmed_only=confirmed_only).metrics
-    return {"snapshot": info, "metrics": _metric_deltas(before, {k: now.get(k) for k in HEADLINE_METRICS})}

@@ -1,341 +1,51 @@
-"""Course standards (课程标准): one revision as a document, its snapshot, saving and creating.
-
-Read side: ``list_standards`` and ``standard_document`` (pages and exports share them) and
-``standard_content``, the JSON snapshot of everything in a revision (alignments keyed by
-competency code) that versions, diffs, restores and merges work on.
-
-Write side: ``save_standard`` applies one editor save in one transaction. Rows with an ``id``
-are updated, rows without are created, rows left out are deleted (only tables that are
-passed are touched). The standard's version is bumped with ``services.versioning``; a stale
-``expected_version`` raises ``Conflict`` whose ``current`` holds the current content, so the
-page can show both and merge (``services.history.merge_content``). Every save stores a
-``StandardVersion``.
-
-Rules:
-- Approved revisions are frozen (``standards.error.frozen``): a change starts a new revision.
-- Editing needs ``standard.edit`` (admins, leads, faculty who own the course). Mentors
-  comment and decide alignments (``services.alignments``) but do not edit the text.
-- A content change while the standard is in review clears the sign-offs given so far:
-  a signature is for the content that was reviewed.
-- Alignments saved with the text start as ``proposed`` by the saver's side; changing the
-  level of a decided alignment re-opens it for the other side. Statuses change only
-  through ``services.alignments``.
-"""
+"""Write side of course standards: ``save_standard`` validates one editor save and applies it in
+one transaction (rows, alignments through ``services.alignment_rules``, audit, version, sign-offs)."""
 
 from __future__ import annotations
 
-import math
-from datetime import date
-from numbers import Integral, Real
 from typing import Any
 
-import pandas as pd
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models import (
     OBJECTIVE_DIMENSIONS,
     Alignment,
-    AssessmentItem,
     Comment,
     Competency,
     Course,
-    CourseOwner,
     CourseStandard,
-    LearningUnit,
-    Objective,
-    Program,
     StandardVersion,
-    User,
 )
 from models.enums import ASSESSMENT_CATEGORIES
 from models.tables import alignment_target, utcnow
 from services import audit
 from services.actor import Actor
-from services.alignment_rules import level_change
+from services.alignment_rules import level_change, new_row, proposal
 from services.courses import owns_course
 from services.db import retry_transient, session_scope
-from services.errors import Conflict, FieldError, NotFound, ValidationFailed
+from services.errors import Conflict, FieldError, ValidationFailed
 from services.notifications import signoffs_cleared
-from services.outline import code_sort_key
 from services.permissions import require
+from services.standards.common import (
+    _ENTITY,
+    _KIND_TABLE,
+    _MODELS,
+    _TARGET_KIND,
+    HEADER_LIMITS,
+    MAX_HOURS,
+    TABLE_FIELDS,
+    _as_float,
+    _as_int,
+    _text,
+    ensure_editable,
+    invalid,
+    lock_standard,
+)
+from services.standards.read import _alignment_links, _content, _rows
 from services.versioning import apply_changes
 from services.vocabulary import STANDARD_FIELDS as HEADER_FIELDS
-
-DIMENSION_ORDER = {"knowledge": 0, "skill": 1, "quality": 2}
-
-
-def list_standards(engine: Engine, *, program_id: int) -> list[dict[str, Any]]:
-    """Every standard revision of a programme's courses, by course code then revision."""
-    with session_scope(engine) as session:
-        rows = session.exec(
-            select(CourseStandard, Course.code, Course.name).join(Course, Course.id == CourseStandard.course_id)
-            .where(Course.program_id == program_id)).all()
-        out = [{**(audit.snapshot(s) or {}), "course_code": code, "course_name": name} for s, code, name in rows]
-    return sorted(out, key=lambda r: (code_sort_key(r["course_code"]), r["revision"]))
-
-
-def standard_document(engine: Engine, *, standard_id: int) -> dict[str, Any]:
-    """A standard revision with its course, objectives, units, assessment and alignments."""
-    with session_scope(engine) as session:
-        standard = session.get(CourseStandard, standard_id)
-        if standard is None:
-            raise NotFound(f"course standard {standard_id} not found")
-        course = session.get(Course, standard.course_id)
-        program = session.get(Program, course.program_id)
-        doc = audit.snapshot(standard) or {}
-        doc["course"] = {**(audit.snapshot(course) or {}), "hours_total": course.hours_theory + course.hours_practice}
-        doc["program"] = {"id": program.id, "code": program.code, "name": program.name}
-        objectives = session.exec(select(Objective).where(Objective.standard_id == standard_id)).all()
-        units = session.exec(select(LearningUnit).where(LearningUnit.standard_id == standard_id)
-                             .order_by(LearningUnit.sort_order, LearningUnit.id)).all()
-        items = session.exec(select(AssessmentItem).where(AssessmentItem.standard_id == standard_id)
-                             .order_by(AssessmentItem.sort_order, AssessmentItem.id)).all()
-        unit_ids = [u.id for u in units]
-        objective_ids = [o.id for o in objectives]
-        links = session.exec(
-            select(Alignment, Competency.code, Competency.statement)
-            .join(Competency, Competency.id == Alignment.competency_id)
-            .where((Alignment.unit_id.in_(unit_ids)) | (Alignment.objective_id.in_(objective_ids)))).all() \
-            if unit_ids or objective_ids else []
-        by_unit: dict[int, list[dict]] = {}
-        by_objective: dict[int, list[dict]] = {}
-        for a, code, statement in links:
-            entry = {"id": a.id, "competency_id": a.competency_id, "code": code, "statement": statement,
-                     "level": a.level, "status": a.status, "proposed_side": a.proposed_side, "version": a.version}
-            if a.unit_id:
-                by_unit.setdefault(a.unit_id, []).append(entry)
-            if a.objective_id:
-                by_objective.setdefault(a.objective_id, []).append(entry)
-        doc["objectives"] = [
-            {**(audit.snapshot(o) or {}), "alignments": sorted(by_objective.get(o.id, []), key=lambda e: code_sort_key(e["code"]))}
-            for o in sorted(objectives, key=lambda o: (DIMENSION_ORDER.get(o.dimension, 9), o.sort_order, o.id))
-        ]
-        doc["units"] = [
-            {**(audit.snapshot(u) or {}), "hours": u.hours_theory + u.hours_practice,
-             "alignments": sorted(by_unit.get(u.id, []), key=lambda e: code_sort_key(e["code"]))}
-            for u in units
-        ]
-        doc["assessment"] = [audit.snapshot(i) or {} for i in items]
-        doc["unit_hours_total"] = sum(u["hours"] for u in doc["units"])
-        doc["assessment_weight_total"] = round(sum(i.weight for i in items), 2)
-        return doc
-
-
-# --------------------------------------------------------------------------- vocabulary
-
-HEADER_LIMITS = {"title": 200, "department": 200, "author_name": 100, "author_date": 32,
-                 "reviewer_name": 100, "reviewer_date": 32}
-OBJECTIVE_FIELDS = ("dimension", "code", "text")
-UNIT_FIELDS = ("title", "content", "learning_tasks", "hours_theory", "hours_practice")
-ASSESSMENT_FIELDS = ("name", "category", "weight", "method")
-TABLE_FIELDS = {"objectives": OBJECTIVE_FIELDS, "units": UNIT_FIELDS, "assessment": ASSESSMENT_FIELDS}
-# The parts of the document a comment or a checklist finding can point at.
-SECTIONS = ("header", "nature", "design_rationale", "task_table", "objectives", "units", "teaching_methods",
-            "resources", "assessment")
-_MODELS = {"objectives": Objective, "units": LearningUnit, "assessment": AssessmentItem}
-_ENTITY = {"objectives": "objective", "units": "unit", "assessment": "assessment"}
-_TARGET_KIND = {"objectives": "objective", "units": "unit"}
-_KIND_TABLE = {"objective": "objectives", "unit": "units"}
-MAX_HOURS = 2000
-
-
-def invalid(key: str, message: str, *, field: str = "", row: int | None = None, sheet: str | None = None,
-            **params: Any) -> ValidationFailed:
-    """A ``ValidationFailed`` with one error that carries a translation ``key`` and its params."""
-    exc = ValidationFailed([FieldError(field=field, message=message, row=row, sheet=sheet,
-                                       params={"key": key, **params})])
-    exc.key, exc.params = key, params
-    return exc
-
-
-def _blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    try:
-        return value is pd.NA or value is pd.NaT or value == ""
-    except (TypeError, ValueError):
-        return False
-
-
-def _text(value: Any) -> str:
-    return "" if _blank(value) else str(value).strip()
-
-
-def _as_int(value: Any) -> int | None:
-    """Whole numbers from editors (numpy ints, 4.0 floats, "4"); ``None`` if blank; ``ValueError`` else."""
-    if _blank(value):
-        return None
-    if isinstance(value, bool):
-        raise ValueError(value)
-    if isinstance(value, Integral):
-        return int(value)
-    if isinstance(value, Real) and float(value).is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    raise ValueError(value)
-
-
-def _as_float(value: Any) -> float | None:
-    if _blank(value):
-        return None
-    if isinstance(value, bool):
-        raise ValueError(value)
-    return float(value)
-
-
-# --------------------------------------------------------------------------- loading
-
-
-def load_standard(session: Session, standard_id: int) -> CourseStandard:
-    """The standard row or ``NotFound`` (shared by the standards services)."""
-    standard = session.get(CourseStandard, standard_id)
-    if standard is None:
-        raise NotFound(f"course standard {standard_id} not found", standard_id=standard_id)
-    return standard
-
-
-def lock_standard(session: Session, standard_id: int) -> CourseStandard:
-    """Lock the standard's row for the rest of the transaction and return it, freshly read.
-
-    Lock order (docs/architecture.md, Concurrency): every transaction that changes a standard
-    or anything under it (objectives, units, assessment, their alignments, versions) takes this
-    lock first, then touches the children, so two writers never wait for each other in a cycle.
-    PostgreSQL: ``SELECT … FOR UPDATE``. SQLite: a no-op ``UPDATE`` takes the database's write
-    lock at once, before the transaction has read anything that could go stale.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(update(CourseStandard).where(CourseStandard.id == standard_id)
-                        .values(version=CourseStandard.version).execution_options(synchronize_session=False))
-        query = select(CourseStandard).where(CourseStandard.id == standard_id)
-    else:
-        query = select(CourseStandard).where(CourseStandard.id == standard_id).with_for_update()
-    standard = session.exec(query.execution_options(populate_existing=True)).first()
-    if standard is None:
-        raise NotFound(f"course standard {standard_id} not found", standard_id=standard_id)
-    return standard
-
-
-def ensure_editable(standard: CourseStandard) -> None:
-    """Refuse any content change to an approved (frozen) revision."""
-    if standard.status == "approved":
-        raise invalid("standards.error.frozen",
-                      f"revision {standard.revision} is approved and frozen; start a new revision to change it",
-                      field="status", revision=standard.revision)
-
-
-def _alignment_links(session: Session, unit_ids: list[int], objective_ids: list[int]) -> list[tuple[Alignment, str]]:
-    if not unit_ids and not objective_ids:
-        return []
-    return list(session.exec(
-        select(Alignment, Competency.code).join(Competency, Competency.id == Alignment.competency_id)
-        .where((Alignment.unit_id.in_(unit_ids)) | (Alignment.objective_id.in_(objective_ids)))).all())
-
-
-def _rows(session: Session, model, standard_id: int) -> list:
-    return list(session.exec(select(model).where(model.standard_id == standard_id)
-                             .order_by(model.sort_order, model.id)).all())
-
-
-def _content(session: Session, standard: CourseStandard) -> dict[str, Any]:
-    course = session.get(Course, standard.course_id)
-    objectives = _rows(session, Objective, standard.id)
-    units = _rows(session, LearningUnit, standard.id)
-    items = _rows(session, AssessmentItem, standard.id)
-    by_target: dict[str, list[dict[str, Any]]] = {}
-    for a, code in _alignment_links(session, [u.id for u in units], [o.id for o in objectives]):
-        by_target.setdefault(a.target, []).append(
-            {"code": code, "level": a.level, "status": a.status, "proposed_side": a.proposed_side,
-             "reason": a.reason})
-    for links in by_target.values():
-        links.sort(key=lambda e: code_sort_key(e["code"]))
-    return {
-        "meta": {"standard_id": standard.id, "course_id": course.id, "program_id": course.program_id,
-                 "course_code": course.code, "course_name": course.name,
-                 "course_hours": course.hours_theory + course.hours_practice,
-                 "course_hours_theory": course.hours_theory, "course_hours_practice": course.hours_practice,
-                 "revision": standard.revision, "status": standard.status},
-        "header": {f: getattr(standard, f) for f in HEADER_FIELDS},
-        "objectives": [
-            {"id": o.id, "dimension": o.dimension, "code": o.code, "text": o.text, "proposed_side": o.proposed_side,
-             "alignments": by_target.get(f"objective:{o.id}", [])} for o in objectives],
-        "units": [
-            {"id": u.id, "title": u.title, "content": u.content, "learning_tasks": u.learning_tasks,
-             "hours_theory": u.hours_theory, "hours_practice": u.hours_practice, "proposed_side": u.proposed_side,
-             "alignments": by_target.get(f"unit:{u.id}", [])} for u in units],
-        "assessment": [
-            {"id": i.id, "name": i.name, "category": i.category, "weight": float(i.weight), "method": i.method}
-            for i in items],
-    }
-
-
-def standard_content(source: Session | Engine, standard_id: int) -> dict[str, Any]:
-    """JSON-safe snapshot of a revision: meta, header and prose, objectives, units, assessment.
-
-    Unit and objective rows carry their alignments as ``{code, level, status, proposed_side,
-    reason}`` keyed by competency code, so a snapshot survives re-created ids and reads the
-    same in any database. Accepts an open session (same transaction) or an engine.
-    """
-    if isinstance(source, Session):
-        return _content(source, load_standard(source, standard_id))
-    with session_scope(source) as session:
-        return _content(session, load_standard(session, standard_id))
-
-
-def editing_snapshot(engine: Engine, *, standard_id: int) -> dict[str, Any]:
-    """What an editor starts from: ``{standard_id, version, content}`` read in one transaction,
-    so the version is exactly the one the content belongs to (a save naming it is not stale)."""
-    with session_scope(engine) as session:
-        standard = load_standard(session, standard_id)
-        return {"standard_id": standard.id, "version": standard.version, "content": _content(session, standard)}
-
-
-def current_standard(engine: Engine, *, course_id: int) -> dict[str, Any] | None:
-    """The latest revision of a course's standard (id, revision, status, version), or ``None``."""
-    with session_scope(engine) as session:
-        standard = session.exec(select(CourseStandard).where(CourseStandard.course_id == course_id)
-                                .order_by(CourseStandard.revision.desc())).first()
-        if standard is None:
-            return None
-        return {"id": standard.id, "course_id": standard.course_id, "revision": standard.revision,
-                "status": standard.status, "version": standard.version}
-
-
-def editor_frames(content: dict[str, Any]) -> dict[str, pd.DataFrame]:
-    """DataFrames for the three data editors (objectives, units, assessment), keyed by row id (pure)."""
-    columns = {"objectives": ["id", *OBJECTIVE_FIELDS], "units": ["id", *UNIT_FIELDS],
-               "assessment": ["id", *ASSESSMENT_FIELDS]}
-    frames = {}
-    for table, cols in columns.items():
-        frame = pd.DataFrame([{c: row.get(c) for c in cols} for row in content.get(table, [])], columns=cols)
-        frame["id"] = frame["id"].astype("Int64")
-        frames[table] = frame
-    return frames
-
-
-def save_args_from_content(content: dict[str, Any]) -> dict[str, Any]:
-    """``save_standard`` keyword arguments that make a standard hold ``content`` (restore, merge)."""
-    def table(rows: list[dict[str, Any]], fields: tuple[str, ...], nested: bool) -> list[dict[str, Any]]:
-        out = []
-        for row in rows:
-            item = {"id": row.get("id"), **{f: row.get(f) for f in fields}}
-            if nested:
-                item["alignments"] = [{"code": a["code"], "level": a["level"]} for a in row.get("alignments", [])]
-            out.append(item)
-        return out
-
-    return {
-        "header": {f: content.get("header", {}).get(f, "") for f in HEADER_FIELDS},
-        "objectives": table(content.get("objectives", []), OBJECTIVE_FIELDS, True),
-        "units": table(content.get("units", []), UNIT_FIELDS, True),
-        "assessment": table(content.get("assessment", []), ASSESSMENT_FIELDS, False),
-    }
-
 
 # --------------------------------------------------------------------------- saving: validation
 
@@ -777,8 +487,8 @@ def _apply_rows(session: Session, *, actor: Actor, standard: CourseStandard, cou
                 session.flush()
                 record_alignment("update", a, before, comp_codes.get(cid, ""))
             else:
-                a = Alignment(competency_id=cid, course_id=course.id, target=target, level=level, status="proposed",
-                              source="manual", proposed_by_id=actor.id, proposed_side=actor.side, **target_ids)
+                a = Alignment(**new_row(competency_id=cid, course_id=course.id, level=level, source="manual",
+                                        **proposal(actor), **target_ids))
                 session.add(a)
                 session.flush()
                 record_alignment("create", a, None, comp_codes.get(cid, ""))
@@ -810,130 +520,3 @@ def _row_label(table: str, row: Any) -> str:
     if table == "units":
         return row.title[:100]
     return f"{row.name[:100]} {row.weight:g}%"
-
-
-# --------------------------------------------------------------------------- creating
-
-
-def _header_defaults(session: Session, *, actor: Actor, course: Course) -> dict[str, Any]:
-    owners = list(session.exec(select(User).join(CourseOwner, CourseOwner.user_id == User.id)
-                               .where(CourseOwner.course_id == course.id).order_by(User.username)).all())
-    author = next((u for u in owners if u.id == actor.id), owners[0] if owners else None)
-    if author is None and actor.id is not None:
-        author = session.get(User, actor.id)
-    return {"title": course.name, "department": author.organisation if author else "",
-            "author_name": author.display_name if author else actor.display_name,
-            "author_date": date.today().isoformat(), "nature": course.description}
-
-
-def copy_rows(session: Session, *, source: CourseStandard, target: CourseStandard, actor: Actor,
-              keep_review: bool) -> list[str]:
-    """Copy objectives, units, assessment and their alignments from ``source`` into ``target``.
-
-    ``keep_review`` (a new revision of the same course) keeps provenance and alignment
-    decisions; otherwise (a copy for another course) everything is proposed anew by ``actor``
-    and competencies are matched by code in the target's programme. Returns the competency
-    codes that could not be matched (their alignments are left out).
-    """
-    target_course = session.get(Course, target.course_id)
-    codes = {c.id: c.code for c in session.exec(select(Competency).join(
-        Alignment, Alignment.competency_id == Competency.id).join(Course, Course.id == Alignment.course_id)
-        .where(Course.id == source.course_id)).all()}
-    by_code = {c.code: c for c in session.exec(select(Competency).where(
-        Competency.program_id == target_course.program_id, Competency.kind == "competency",
-        Competency.code.in_(set(codes.values()) or {""}))).all()}
-    skipped: set[str] = set()
-
-    def provenance(row: Any) -> dict[str, Any]:
-        if keep_review:
-            return {"proposed_by_id": row.proposed_by_id, "proposed_side": row.proposed_side}
-        return {"proposed_by_id": actor.id, "proposed_side": actor.side}
-
-    def copy_alignments(old_field: str, old_id: int, new_ids: dict[str, int]) -> None:
-        for a in session.exec(select(Alignment).where(getattr(Alignment, old_field) == old_id)).all():
-            comp = by_code.get(codes.get(a.competency_id, ""))
-            if comp is None:
-                skipped.add(codes.get(a.competency_id, str(a.competency_id)))
-                continue
-            review = ({"status": a.status, "proposed_by_id": a.proposed_by_id, "proposed_side": a.proposed_side,
-                       "decided_by_id": a.decided_by_id, "decided_at": a.decided_at, "reason": a.reason}
-                      if keep_review else {"status": "proposed", **provenance(a)})
-            session.add(Alignment(competency_id=comp.id, course_id=target.course_id, level=a.level, source="copy",
-                                  target=alignment_target(course_id=target.course_id, **new_ids), **new_ids,
-                                  **review))
-
-    for o in _rows(session, Objective, source.id):
-        new = Objective(standard_id=target.id, dimension=o.dimension, code=o.code, text=o.text,
-                        sort_order=o.sort_order, **provenance(o))
-        session.add(new)
-        session.flush()
-        copy_alignments("objective_id", o.id, {"objective_id": new.id})
-    for u in _rows(session, LearningUnit, source.id):
-        new = LearningUnit(standard_id=target.id, title=u.title, content=u.content, learning_tasks=u.learning_tasks,
-                           hours_theory=u.hours_theory, hours_practice=u.hours_practice, sort_order=u.sort_order,
-                           **provenance(u))
-        session.add(new)
-        session.flush()
-        copy_alignments("unit_id", u.id, {"unit_id": new.id})
-    for i in _rows(session, AssessmentItem, source.id):
-        session.add(AssessmentItem(standard_id=target.id, name=i.name, category=i.category, weight=i.weight,
-                                   method=i.method, sort_order=i.sort_order))
-    session.flush()
-    return sorted(skipped, key=code_sort_key)
-
-
-@retry_transient
-def create_standard(
-    engine: Engine, *, actor: Actor, course_id: int, copy_from_standard_id: int | None = None,
-) -> dict[str, Any]:
-    """Start a course's first standard: blank (header from the course) or a copy of another standard.
-
-    A copy brings objectives, units, assessment and their alignments, re-targeted to this
-    course (competencies matched by code in its programme, proposed anew by ``actor``). A course
-    that already has a standard gets a new revision through ``services.workflow.start_revision``.
-    Returns ``{standard_id, revision, version, version_number, skipped_codes, content}``.
-    """
-    with session_scope(engine) as session:
-        course = session.get(Course, course_id)
-        if course is None:
-            raise NotFound(f"course {course_id} not found", course_id=course_id)
-        require(actor, "standard.edit", owns_course=owns_course(session, actor, course_id))
-        latest = session.exec(select(CourseStandard).where(CourseStandard.course_id == course_id)
-                              .order_by(CourseStandard.revision.desc())).first()
-        if latest is not None:
-            raise invalid("standards.error.exists",
-                          f"{course.code} already has a standard (revision {latest.revision})",
-                          field="course_id", revision=latest.revision, standard_id=latest.id)
-        source = load_standard(session, copy_from_standard_id) if copy_from_standard_id is not None else None
-        values = _header_defaults(session, actor=actor, course=course)
-        if source is not None:
-            values.update({f: getattr(source, f) for f in HEADER_FIELDS
-                           if f not in ("title", "author_name", "author_date", "reviewer_name", "reviewer_date")})
-        standard = CourseStandard(course_id=course_id, revision=1, status="draft", created_by_id=actor.id, **values)
-        session.add(standard)
-        course_code = course.code
-        try:
-            session.flush()
-        except IntegrityError:  # someone created the course's first standard at the same moment
-            raise invalid("standards.error.exists", f"{course_code} already has a standard (revision 1)",
-                          field="course_id", revision=1) from None
-        skipped = copy_rows(session, source=source, target=standard, actor=actor, keep_review=False) if source else []
-        source_label = ""
-        if source is not None:
-            source_course = session.get(Course, source.course_id)
-            source_label = f"{source_course.code} r{source.revision}"
-        note = f"copied from {source_label}" if source else "created"
-        audit.record(session, actor=actor, entity_type="standard", entity_id=standard.id, action="create",
-                     after={**(audit.snapshot(standard) or {}), "copied_from": source.id if source else None,
-                            "skipped_codes": skipped},
-                     program_id=course.program_id, summary=f"{course.code} r1 {note}")
-        number = write_version(session, actor=actor, standard=standard, note=note)
-        return {"standard_id": standard.id, "revision": standard.revision, "version": standard.version,
-                "version_number": number, "skipped_codes": skipped, "content": _content(session, standard)}
-
-
-def error_lines(exc: Exception, lang: str) -> list[str]:
-    """A domain error's messages in ``lang`` (kept here for callers; see ``services.errors.error_lines``)."""
-    from services.errors import error_lines as lines
-
-    return lines(exc, lang)

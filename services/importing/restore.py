@@ -1,0 +1,773 @@
+"""Restore a backup (services/exports/backup.py writes it): a restore is an import, so it lives here.
+
+Restore never overwrites: an existing programme code is refused unless ``merge=True``,
+which creates only what is missing (matched by natural keys) and reports the rest as
+unchanged, like the import engine. Everything happens in one transaction; a dry run rolls it
+back; a corrupt, truncated or foreign file is reported as errors with the database untouched.
+Every row goes through its owner's rules: alignments through ``services.alignment_rules``
+(``new_row``, ``stored_review``), the tree through ``services.hierarchy.parent_allowed``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import jsonschema
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import Session, select
+
+from models import (
+    Alignment,
+    AssessmentItem,
+    Comment,
+    Competency,
+    Course,
+    CourseOwner,
+    CourseStandard,
+    CoverageSnapshot,
+    JobRole,
+    LearningUnit,
+    Objective,
+    Program,
+    Rating,
+    StandardVersion,
+    SuggestionDecision,
+    User,
+)
+from models.enums import (
+    ALIGNMENT_STATUSES,
+    ASSESSMENT_CATEGORIES,
+    COMPETENCY_TYPES,
+    COURSE_TYPES,
+    NODE_KINDS,
+    NODE_STATUSES,
+    OBJECTIVE_DIMENSIONS,
+    ROLES,
+    SIDES,
+    SOURCE_KINDS,
+    STANDARD_STATUSES,
+    SUGGESTION_DECISIONS,
+)
+from models.tables import alignment_target
+from services import audit
+from services.actor import Actor
+from services.alignment_rules import new_row, stored_review
+from services.exports.backup import (
+    ARCHIVE_MEMBER,
+    COUNT_KEYS,
+    FORMAT,
+    FORMAT_VERSION,
+    STANDARD_TEXT_FIELDS,
+    _entity_kind,
+    _Exporter,
+    _parse_ts,
+)
+from services.exports.common import Progress, ProgressReporter, t
+from services.hierarchy import parent_allowed
+from services.permissions import require
+
+# --------------------------------------------------------------------------- format check
+
+
+def _obj(required: list[str], props: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": props}
+
+
+_STR = {"type": "string"}
+_NSTR = {"type": ["string", "null"]}
+_INT = {"type": "integer"}
+_NINT = {"type": ["integer", "null"]}
+_NUM = {"type": "number"}
+_BOOL = {"type": "boolean"}
+_TS = {"type": "string", "format": "date-time"}
+_NTS = {"type": ["string", "null"]}
+_USER = _NSTR
+
+
+def _enum(values, nullable: bool = False) -> dict[str, Any]:
+    return {"enum": [*values, *([None] if nullable else [])]}
+
+
+BACKUP_SCHEMA: dict[str, Any] = _obj(["format", "format_version", "scope", "users", "programs"], {
+    "format": {"const": FORMAT}, "format_version": {"const": FORMAT_VERSION},
+    "scope": _enum(("program", "database")), "includes_password_hashes": _BOOL,
+    "users": {"type": "array", "items": _obj(["username", "display_name", "role", "side"], {
+        "username": {"type": "string", "minLength": 1, "maxLength": 64}, "display_name": _STR,
+        "role": _enum(ROLES), "side": _enum(SIDES), "organisation": _STR, "is_active": _BOOL, "is_demo": _BOOL,
+        "preferred_lang": _NSTR, "created_at": _NTS, "version": _INT, "password_hash": _STR})},
+    "comments": {"type": "array"},
+    "programs": {"type": "array", "items": _obj(
+        ["code", "name", "job_roles", "framework", "courses", "alignments", "comments", "ratings", "coverage_snapshots"], {
+            "code": {"type": "string", "minLength": 1, "maxLength": 32}, "name": _STR, "language": _STR,
+            "description": _STR, "is_demo": _BOOL, "created_at": _NTS, "updated_at": _NTS, "version": _INT,
+            "job_roles": {"type": "array", "items": _obj(["name"], {
+                "name": _STR, "description": _STR, "external_code": _STR, "external_uri": _STR, "source": _STR,
+                "sort_order": _INT, "kind": _enum(SOURCE_KINDS), "dacum_panels": {"type": "object"},
+                "version": _INT})},
+            "framework": {"type": "array", "items": _obj(["code", "kind", "statement"], {
+                "code": {"type": "string", "minLength": 1}, "parent": _NSTR, "kind": _enum(NODE_KINDS),
+                "statement": _STR, "comp_type": _enum(COMPETENCY_TYPES, nullable=True),
+                "importance": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+                "required_level": {"type": ["integer", "null"], "minimum": 1, "maximum": 3},
+                "job_role": _NSTR, "external_uri": _STR, "notes": _STR, "sort_order": _INT, "cert_level": _STR,
+                "status": _enum(NODE_STATUSES), "proposed_by": _USER, "proposed_side": _enum(SIDES, nullable=True),
+                "confirmed_by": _USER, "created_at": _NTS, "updated_at": _NTS, "version": _INT})},
+            "courses": {"type": "array", "items": _obj(["code", "name", "standards"], {
+                "code": {"type": "string", "minLength": 1}, "name": _STR, "course_type": _enum(COURSE_TYPES),
+                "credits": _NUM, "hours_theory": _INT, "hours_practice": _INT, "semester": _NINT,
+                "description": _STR, "owners": {"type": "array", "items": _STR},
+                "standards": {"type": "array", "items": _obj(["revision", "status", "objectives", "units",
+                                                              "assessment", "versions"], {
+                    "revision": _INT, "status": _enum(STANDARD_STATUSES),
+                    **{name: _STR for name in STANDARD_TEXT_FIELDS},
+                    "versions": {"type": "array", "items": _obj(["number", "content"], {
+                        "number": _INT, "content": {"type": "object"}, "author": _USER, "note": _STR,
+                        "created_at": _NTS})},
+                    "objectives": {"type": "array", "items": _obj(["dimension", "text"], {
+                        "dimension": _enum(OBJECTIVE_DIMENSIONS), "code": _STR, "text": _STR, "sort_order": _INT})},
+                    "units": {"type": "array", "items": _obj(["title"], {
+                        "title": _STR, "content": _STR, "learning_tasks": _STR, "hours_theory": _INT,
+                        "hours_practice": _INT, "sort_order": _INT})},
+                    "assessment": {"type": "array", "items": _obj(["name", "weight"], {
+                        "name": _STR, "category": _enum(ASSESSMENT_CATEGORIES), "weight": _NUM, "method": _STR,
+                        "sort_order": _INT})},
+                })},
+            })},
+            "alignments": {"type": "array", "items": _obj(["competency", "course", "target", "level"], {
+                "competency": _STR, "course": _STR, "target": {"type": "string", "pattern":
+                                                               r"^(course|(unit|objective):[0-9]+:[0-9]+)$"},
+                "level": {"type": "integer", "minimum": 1, "maximum": 3}, "status": _enum(ALIGNMENT_STATUSES),
+                "source": _STR, "proposed_by": _USER, "proposed_side": _enum(SIDES, nullable=True),
+                "decided_by": _USER, "decided_at": _NTS, "reason": _STR, "version": _INT})},
+            # optional: backups written before suggestion decisions were kept have none
+            "suggestion_decisions": {"type": "array", "items": _obj(["competency", "course", "target", "decision"], {
+                "competency": _STR, "course": _STR, "target": {"type": "string", "pattern":
+                                                               r"^(unit|objective):[0-9]+:[0-9]+$"},
+                "decision": _enum(SUGGESTION_DECISIONS), "text": _STR, "score": _NUM, "alignment": _BOOL,
+                "decided_by": _USER, "decided_side": _enum(SIDES, nullable=True), "decided_at": _NTS,
+                "version": _INT})},
+            "comments": {"type": "array", "items": _obj(["ref", "entity_type", "body"], {
+                "ref": _INT, "parent": _NINT, "entity_type": _STR, "entity": _NSTR, "author": _USER, "body": _STR,
+                "resolved": _BOOL, "resolved_by": _USER, "resolved_at": _NTS, "created_at": _NTS})},
+            "ratings": {"type": "array", "items": _obj(["competency", "rater"], {
+                "competency": _STR, "rater": _STR, "rater_user": _USER,
+                "importance": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+                "frequency": {"type": ["integer", "null"], "minimum": 1, "maximum": 7},
+                "difficulty": {"type": ["integer", "null"], "minimum": 1, "maximum": 5}, "comment": _STR})},
+            "coverage_snapshots": {"type": "array", "items": _obj(["created_at", "metrics", "by_competency"], {
+                "created_at": _TS, "reason": _STR, "label": _STR, "confirmed_only": _BOOL,
+                "metrics": {"type": "object"}, "by_competency": {"type": "array"}})},
+        })},
+})
+
+
+@dataclass
+class RestoreReport:
+    """What a restore did (or would do): the import command's report shape."""
+
+    ok: bool = False
+    program: str | None = None
+    programs: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    merge: bool = False
+    counts: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {name: {k: 0 for k in COUNT_KEYS}
+                                 for name in ("created", "updated", "unchanged", "not_in_file", "deleted")})
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+    def error(self, message: str, where: str | None = None) -> None:
+        self.errors.append({"where": where, "message": message})
+
+    def warn(self, message: str, where: str | None = None) -> None:
+        self.warnings.append({"where": where, "message": message})
+
+    def count(self, name: str, key: str, n: int = 1) -> None:
+        self.counts[name][key] += n
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"ok", "kind": "backup", "program", "dry_run", "created", …, "errors", "warnings"}``."""
+        return {"ok": self.ok, "kind": "backup", "program": self.program, "programs": self.programs,
+                "dry_run": self.dry_run, "merge": self.merge,
+                **{name: dict(self.counts[name]) for name in ("created", "updated", "unchanged", "not_in_file",
+                                                               "deleted")},
+                "errors": self.errors, "warnings": self.warnings}
+
+
+def read_backup(data: bytes, report: RestoreReport, lang: str = "en") -> dict[str, Any] | None:
+    """Bytes (JSON or a zip holding backup.json) → the document, or ``None`` with errors in ``report``."""
+    raw = data
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = archive.namelist()
+                member = ARCHIVE_MEMBER if ARCHIVE_MEMBER in names else next((n for n in names if n.endswith(".json")), None)
+                if member is None:
+                    report.error(t("export.restore.no_json_in_zip", lang))
+                    return None
+                raw = archive.read(member)
+        except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
+            report.error(t("export.restore.bad_zip", lang, reason=str(exc)))
+            return None
+    try:
+        doc = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        # a cut inside the last character means the file was truncated, not that it is in another encoding
+        report.error(t("export.restore.truncated" if exc.end >= len(raw) and exc.reason == "unexpected end of data"
+                       else "export.restore.not_utf8", lang))
+        return None
+    except json.JSONDecodeError as exc:
+        report.error(t("export.restore.bad_json", lang, line=exc.lineno, column=exc.colno, reason=exc.msg))
+        return None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        report.error(t("export.restore.not_backup", lang))
+        return None
+    if doc.get("format_version") != FORMAT_VERSION:
+        report.error(t("export.restore.bad_version", lang, version=doc.get("format_version"), supported=FORMAT_VERSION))
+        return None
+    validator = jsonschema.Draft202012Validator(BACKUP_SCHEMA)
+    for problem in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))[:200]:
+        where = "/".join(str(p) for p in problem.absolute_path) or "/"
+        report.error(t("export.restore.invalid", lang, reason=problem.message), where)
+    return None if report.errors else doc
+
+
+# --------------------------------------------------------------------------- restore
+
+
+class _Restorer:
+    """Writes a checked backup document inside one session, counting as it goes."""
+
+    def __init__(self, session: Session, actor: Actor, report: RestoreReport, lang: str, merge: bool) -> None:
+        self.s, self.actor, self.report, self.lang, self.merge = session, actor, report, lang, merge
+        self.users: dict[str, int] = {u.username: u.id for u in session.exec(select(User)).all()}
+
+    # users ----------------------------------------------------------------
+    def restore_users(self, doc: dict[str, Any]) -> None:
+        with_hashes = bool(doc.get("includes_password_hashes"))
+        new = []
+        for u in doc["users"]:
+            if u["username"] in self.users:
+                self.report.count("unchanged", "user")
+                continue
+            has_hash = with_hashes and bool(u.get("password_hash"))
+            user = User(username=u["username"], display_name=u["display_name"], role=u["role"], side=u["side"],
+                        organisation=u.get("organisation", ""), password_hash=u.get("password_hash", "") if has_hash else "",
+                        is_active=bool(u.get("is_active", True)) if has_hash else False,
+                        is_demo=bool(u.get("is_demo", False)), preferred_lang=u.get("preferred_lang"),
+                        created_at=_parse_ts(u.get("created_at")) or datetime.now(UTC), version=u.get("version", 1))
+            new.append(user)
+            if not has_hash:
+                self.report.warn(t("export.restore.user_inactive", self.lang, username=u["username"]))
+        self.s.add_all(new)
+        self.s.flush()
+        for user in new:
+            self.users[user.username] = user.id
+        self.report.count("created", "user", len(new))
+
+    def user_id(self, username: str | None) -> int | None:
+        """The id of ``username``; a user named but missing is created inactive, without a password."""
+        if username is None:
+            return None
+        if username not in self.users:
+            user = User(username=username, display_name=username, role="faculty", side="school", password_hash="",
+                        is_active=False)
+            self.s.add(user)
+            self.s.flush()
+            self.users[username] = user.id
+            self.report.count("created", "user")
+            self.report.warn(t("export.restore.user_placeholder", self.lang, username=username))
+        return self.users[username]
+
+    # one programme --------------------------------------------------------
+    def restore_program(self, p: dict[str, Any], existing: Program | None, existing_doc: dict[str, Any] | None,
+                        existing_keys: dict[tuple[str, int], str]) -> None:
+        report, s = self.report, self.s
+        where = p["code"]
+        if existing is None:
+            program = Program(code=p["code"], name=p["name"], language=p.get("language", "zh"),
+                              description=p.get("description", ""), is_demo=p.get("is_demo", False),
+                              created_at=_parse_ts(p.get("created_at")) or datetime.now(UTC),
+                              updated_at=_parse_ts(p.get("updated_at")) or datetime.now(UTC), version=p.get("version", 1))
+            s.add(program)
+            s.flush()
+            report.count("created", "program")
+        else:
+            program = existing
+            report.count("unchanged", "program")
+        old = existing_doc or {"job_roles": [], "framework": [], "courses": [], "alignments": [], "comments": [],
+                               "ratings": [], "coverage_snapshots": [], "suggestion_decisions": []}
+        p = {**p, "suggestion_decisions": p.get("suggestion_decisions", [])}
+        differs: dict[str, int] = {}
+
+        def match(section: str, key_of: Callable[[dict], Any], entity: Callable[[dict], str]) -> tuple[list[dict], dict]:
+            """(file rows missing from the database, existing rows by key); counts unchanged and not_in_file."""
+            present = {key_of(r): r for r in old[section]}
+            missing = []
+            seen = set()
+            for row in p[section]:
+                key = key_of(row)
+                seen.add(key)
+                if key in present:
+                    report.count("unchanged", entity(row))
+                    if _comparable(present[key]) != _comparable(row):
+                        differs[section] = differs.get(section, 0) + 1
+                else:
+                    missing.append(row)
+            for key, row in present.items():
+                if key not in seen:
+                    report.count("not_in_file", entity(row))
+            return missing, present
+
+        # job roles
+        missing, _ = match("job_roles", lambda r: r["name"], lambda r: "job_role")
+        roles = {r.name: r.id for r in s.exec(select(JobRole).where(JobRole.program_id == program.id)).all()}
+        new_roles = [JobRole(program_id=program.id, name=r["name"], description=r.get("description", ""),
+                             external_code=r.get("external_code", ""), external_uri=r.get("external_uri", ""),
+                             source=r.get("source", "manual"), sort_order=r.get("sort_order", 0),
+                             kind=r.get("kind", "job"), dacum_panels=dict(r.get("dacum_panels") or {}),
+                             version=r.get("version", 1)) for r in missing]
+        s.add_all(new_roles)
+        s.flush()
+        roles.update({r.name: r.id for r in new_roles})
+        report.count("created", "job_role", len(new_roles))
+
+        # framework: parents before children (the file is in tree order; checked anyway)
+        missing, _ = match("framework", lambda r: r["code"], lambda r: r["kind"])
+        nodes = {n.code: n.id for n in s.exec(select(Competency).where(Competency.program_id == program.id)).all()}
+        pending = list(missing)
+        while pending:
+            ready = [r for r in pending if r.get("parent") is None or r["parent"] in nodes]
+            if not ready:
+                for r in pending:
+                    report.error(t("export.restore.unknown_parent", self.lang, code=r["code"], parent=r.get("parent")),
+                                 f"{where}/framework/{r['code']}")
+                return
+            batch = []
+            for r in ready:
+                if r.get("job_role") and r["job_role"] not in roles:
+                    report.error(t("export.restore.unknown_job_role", self.lang, code=r["code"], name=r["job_role"]),
+                                 f"{where}/framework/{r['code']}")
+                    return
+                batch.append(Competency(
+                    program_id=program.id, parent_id=nodes.get(r.get("parent")) if r.get("parent") else None,
+                    kind=r["kind"], code=r["code"], statement=r["statement"], comp_type=r.get("comp_type"),
+                    importance=r.get("importance"), required_level=r.get("required_level"),
+                    job_role_id=roles.get(r.get("job_role")) if r.get("job_role") else None,
+                    external_uri=r.get("external_uri", ""), notes=r.get("notes", ""), sort_order=r.get("sort_order", 0),
+                    cert_level=r.get("cert_level", ""),
+                    status=r.get("status", "accepted"), proposed_by_id=self.user_id(r.get("proposed_by")),
+                    proposed_side=r.get("proposed_side"), confirmed_by_id=self.user_id(r.get("confirmed_by")),
+                    created_at=_parse_ts(r.get("created_at")) or datetime.now(UTC),
+                    updated_at=_parse_ts(r.get("updated_at")) or datetime.now(UTC), version=r.get("version", 1)))
+            s.add_all(batch)
+            s.flush()
+            for node in batch:
+                nodes[node.code] = node.id
+                report.count("created", node.kind)
+            ready_codes = {r["code"] for r in ready}
+            pending = [r for r in pending if r["code"] not in ready_codes]
+
+        # courses, owners, standards and everything inside them
+        missing, _ = match("courses", lambda r: r["code"], lambda r: "course")
+        courses = {c.code: c.id for c in s.exec(select(Course).where(Course.program_id == program.id)).all()}
+        new_courses = [Course(program_id=program.id, code=c["code"], name=c["name"],
+                              course_type=c.get("course_type", "professional_core"), credits=c.get("credits", 0.0),
+                              hours_theory=c.get("hours_theory", 0), hours_practice=c.get("hours_practice", 0),
+                              semester=c.get("semester"), description=c.get("description", ""),
+                              created_at=_parse_ts(c.get("created_at")) or datetime.now(UTC),
+                              updated_at=_parse_ts(c.get("updated_at")) or datetime.now(UTC),
+                              version=c.get("version", 1)) for c in missing]
+        s.add_all(new_courses)
+        s.flush()
+        courses.update({c.code: c.id for c in new_courses})
+        report.count("created", "course", len(new_courses))
+        old_courses = {c["code"]: c for c in old["courses"]}
+        targets: dict[tuple[str, str], int] = {}  # (course code, "unit:rev:idx") -> unit / objective id
+        self._existing_targets(program.id, targets)
+        entity_ids: dict[tuple[str, str], int] = {("program", program.code): program.id}
+        entity_ids.update({("job_role", k): v for k, v in roles.items()})
+        entity_ids.update({("competency", k): v for k, v in nodes.items()})
+        entity_ids.update({("course", k): v for k, v in courses.items()})
+        for (kind, row_id), key in existing_keys.items():
+            entity_ids.setdefault((kind, key), row_id)
+        for c in p["courses"]:
+            course_id = courses[c["code"]]
+            old_owners = set((old_courses.get(c["code"]) or {}).get("owners", []))
+            for username in c.get("owners", []):
+                if username in old_owners:
+                    report.count("unchanged", "course_owner")
+                    continue
+                uid = self.user_id(username)
+                if s.get(CourseOwner, (course_id, uid)) is None:
+                    s.add(CourseOwner(course_id=course_id, user_id=uid))
+                    report.count("created", "course_owner")
+            old_standards = {st["revision"]: st for st in (old_courses.get(c["code"]) or {}).get("standards", [])}
+            for st in c["standards"]:
+                if st["revision"] in old_standards:
+                    report.count("unchanged", "standard")
+                    if _comparable(old_standards[st["revision"]]) != _comparable(st):
+                        differs["standards"] = differs.get("standards", 0) + 1
+                    continue
+                self._create_standard(c["code"], course_id, st, targets, entity_ids)
+            for _rev in set(old_standards) - {st["revision"] for st in c["standards"]}:
+                report.count("not_in_file", "standard")
+        s.flush()
+
+        # alignments
+        missing, _ = match("alignments", lambda r: (r["competency"], r["course"], r["target"]), lambda r: "alignment")
+        new_alignments, new_keys = [], []
+        for a in missing:
+            at = f"{where}/alignments/{a['competency']}→{a['course']}"
+            if a["competency"] not in nodes or a["course"] not in courses:
+                report.error(t("export.restore.unknown_reference", self.lang, what=f"{a['competency']} / {a['course']}"), at)
+                continue
+            course_id = courses[a["course"]]
+            unit_id = objective_id = None
+            if a["target"] != "course":
+                target_id = targets.get((a["course"], a["target"]))
+                if target_id is None:
+                    report.error(t("export.restore.unknown_reference", self.lang, what=a["target"]), at)
+                    continue
+                unit_id, objective_id = (target_id, None) if a["target"].startswith("unit:") else (None, target_id)
+            review = stored_review({**a, "proposed_by_id": self.user_id(a.get("proposed_by")),
+                                    "decided_by_id": self.user_id(a.get("decided_by")),
+                                    "decided_at": _parse_ts(a.get("decided_at"))})
+            new_alignments.append(Alignment(**new_row(
+                competency_id=nodes[a["competency"]], course_id=course_id, unit_id=unit_id, objective_id=objective_id,
+                level=a["level"], source=a.get("source", "manual"), **review,
+                created_at=_parse_ts(a.get("created_at")) or datetime.now(UTC),
+                updated_at=_parse_ts(a.get("updated_at")) or datetime.now(UTC), version=a.get("version", 1))))
+            new_keys.append(f"{a['competency']}|{a['course']}|{a['target']}")
+        s.add_all(new_alignments)
+        s.flush()
+        report.count("created", "alignment", len(new_alignments))
+        for key, a in zip(new_keys, new_alignments, strict=True):
+            entity_ids[("alignment", key)] = a.id
+
+        # suggestion decisions (after the alignments an accepted suggestion created)
+        missing, _ = match("suggestion_decisions", lambda r: (r["competency"], r["course"], r["target"]),
+                           lambda r: "suggestion_decision")
+        new_decisions = []
+        for d in missing:
+            at = f"{where}/suggestion_decisions/{d['competency']}→{d['course']}"
+            target_id = targets.get((d["course"], d["target"]))
+            if d["competency"] not in nodes or d["course"] not in courses or target_id is None:
+                report.error(t("export.restore.unknown_reference", self.lang,
+                               what=f"{d['competency']} / {d['course']} / {d['target']}"), at)
+                continue
+            unit_id, objective_id = (target_id, None) if d["target"].startswith("unit:") else (None, target_id)
+            key = f"{d['competency']}|{d['course']}|{d['target']}"
+            new_decisions.append(SuggestionDecision(
+                program_id=program.id, competency_id=nodes[d["competency"]],
+                target=alignment_target(course_id=courses[d["course"]], unit_id=unit_id, objective_id=objective_id),
+                unit_id=unit_id, objective_id=objective_id, decision=d["decision"], text=d.get("text", ""),
+                score=d.get("score", 0.0), alignment_id=entity_ids.get(("alignment", key)) if d.get("alignment") else None,
+                decided_by_id=self.user_id(d.get("decided_by")), decided_side=d.get("decided_side"),
+                decided_at=_parse_ts(d.get("decided_at")) or datetime.now(UTC), version=d.get("version", 1)))
+        s.add_all(new_decisions)
+        s.flush()
+        report.count("created", "suggestion_decision", len(new_decisions))
+
+        # ratings
+        missing, _ = match("ratings", lambda r: (r["competency"], r["rater"]), lambda r: "rating")
+        new_ratings, new_keys = [], []
+        for r in missing:
+            if r["competency"] not in nodes:
+                report.error(t("export.restore.unknown_reference", self.lang, what=r["competency"]), f"{where}/ratings")
+                continue
+            new_ratings.append(Rating(
+                competency_id=nodes[r["competency"]], rater=r["rater"], rater_user_id=self.user_id(r.get("rater_user")),
+                rater_side=r.get("rater_side"), importance=r.get("importance"), frequency=r.get("frequency"),
+                difficulty=r.get("difficulty"), comment=r.get("comment", ""),
+                created_at=_parse_ts(r.get("created_at")) or datetime.now(UTC), version=r.get("version", 1)))
+            new_keys.append(f"{r['competency']}|{r['rater']}")
+        s.add_all(new_ratings)
+        s.flush()
+        report.count("created", "rating", len(new_ratings))
+        for key, r in zip(new_keys, new_ratings, strict=True):
+            entity_ids[("rating", key)] = r.id
+
+        old_comment_ids = {int(key): row_id for (kind, row_id), key in existing_keys.items() if kind == "comment"}
+        self.restore_comments(p["comments"], old["comments"], old_comment_ids, program.id, entity_ids, where)
+
+        # coverage snapshots
+        missing, _ = match("coverage_snapshots", lambda r: (r["created_at"], r.get("reason"), r.get("label")),
+                           lambda r: "coverage_snapshot")
+        for snap in missing:
+            rows = []
+            for row in snap["by_competency"]:
+                row = dict(row)
+                if isinstance(row.get("id"), dict):
+                    row["id"] = nodes.get(row["id"].get("competency"))
+                rows.append(row)
+            s.add(CoverageSnapshot(program_id=program.id, created_at=_parse_ts(snap["created_at"]),
+                                   created_by_id=self.user_id(snap.get("created_by")), reason=snap.get("reason", "manual"),
+                                   label=snap.get("label", ""), confirmed_only=snap.get("confirmed_only", False),
+                                   metrics=snap["metrics"], by_competency=rows))
+            report.count("created", "coverage_snapshot")
+        s.flush()
+        for section, n in sorted(differs.items()):
+            report.warn(t("export.restore.differs", self.lang, n=n, section=section), where)
+        audit.record(s, actor=self.actor, entity_type="program", entity_id=program.id,
+                     action="merge" if existing else "restore", program_id=program.id,
+                     summary=f"backup {'merged into' if existing else 'restored as'} {program.code}")
+
+    def _existing_targets(self, program_id: int, targets: dict[tuple[str, str], int]) -> None:
+        rows = self.s.exec(select(CourseStandard, Course.code).join(Course, Course.id == CourseStandard.course_id)
+                           .where(Course.program_id == program_id)).all()
+        for st, code in rows:
+            for model, kind in ((LearningUnit, "unit"), (Objective, "objective")):
+                items = sorted(self.s.exec(select(model).where(model.standard_id == st.id)).all(),
+                               key=lambda r: (r.sort_order, r.id))
+                for index, item in enumerate(items, start=1):
+                    targets[(code, f"{kind}:{st.revision}:{index}")] = item.id
+
+    def _create_standard(self, course_code: str, course_id: int, st: dict[str, Any],
+                         targets: dict[tuple[str, str], int], entity_ids: dict[tuple[str, str], int]) -> None:
+        s, report = self.s, self.report
+        standard = CourseStandard(
+            course_id=course_id, revision=st["revision"], status=st["status"],
+            **{name: st.get(name, "") for name in STANDARD_TEXT_FIELDS},
+            school_signed_by_id=self.user_id(st.get("school_signed_by")),
+            school_signed_at=_parse_ts(st.get("school_signed_at")),
+            enterprise_signed_by_id=self.user_id(st.get("enterprise_signed_by")),
+            enterprise_signed_at=_parse_ts(st.get("enterprise_signed_at")),
+            submitted_at=_parse_ts(st.get("submitted_at")), approved_at=_parse_ts(st.get("approved_at")),
+            created_by_id=self.user_id(st.get("created_by")),
+            created_at=_parse_ts(st.get("created_at")) or datetime.now(UTC),
+            updated_at=_parse_ts(st.get("updated_at")) or datetime.now(UTC), version=st.get("version", 1))
+        s.add(standard)
+        s.flush()
+        report.count("created", "standard")
+        entity_ids[("standard", f"{course_code}|{st['revision']}")] = standard.id
+        versions = [StandardVersion(standard_id=standard.id, number=v["number"], content=v["content"],
+                                    author_id=self.user_id(v.get("author")), note=v.get("note", ""),
+                                    created_at=_parse_ts(v.get("created_at")) or datetime.now(UTC))
+                    for v in st["versions"]]
+        objectives = [Objective(standard_id=standard.id, dimension=o["dimension"], code=o.get("code", ""), text=o["text"],
+                                sort_order=o.get("sort_order", 0), proposed_by_id=self.user_id(o.get("proposed_by")),
+                                proposed_side=o.get("proposed_side"), version=o.get("version", 1))
+                      for o in st["objectives"]]
+        units = [LearningUnit(standard_id=standard.id, title=u["title"], content=u.get("content", ""),
+                              learning_tasks=u.get("learning_tasks", ""), hours_theory=u.get("hours_theory", 0),
+                              hours_practice=u.get("hours_practice", 0), sort_order=u.get("sort_order", 0),
+                              proposed_by_id=self.user_id(u.get("proposed_by")), proposed_side=u.get("proposed_side"),
+                              version=u.get("version", 1)) for u in st["units"]]
+        items = [AssessmentItem(standard_id=standard.id, name=a["name"], category=a.get("category", "process"),
+                                weight=a["weight"], method=a.get("method", ""), sort_order=a.get("sort_order", 0),
+                                version=a.get("version", 1)) for a in st["assessment"]]
+        # one flush per kind keeps the ids in file order, which is the order the backup lists them in
+        for kind, rows in (("standard_version", versions), ("objective", objectives), ("unit", units),
+                           ("assessment", items)):
+            for row in rows:
+                s.add(row)
+                s.flush()
+            report.count("created", kind, len(rows))
+            if kind in ("objective", "unit", "assessment"):
+                for index, row in enumerate(rows, start=1):
+                    entity_ids[(kind, f"{course_code}|{st['revision']}|{index}")] = row.id
+                    if kind != "assessment":
+                        targets[(course_code, f"{kind}:{st['revision']}:{index}")] = row.id
+
+    def restore_comments(self, rows: list[dict[str, Any]], old_rows: list[dict[str, Any]], old_ref_ids: dict[int, int],
+                         program_id: int | None, entity_ids: dict[tuple[str, str], int], where: str) -> None:
+        report = self.report
+
+        def key_of(c: dict[str, Any]) -> tuple:
+            return c["entity_type"], c.get("entity"), c.get("author"), c.get("created_at"), c["body"]
+
+        present = {key_of(c): c for c in old_rows}
+        ref_ids: dict[int, int] = {}
+        seen = set()
+        for c in rows:
+            key = key_of(c)
+            seen.add(key)
+            if key in present:
+                report.count("unchanged", "comment")
+                ref_ids[c["ref"]] = old_ref_ids.get(present[key]["ref"])
+                continue
+            entity_type, entity_key = c["entity_type"], c.get("entity")
+            if entity_type == "comment":
+                entity_id = ref_ids.get(int(entity_key)) if entity_key and entity_key.isdigit() else None
+            elif entity_type == "user":
+                entity_id = self.user_id(entity_key) if entity_key else None
+            else:
+                entity_id = entity_ids.get((_entity_kind(entity_type), entity_key)) if entity_key is not None else None
+            if entity_id is None:
+                report.warn(t("export.restore.comment_skipped", self.lang, ref=c["ref"], entity=entity_type), where)
+                continue
+            parent = c.get("parent")
+            if parent is not None and ref_ids.get(parent) is None:
+                report.warn(t("export.restore.comment_skipped", self.lang, ref=c["ref"], entity="comment"), where)
+                continue
+            comment = Comment(program_id=program_id, entity_type=entity_type, entity_id=entity_id,
+                              parent_id=ref_ids.get(parent) if parent is not None else None,
+                              author_id=self.user_id(c.get("author")), author_side=c.get("author_side"), body=c["body"],
+                              resolved=c.get("resolved", False), resolved_by_id=self.user_id(c.get("resolved_by")),
+                              resolved_at=_parse_ts(c.get("resolved_at")),
+                              created_at=_parse_ts(c.get("created_at")) or datetime.now(UTC),
+                              version=c.get("version", 1))
+            self.s.add(comment)
+            self.s.flush()
+            ref_ids[c["ref"]] = comment.id
+            report.count("created", "comment")
+        for key in present:
+            if key not in seen:
+                report.count("not_in_file", "comment")
+
+
+_VOLATILE = {"version", "updated_at", "created_at"}
+
+
+def _comparable(row: dict[str, Any]) -> dict[str, Any]:
+    """A row without bookkeeping fields, to tell "same row" from "same key, other content"."""
+    return {k: v for k, v in row.items() if k not in _VOLATILE}
+
+
+def _check_references(doc: dict[str, Any], report: RestoreReport, lang: str) -> None:
+    """Semantic checks the schema cannot make: duplicate keys, tree order, targets that exist."""
+    for p in doc["programs"]:
+        where = p["code"]
+        codes: dict[str, str] = {}
+        for node in p["framework"]:
+            if node["code"] in codes:
+                report.error(t("export.restore.duplicate", lang, what=node["code"]), f"{where}/framework")
+            codes[node["code"]] = node["kind"]
+        for node in p["framework"]:
+            parent = node.get("parent")
+            if parent is not None and parent not in codes:
+                report.error(t("export.restore.unknown_parent", lang, code=node["code"], parent=parent),
+                             f"{where}/framework/{node['code']}")
+            elif not parent_allowed(node["kind"], codes.get(parent) if parent else None):  # the editor's rule
+                report.error(t("export.restore.bad_tree", lang, code=node["code"], kind=node["kind"]),
+                             f"{where}/framework/{node['code']}")
+        roles = {r["name"] for r in p["job_roles"]}
+        if len(roles) != len(p["job_roles"]):
+            report.error(t("export.restore.duplicate", lang, what="job role"), f"{where}/job_roles")
+        for node in p["framework"]:
+            if node.get("job_role") and node["job_role"] not in roles:
+                report.error(t("export.restore.unknown_job_role", lang, code=node["code"], name=node["job_role"]),
+                             f"{where}/framework/{node['code']}")
+        courses: dict[str, dict[str, Any]] = {}
+        for c in p["courses"]:
+            if c["code"] in courses:
+                report.error(t("export.restore.duplicate", lang, what=c["code"]), f"{where}/courses")
+            courses[c["code"]] = c
+            revisions = [st["revision"] for st in c["standards"]]
+            if len(set(revisions)) != len(revisions):
+                report.error(t("export.restore.duplicate", lang, what=f"{c['code']} revision"), f"{where}/courses")
+        seen = set()
+        for a in p["alignments"]:
+            key = (a["competency"], a["course"], a["target"])
+            at = f"{where}/alignments/{a['competency']}→{a['course']}"
+            if key in seen:
+                report.error(t("export.restore.duplicate", lang, what=" / ".join(key)), at)
+            seen.add(key)
+            if codes.get(a["competency"]) != "competency" or a["course"] not in courses:
+                report.error(t("export.restore.unknown_reference", lang, what=f"{a['competency']} / {a['course']}"), at)
+                continue
+            if a["target"] != "course":
+                kind, revision, index = a["target"].split(":")
+                standard = next((st for st in courses[a["course"]]["standards"] if st["revision"] == int(revision)), None)
+                items = (standard or {}).get("units" if kind == "unit" else "objectives", [])
+                if not 1 <= int(index) <= len(items):
+                    report.error(t("export.restore.unknown_reference", lang, what=a["target"]), at)
+        seen = set()
+        for d in p.get("suggestion_decisions", []):
+            key = (d["competency"], d["course"], d["target"])
+            at = f"{where}/suggestion_decisions/{d['competency']}→{d['course']}"
+            if key in seen:
+                report.error(t("export.restore.duplicate", lang, what=" / ".join(key)), at)
+            seen.add(key)
+            if codes.get(d["competency"]) != "competency" or d["course"] not in courses:
+                report.error(t("export.restore.unknown_reference", lang, what=f"{d['competency']} / {d['course']}"), at)
+                continue
+            kind, revision, index = d["target"].split(":")
+            standard = next((st for st in courses[d["course"]]["standards"] if st["revision"] == int(revision)), None)
+            if not 1 <= int(index) <= len((standard or {}).get("units" if kind == "unit" else "objectives", [])):
+                report.error(t("export.restore.unknown_reference", lang, what=d["target"]), at)
+        for r in p["ratings"]:
+            if r["competency"] not in codes:
+                report.error(t("export.restore.unknown_reference", lang, what=r["competency"]), f"{where}/ratings")
+        refs = {c["ref"] for c in p["comments"]}
+        for c in p["comments"]:
+            if c.get("parent") is not None and c["parent"] not in refs:
+                report.error(t("export.restore.unknown_reference", lang, what=f"comment {c['parent']}"),
+                             f"{where}/comments/{c['ref']}")
+    program_codes = [p["code"] for p in doc["programs"]]
+    if len(set(program_codes)) != len(program_codes):
+        report.error(t("export.restore.duplicate", lang, what="programme"))
+    usernames = [u["username"] for u in doc["users"]]
+    if len(set(usernames)) != len(usernames):
+        report.error(t("export.restore.duplicate", lang, what="username"))
+
+
+def restore_backup(
+    engine: Engine, *, actor: Actor, data: bytes, merge: bool = False, dry_run: bool = False, lang: str = "en",
+    progress: Progress | None = None,
+) -> RestoreReport:
+    """Restore a backup in one transaction; see the module docstring. Returns the report (never raises
+    for a bad file: ``report.ok`` is False and ``report.errors`` says why, with nothing written)."""
+    require(actor, "backup.run")
+    report = RestoreReport(dry_run=dry_run, merge=merge)
+    tick = ProgressReporter(progress)
+    tick(0.0, "read")
+    doc = read_backup(data, report, lang)
+    if doc is None:
+        return report
+    report.programs = [p["code"] for p in doc["programs"]]
+    report.program = report.programs[0] if doc["scope"] == "program" and len(report.programs) == 1 else None
+    _check_references(doc, report, lang)
+    if report.errors:
+        return report
+    tick(0.1, "check")
+    session = Session(engine, expire_on_commit=False)
+    try:
+        existing = {p.code: p for p in session.exec(select(Program).where(Program.code.in_(report.programs))).all()}
+        if existing and not merge:
+            for code in sorted(existing):
+                report.error(t("export.restore.program_exists", lang, code=code))
+            session.rollback()
+            return report
+        restorer = _Restorer(session, actor, report, lang, merge)
+        restorer.restore_users(doc)
+        users = {u.id: u for u in session.exec(select(User)).all()}
+        for i, p in enumerate(doc["programs"]):
+            old = existing.get(p["code"])
+            reader = _Exporter(session, users)
+            old_doc = reader.program(old) if old is not None else None
+            restorer.restore_program(p, old, old_doc, reader.keys if old is not None else {})
+            tick(0.1 + 0.85 * (i + 1) / max(len(doc["programs"]), 1), p["code"])
+            if report.errors:
+                break
+        if not report.errors and doc["scope"] == "database":
+            reader, keys = _Exporter(session, users), {}
+            old_rows = reader.comments(session.exec(select(Comment).where(Comment.program_id.is_(None))).all(), keys)
+            old_ids = {int(key): row_id for (kind, row_id), key in keys.items() if kind == "comment"}
+            restorer.restore_comments(doc.get("comments", []), old_rows, old_ids, None, {}, "/")
+        if report.errors or dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    except (IntegrityError, DBAPIError) as exc:
+        session.rollback()
+        report.error(t("export.restore.database_error", lang, reason=str(getattr(exc, "orig", exc)).splitlines()[0]))
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+    report.ok = not report.errors
+    tick(1.0, "done")
+    return report
+
+
+__all__ = ["BACKUP_SCHEMA", "RestoreReport", "read_backup", "restore_backup"]
