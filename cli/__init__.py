@@ -1,6 +1,6 @@
 """Command modules of manage.py. Each module has ``register(add)``; see manage.py."""
 
-COMMAND_MODULES = ("cli.core", "cli.importing", "cli.coverage", "cli.exports", "cli.suggestions")
+COMMAND_MODULES = ("cli.core", "cli.importing", "cli.coverage", "cli.exports", "cli.suggestions", "cli.digests")
 
 # Which module registers each command, so ``manage.py import …`` loads only cli.importing and not
 # the exporters' pandas / python-docx / plotly (half a second of start-up); a test keeps it true.
@@ -11,4 +11,5 @@ COMMAND_MODULE = {
     "coverage": "cli.coverage", "coverage-snapshot": "cli.coverage",
     "export": "cli.exports", "restore": "cli.exports",
     "suggest": "cli.suggestions",
+    "send-digests": "cli.digests",
 }
