@@ -90,9 +90,8 @@ def follow_own_change(engine, standard_id: int, change: dict[str, Any] | int | N
 
 
 # Widths that keep every units column, hours included, in view at 1400 px without scrolling.
-_WIDTHS = {"dimension": "small", "code": "small", "text": "large", "title": "medium", "content": "large",
-           "learning_tasks": "large", "hours_theory": 70, "hours_practice": 70, "name": "medium",
-           "category": "small", "weight": 70, "method": "large"}
+_WIDTHS = {"dimension": 90, "code": 70, "text": 640, "title": 170, "content": 215, "learning_tasks": 215,
+           "hours_theory": 110, "hours_practice": 110, "name": 200, "category": 110, "weight": 80, "method": 420}
 
 
 def _column_config(table: str) -> dict[str, Any]:
