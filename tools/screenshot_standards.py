@@ -69,7 +69,7 @@ def _tab(page, name: str) -> None:
 def _settle(page) -> None:
     """Wait until text areas and tables have painted (they render after the script run ends)."""
     page.locator("[class*=st-key-std_h_resources_] textarea").wait_for(timeout=30_000)
-    page.locator("[class*=st-key-std_tbl_assessment_] canvas").first.wait_for(timeout=30_000)
+    page.locator("[class*=st-key-std_tbl_assessment_] canvas").first.wait_for(state="attached", timeout=30_000)
     page.wait_for_timeout(1000)
 
 
