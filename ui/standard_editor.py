@@ -146,7 +146,8 @@ def header_part(base: dict[str, Any], *, read_only: bool) -> dict[str, Any]:
             with st.container(border=True, key=editor_key(base, f"std_h_preview_{field}")):
                 st.markdown(text or "—")
         else:
-            text = st.text_area(label, text, key=editor_key(base, f"std_h_{field}"), disabled=read_only, height=140)
+            height = 80 if field in ("prerequisites", "follow_on") else 140  # a list of courses, not prose
+            text = st.text_area(label, text, key=editor_key(base, f"std_h_{field}"), disabled=read_only, height=height)
         st.session_state[kept] = header[field] = text
     return header
 
