@@ -36,10 +36,17 @@ def _alignment_label(a: dict) -> str:
     ])
 
 
+def _pick(ids: list[int], value: bool) -> None:
+    for aid in ids:
+        st.session_state[f"review_pick_{aid}"] = value
+
+
 def _batch_form(group: dict) -> None:
-    """One form per course: tick alignments (Tab / Space), then accept or reject them together."""
+    """One form per course: tick alignments (Tab / Space, or all at once), then accept or reject them together."""
     gid = group["course_id"]
     by_id = {a["id"]: a for a in group["alignments"]}
+    st.button(t("review.batch.select_all", count=len(by_id)), key=f"review_all_{gid}", on_click=_pick,
+              args=(list(by_id), True), icon=":material/select_all:")
     with st.form(f"review_batch_{gid}", border=False):
         for a in group["alignments"]:
             st.checkbox(_alignment_label(a), key=f"review_pick_{a['id']}")

@@ -11,6 +11,7 @@ from services.alignments import alignments_for_standard, propose_alignment, sear
 from services.i18n import translate
 from services.notifications import begin_visit, list_notifications
 from services.programs import get_program
+from services.review_queue import queue_groups
 from services.standards import standard_content
 from services.workflow import workflow_state
 from tests.apptest_support import app_db, login  # noqa: F401 - fixture
@@ -77,6 +78,14 @@ def test_a_batch_accept_of_five_alignments(app_db):
     assert [status[p["id"]] for p in made] == ["accepted"] * 5
     assert int(at.metric[0].value) == int(before) - 5
     assert translate("review.batch.done", "zh", n=5) in [t.value for t in at.toast]
+    _proposals(app_db, "faculty", "ZH3021", 2)
+    at.run()
+    course_id = made[0]["course_id"]
+    waiting = queue_groups(app_db, actor=_actor(app_db, "mentor"), program_id=get_program(app_db, code="460305")["id"],
+                           course_id=course_id, kinds=("alignment",))["groups"][0]["alignments"]
+    at.button(key=f"review_all_{course_id}").click().run()  # the rest of the course in one click
+    picked = {c.key for c in at.checkbox if str(c.key).startswith("review_pick_") and c.value}
+    assert picked == {f"review_pick_{a['id']}" for a in waiting} and len(picked) >= 2
 
 
 def test_the_exported_docx_has_word_headings_and_its_status_in_the_file_name(app_db):
