@@ -51,9 +51,9 @@ def _batch_form(group: dict) -> None:
         for a in group["alignments"]:
             st.checkbox(_alignment_label(a), key=f"review_pick_{a['id']}")
         reason = st.text_input(t("review.batch.reason"), key=f"review_reason_{gid}")
-        c1, c2 = st.columns(2)
-        accept = c1.form_submit_button(t("review.batch.accept"), key=f"review_accept_{gid}", type="primary")
-        rejected = c2.form_submit_button(t("review.batch.reject"), key=f"review_reject_{gid}")
+        bar = st.container(horizontal=True)
+        accept = bar.form_submit_button(t("review.batch.accept"), key=f"review_accept_{gid}", type="primary")
+        rejected = bar.form_submit_button(t("review.batch.reject"), key=f"review_reject_{gid}")
     if not (accept or rejected):
         return
     picked = [{"id": aid, "version": a["version"]} for aid, a in by_id.items()
@@ -110,7 +110,7 @@ def queue() -> None:
         st.info(t("review.no_items"))
     for group in data["groups"]:
         with st.container(border=True, key=f"review_group_{group['course_id']}"):
-            status = enum_label("standard_status", group["status"]) if group["status"] else "—"
+            status = enum_label("standard_status", group["status"]) if group["status"] else t("review.no_standard")
             st.subheader(t("review.group", code=group["course_code"], name=group["course_name"],
                            owners=join_list(group["owners"]) or "—", status=status), anchor=False)
             if group["alignments"]:
