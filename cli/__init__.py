@@ -1,6 +1,7 @@
 """Command modules of manage.py. Each module has ``register(add)``; see manage.py."""
 
-COMMAND_MODULES = ("cli.core", "cli.importing", "cli.coverage", "cli.exports", "cli.suggestions", "cli.industry")
+COMMAND_MODULES = ("cli.core", "cli.importing", "cli.coverage", "cli.exports", "cli.suggestions", "cli.industry",
+                   "cli.digests")
 
 # Which module registers each command, so ``manage.py import …`` loads only cli.importing and not
 # the exporters' pandas / python-docx / plotly (half a second of start-up); a test keeps it true.
@@ -12,4 +13,5 @@ COMMAND_MODULE = {
     "export": "cli.exports", "restore": "cli.exports",
     "suggest": "cli.suggestions",
     "survey-results": "cli.industry",
+    "send-digests": "cli.digests",
 }

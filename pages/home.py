@@ -10,6 +10,7 @@ from services.programs import get_program, program_summary
 from services.workflow import current_revisions
 from ui.context import page_setup
 from ui.i18n import enum_label, t
+from ui.visits import since_last_visit
 
 ctx = page_setup()
 program = get_program(ctx.engine, program_id=ctx.program_id)
@@ -19,6 +20,7 @@ st.title(t("home.title", name=program["name"]))
 st.caption(t("home.welcome", name=ctx.actor.display_name, code=program["code"]))
 if program["description"]:
     st.write(program["description"])
+since_last_visit(ctx)
 
 cols = st.columns(6)
 for col, key in zip(cols, ("job_roles", "areas", "tasks", "competencies", "courses", "alignments"), strict=True):

@@ -42,7 +42,7 @@ with st.expander(t("import.page.templates"), icon=":material/download:"):
                             file_name=f"costandard_{kind}_template.xlsx", key=f"import_template_{kind}",
                             icon=":material/table_view:", mime=view.XLSX_MIME)
 
-uploaded = st.file_uploader(t("import.page.upload"), key="import_file", help=t("import.page.upload_help"),
+uploaded = st.file_uploader(t("import.page.upload"), key="import_file", help=t("import.page.upload_help", mb=st.get_option("server.maxUploadSize")),
                             type=["xlsx", "xlsm", "xls", "ods", "csv", "tsv", "txt", "json"])
 if uploaded is not None and st.session_state.get("import_upload", {}).get("id") != uploaded.file_id:
     st.session_state["import_upload"] = {"id": uploaded.file_id, "name": uploaded.name, "data": uploaded.getvalue()}

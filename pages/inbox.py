@@ -25,19 +25,20 @@ if not notes:
 for note in notes:
     nid = note["id"]
     with st.container(border=True, key=f"inbox_item_{nid}"):
-        text_col, open_col, read_col = st.columns([8, 1, 1], vertical_alignment="center")
+        text_col, buttons = st.columns([5, 2], vertical_alignment="center")
+        actions = buttons.container(horizontal=True, horizontal_alignment="right")
         badge = "" if note["read"] else f":blue-badge[{t('inbox.unread_badge')}] "
         kind = t(f"inbox.kind.{note['kind']}")
         text = text_of(note, ctx.lang)
         text_col.markdown(f"{badge}**{kind}** · {text if note['read'] else f'**{text}**'}")
         text_col.caption(note["created_at"][:16].replace("T", " ") + " UTC")
-        if note["link"] and open_col.button(t("inbox.open"), key=f"inbox_open_{nid}", icon=":material/open_in_new:"):
+        if note["link"] and actions.button(t("inbox.open"), key=f"inbox_open_{nid}", icon=":material/open_in_new:"):
             try:
                 mark_read(ctx.engine, actor=ctx.actor, notification_id=nid)  # opening it is reading it
             except DomainError as exc:
                 show_error(exc)
             st.switch_page(spec_by_slug(note["link"]["page"]).path, query_params=note["link"]["query"])
-        if not note["read"] and read_col.button(t("inbox.mark_read"), key=f"inbox_read_{nid}"):
+        if not note["read"] and actions.button(t("inbox.mark_read"), key=f"inbox_read_{nid}"):
             try:
                 mark_read(ctx.engine, actor=ctx.actor, notification_id=nid)
                 st.rerun()

@@ -14,38 +14,46 @@ st.title(t("review.title"))
 
 everything = queue_groups(ctx.engine, actor=ctx.actor, program_id=ctx.program_id)
 names = {c["id"]: f"{c['code']} {c['name']}" for c in everything["courses"]}
-f1, f2, f3, f4 = st.columns([2, 1, 2, 1])
-course_id = f1.selectbox(t("review.filter.course"), [None, *names], key="review_filter_course",
+# enum filters are keyed per language: a select box keeps the labels it was first drawn with
+f1, f2, f3, f4 = st.columns([2, 1, 3, 1])
+course_id = f1.selectbox(t("review.filter.course"), [None, *names], key=f"review_filter_course_{ctx.lang}",
                          format_func=lambda c: t("review.filter.all") if c is None else names[c])
-side = f2.selectbox(t("review.filter.side"), [None, "school", "enterprise"], key="review_filter_side",
+side = f2.selectbox(t("review.filter.side"), [None, "school", "enterprise"], key=f"review_filter_side_{ctx.lang}",
                     format_func=lambda s: t("review.filter.all") if s is None else enum_label("side", s))
-kinds = f3.multiselect(t("review.filter.kind"), ITEM_KINDS, default=list(ITEM_KINDS), key="review_filter_kind",
+kinds = f3.multiselect(t("review.filter.kind"), ITEM_KINDS, default=list(ITEM_KINDS), key=f"review_filter_kind_{ctx.lang}",
                        format_func=lambda k: t(f"review.kind.{k}"))
 min_age = f4.number_input(t("review.filter.age"), min_value=0, max_value=3650, value=0, step=1,
                           key="review_filter_age")
 
 
 def _alignment_label(a: dict) -> str:
-    target = a["target_label"] or t(f"review.target.{a['target_type']}")
+    kind = t(f"review.target.{a['target_type']}")
     return "  \n".join([
-        t("review.alignment.target", kind=t(f"review.target.{a['target_type']}"), text=target),
+        t("review.alignment.target", kind=kind, text=a["target_label"]) if a["target_label"] else f"**{kind}**",
         t("review.alignment.competency", code=a["code"], statement=a["statement"], importance=a["importance"] or "—"),
         t("review.alignment.meta", level=a["level"], who=a["proposed_by"] or "—",
-          side=enum_label("side", a["proposed_side"]), age=a["age"], coverage=a["coverage_level"]),
+          side=enum_label("side", a["proposed_side"]), age=a["age"], count=a["age"], coverage=a["coverage_level"]),
     ])
 
 
+def _pick(ids: list[int], value: bool) -> None:
+    for aid in ids:
+        st.session_state[f"review_pick_{aid}"] = value
+
+
 def _batch_form(group: dict) -> None:
-    """One form per course: tick alignments (Tab / Space), then accept or reject them together."""
+    """One form per course: tick alignments (Tab / Space, or all at once), then accept or reject them together."""
     gid = group["course_id"]
     by_id = {a["id"]: a for a in group["alignments"]}
+    st.button(t("review.batch.select_all", count=len(by_id)), key=f"review_all_{gid}", on_click=_pick,
+              args=(list(by_id), True), icon=":material/select_all:")
     with st.form(f"review_batch_{gid}", border=False):
         for a in group["alignments"]:
             st.checkbox(_alignment_label(a), key=f"review_pick_{a['id']}")
         reason = st.text_input(t("review.batch.reason"), key=f"review_reason_{gid}")
-        c1, c2 = st.columns(2)
-        accept = c1.form_submit_button(t("review.batch.accept"), key=f"review_accept_{gid}", type="primary")
-        rejected = c2.form_submit_button(t("review.batch.reject"), key=f"review_reject_{gid}")
+        bar = st.container(horizontal=True)
+        accept = bar.form_submit_button(t("review.batch.accept"), key=f"review_accept_{gid}", type="primary")
+        rejected = bar.form_submit_button(t("review.batch.reject"), key=f"review_reject_{gid}")
     if not (accept or rejected):
         return
     picked = [{"id": aid, "version": a["version"]} for aid, a in by_id.items()
@@ -102,7 +110,7 @@ def queue() -> None:
         st.info(t("review.no_items"))
     for group in data["groups"]:
         with st.container(border=True, key=f"review_group_{group['course_id']}"):
-            status = enum_label("standard_status", group["status"]) if group["status"] else "—"
+            status = enum_label("standard_status", group["status"]) if group["status"] else t("review.no_standard")
             st.subheader(t("review.group", code=group["course_code"], name=group["course_name"],
                            owners=join_list(group["owners"]) or "—", status=status), anchor=False)
             if group["alignments"]:

@@ -25,7 +25,7 @@ ctx = page_setup()
 st.title(t("sources.title"))
 st.caption(t("sources.intro"))
 
-levels = {"": t("sources.all_levels"), **{v: v for v in LEVEL_ORDER}}
+levels = {"": t("sources.all_levels"), **{v: t(f"sources.level_name.{n}") for n, v in enumerate(LEVEL_ORDER)}}
 level = st.selectbox(t("sources.level"), list(levels), key="sources_level", format_func=levels.__getitem__)
 confirmed = st.toggle(t("sources.confirmed_only"), key="sources_confirmed")
 overview = sources_overview(ctx.engine, program_id=ctx.program_id, level=level or None, confirmed_only=confirmed)
@@ -119,7 +119,7 @@ if can(ctx.actor, "import.run"):
         if not found:
             st.info(t("sources.no_occupation"))
         else:
-            options = {f"{o['source']}|{o['id']}": t("sources.occupation_option", source=o["source"].upper(),
+            options = {f"{o['source']}|{o['id']}": t("sources.occupation_option", source={"esco": "ESCO", "onet": "O*NET"}.get(o["source"], o["source"]),
                                                      label=o["label"], code=o["code"], n=o["items"]) for o in found}
             picked = st.selectbox(t("sources.occupation"), list(options), format_func=options.__getitem__,
                                   key="sources_occ_pick")

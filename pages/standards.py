@@ -62,28 +62,26 @@ read_only = not actions["edit"]
 if read_only and not state["frozen"]:
     st.caption(t("standards.page.read_only"))
 
-edit_tab, align_tab, check_tab, comment_tab, history_tab = st.tabs([
-    t("standards.page.tab.edit"), t("standards.page.tab.alignments"), t("standards.page.tab.checks"),
-    t("standards.page.tab.comments"), t("standards.page.tab.history")])
+parts = ("header", "objectives", "units", "assessment", "task_table", "alignments", "checks", "comments", "history")
+tabs = dict(zip(parts, st.tabs([t(f"standards.part.{part}") for part in parts]), strict=True))
+in_conflict = conflict_view(ctx, base)  # while open, it is the one thing to decide; the parts stay read-only
+mine = content_editor(base, read_only=read_only or in_conflict, places=tabs)
+if not read_only and not in_conflict:
+    save_bar(ctx, base, mine)
+downloads(ctx, sid)
 
-with edit_tab:
-    in_conflict = conflict_view(ctx, base)
-    mine = content_editor(base, read_only=read_only or in_conflict)
-    if not read_only and not in_conflict:
-        save_bar(ctx, base, mine)
-    downloads(ctx, sid)
+with tabs["task_table"]:
+    task_table_panel(ctx, sid)
 
-with align_tab:
+with tabs["alignments"]:
     standard_review(ctx, sid, actions)
     alignment_panel(ctx, sid, base["content"], actions)
 
-with check_tab:
+with tabs["checks"]:
     checklist_panel(ctx, sid, mine if not read_only else None)
-    st.subheader(t("standards.section.task_table"))
-    task_table_panel(ctx, sid)
 
-with comment_tab:
+with tabs["comments"]:
     comments_panel(ctx, sid, actions)
 
-with history_tab:
+with tabs["history"]:
     history_panel(ctx, state, actions)

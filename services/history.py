@@ -520,3 +520,42 @@ def audit_filters(engine: Engine, *, actor: Actor, program_id: int | None = None
     return {"usernames": sorted({r[0] for r in rows if r[0]}), "entity_types": sorted({r[1] for r in rows} | imported),
             "actions": sorted({r[2] for r in rows})}
 
+
+
+# --------------------------------------------------------------------------- version notes
+
+# The notes the services write (English, stored as written); a note a user typed matches none
+# and is shown as it is.
+_NOTE_PATTERNS = (
+    (r"save", "history.note.save"),
+    (r"demo", "history.note.demo"),
+    (r"created", "history.note.created"),
+    (r"copied from (?P<source>.+)", "history.note.copied"),
+    (r"restored version (?P<number>\d+)", "history.note.restored"),
+    (r"revision (?P<revision>\S+) from approved revision (?P<source>\S+)", "history.note.revision"),
+    (r"alignment (?P<code>\S+) level (?P<level>\d)", "history.note.alignment_level"),
+    (r"alignment (?P<code>\S+) (?P<status>proposed|accepted|rejected)", "history.note.alignment_decided"),
+    (r"alignment (?P<code>\S+) removed", "history.note.alignment_removed"),
+    (r"suggested alignments (?P<codes>.+) proposed", "history.note.suggested"),
+    (r"objectives drafted from aligned competencies", "history.note.drafted"),
+    (r"import(?:ed)?(?: (?P<file>.+))?", "history.note.import"),
+)
+
+
+def note_text(note: str | None, lang: str) -> str:
+    """A version's note in ``lang``: the services' own notes translated, a user's note unchanged."""
+    import re
+
+    from services.i18n import label, translate
+
+    text = (note or "").strip()
+    if not text:
+        return translate("history.note.save", lang)
+    for pattern, key in _NOTE_PATTERNS:
+        match = re.fullmatch(pattern, text)
+        if match:
+            params = {k: v or "" for k, v in match.groupdict().items()}
+            if "status" in params:
+                params["status"] = label("alignment_status", params["status"], lang)
+            return translate(key, lang, **params)
+    return text

@@ -315,7 +315,10 @@ def text_of(note: dict[str, Any], lang: str) -> str:
         params["status"] = label("alignment_status", params["status"], lang)
     if "side" in params:
         params["side"] = label("side", params["side"], lang)
-    text = translate(note["key"], lang, **params)
+    key = note["key"]
+    if key == "notification.alignment_decided" and params.get("reason") in (None, "", "—"):
+        key = "notification.alignment_decided_plain"  # an acceptance without a reason says no "Reason: —"
+    text = translate(key, lang, **params)
     if params.get("approved"):
         text += " " + translate("notification.approved", lang)
     return text

@@ -121,7 +121,7 @@ def test_take_theirs_and_restore_then_save_keep_the_other_text(servers, chromium
         me.locator(".st-key-std_restore button").click()
         wait_idle(me)
         assert _header_becomes(engine, sid, "resources", original) == original
-        me.get_by_role("tab", name="文档").click()
+        me.get_by_role("tab", name="基本信息").click()
         wait_idle(me)
         expect(_field(me, "resources")).to_have_value(original)
         _type(me, "design_rationale", "恢复后再改设计思路。")

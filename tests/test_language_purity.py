@@ -38,7 +38,9 @@ ALLOWED_LATIN = {
     "docx", "xlsx", "xlsm", "xls", "ods", "csv", "tsv", "json", "zip", "CSV", "JSON", "ZIP", "Excel", "Word",
     "UTF", "UTC",
     # proper nouns: the product, interchange standards and the sources of the demo data
-    "CoStandard", "Moodle", "CASE", "OpenSALT", "ESCO", "NET", "IMS",
+    "CoStandard", "Moodle", "CASE", "OpenSALT", "ESCO", "NET", "IMS", "DACUM",
+    # a statistic named by its usual abbreviation (interquartile range), beside its Chinese name
+    "IQR",
     # the language switch names each language in its own script, so anyone can find theirs
     "Language", "English",
 }
@@ -130,6 +132,10 @@ def database_strings(engine) -> list[str]:
                         with contextlib.suppress(ValueError):
                             value = json.loads(value)
                     add(value)
+    from services.occupations import occupations
+
+    for occupation in occupations():  # the shipped ESCO / O*NET titles are third-party data, in English
+        found.add(occupation["label"])
     return sorted(found, key=len, reverse=True)
 
 
@@ -147,6 +153,10 @@ def offending(text: str, lang: str, data: list[str]) -> list[str]:
         if not any(run in d and d in text for d in data):
             bad.append(run)
     return bad
+
+
+# pages whose demo state is short: the rating page of a mentor with no open survey (title, "nothing waiting")
+SPARSE = {"rate": 3, "results": 3}
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -168,7 +178,8 @@ def test_every_page_speaks_one_language(app_db, role, lang):
         if spec.needs_program:
             assert at.session_state[PROGRAM_KEY] == program_id, spec.slug
         texts = list(rendered_texts(at))
-        assert len([k for k, _ in texts if k == "title"]) >= 1 and len(texts) >= 5, (spec.slug, texts)
+        assert len([k for k, _ in texts if k == "title"]) >= 1 and len(texts) >= SPARSE.get(spec.slug, 5), \
+            (spec.slug, texts)
         for kind, text in texts:
             bad = offending(text, lang, data)
             if bad:

@@ -141,6 +141,9 @@ def test_submit_and_both_signatures_approve_and_freeze(app_db):
     at = _open(app_db, "faculty", "ZH3021")
     with pytest.raises(KeyError):
         at.button(key="std_save")
+    assert at.toggle(key="std_prose_preview").value  # read-only: the prose shows as its preview
+    assert not [w for w in at.text_area if str(w.key).startswith("std_h_nature")]
+    at.toggle(key="std_prose_preview").set_value(False).run()
     assert _widget(at, "text_area", "std_h_nature").disabled
     assert any(i.value for i in at.info)
 

@@ -1,6 +1,7 @@
-"""Screenshots of the course-standard editor, its checklist, its history diff and the review queue (issue 5).
+"""Screenshots of the course-standard editor, its checklist and its history diff (issue 5).
 
-Run ``python tools/screenshot_standards.py``; writes docs/screenshots/{editor,checklist,review_queue,diff}_zh.png
+The review queue's screenshots come from ``tools/screenshot_flow.py`` (issue 13).
+Run ``python tools/screenshot_standards.py``; writes docs/screenshots/{editor,checklist,diff}_zh.png
 from a temporary seeded SQLite database. Uses the same helpers as the browser tests.
 """
 
@@ -44,7 +45,7 @@ def _seed_history(engine) -> None:
             args["header"]["teaching_methods"] = (args["header"]["teaching_methods"] or "").replace("。", "，以项目为载体。", 1)
             args["units"][0]["hours_practice"] = int(args["units"][0]["hours_practice"] or 0) + 2
         result = save_standard(engine, actor=actor, standard_id=standard["id"], expected_version=standard["version"],
-                               note="screenshot", **args)
+                               note="补充实训资源与学时", **args)
         standard = {**standard, "version": result["version"]}
 
 
@@ -69,7 +70,6 @@ def _tab(page, name: str) -> None:
 def _settle(page) -> None:
     """Wait until text areas and tables have painted (they render after the script run ends)."""
     page.locator("[class*=st-key-std_h_resources_] textarea").wait_for(timeout=30_000)
-    page.locator("[class*=st-key-std_tbl_assessment_] canvas").first.wait_for(timeout=30_000)
     page.wait_for_timeout(1000)
 
 
@@ -92,12 +92,7 @@ def main() -> None:
             page.locator(".st-key-std_diff_a").wait_for(timeout=30_000)
             page.wait_for_timeout(800)
             page.screenshot(path=str(OUT / "diff_zh.png"), full_page=True)
-
-            page = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN").new_page()
-            log_in(page, base, "mentor")
-            _nav(page, "review")
-            page.screenshot(path=str(OUT / "review_queue_zh.png"), full_page=True)
-            for stem in ("editor", "checklist", "diff", "review_queue"):
+            for stem in ("editor", "checklist", "diff"):
                 print(f"wrote {OUT / f'{stem}_zh.png'}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -16,6 +16,7 @@ from ui.auth import AUTH_KEY, ENTRY_KEY, PROGRAM_KEY, current_actor, login_form,
 from ui.i18n import current_lang, t
 from ui.links import follow_link, keep_link
 from ui.nav import spec_for
+from ui.widgets import wrap_metric_tiles
 
 _STARTED_KEY = "session_started"
 
@@ -100,4 +101,5 @@ def page_setup() -> PageContext:
             st.stop()
         program_id = programs[0]["id"]
         st.session_state[PROGRAM_KEY] = program_id
+    wrap_metric_tiles()
     return PageContext(engine=engine, actor=actor, lang=lang, program_id=program_id)

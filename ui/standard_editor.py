@@ -89,58 +89,99 @@ def follow_own_change(engine, standard_id: int, change: dict[str, Any] | int | N
         base["version"] = version
 
 
+# Widths that keep every units column, hours included, in view at 1400 px without scrolling.
+_WIDTHS = {"dimension": 90, "code": 70, "text": 640, "title": 170, "content": 215, "learning_tasks": 215,
+           "hours_theory": 110, "hours_practice": 110, "name": 200, "category": 110, "weight": 80, "method": 420}
+
+
 def _column_config(table: str) -> dict[str, Any]:
     # No column is ``required``: the browser would silently drop a new row with that cell empty;
-    # save_standard checks required fields and names the row and field instead.
-    config: dict[str, Any] = {"id": st.column_config.NumberColumn("id", disabled=True)}
+    # save_standard checks required fields and names the row and field instead. ``id`` is hidden
+    # (None) but stays in the data, so from_editor_state still knows each row.
+    config: dict[str, Any] = {"id": None}
     labels = {f: t(f"standards.page.col.{f}") for f in TABLE_FIELDS[table]}
     for field, label in labels.items():
+        width = _WIDTHS.get(field)
         if field in ("hours_theory", "hours_practice"):
-            config[field] = st.column_config.NumberColumn(label, min_value=0, max_value=2000, step=1)
+            config[field] = st.column_config.NumberColumn(label, min_value=0, max_value=2000, step=1, width=width)
         elif field == "weight":
-            config[field] = st.column_config.NumberColumn(label, min_value=0, max_value=100)
+            config[field] = st.column_config.NumberColumn(label, min_value=0, max_value=100, width=width)
         elif field == "dimension":
             config[field] = st.column_config.SelectboxColumn(
-                label, options=["knowledge", "skill", "quality"], format_func=enum_format("dimension"))
+                label, options=["knowledge", "skill", "quality"], format_func=enum_format("dimension"), width=width)
         elif field == "category":
             config[field] = st.column_config.SelectboxColumn(
-                label, options=["process", "summative"],
+                label, options=["process", "summative"], width=width,
                 format_func=lambda v: t(f"standards.page.category.{v}"))
         else:
-            config[field] = st.column_config.TextColumn(label)
+            config[field] = st.column_config.TextColumn(label, width=width)
     return config
 
 
-def content_editor(base: dict[str, Any], *, read_only: bool) -> dict[str, Any]:
-    """Render the editable document; return the unsaved content ("mine") built from the widgets."""
+def _shown_frame(frame):
+    """The frame as the editor shows it: empty text cells blank, never "None" (the saved rows keep None)."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if column != "id" and shown[column].dtype == object:
+            shown[column] = shown[column].where(shown[column].notna(), "")
+    return shown
+
+
+def header_part(base: dict[str, Any], *, read_only: bool) -> dict[str, Any]:
+    """The header fields, then each prose field once: a text box, or its preview when the toggle is on."""
     content = base["content"]
     header = dict(content["header"])
-    st.subheader(t("standards.section.header"))
     cols = st.columns(3)
     for i, field in enumerate(SHORT_FIELDS):
         header[field] = cols[i % 3].text_input(t(f"standards.page.field.{field}"), content["header"].get(field) or "",
                                                key=editor_key(base, f"std_h_{field}"), disabled=read_only)
+    preview = st.toggle(t("standards.page.preview_toggle"), key="std_prose_preview", value=read_only)
     for field in PROSE_FIELDS:
+        # the typed text is kept under a plain key too: a text box not drawn (preview) loses its state
+        kept = editor_key(base, f"std_h_kept_{field}")
+        text = st.session_state.get(kept, content["header"].get(field) or "")
         label = t(f"standards.page.field.{field}")
-        left, right = st.columns(2)
-        header[field] = left.text_area(label, content["header"].get(field) or "",
-                                       key=editor_key(base, f"std_h_{field}"), disabled=read_only, height=140)
-        with right.container(border=True):
-            st.caption(t("standards.page.preview"))
-            st.markdown(header[field] or "—")
-    mine = {"meta": content["meta"], "header": header}
-    frames = editor_frames(content)
-    for table in ("objectives", "units", "assessment"):
-        st.subheader(t(f"standards.section.{table}"))
-        key = editor_key(base, f"std_tbl_{table}")
-        st.data_editor(frames[table], key=key, hide_index=True, width="stretch", disabled=read_only,
-                       num_rows="fixed" if read_only else "dynamic", column_config=_column_config(table),
-                       column_order=[c for c in frames[table].columns if c != "id"] + ["id"])
-        rows = from_editor_state(frames[table], st.session_state.get(key) or {})
+        if preview:
+            st.markdown(f"**{label}**")
+            with st.container(border=True, key=editor_key(base, f"std_h_preview_{field}")):
+                st.markdown(text or "—")
+        else:
+            height = 80 if field in ("prerequisites", "follow_on") else 140  # a list of courses, not prose
+            text = st.text_area(label, text, key=editor_key(base, f"std_h_{field}"), disabled=read_only, height=height)
+        st.session_state[kept] = header[field] = text
+    return header
+
+
+def table_part(base: dict[str, Any], table: str, *, read_only: bool) -> list[dict[str, Any]]:
+    """One data editor (objectives, units or assessment); returns its rows as edited."""
+    content = base["content"]
+    frame = editor_frames(content)[table]
+    key = editor_key(base, f"std_tbl_{table}")
+    st.data_editor(_shown_frame(frame), key=key, hide_index=True, width="stretch", disabled=read_only,
+                   num_rows="fixed" if read_only else "dynamic", column_config=_column_config(table),
+                   column_order=[c for c in frame.columns if c != "id"])
+    rows = from_editor_state(frame, st.session_state.get(key) or {})
+    if table != "assessment":
         links = {r["id"]: r.get("alignments", []) for r in content[table]}
-        if table != "assessment":
-            rows = [{**r, "alignments": links.get(r.get("id"), [])} for r in rows]
-        mine[table] = rows
+        rows = [{**r, "alignments": links.get(r.get("id"), [])} for r in rows]
+    return rows
+
+
+def content_editor(base: dict[str, Any], *, read_only: bool, places: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Render the editable document, each part into ``places[part]`` (a tab; default: one after
+    another with its heading); return the unsaved content ("mine") built from the widgets."""
+    def place(part: str):
+        if places and part in places:
+            return places[part]
+        box = st.container()
+        box.subheader(t(f"standards.section.{part}"))
+        return box
+
+    with place("header"):
+        mine = {"meta": base["content"]["meta"], "header": header_part(base, read_only=read_only)}
+    for table in ("objectives", "units", "assessment"):
+        with place(table):
+            mine[table] = table_part(base, table, read_only=read_only)
     return mine
 
 
@@ -223,6 +264,8 @@ def _shown(item: dict[str, Any], value: Any) -> str:
         return enum_label("dimension", value)
     if item["field"] == "category":
         return t(f"standards.page.category.{value}")
+    if item["field"] == "status":
+        return enum_label("alignment_status", value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

@@ -20,7 +20,7 @@ from services.checks import checklist, finding_text, task_table
 from services.comments import add_comment, reopen_thread, reply, resolve_thread, standard_threads, unresolved_counts
 from services.errors import DomainError
 from services.exports import export_standard_docx, export_standard_xlsx
-from services.history import diff_versions, list_versions, restore_version
+from services.history import diff_versions, list_versions, note_text, restore_version
 from services.standards import SECTIONS
 from services.workflow import reject, sign, start_revision, submit
 from ui.i18n import current_lang, enum_label, error_lines, show_error, t
@@ -80,16 +80,17 @@ def _links(ctx, standard_id: int, links: list[dict[str, Any]], actions: dict[str
                                      on_change=_change_level, args=(ctx, standard_id, key, a["version"]))
                 if c2.button(t("standards.page.remove"), key=f"std_rm_{key}"):
                     _after(ctx, standard_id, remove_alignment(ctx.engine, actor=ctx.actor, alignment_id=key,
-                                                              expected_version=a["version"]))
+                                                              expected_version=a["version"]), "link_removed")
             if actions["decide_alignments"] and a["status"] == "proposed" and a["deciding_side"] == ctx.actor.side:
                 if c3.button(t("review.accept"), key=f"std_acc_{key}"):
                     _after(ctx, standard_id, decide_alignment(ctx.engine, actor=ctx.actor, alignment_id=key,
-                                                              expected_version=a["version"], decision="accept"))
+                                                              expected_version=a["version"], decision="accept"),
+                           "link_accepted")
                 reason = c4.text_input(t("review.reason"), key=f"std_rej_reason_{key}")
                 if c4.button(t("review.reject"), key=f"std_rej_{key}"):
                     _after(ctx, standard_id, decide_alignment(ctx.engine, actor=ctx.actor, alignment_id=key,
                                                               expected_version=a["version"], decision="reject",
-                                                              reason=reason))
+                                                              reason=reason), "link_rejected")
         except DomainError as exc:
             show_error(exc)
 
@@ -102,14 +103,14 @@ def _change_level(ctx, standard_id: int, alignment_id: int, version: int) -> Non
         result = change_level(ctx.engine, actor=ctx.actor, alignment_id=alignment_id, expected_version=version,
                               level=int(level))
         follow_own_change(ctx.engine, standard_id, result.get("standard"))
-        st.toast(t("saved"))
+        st.toast(t("standards.page.done.link_level"))
     except DomainError as exc:
         st.session_state["std_flash_error"] = error_lines(exc)
 
 
-def _after(ctx, standard_id: int, result: dict[str, Any]) -> None:
+def _after(ctx, standard_id: int, result: dict[str, Any], done: str) -> None:
     follow_own_change(ctx.engine, standard_id, result.get("standard"))
-    st.toast(t("saved"))
+    st.toast(t(f"standards.page.done.{done}"))
     if (result.get("standard") or {}).get("signoffs_cleared"):  # never clear a signature without a word
         st.toast(t("standards.page.signoffs_cleared_by_change"), icon=":material/warning:")
     st.rerun()
@@ -132,7 +133,8 @@ def _add_link(ctx, standard_id: int, table: str, row_id: int) -> None:
     if c3.button(t("action.add"), key=f"std_add_{key}"):
         target = {"unit_id": row_id} if table == "units" else {"objective_id": row_id}
         try:
-            _after(ctx, standard_id, propose_alignment(ctx.engine, actor=ctx.actor, code=code, level=level, **target))
+            _after(ctx, standard_id, propose_alignment(ctx.engine, actor=ctx.actor, code=code, level=level, **target),
+                   "link_added")
         except DomainError as exc:
             show_error(exc)
 
@@ -253,44 +255,56 @@ def comments_panel(ctx, standard_id: int, actions: dict[str, bool]) -> None:
 # --------------------------------------------------------------------------- workflow, history, downloads
 
 
+def _signature(state: dict[str, Any], side: str) -> str:
+    who = state[f"{side}_signed_by"]
+    if who and state.get(f"{side}_signed_at"):
+        who = f"{who} · {str(state[f'{side}_signed_at'])[:10]}"
+    return t("standards.page.signed_line", side=t(f"standards.page.{side}_sign"),
+             who=who or t("standards.page.unsigned"))
+
+
 def workflow_bar(ctx, state: dict[str, Any], actions: dict[str, bool]) -> None:
-    """Status, sign-offs and the transitions the actor may take now."""
-    c = st.columns(3)
-    c[0].metric(t("field.status"), enum_label("standard_status", state["status"]))
-    c[1].metric(t("standards.page.school_sign"), state["school_signed_by"] or "—")
-    c[2].metric(t("standards.page.enterprise_sign"), state["enterprise_signed_by"] or "—")
+    """Status and both sign-offs in one line (names in full, wrapped), then the transitions the
+    actor may take now in one row; each says what it did ("已提交审核", "已签字（学校）")."""
+    status = enum_label("standard_status", state["status"])
+    st.markdown(t("standards.page.status_line", status=status, school=_signature(state, "school"),
+                  enterprise=_signature(state, "enterprise")))
     if state["frozen"]:
         st.info(t("standards.page.frozen", revision=state["revision"]))
     if state["rejection_reason"] and state["status"] == "draft":
         st.warning(t("standards.page.rejected", reason=state["rejection_reason"]))
     sid, version = state["standard_id"], state["version"]
-    b = st.columns(5)
+    bar = st.container(horizontal=True, vertical_alignment="center", key="std_wf_bar")
     try:
-        if actions["submit"] and b[0].button(t("standards.page.submit"), key="std_wf_submit", type="primary"):
-            _moved(ctx, sid, submit(ctx.engine, actor=ctx.actor, standard_id=sid, expected_version=version))
-        if actions["sign_school"] and b[1].button(t("standards.page.sign_school"), key="std_wf_sign_school"):
+        if actions["submit"] and bar.button(t("standards.page.submit"), key="std_wf_submit", type="primary"):
+            _moved(ctx, sid, submit(ctx.engine, actor=ctx.actor, standard_id=sid, expected_version=version), "submit")
+        if actions["sign_school"] and bar.button(t("standards.page.sign_school"), key="std_wf_sign_school",
+                                                 type="primary"):
             _moved(ctx, sid, sign(ctx.engine, actor=ctx.actor, standard_id=sid, expected_version=version,
-                                  side="school" if ctx.actor.is_admin else None))
-        if actions["sign_enterprise"] and b[2].button(t("standards.page.sign_enterprise"),
-                                                      key="std_wf_sign_enterprise"):
+                                  side="school" if ctx.actor.is_admin else None), "sign_school")
+        if actions["sign_enterprise"] and bar.button(t("standards.page.sign_enterprise"),
+                                                     key="std_wf_sign_enterprise", type="primary"):
             _moved(ctx, sid, sign(ctx.engine, actor=ctx.actor, standard_id=sid, expected_version=version,
-                                  side="enterprise" if ctx.actor.is_admin else None))
-        if actions["start_revision"] and b[4].button(t("standards.page.start_revision"), key="std_wf_revision"):
+                                  side="enterprise" if ctx.actor.is_admin else None), "sign_enterprise")
+        if actions["start_revision"] and bar.button(t("standards.page.start_revision"), key="std_wf_revision"):
             start_revision(ctx.engine, actor=ctx.actor, standard_id=sid)
-            st.rerun()
+            _moved(ctx, sid, {}, "start_revision")
         if actions["reject"]:
-            with st.form("std_wf_reject_form"):
+            with bar.popover(t("standards.page.reject_open"), key="std_wf_reject_pop"), \
+                    st.form("std_wf_reject_form", border=False):
                 reason = st.text_input(t("review.reason"), key="std_wf_reason")
                 if st.form_submit_button(t("standards.page.send_back"), key="std_wf_reject"):
                     _moved(ctx, sid, reject(ctx.engine, actor=ctx.actor, standard_id=sid, expected_version=version,
-                                            reason=reason))
+                                            reason=reason), "reject")
     except DomainError as exc:
         show_error(exc)
 
 
-def _moved(ctx, standard_id: int, result: dict[str, Any]) -> None:
+def _moved(ctx, standard_id: int, result: dict[str, Any], action: str) -> None:
     rebase(ctx.engine, standard_id)
-    st.toast(t("saved"))
+    st.toast(t(f"standards.page.done.{action}"), icon=":material/check_circle:")
+    if result.get("status") == "approved":
+        st.toast(t("standards.page.done.approved"), icon=":material/verified:")
     st.rerun()
 
 
@@ -312,7 +326,7 @@ def history_panel(ctx, state: dict[str, Any], actions: dict[str, bool]) -> None:
     versions = list_versions(ctx.engine, standard_id=sid)
     st.dataframe(pd.DataFrame([{t("standards.page.version"): v["number"],
                                 t("field.updated_at"): v["created_at"][:16].replace("T", " "),
-                                t("standards.page.author"): v["author"], t("standards.page.note"): v["note"]}
+                                t("standards.page.author"): v["author"], t("standards.page.note"): note_text(v["note"], current_lang())}
                                for v in versions]), hide_index=True, width="stretch", key="std_versions")
     numbers = [v["number"] for v in versions if v["has_content"]]
     if len(numbers) < 1:
@@ -331,7 +345,8 @@ def history_panel(ctx, state: dict[str, Any], actions: dict[str, bool]) -> None:
         lines = [f":green[:material/add:] {_row_text(r)}" for r in section["added"]]
         lines += [f":red[:material/remove:] {_row_text(r)}" for r in section["removed"]]
         for r in section["changed"]:
-            fields = "; ".join(f"{_field_label(f)}: {v['old']} → {v['new']}" for f, v in r["fields"].items())
+            fields = "; ".join(f"{_field_label(f)}: {_value(f, v['old'])} → {_value(f, v['new'])}"
+                               for f, v in r["fields"].items())
             what = f"{r.get('label') or r.get('target', '')} {r.get('code', '')}".strip()
             lines.append(f":blue[:material/edit:] {what} — {fields}")
         if lines:
@@ -355,10 +370,28 @@ def _field_label(field: str) -> str:
     return field if label.endswith(f".{field}") else label
 
 
+_ENUM_FIELDS = {"dimension": "dimension", "status": "alignment_status", "proposed_side": "side"}
+
+
+def _value(field: str, value: Any) -> str:
+    """A changed value as people read it: enums translated, blanks as —, whole numbers without .0."""
+    if value is None or value == "":
+        return "—"
+    if field in _ENUM_FIELDS:
+        return enum_label(_ENUM_FIELDS[field], value)
+    if field == "category":
+        return t(f"standards.page.category.{value}")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _row_text(row: dict[str, Any]) -> str:
     if "code" in row and "target" in row:
         return f"{row['target']} → {row['code']} ({row.get('level')})"
-    return str(row.get("title") or row.get("name") or f"{row.get('code') or ''} {row.get('text') or ''}")
+    if row.get("title") or row.get("name"):
+        return str(row.get("title") or row.get("name"))
+    return f"{row.get('code') or ''} {row.get('text') or ''}".strip() or "—"
 
 
 def downloads(ctx, standard_id: int) -> None:

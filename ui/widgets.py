@@ -19,3 +19,14 @@ def fresh_text(key: str) -> str:
         pending.discard(key)
         st.session_state[key] = ""
     return key
+
+
+# Streamlit cuts metric labels and values with an ellipsis; names must be read in full, so they wrap.
+_WRAP_METRICS = ("<style>[data-testid='stMetricLabel'] *, [data-testid='stMetricValue'] * "
+                 "{white-space: normal !important; overflow: visible !important; text-overflow: clip !important;"
+                 " overflow-wrap: anywhere;}</style>")
+
+
+def wrap_metric_tiles() -> None:
+    """Let every metric tile on the page wrap its label and value instead of truncating them."""
+    st.html(_WRAP_METRICS)
