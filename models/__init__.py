@@ -31,6 +31,7 @@ from models.tables import (  # noqa: F401
     JobRole,
     LastVisit,
     LearningUnit,
+    LoginAttempt,
     Notification,
     Objective,
     Program,
