@@ -8,16 +8,16 @@ from services.coverage import compute_coverage
 from services.programs import get_program, program_summary
 from services.workflow import current_revisions
 from ui.context import page_setup
-from ui.i18n import enum_label, t
+from ui.i18n import enum_label, t, tm
 
 ctx = page_setup()
 program = get_program(ctx.engine, program_id=ctx.program_id)
 summary = program_summary(ctx.engine, program_id=ctx.program_id)
 
-st.title(t("home.title", name=program["name"]))
-st.caption(t("home.welcome", name=ctx.actor.display_name, code=program["code"]))
+st.title(tm("home.title", name=program["name"]))
+st.caption(tm("home.welcome", name=ctx.actor.display_name, code=program["code"]))
 if program["description"]:
-    st.write(program["description"])
+    st.text(program["description"])
 
 cols = st.columns(6)
 for col, key in zip(cols, ("job_roles", "areas", "tasks", "competencies", "courses", "alignments"), strict=True):

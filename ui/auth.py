@@ -17,7 +17,7 @@ from services.actor import Actor
 from services.errors import DomainError
 from services.login import client_address, log_in
 from services.users import active_actor, demo_accounts_active
-from ui.i18n import enum_label, error_text, t
+from ui.i18n import enum_label, error_text, t, tm
 
 COOKIE = "costandard_session"
 AUTH_KEY = "auth"
@@ -134,7 +134,7 @@ def login_form(engine: Engine, *, continue_to: str | None = None) -> None:
     if st.session_state.pop(_ENDED_KEY, False):
         st.info(t("login.session_ended"))
     if continue_to:
-        st.caption(t("login.continue_to", page=continue_to))
+        st.caption(tm("login.continue_to", page=continue_to))
     with st.form("login_form"):
         username = st.text_input(t("login.username"), key="login_username")
         password = st.text_input(t("login.password"), type="password", key="login_password")

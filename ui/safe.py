@@ -1,0 +1,36 @@
+"""User text shown through Markdown: escaped, so it reads as typed and never becomes a link or an image.
+
+Streamlit renders Markdown in ``st.markdown``, ``st.write``, titles, captions, alerts, toasts and
+every widget label (links and images included) plus its own directives (``:red[…]``,
+``:material/…:``, emoji shortcodes, ``$…$`` maths). Every piece of user text (statements, names,
+comments, reasons, codes) that goes into one of them passes through ``md_escape`` first, or through
+``ui.i18n.tm`` which escapes a message's parameters.
+"""
+
+from __future__ import annotations
+
+import re
+
+# every ASCII punctuation character CommonMark lets a backslash escape; escaping one that needs no escape
+# changes nothing on screen, and escaping all of them also breaks autolinks (http\:\/\/…, www\.…)
+_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+
+
+def md_escape(text: object) -> str:
+    """``text`` (any value; ``None`` is empty) escaped for a Markdown string: shown as typed, nothing rendered."""
+    if text is None:
+        return ""
+    return _PUNCTUATION.sub(r"\\\1", str(text)).replace("\n", "  \n")
+
+
+# in prose a writer may format (bold, lists, headings) but nothing that loads or links: images, links,
+# autolinks (``<…>``, ``www.``, ``http://``, e-mail), Streamlit directives (``:red[…]``, icons) and maths
+_PROSE_SPECIAL = re.compile(r"""([!\[\]()<>:$@\\])""")
+_WWW = re.compile(r"(?i)\b(www)\.")
+
+
+def md_prose(text: object) -> str:
+    """Prose fields previewed as Markdown: formatting kept, links, images, directives and maths shown as typed."""
+    if text is None:
+        return ""
+    return _WWW.sub(r"\1\\.", _PROSE_SPECIAL.sub(r"\\\1", str(text)))
