@@ -7,6 +7,7 @@ from services.errors import DomainError
 from services.review_queue import ITEM_KINDS, decide_alignments, queue_groups
 from ui.context import page_setup
 from ui.i18n import enum_label, join_list, show_error, t, tm
+from ui.outage import outage_guard
 from ui.safe import md_escape
 from ui.widgets import clear_next_run, fresh_text
 
@@ -92,6 +93,7 @@ def _comment(th: dict) -> None:
 
 
 @st.fragment
+@outage_guard()  # a fragment rerun runs without app.py around it
 def queue() -> None:
     """The counts and the groups: a decision reruns only this part of the page."""
     data = queue_groups(ctx.engine, actor=ctx.actor, program_id=ctx.program_id, course_id=course_id, side=side,

@@ -16,6 +16,7 @@ from ui.auth import AUTH_KEY, ENTRY_KEY, PROGRAM_KEY, current_actor, login_form,
 from ui.i18n import current_lang, t, tm
 from ui.links import follow_link, keep_link
 from ui.nav import spec_for
+from ui.outage import install_outage_handler
 
 _STARTED_KEY = "session_started"
 
@@ -28,7 +29,11 @@ def _engine_for(url: str) -> Engine:
 
 
 def get_engine() -> Engine:
-    """The process-wide engine; stops the page with one clear message if the database is unusable."""
+    """The process-wide engine; stops the page with one clear message if the database is unusable.
+
+    Every run of every page comes here first, so this is where the run's outage handler is set.
+    """
+    install_outage_handler()
     url = database_url()
     try:
         engine = _engine_for(url)
