@@ -25,7 +25,7 @@ from ui.safe import md_escape, md_prose
 pytestmark = pytest.mark.apptest
 
 PAYLOAD = ("![x](http://evil.example/t.png) [click](http://evil.example) <img src=x onerror=alert(1)> "
-           "**bold** :red[x] $x$ www.evil.example ")
+           "**bold** :red[x] $x$ www.evil.example mail@evil.example ")
 FIELDS = {
     "program": ("name", "description"),
     "course": ("name", "description"),
@@ -44,8 +44,10 @@ FIELDS = {
 RENDERED = [
     re.compile(r"(?<!\\)\]\((?<!\\)http"),  # [text](http…) and ![alt](http…)
     re.compile(r"(?<!\\)<img"),
-    re.compile(r"https?(?<!\\):(?<!\\)//"),  # autolink literal
-    re.compile(r"(?<![\\\w])www(?<!\\)\.evil"),
+    # GFM autolink literals are found after escapes are resolved: a backslash does not stop them
+    re.compile(r"(?i)https?\\?:"),
+    re.compile(r"(?i)\bwww\\?\.evil"),
+    re.compile(r"[\w.+-]\\?@"),
     re.compile(r"(?<!\\):red(?<!\\)\["),
     re.compile(r"(?<!\\)\$x(?<!\\)\$"),
 ]

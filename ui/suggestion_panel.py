@@ -20,17 +20,11 @@ from services.suggestion_index import highlight_spans
 from services.suggestions import accept_suggestion, reject_suggestion, suggest_for_target
 from services.workflow import workflow_state
 from ui.i18n import enum_label, show_error, t, tm
-from ui.safe import md_escape
+from ui.safe import html_text, md_escape
 from ui.standard_editor import follow_own_change, rebase
 
 TOP = 5
-# HTML's and Markdown's special characters (and Streamlit's $…$ maths), written as entities instead
-_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()#+-.!|~<>$&\"':=")
-
-
-def safe_text(text: str) -> str:
-    """``text`` as inert HTML for ``st.markdown(..., unsafe_allow_html=True)``: no tag, no Markdown."""
-    return "".join(f"&#{ord(ch)};" if ch in _MARKDOWN_SPECIAL else ch for ch in text or "")
+safe_text = html_text  # the name the panels use
 
 
 def highlighted(statement: str, terms: list[str]) -> str:
