@@ -8,10 +8,10 @@ import pytest
 from sqlmodel import select
 
 from models import AuditEvent
-from services import login, users
+from services import users
 from services.actor import Actor
 from services.db import session_scope
-from services.login import LOCK_MINUTES, POLICIES, LoginFailed, LoginThrottled, client_address, log_in
+from services.login import LOCK_MINUTES, POLICIES, WINDOW, LoginFailed, LoginThrottled, client_address, log_in
 from tests.apptest_support import app_db, login  # noqa: F401 (fixture)
 
 ADMIN = Actor(id=None, username="system", display_name="system", role="admin", side="school")
@@ -95,7 +95,7 @@ def test_counters_expire_after_the_window(wang):
     """Failures older than the window are forgotten."""
     for _ in range(POLICIES["account"].free_failures):
         fail(wang)
-    later = T0 + login.WINDOW + timedelta(seconds=1)
+    later = T0 + WINDOW + timedelta(seconds=1)
     assert fail(wang, at=later).key == "login.failed"  # counted from 1 again, so still free
 
 
