@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from sqlalchemy.engine import Engine
 
 from services.errors import DomainError
 from services.i18n import LANGS
@@ -10,18 +11,17 @@ from services.notifications import unread_count
 from services.programs import list_programs
 from ui.auth import ENTRY_KEY, keep_cookie, log_out, restore_login
 from ui.context import PROGRAM_KEY, get_engine
-from ui.i18n import current_lang, enum_label, error_text, t
+from ui.i18n import current_lang, enum_label, error_text, t, tm
 from ui.links import follow_link, keep_link
 from ui.nav import PAGES
+from ui.outage import outage_guard
+from ui.safe import md_escape
 
 st.set_page_config(page_title="CoStandard", page_icon=":material/handshake:", layout="wide")
 current_lang()
 st.sidebar.selectbox(
     t("sidebar.language"), LANGS, key="lang", format_func=lambda code: {"zh": "中文", "en": "English"}[code]
 )
-engine = get_engine()
-actor = restore_login(engine)  # every run: the account's current role and active flag, or logged out
-st.session_state[ENTRY_KEY] = True  # the page's page_setup need not check again
 
 
 def page_of(spec, *, visible: bool) -> st.Page:
@@ -29,38 +29,48 @@ def page_of(spec, *, visible: bool) -> st.Page:
                    default=spec.slug == "home", visibility="visible" if visible else "hidden")
 
 
-if actor is None:
-    # every page answers an anonymous visitor with the login form, on the URL they asked for
-    st.navigation([page_of(spec, visible=False) for spec in PAGES], position="hidden").run()
-    st.stop()
+def frame_and_page(engine: Engine) -> None:
+    """The login check, the sidebar and the chosen page (one run)."""
+    actor = restore_login(engine)  # every run: the account's current role and active flag, or logged out
+    st.session_state[ENTRY_KEY] = True  # the page's page_setup need not check again
+    if actor is None:
+        # every page answers an anonymous visitor with the login form, on the URL they asked for
+        st.navigation([page_of(spec, visible=False) for spec in PAGES], position="hidden").run()
+        st.stop()
 
-with st.sidebar:
-    st.markdown(f"**{actor.display_name}**  \n{enum_label('role', actor.role)} · {enum_label('side', actor.side)}")
-    unread = unread_count(engine, actor=actor)
-    if unread:
-        st.caption(t("sidebar.unread", n=unread))
-    try:
-        programs = list_programs(engine)
-    except DomainError as exc:
-        programs = []
-        st.error(error_text(exc))
-    if programs:
-        ids = [p["id"] for p in programs]
-        codes = {p["id"]: p["code"] for p in programs}
-        follow_link("program", PROGRAM_KEY, {code: pid for pid, code in codes.items()})
-        if st.session_state.get(PROGRAM_KEY) not in ids:
-            st.session_state[PROGRAM_KEY] = ids[0]
-        names = {p["id"]: t("format.name_code", name=p["name"], code=p["code"]) for p in programs}
-        program_id = st.selectbox(t("sidebar.program"), ids, key=PROGRAM_KEY, format_func=names.__getitem__)
-        keep_link("program", PROGRAM_KEY, codes[program_id])
-    if st.button(t("sidebar.logout"), key="logout", icon=":material/logout:"):
-        log_out(engine)
-        st.rerun()
-    keep_cookie()
+    with st.sidebar:
+        st.markdown(f"**{md_escape(actor.display_name)}**  \n"
+                    f"{enum_label('role', actor.role)} · {enum_label('side', actor.side)}")
+        unread = unread_count(engine, actor=actor)
+        if unread:
+            st.caption(tm("sidebar.unread", n=unread))
+        try:
+            programs = list_programs(engine)
+        except DomainError as exc:
+            programs = []
+            st.error(error_text(exc))
+        if programs:
+            ids = [p["id"] for p in programs]
+            codes = {p["id"]: p["code"] for p in programs}
+            follow_link("program", PROGRAM_KEY, {code: pid for pid, code in codes.items()})
+            if st.session_state.get(PROGRAM_KEY) not in ids:
+                st.session_state[PROGRAM_KEY] = ids[0]
+            names = {p["id"]: t("format.name_code", name=p["name"], code=p["code"]) for p in programs}
+            program_id = st.selectbox(t("sidebar.program"), ids, key=PROGRAM_KEY, format_func=names.__getitem__)
+            keep_link("program", PROGRAM_KEY, codes[program_id])
+        if st.button(t("sidebar.logout"), key="logout", icon=":material/logout:"):
+            log_out(engine)
+            st.rerun()
+        keep_cookie()
 
-# every page is registered (a link to a page the role may not open gets a message, not Home); the menu shows
-# only the role's pages
-sections: dict[str, list] = {}
-for spec in PAGES:
-    sections.setdefault(t(spec.section), []).append(page_of(spec, visible=actor.role in spec.roles))
-st.navigation(sections, expanded=True).run()  # every page listed (the default folds all past the tenth)
+    # every page is registered (a link to a page the role may not open gets a message, not Home); the menu shows
+    # only the role's pages
+    sections: dict[str, list] = {}
+    for spec in PAGES:
+        sections.setdefault(t(spec.section), []).append(page_of(spec, visible=actor.role in spec.roles))
+    st.navigation(sections, expanded=True).run()  # every page listed (the default folds all past the tenth)
+
+
+# a database outage anywhere in the frame or the page: one message, the user's input kept, recovery by itself
+with outage_guard():
+    frame_and_page(get_engine())

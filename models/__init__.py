@@ -33,6 +33,7 @@ from models.tables import (  # noqa: F401
     JobRole,
     LastVisit,
     LearningUnit,
+    LoginAttempt,
     Notification,
     Objective,
     Program,

@@ -41,6 +41,19 @@ class UserSession(SQLModel, table=True):
     last_seen_at: datetime = Field(default_factory=utcnow)
 
 
+class LoginAttempt(SQLModel, table=True):
+    """Failed logins counted per account name or per client address, shared by every app process."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_login_attempt_scope_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=16)  # "account" or "address"
+    key: str = Field(max_length=128)
+    failures: int = 0
+    last_failed_at: datetime = Field(default_factory=utcnow)
+    blocked_until: datetime | None = None
+
+
 class Program(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True, index=True)

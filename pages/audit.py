@@ -6,7 +6,7 @@ import streamlit as st
 from services.history import audit_events, audit_filters
 from ui.audit import audit_format, audit_label, change_table
 from ui.context import page_setup
-from ui.i18n import t
+from ui.i18n import t, tm
 from ui.links import follow_link, keep_link
 
 LIMIT = 1000
@@ -63,8 +63,8 @@ event_id = st.selectbox(t("audit.select"), ids, key="audit_selected", format_fun
 keep_link("event", "audit_selected", str(event_id))
 
 event = events[events["id"] == event_id].iloc[0]
-st.subheader(t("audit.detail", id=event_id))
-st.caption(t("audit.detail_caption", at=f"{event['at']:%Y-%m-%d %H:%M:%S}", user=event["username"] or "—",
+st.subheader(tm("audit.detail", id=event_id))
+st.caption(tm("audit.detail_caption", at=f"{event['at']:%Y-%m-%d %H:%M:%S}", user=event["username"] or "—",
              entity=audit_label("entity", event["entity_type"]), action=audit_label("act", event["action"])))
 changes = change_table(event["before"], event["after"])
 if changes:

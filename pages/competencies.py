@@ -8,8 +8,9 @@ from services.errors import DomainError
 from services.framework import create_node, framework_frame, get_node, list_job_roles, search_frame, update_node
 from services.permissions import can
 from ui.context import page_setup
-from ui.i18n import enum_format, enum_label, error_text, t
+from ui.i18n import enum_format, enum_label, error_text, t, tm
 from ui.links import follow_link, keep_link
+from ui.safe import md_escape
 
 ctx = page_setup()
 st.title(t("competencies.title"))
@@ -20,7 +21,7 @@ if frame.empty:
 query = st.text_input(t("competencies.search"), key="comp_search", placeholder=t("competencies.search_hint"))
 shown = search_frame(frame, query)
 leaves = frame[frame["kind"] == "competency"]
-st.caption(t("competencies.counts", shown=int((shown["kind"] == "competency").sum()), total=len(leaves)))
+st.caption(tm("competencies.counts", shown=int((shown["kind"] == "competency").sum()), total=len(leaves)))
 
 indent = {0: "", 1: "　", 2: "　　"}
 table = pd.DataFrame({
@@ -48,8 +49,8 @@ if options:
     node_id = st.selectbox(t("competencies.select"), options, key="comp_selected", format_func=labels.__getitem__)
     node = get_node(ctx.engine, node_id=node_id)
     keep_link("code", "comp_selected", node["code"])
-    st.subheader(f"{node['code']} {node['statement']}")
-    path = " › ".join(f"{a['code']} {a['statement']}" for a in node["ancestors"])
+    st.subheader(md_escape(f"{node['code']} {node['statement']}"))
+    path = " › ".join(md_escape(f"{a['code']} {a['statement']}") for a in node["ancestors"])
     if path:
         st.caption(path)
     c1, c2, c3, c4 = st.columns(4)
@@ -58,12 +59,12 @@ if options:
         c2.metric(t("field.type"), enum_label("comp_type", node["comp_type"]) or "—")
         c3.metric(t("field.importance"), node["importance"] or "—")
         c4.metric(t("field.required_level"), node["required_level_effective"])
-        st.write(t("competencies.provenance", side=enum_label("side", node["proposed_side"]) or "—",
+        st.write(tm("competencies.provenance", side=enum_label("side", node["proposed_side"]) or "—",
                    status=enum_label("node_status", node["status"])))
         if node["job_role"]:
-            st.write(t("competencies.job_role", role=node["job_role"]))
+            st.write(tm("competencies.job_role", role=node["job_role"]))
         if node["external_uri"]:
-            st.write(t("competencies.external", uri=node["external_uri"]))
+            st.write(tm("competencies.external", uri=node["external_uri"]))
         st.markdown(f"**{t('competencies.covered_by')}**")
         if node["alignments"]:
             st.dataframe(pd.DataFrame([{
@@ -73,7 +74,7 @@ if options:
         else:
             st.warning(t("competencies.not_covered"))
     else:
-        st.write(t("competencies.children", count=len(node["children"])))
+        st.write(tm("competencies.children", count=len(node["children"])))
 
     if can(ctx.actor, "framework.edit"):
         roles = list_job_roles(ctx.engine, program_id=ctx.program_id)

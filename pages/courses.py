@@ -16,7 +16,7 @@ from services.errors import DomainError
 from services.permissions import can
 from services.vocabulary import alignment_counts
 from ui.context import page_setup
-from ui.i18n import enum_format, enum_label, error_text, t
+from ui.i18n import enum_format, enum_label, error_text, t, tm
 from ui.links import follow_link, keep_link
 
 ctx = page_setup()
@@ -27,7 +27,7 @@ if frame.empty:
     st.info(t("courses.empty"))
 else:
     total_hours = int(frame["hours_total"].sum())
-    st.caption(t("courses.counts", n=len(frame), credits=f"{frame['credits'].sum():g}", hours=total_hours))
+    st.caption(tm("courses.counts", n=len(frame), credits=f"{frame['credits'].sum():g}", hours=total_hours))
     table = pd.DataFrame({
         t("field.code"): frame["code"], t("field.name"): frame["name"],
         t("field.course_type"): frame["course_type"].map(lambda v: enum_label("course_type", v)),
@@ -51,7 +51,7 @@ else:
     keep_link("course", "course_selected", codes[course_id])
     course = get_course(ctx.engine, course_id=course_id)
 
-    st.subheader(t("format.name_code", name=course["name"], code=course["code"]))
+    st.subheader(tm("format.name_code", name=course["name"], code=course["code"]))
     m = st.columns(5)
     m[0].metric(t("field.course_type"), enum_label("course_type", course["course_type"]))
     m[1].metric(t("field.semester"), course["semester"] or "—")
@@ -59,11 +59,11 @@ else:
     m[3].metric(t("field.hours_total"), course["hours_total"])
     counted = {a["competency_id"] for a in course["alignments"] if alignment_counts(a)}
     m[4].metric(t("field.competencies"), len(counted))
-    st.write(t("courses.owners", owners=", ".join(o["display_name"] for o in course["owners"]) or "—"))
+    st.write(tm("courses.owners", owners=", ".join(o["display_name"] for o in course["owners"]) or "—"))
     if course["description"]:
-        st.write(course["description"])
+        st.text(course["description"])
     for s in course["standards"]:
-        st.write(t("courses.standard_line", revision=s["revision"], status=enum_label("standard_status", s["status"])))
+        st.write(tm("courses.standard_line", revision=s["revision"], status=enum_label("standard_status", s["status"])))
     st.markdown(f"**{t('courses.alignments')}**")
     if course["alignments"]:
         st.dataframe(pd.DataFrame([{

@@ -10,7 +10,7 @@ from services.exports.matrix_xlsx import MARK_SCHEMES
 from services.permissions import can
 from ui.context import page_setup
 from ui.gap_suggestions import gap_suggestions
-from ui.i18n import enum_format, error_text, t
+from ui.i18n import enum_format, error_text, t, tm
 
 ctx = page_setup()
 st.title(t("coverage.title"))
@@ -39,7 +39,7 @@ if m["alignments"] == 0:
         st.page_link(path, label=t(f"coverage.link.{key}"), icon=":material/arrow_forward:")
     st.stop()
 
-st.caption(t("coverage.covered_of", covered=m["covered"], total=m["competencies"], alignments=m["alignments"],
+st.caption(tm("coverage.covered_of", covered=m["covered"], total=m["competencies"], alignments=m["alignments"],
              courses=m["courses"]))
 for row in view.metric_cards(m, latest):
     for col, card in zip(st.columns(len(row)), row, strict=True):
@@ -47,7 +47,7 @@ for row in view.metric_cards(m, latest):
                    delta_arrow=card.delta_arrow)
 if latest:
     snap = latest["snapshot"]
-    st.caption(t("coverage.delta_since", date=snap["created_at"][:16].replace("T", " "),
+    st.caption(tm("coverage.delta_since", date=snap["created_at"][:16].replace("T", " "),
                  label=snap["label"] or t(f"coverage.snap.reason.{snap['reason']}")))
 else:
     st.caption(t("coverage.no_snapshot"))
@@ -66,8 +66,8 @@ with heatmap_tab:
                                   key="coverage_heatmap_roles", placeholder=t("coverage.filter.all"))
     rows, total_rows = view.capped(view.heatmap_rows(comp, areas=chosen_areas, job_roles=chosen_roles))
     if total_rows > len(rows):  # a large programme: a readable, fast slice; the filters show the rest
-        st.info(t("coverage.heatmap.truncated", n=len(rows), total=total_rows))
-    st.caption(t("coverage.heatmap.shown", n=len(rows), total=len(comp)) + " " + t("coverage.heatmap.hint"))
+        st.info(tm("coverage.heatmap.truncated", n=len(rows), total=total_rows))
+    st.caption(tm("coverage.heatmap.shown", n=len(rows), total=len(comp)) + " " + t("coverage.heatmap.hint"))
     figure = view.clickable_heatmap(charts.heatmap_figure(rows, result.matrix, result.courses, labels=labels))
     event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key="coverage_heatmap", width="stretch")
     cell = view.clicked_cell(event)
@@ -135,7 +135,7 @@ with gaps_tab:
                                       key="coverage_gap_semesters", placeholder=t("coverage.filter.all")),
     }
     shown = coverage.filter_gaps(gaps, **filters)
-    st.caption(t("coverage.gaps.count", n=len(shown), total=len(gaps)))
+    st.caption(tm("coverage.gaps.count", n=len(shown), total=len(gaps)))
     if shown.empty:
         st.info(t("coverage.gaps.none"))
     st.dataframe(view.gaps_table(shown, ctx.lang), hide_index=True, width="stretch", key="coverage_gaps_table")
@@ -172,7 +172,7 @@ with snapshots_tab:
                 st.error(error_text(exc))
     else:
         st.caption(t("coverage.snap.lead_only"))
-    st.caption(t("coverage.snap.threshold_note", n=coverage.DEFAULT_REDUNDANT_THRESHOLD))
+    st.caption(tm("coverage.snap.threshold_note", n=coverage.DEFAULT_REDUNDANT_THRESHOLD))
     snapshots = coverage.list_snapshots(ctx.engine, program_id=ctx.program_id)
     if not snapshots:
         st.info(t("coverage.snap.none"))

@@ -10,13 +10,13 @@ from services.permissions import can
 from services.programs import get_program
 from ui.context import page_setup
 from ui.exports import issues_table, key_format, prepare_and_download, restore_report_table
-from ui.i18n import t
+from ui.i18n import t, tm
 from ui.links import follow_link, keep_link
 
 ctx = page_setup()
 st.title(t("exports.title"))
 program = get_program(ctx.engine, program_id=ctx.program_id)
-st.caption(t("exports.page.caption", name=program["name"], code=program["code"]))
+st.caption(tm("exports.page.caption", name=program["name"], code=program["code"]))
 lang = st.selectbox(t("exports.page.lang"), LANGS, index=LANGS.index(ctx.lang), key="export_lang",
                     format_func=key_format("exports.page.lang."))
 common = {"actor": ctx.actor, "lang": lang}
@@ -93,20 +93,20 @@ if can(ctx.actor, "backup.run"):
         preview = st.session_state.get("export_restore_preview")
         if preview is not None and preview[0] == options:
             data = preview[1]
-            st.markdown(t("exports.page.restore.preview_of", programs=", ".join(data["programs"]) or "—"))
+            st.markdown(tm("exports.page.restore.preview_of", programs=", ".join(data["programs"]) or "—"))
             st.dataframe(restore_report_table(data), hide_index=True, key="export_restore_table")
             if data["warnings"]:
-                st.warning(t("exports.page.restore.warnings", count=len(data["warnings"])))
+                st.warning(tm("exports.page.restore.warnings", count=len(data["warnings"])))
                 st.dataframe(issues_table(data["warnings"]), hide_index=True, key="export_restore_warnings")
             if data["errors"]:
-                st.error(t("exports.page.restore.rejected", count=len(data["errors"])))
+                st.error(tm("exports.page.restore.rejected", count=len(data["errors"])))
                 st.dataframe(issues_table(data["errors"]), hide_index=True, key="export_restore_errors")
             elif st.button(t("exports.page.restore.confirm"), type="primary", key="export_restore_confirm"):
                 report = exports.restore_backup(ctx.engine, actor=ctx.actor, data=upload.getvalue(), merge=merge,
                                                 lang=ctx.lang)
                 st.session_state.pop("export_restore_preview", None)
                 if report.ok:
-                    st.success(t("exports.page.restore.done", programs=", ".join(report.programs) or "—"))
+                    st.success(tm("exports.page.restore.done", programs=", ".join(report.programs) or "—"))
                 else:
-                    st.error(t("exports.page.restore.rejected", count=len(report.errors)))
+                    st.error(tm("exports.page.restore.rejected", count=len(report.errors)))
                     st.dataframe(issues_table(report.errors), hide_index=True, key="export_restore_failed")

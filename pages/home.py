@@ -9,17 +9,17 @@ from services.mentor_home import mentor_home
 from services.programs import get_program, program_summary
 from services.workflow import current_revisions
 from ui.context import page_setup
-from ui.i18n import enum_label, t
+from ui.i18n import enum_label, t, tm
 from ui.visits import since_last_visit
 
 ctx = page_setup()
 program = get_program(ctx.engine, program_id=ctx.program_id)
 summary = program_summary(ctx.engine, program_id=ctx.program_id)
 
-st.title(t("home.title", name=program["name"]))
-st.caption(t("home.welcome", name=ctx.actor.display_name, code=program["code"]))
+st.title(tm("home.title", name=program["name"]))
+st.caption(tm("home.welcome", name=ctx.actor.display_name, code=program["code"]))
 if program["description"]:
-    st.write(program["description"])
+    st.text(program["description"])
 since_last_visit(ctx)
 
 cols = st.columns(6)

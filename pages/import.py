@@ -8,13 +8,13 @@ from services.importing import SCHEME_NAMES, analyse, commit, list_imports, view
 from services.importing.templates import TEMPLATE_KINDS, template_workbook
 from services.programs import get_program
 from ui.context import page_setup
-from ui.i18n import error_text, t
+from ui.i18n import error_text, t, tm
 from ui.import_reading import reading_panel
 
 ctx = page_setup()
 st.title(t("import.title"))
 program = get_program(ctx.engine, program_id=ctx.program_id)
-st.caption(t("import.page.intro", program=t("format.name_code", name=program["name"], code=program["code"])))
+st.caption(tm("import.page.intro", program=t("format.name_code", name=program["name"], code=program["code"])))
 # an option overrides what analyse() detected; a coarser choice resets the finer ones below it
 RESETS = {"kind": ("sheet", "header_row", "mapping", "marks", "row_roles", "split_cells"),
           "sheet": ("header_row", "mapping", "row_roles", "split_cells"),
@@ -55,7 +55,7 @@ report = st.session_state.get("import_report")
 if upload and report and report["upload"] == upload["id"]:
     st.subheader(t("import.page.report"))
     if report["ok"]:
-        st.success(t("import.page.done", created=view.total(report["counts"], "created"),
+        st.success(tm("import.page.done", created=view.total(report["counts"], "created"),
                      updated=view.total(report["counts"], "updated")))
     else:
         st.error(t("import.page.rejected"))
@@ -67,7 +67,7 @@ if upload and report and report["upload"] == upload["id"]:
     for path, title_key, icon in links:
         st.page_link(path, label=t(title_key), icon=icon)
     if report["invalid"]:
-        st.warning(t("import.page.invalid_rows", count=report["invalid_count"]))
+        st.warning(tm("import.page.invalid_rows", count=report["invalid_count"]))
         st.download_button(t("import.page.download_invalid"), report["invalid"], key="import_invalid_download",
                            file_name=f"{upload['name'].rsplit('.', 1)[0]}.invalid.xlsx", mime=view.XLSX_MIME,
                            icon=":material/download:")
@@ -90,7 +90,7 @@ elif upload:
                  placeholder=t("import.page.kind_unknown"))
     if data["kind_candidates"]:
         best = data["kind_candidates"][0]
-        c1.caption(t("import.page.detected", kind=view.label("kind", best["kind"], ctx.lang),
+        c1.caption(tm("import.page.detected", kind=view.label("kind", best["kind"], ctx.lang),
                      score=f"{best['score']:.0%}"))
     sheets = {s["name"]: s for s in data["sheets"]}
     if sheets:
@@ -145,16 +145,16 @@ elif upload:
     if counts:
         st.dataframe(pd.DataFrame(counts), hide_index=True, key="import_counts")
     if data["errors"]:
-        st.error(t("import.page.errors", count=data["error_count"]))
+        st.error(tm("import.page.errors", count=data["error_count"]))
         st.dataframe(pd.DataFrame(view.issue_rows(data["errors"], ctx.lang)), hide_index=True, width="stretch",
                      key="import_errors")
     if data["warnings"]:
-        with st.expander(t("import.page.warnings", count=data["warning_count"])):
+        with st.expander(tm("import.page.warnings", count=data["warning_count"])):
             st.dataframe(pd.DataFrame(view.issue_rows(data["warnings"], ctx.lang)), hide_index=True,
                          width="stretch", key="import_warnings")
     changes = view.change_rows(data["changes"], ctx.lang)
     if changes:
-        with st.expander(t("import.page.changes", count=len(changes))):
+        with st.expander(tm("import.page.changes", count=len(changes))):
             st.dataframe(pd.DataFrame(changes), hide_index=True, width="stretch", key="import_changes")
 
     skip = st.checkbox(t("import.page.skip_invalid"), key="import_skip_invalid", help=t("import.page.skip_help"),

@@ -5,8 +5,9 @@ import streamlit as st
 from services.errors import DomainError
 from services.notifications import list_notifications, mark_all_read, mark_read, text_of
 from ui.context import page_setup
-from ui.i18n import show_error, t
+from ui.i18n import show_error, t, tm
 from ui.nav import spec_by_slug
+from ui.safe import md_escape
 
 ctx = page_setup()
 st.title(t("inbox.title"))
@@ -16,7 +17,7 @@ left, middle, right = st.columns([1, 1, 1], vertical_alignment="center")
 unread_only = left.toggle(t("inbox.unread_only"), key="inbox_unread_only")
 this_program = middle.toggle(t("inbox.this_program"), key="inbox_this_program")
 if right.button(t("inbox.mark_all"), key="inbox_mark_all", icon=":material/done_all:"):
-    st.toast(t("inbox.marked_all", n=mark_all_read(ctx.engine, actor=ctx.actor)))
+    st.toast(tm("inbox.marked_all", n=mark_all_read(ctx.engine, actor=ctx.actor)))
 
 notes = list_notifications(ctx.engine, actor=ctx.actor, unread_only=unread_only,
                            program_id=ctx.program_id if this_program else None)
@@ -29,7 +30,7 @@ for note in notes:
         actions = buttons.container(horizontal=True, horizontal_alignment="right")
         badge = "" if note["read"] else f":blue-badge[{t('inbox.unread_badge')}] "
         kind = t(f"inbox.kind.{note['kind']}")
-        text = text_of(note, ctx.lang)
+        text = md_escape(text_of(note, ctx.lang))
         text_col.markdown(f"{badge}**{kind}** · {text if note['read'] else f'**{text}**'}")
         text_col.caption(note["created_at"][:16].replace("T", " ") + " UTC")
         if note["link"] and actions.button(t("inbox.open"), key=f"inbox_open_{nid}", icon=":material/open_in_new:"):

@@ -7,7 +7,7 @@ from services.errors import DomainError
 from services.i18n import LANGS
 from services.programs import create_program, get_program, list_programs, update_program
 from ui.context import PROGRAM_KEY, page_setup
-from ui.i18n import enum_format, error_lines, show_error, t
+from ui.i18n import enum_format, error_lines, show_error, t, tm
 
 ctx = page_setup()
 st.title(t("programs.title"))
@@ -30,7 +30,7 @@ if ctx.program_id is not None:
             del st.session_state[key]
         st.session_state["program_edit_for"] = program["id"]
     with st.form("program_edit"):
-        st.markdown(f"**{t('programs.edit', code=program['code'])}**")
+        st.markdown(f"**{tm('programs.edit', code=program['code'])}**")
         name = st.text_input(t("field.name"), program["name"], key="program_edit_name")
         language = st.selectbox(t("field.language"), LANGS, index=LANGS.index(program["language"]),
                                 key="program_edit_language", format_func=lang_names)
@@ -59,7 +59,7 @@ def _create() -> None:
         st.session_state["program_add_errors"] = error_lines(exc)
     else:
         st.session_state[PROGRAM_KEY] = created["id"]
-        st.toast(t("program.created", code=created["code"]))
+        st.toast(tm("program.created", code=created["code"]))
 
 
 with st.expander(t("programs.add"), expanded=not programs):

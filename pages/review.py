@@ -6,7 +6,9 @@ from services.comments import reply
 from services.errors import DomainError
 from services.review_queue import ITEM_KINDS, decide_alignments, queue_groups
 from ui.context import page_setup
-from ui.i18n import enum_label, join_list, show_error, t
+from ui.i18n import enum_label, join_list, show_error, t, tm
+from ui.outage import outage_guard
+from ui.safe import md_escape
 from ui.widgets import clear_next_run, fresh_text
 
 ctx = page_setup()
@@ -29,9 +31,9 @@ min_age = f4.number_input(t("review.filter.age"), min_value=0, max_value=3650, v
 def _alignment_label(a: dict) -> str:
     kind = t(f"review.target.{a['target_type']}")
     return "  \n".join([
-        t("review.alignment.target", kind=kind, text=a["target_label"]) if a["target_label"] else f"**{kind}**",
-        t("review.alignment.competency", code=a["code"], statement=a["statement"], importance=a["importance"] or "—"),
-        t("review.alignment.meta", level=a["level"], who=a["proposed_by"] or "—",
+        tm("review.alignment.target", kind=kind, text=a["target_label"]) if a["target_label"] else f"**{kind}**",
+        tm("review.alignment.competency", code=a["code"], statement=a["statement"], importance=a["importance"] or "—"),
+        tm("review.alignment.meta", level=a["level"], who=a["proposed_by"] or "—",
           side=enum_label("side", a["proposed_side"]), age=a["age"], count=a["age"], coverage=a["coverage_level"]),
     ])
 
@@ -69,10 +71,10 @@ def _batch_form(group: dict) -> None:
         return
     for row in result["failed"]:
         a = by_id[row["id"]]
-        st.error(t("review.batch.failed", target=a["target_label"] or a["target_type"], code=a["code"],
+        st.error(tm("review.batch.failed", target=a["target_label"] or a["target_type"], code=a["code"],
                    message=row["message"]))
     if result["decided"]:
-        st.toast(t("review.batch.done", n=len(result["decided"])))
+        st.toast(tm("review.batch.done", n=len(result["decided"])))
         for aid in result["decided"]:
             st.session_state.pop(f"review_pick_{aid}", None)
         if not result["failed"]:
@@ -82,9 +84,10 @@ def _batch_form(group: dict) -> None:
 def _comment(th: dict) -> None:
     cid = th["id"]
     where = t(f"review.target.{th['entity_type']}")
-    st.markdown(f"**{where}** · **{th['author']}** ({enum_label('side', th['author_side'])}): {th['body']}")
+    st.markdown(f"**{where}** · **{md_escape(th['author'])}** ({enum_label('side', th['author_side'])}): "
+                f"{md_escape(th['body'])}")
     for r in th["replies"]:
-        st.markdown(f"↳ **{r['author']}**: {r['body']}")
+        st.markdown(f"↳ **{md_escape(r['author'])}**: {md_escape(r['body'])}")
     with st.form(f"review_reply_form_{cid}", border=False):
         text = st.text_input(t("review.reply"), key=fresh_text(f"review_reply_{cid}"))
         if st.form_submit_button(t("review.send"), key=f"review_send_{cid}"):
@@ -98,6 +101,7 @@ def _comment(th: dict) -> None:
 
 
 @st.fragment
+@outage_guard()  # a fragment rerun runs without app.py around it
 def queue() -> None:
     """The counts and the groups: a decision reruns only this part of the page."""
     data = queue_groups(ctx.engine, actor=ctx.actor, program_id=ctx.program_id, course_id=course_id, side=side,
@@ -110,14 +114,14 @@ def queue() -> None:
         st.info(t("review.no_items"))
     for group in data["groups"]:
         with st.container(border=True, key=f"review_group_{group['course_id']}"):
-            status = enum_label("standard_status", group["status"]) if group["status"] else t("review.no_standard")
-            st.subheader(t("review.group", code=group["course_code"], name=group["course_name"],
+            status = enum_label("standard_status", group["status"]) if group["status"] else tm("review.no_standard")
+            st.subheader(tm("review.group", code=group["course_code"], name=group["course_name"],
                            owners=join_list(group["owners"]) or "—", status=status), anchor=False)
             if group["alignments"]:
                 _batch_form(group)
             for sig in group["signatures"]:
                 left, right = st.columns([5, 1], vertical_alignment="center")
-                left.info(t("review.signature.line", revision=sig["revision"]))
+                left.info(tm("review.signature.line", revision=sig["revision"]))
                 right.page_link("pages/standards.py", label=t("review.signature.open"), icon=":material/draw:",
                                 query_params={"course": group["course_code"]})
             for th in group["comments"]:

@@ -7,7 +7,7 @@ from services.errors import DomainError
 from services.standards import create_standard, current_standard, list_standards
 from services.workflow import allowed_actions, workflow_state
 from ui.context import page_setup
-from ui.i18n import enum_label, show_error, t
+from ui.i18n import enum_label, show_error, t, tm
 from ui.links import follow_link, keep_link
 from ui.standard_editor import base_for, conflict_view, content_editor, rebase, save_bar
 from ui.standard_panels import (
@@ -53,7 +53,7 @@ if current is None:
 sid = current["id"]
 state = workflow_state(ctx.engine, standard_id=sid)
 actions = allowed_actions(ctx.engine, actor=ctx.actor, standard_id=sid)
-st.caption(t("standards.page.revision_line", revision=state["revision"],
+st.caption(tm("standards.page.revision_line", revision=state["revision"],
              status=enum_label("standard_status", state["status"]), version=state["version_number"]))
 workflow_bar(ctx, state, actions)
 

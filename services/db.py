@@ -19,7 +19,8 @@ from typing import ParamSpec, TypeVar
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlmodel import Session, create_engine
 
 from services.errors import Busy, DatabaseUnavailable
@@ -96,6 +97,33 @@ def check_connection(engine: Engine) -> None:
             f"Cannot connect to the database {safe_url(str(engine.url))}: {reason}",
             url=safe_url(str(engine.url)), reason=reason,
         ) from exc
+
+
+# SQLite messages that mean the file cannot be used right now (moved, unmounted, permissions, full disk)
+_SQLITE_OUTAGE_MESSAGES = ("unable to open database file", "disk i/o error", "database or disk is full",
+                           "attempt to write a readonly database")
+
+
+def is_outage(exc: BaseException) -> bool:
+    """True when ``exc`` means the database cannot be reached or used at the moment (server down, network,
+    SQLite file unavailable), as opposed to a bug or bad input: the UI then says so and keeps the user's input."""
+    if isinstance(exc, DatabaseUnavailable):
+        return True
+    if isinstance(exc, SATimeoutError):  # no pooled connection came free: the server does not answer
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated or isinstance(exc, (InterfaceError,)):
+        return True
+    orig = exc.orig
+    try:
+        import psycopg
+
+        if isinstance(orig, (psycopg.OperationalError, psycopg.InterfaceError)):
+            return True
+    except ImportError:  # pragma: no cover - SQLite-only installs
+        pass
+    return isinstance(exc, OperationalError) and any(m in str(orig).lower() for m in _SQLITE_OUTAGE_MESSAGES)
 
 
 def schema_is_current(engine: Engine) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,11 +111,16 @@ def _labelled(params: dict[str, Any], lang: str) -> dict[str, Any]:
     return out
 
 
-def error_lines(exc: Exception, lang: str) -> list[str]:
+def _escaped(params: dict[str, Any], escape: Callable[[str], str] | None) -> dict[str, Any]:
+    return {k: escape(v) if escape and isinstance(v, str) else v for k, v in params.items()}
+
+
+def error_lines(exc: Exception, lang: str, *, escape: Callable[[str], str] | None = None) -> list[str]:
     """A domain error's messages in ``lang``, the one formatter the UI and the command line use.
 
     One line per field error of a ``ValidationFailed`` (each carries a translation key; a table
-    or field it names is shown by its label), else the error's own key.
+    or field it names is shown by its label), else the error's own key. ``escape`` is applied to every text
+    parameter (the UI passes its Markdown escape; the command line prints plain text).
     """
     from services.i18n import translate
 
@@ -124,9 +130,9 @@ def error_lines(exc: Exception, lang: str) -> list[str]:
         for error in errors:
             params = dict(getattr(error, "params", None) or {})
             key = params.pop("key", None)
-            lines.append(translate(key, lang, **_labelled(params, lang)) if key
-                         else str(getattr(error, "message", error)))
+            lines.append(translate(key, lang, **_escaped(_labelled(params, lang), escape)) if key
+                         else _escaped({"m": str(getattr(error, "message", error))}, escape)["m"])
         return lines
     params = _labelled(dict(getattr(exc, "params", {}) or {}), lang)
     params.setdefault("details", str(exc))
-    return [translate(getattr(exc, "key", "error.generic"), lang, **params)]
+    return [translate(getattr(exc, "key", "error.generic"), lang, **_escaped(params, escape))]

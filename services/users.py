@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import secrets
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -30,6 +32,13 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash no password matches, verified for unknown or inactive users so that every login costs one
+    argon2 verification (an unknown name must not answer faster than a known one)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def actor_of(user: User) -> Actor:
@@ -87,12 +96,17 @@ def create_user(
 
 
 def authenticate(engine: Engine, *, username: str, password: str) -> Actor | None:
-    """The actor for valid credentials of an active user, else ``None``."""
+    """The actor for valid credentials of an active user, else ``None``.
+
+    Exactly one argon2 verification whatever the name: an unknown or inactive account is checked
+    against a dummy hash, so the time taken does not tell which accounts exist. Pages log in through
+    ``services.login.log_in``, which adds throttling and auditing.
+    """
     with session_scope(engine) as session:
         user = session.exec(select(User).where(User.username == username.strip())).first()
-        if user is None or not user.is_active or not verify_password(user.password_hash, password):
-            return None
-        return actor_of(user)
+        usable = user is not None and user.is_active and bool(user.password_hash)
+        matches = verify_password(user.password_hash if usable else _dummy_hash(), password)
+        return actor_of(user) if usable and matches else None
 
 
 def active_actor(engine: Engine, *, user_id: int | None) -> Actor | None:

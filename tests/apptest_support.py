@@ -38,3 +38,11 @@ def login(username: str, password: str = "demo", lang: str = "zh") -> AppTest:
     at.text_input(key="login_password").input(password)
     at.button(key="login_submit").click().run()
     return at
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of a Markdown source AppTest returns: backslash escapes and word joiners gone
+    (``ui.safe.md_escape`` puts them into user text)."""
+    import re
+
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "").replace("  \n", "\n")

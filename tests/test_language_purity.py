@@ -24,7 +24,7 @@ from sqlalchemy.types import JSON
 
 from models import metadata
 from services.programs import get_program
-from tests.apptest_support import app_db, login  # noqa: F401 (fixture)
+from tests.apptest_support import app_db, login, shown  # noqa: F401 (fixture)
 from ui.auth import PROGRAM_KEY
 from ui.nav import pages_for
 
@@ -149,6 +149,7 @@ def foreign_runs(text: str, lang: str) -> list[str]:
 def offending(text: str, lang: str, data: list[str]) -> list[str]:
     """Foreign runs not explained by user data that the text shows."""
     bad = []
+    text = shown(text)  # user text is escaped for Markdown; compare what a reader sees
     for run in foreign_runs(text, lang):
         if not any(run in d and d in text for d in data):
             bad.append(run)

@@ -7,7 +7,7 @@ import pytest
 from services.alignments import alignments_for_standard
 from services.standards import standard_content
 from services.suggestions import decisions, suggest_for_target
-from tests.apptest_support import app_db, login  # noqa: F401 - fixture
+from tests.apptest_support import app_db, login, shown  # noqa: F401 - fixture
 from tests.test_page_standards import _course_id, _standard
 
 pytestmark = pytest.mark.apptest
@@ -114,7 +114,7 @@ def test_ticking_both_accept_and_reject_names_the_row_and_saves_nothing(app_db):
         "deleted_rows": []}
     at.button(key=f"sug_std_save_{sid}").click().run()
     assert not at.exception, at.exception
-    assert [e.value for e in at.error] == [f"第 3 行（{rows[2]['code']}）：请勾选“接受”或“拒绝”其中之一。"]
+    assert [shown(e.value) for e in at.error] == [f"第 3 行（{rows[2]['code']}）：请勾选“接受”或“拒绝”其中之一。"]
     assert alignments_for_standard(app_db, standard_id=sid) == before
 
 

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from services.actor import SYSTEM, Actor
 from services.programs import get_program
 from services.users import list_users
-from tests.apptest_support import APP, ROOT, TIMEOUT, app_db, login  # noqa: F401 - fixture
+from tests.apptest_support import APP, ROOT, TIMEOUT, app_db, login, shown  # noqa: F401 - fixture
 from ui.context import AUTH_KEY, PROGRAM_KEY
 
 pytestmark = pytest.mark.apptest
@@ -199,7 +199,7 @@ def test_a_save_that_clears_a_signature_says_whose_asks_first_and_tells_afterwar
     submit(app_db, actor=faculty, standard_id=sid, expected_version=workflow_state(app_db, standard_id=sid)["version"])
     sign(app_db, actor=lead, standard_id=sid, expected_version=workflow_state(app_db, standard_id=sid)["version"])
     at = _open_standard(app_db, "faculty")
-    assert any(lead.display_name in w.value for w in at.warning), [w.value for w in at.warning]
+    assert any(lead.display_name in shown(w.value) for w in at.warning), [w.value for w in at.warning]
     hours = int(standard_content(app_db, sid)["units"][0]["hours_practice"] or 0) + 2
     from ui.standard_editor import editor_key
 
@@ -212,7 +212,7 @@ def test_a_save_that_clears_a_signature_says_whose_asks_first_and_tells_afterwar
     at.button(key="std_save").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert workflow_state(app_db, standard_id=sid)["school_signed_by"] == ""
-    assert any(lead.display_name in i.value for i in at.info), [i.value for i in at.info]
+    assert any(lead.display_name in shown(i.value) for i in at.info), [i.value for i in at.info]
     from services.notifications import list_notifications
 
     assert [n["kind"] for n in list_notifications(app_db, actor=lead, unread_only=True)

@@ -14,8 +14,10 @@ from sqlalchemy.engine import Engine
 
 from services import sessions
 from services.actor import Actor
-from services.users import active_actor, authenticate, demo_accounts_active
-from ui.i18n import enum_label, t
+from services.errors import DomainError
+from services.login import client_address, log_in
+from services.users import active_actor, demo_accounts_active
+from ui.i18n import enum_label, error_text, t, tm
 
 COOKIE = "costandard_session"
 AUTH_KEY = "auth"
@@ -52,6 +54,16 @@ def browser_token() -> str | None:
     except Exception:  # noqa: BLE001 - no browser context (bare mode)
         return None
     return value if isinstance(value, str) and value else None  # AppTest hands out a mock, not a str
+
+
+def request_address() -> str | None:
+    """The client's address for login throttling (X-Forwarded-For only behind a trusted proxy)."""
+    try:
+        peer = st.context.ip_address
+        forwarded = st.context.headers.get("X-Forwarded-For")
+    except Exception:  # noqa: BLE001 - no browser context (bare mode)
+        return None
+    return client_address(peer if isinstance(peer, str) else None, forwarded if isinstance(forwarded, str) else None)
 
 
 def restore_login(engine: Engine) -> Actor | None:
@@ -122,15 +134,16 @@ def login_form(engine: Engine, *, continue_to: str | None = None) -> None:
     if st.session_state.pop(_ENDED_KEY, False):
         st.info(t("login.session_ended"))
     if continue_to:
-        st.caption(t("login.continue_to", page=continue_to))
+        st.caption(tm("login.continue_to", page=continue_to))
     with st.form("login_form"):
         username = st.text_input(t("login.username"), key="login_username")
         password = st.text_input(t("login.password"), type="password", key="login_password")
         submitted = st.form_submit_button(t("login.submit"), type="primary", key="login_submit")
     if submitted:
-        actor = authenticate(engine, username=username, password=password)
-        if actor is None:
-            st.error(t("login.failed"))
+        try:
+            actor = log_in(engine, username=username, password=password, address=request_address())
+        except DomainError as exc:
+            st.error(error_text(exc))
         else:
             token = sessions.rotate_session(engine, user_id=actor.id, old_token=browser_token())
             sign_in(actor, token)

@@ -13,9 +13,10 @@ from services.actor import Actor
 from services.db import check_connection, database_url, make_engine, safe_url, schema_is_current
 from services.errors import DatabaseUnavailable
 from ui.auth import AUTH_KEY, ENTRY_KEY, PROGRAM_KEY, current_actor, login_form, restore_login  # noqa: F401
-from ui.i18n import current_lang, t
+from ui.i18n import current_lang, t, tm
 from ui.links import follow_link, keep_link
 from ui.nav import spec_for
+from ui.outage import install_outage_handler
 from ui.widgets import wrap_metric_tiles
 
 _STARTED_KEY = "session_started"
@@ -29,15 +30,19 @@ def _engine_for(url: str) -> Engine:
 
 
 def get_engine() -> Engine:
-    """The process-wide engine; stops the page with one clear message if the database is unusable."""
+    """The process-wide engine; stops the page with one clear message if the database is unusable.
+
+    Every run of every page comes here first, so this is where the run's outage handler is set.
+    """
+    install_outage_handler()
     url = database_url()
     try:
         engine = _engine_for(url)
     except DatabaseUnavailable as exc:
-        st.error(t("db.unavailable", url=safe_url(url), reason=exc.params.get("reason", str(exc))))
+        st.error(tm("db.unavailable", url=safe_url(url), reason=exc.params.get("reason", str(exc))))
         st.stop()
     if not schema_is_current(engine):
-        st.error(t("db.not_migrated", url=safe_url(url)))
+        st.error(tm("db.not_migrated", url=safe_url(url)))
         st.stop()
     return engine
 

@@ -13,7 +13,7 @@ import streamlit as st
 from services.errors import DomainError
 from services.permissions import can
 from services.suggestions import accept_suggestion, suggest_targets_for_competency
-from ui.i18n import show_error, t
+from ui.i18n import show_error, t, tm
 from ui.suggestion_panel import highlighted, safe_text
 
 TOP = 8
@@ -76,5 +76,5 @@ def _candidate(ctx, found: dict[str, Any], row: dict[str, Any], may_propose: boo
         except DomainError as exc:
             show_error(exc)
             return
-        st.toast(t("coverage.suggest.proposed", code=found["code"], target=head))
+        st.toast(tm("coverage.suggest.proposed", code=found["code"], target=head))
         st.rerun()

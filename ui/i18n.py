@@ -26,6 +26,14 @@ def t(key: str, /, **params) -> str:
     return translate(key, current_lang(), **params)
 
 
+def tm(key: str, /, **params) -> str:
+    """``t`` for a Markdown place (alerts, captions, titles, labels): text parameters are escaped, so user
+    text in them shows as typed and never renders as a link, an image or formatting."""
+    from ui.safe import md_escape
+
+    return translate(key, current_lang(), **{k: md_escape(v) if isinstance(v, str) else v for k, v in params.items()})
+
+
 def enum_label(kind: str, value: str | None) -> str:
     """Translated label of an enumeration value (role, side, course_type, …)."""
     return label(kind, value, current_lang())
@@ -34,12 +42,14 @@ def enum_label(kind: str, value: str | None) -> str:
 def error_lines(exc: Exception) -> list[str]:
     """A domain error's messages in the user's language: the UI's one error formatter."""
     from services.errors import error_lines as lines
+    from ui.safe import md_escape
 
-    return lines(exc, current_lang())
+    # every caller shows the lines in an alert, which renders Markdown: the values they name are escaped
+    return lines(exc, current_lang(), escape=md_escape)
 
 
 def error_text(exc: Exception) -> str:
-    """A domain error as one line in the user's language (its messages joined)."""
+    """A domain error as one line in the user's language (its messages joined), safe for an alert."""
     return "; ".join(error_lines(exc))
 
 

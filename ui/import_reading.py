@@ -13,6 +13,7 @@ import streamlit as st
 
 from services.importing import view
 from ui.i18n import t
+from ui.safe import md_escape
 
 
 def reading_panel(data: dict[str, Any], options: dict[str, Any], lang: str) -> None:
@@ -22,7 +23,7 @@ def reading_panel(data: dict[str, Any], options: dict[str, Any], lang: str) -> N
         return
     noticed = bool(entry["ignored"] or entry["splits"] or entry["groups"])
     with st.expander(t("import.page.reading"), expanded=noticed, icon=":material/visibility:"):
-        st.caption(view.reading_summary(entry, lang))
+        st.caption(md_escape(view.reading_summary(entry, lang)))
         groups = view.group_rows(entry, lang)
         if groups:
             st.markdown(t("import.page.groups"))

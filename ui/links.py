@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 
 from services.i18n import catalog
-from ui.i18n import current_lang, t
+from ui.i18n import current_lang, tm
 
 
 def _seen_key(key: str) -> str:
@@ -34,7 +34,7 @@ def follow_link(param: str, key: str, by_code: Mapping[str, Any]) -> None:
         st.session_state[key] = by_code[code]
     else:
         names = catalog(current_lang())  # the URL's parameter name, said in the user's words
-        st.warning(t("link.not_found", param=names.get(f"link.param.{param}", param), value=code))
+        st.warning(tm("link.not_found", param=names.get(f"link.param.{param}", param), value=code))
 
 
 def keep_link(param: str, key: str, code: str | None) -> None:

@@ -29,7 +29,8 @@ from services.standards import (
 )
 from services.tablediff import from_editor_state
 from services.vocabulary import STANDARD_PROSE_FIELDS as PROSE_FIELDS
-from ui.i18n import enum_format, enum_label, join_list, show_error, t
+from ui.i18n import enum_format, enum_label, join_list, show_error, t, tm
+from ui.safe import md_escape, md_prose
 
 BASE_KEY = "std_base"
 CONFLICT_KEY = "std_conflict"
@@ -144,7 +145,7 @@ def header_part(base: dict[str, Any], *, read_only: bool) -> dict[str, Any]:
         if preview:
             st.markdown(f"**{label}**")
             with st.container(border=True, key=editor_key(base, f"std_h_preview_{field}")):
-                st.markdown(text or "—")
+                st.markdown(md_prose(text) or "—")
         else:
             height = 80 if field in ("prerequisites", "follow_on") else 140  # a list of courses, not prose
             text = st.text_area(label, text, key=editor_key(base, f"std_h_{field}"), disabled=read_only, height=height)
@@ -209,11 +210,11 @@ def save_bar(ctx, base: dict[str, Any], mine: dict[str, Any]) -> None:
     signatures says whose and waits for a confirmation."""
     for line in st.session_state.pop("std_flash_info", []):
         st.info(line)
-    st.caption(t("standards.page.started_from", version=base["version"]))
+    st.caption(tm("standards.page.started_from", version=base["version"]))
     signers = _signatures_a_save_clears(ctx.engine, base["standard_id"])
     confirmed = True
     if signers:
-        st.warning(t("standards.page.will_clear", names=join_list(signers)))
+        st.warning(tm("standards.page.will_clear", names=join_list(signers)))
         confirmed = st.checkbox(t("standards.page.confirm_clear"), key="std_confirm_clear")
     if st.button(t("standards.page.save"), type="primary", key="std_save"):
         if not confirmed:
@@ -243,8 +244,8 @@ def _save(ctx, base: dict[str, Any], content: dict[str, Any], *, expected_versio
         st.session_state.pop("std_confirm_clear", None)
         if result.get("signoffs_cleared"):
             names = signers if signers is not None else []
-            st.session_state["std_flash_info"] = [t("standards.page.cleared", names=join_list(names))]
-        st.toast(t("standards.page.saved", number=result["version_number"]) if result["saved"]
+            st.session_state["std_flash_info"] = [tm("standards.page.cleared", names=join_list(names))]
+        st.toast(tm("standards.page.saved", number=result["version_number"]) if result["saved"]
                  else t("standards.page.nothing_to_save"))
         st.rerun()
 
@@ -312,14 +313,14 @@ def conflict_view(ctx, base: dict[str, Any]) -> bool:
     conflict = st.session_state.get(CONFLICT_KEY)
     if not conflict:
         return False
-    st.error(t("standards.page.conflict", version=conflict["version"], mine=base["version"]))
+    st.error(tm("standards.page.conflict", version=conflict["version"], mine=base["version"]))
     items = differences(conflict["base"], conflict["mine"], conflict["theirs"])
     sides = {"mine": t("standards.page.mine"), "theirs": t("standards.page.theirs")}
     choices: dict[str, str | None] = {}
     for n, item in enumerate(items):
         with st.container(border=True, key=f"std_cf_item_{n}"):
             clash = item["suggested"] is None
-            st.markdown(f"**{_label(item)}**" + (f" · :red[{t('standards.conflict.both_changed')}]" if clash else ""))
+            st.markdown(f"**{md_escape(_label(item))}**" + (f" · :red[{t('standards.conflict.both_changed')}]" if clash else ""))
             mine_text, theirs_text = _shown(item, item["mine"]), _shown(item, item["theirs"])
             mine_html, theirs_html = _highlighted(mine_text, theirs_text)
             left, right, pick = st.columns([5, 5, 2])
@@ -336,7 +337,7 @@ def conflict_view(ctx, base: dict[str, Any]) -> bool:
         st.info(t("standards.conflict.no_differences"))
     undecided = open_items(items, choices)
     if undecided:
-        st.warning(t("standards.conflict.undecided", n=len(undecided)))
+        st.warning(tm("standards.conflict.undecided", n=len(undecided)))
     b1, b2, b3, b4 = st.columns(4)
     b3.button(t("standards.conflict.all_mine"), key="std_conflict_all_mine", on_click=_choose_all,
               args=(conflict, len(items), "mine"))

@@ -23,7 +23,8 @@ from services.exports import export_standard_docx, export_standard_xlsx
 from services.history import diff_versions, list_versions, note_text, restore_version
 from services.standards import SECTIONS
 from services.workflow import reject, sign, start_revision, submit
-from ui.i18n import current_lang, enum_label, error_lines, show_error, t
+from ui.i18n import current_lang, enum_label, error_lines, show_error, t, tm
+from ui.safe import md_escape
 from ui.standard_editor import follow_own_change, rebase
 from ui.suggestion_panel import suggestion_panel
 from ui.widgets import clear_next_run, fresh_text
@@ -52,7 +53,8 @@ def alignment_panel(ctx, standard_id: int, content: dict[str, Any], actions: dic
             target = f"{table[:-1]}:{row['id']}"
             mine = [a for a in links if a["target"] == target]
             badge = t("standards.page.open_comments", n=counts[target]) if counts.get(target) else ""
-            with st.expander(f"{_target_label(table, row)} · {t('standards.page.n_links', n=len(mine))} {badge}"):
+            with st.expander(f"{md_escape(_target_label(table, row))} · {t('standards.page.n_links', n=len(mine))} "
+                             f"{badge}"):
                 _links(ctx, standard_id, mine, actions)
                 if actions["propose_alignment"]:
                     _add_link(ctx, standard_id, table, row["id"])
@@ -63,11 +65,11 @@ def alignment_panel(ctx, standard_id: int, content: dict[str, Any], actions: dic
 def _links(ctx, standard_id: int, links: list[dict[str, Any]], actions: dict[str, bool]) -> None:
     for a in links:
         key = a["id"]
-        st.markdown(t("standards.page.link_line", code=a["code"], statement=a["statement"], level=a["level"],
+        st.markdown(tm("standards.page.link_line", code=a["code"], statement=a["statement"], level=a["level"],
                       status=enum_label("alignment_status", a["status"]), side=enum_label("side", a["proposed_side"]),
                       who=a["proposed_by"] or "—", coverage=a["coverage_level"]))
         if a["reason"]:
-            st.caption(t("standards.page.reason_line", reason=a["reason"]))
+            st.caption(tm("standards.page.reason_line", reason=a["reason"]))
         if not (actions["propose_alignment"] or actions["decide_alignments"]):
             continue
         c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
@@ -148,7 +150,7 @@ def checklist_panel(ctx, standard_id: int, mine: dict[str, Any]) -> None:
         result = checklist(ctx.engine, standard_id=standard_id, content=mine)
     except Exception:  # noqa: BLE001 - half-typed rows: fall back to the saved standard
         result = checklist(ctx.engine, standard_id=standard_id)
-    st.caption(t("standards.page.check_counts", errors=result["errors"], warnings=result["warnings"]))
+    st.caption(tm("standards.page.check_counts", errors=result["errors"], warnings=result["warnings"]))
     lang = current_lang()
     for check in result["checks"]:
         icon = ":green[:material/check_circle:]" if check["ok"] else (
@@ -156,8 +158,8 @@ def checklist_panel(ctx, standard_id: int, mine: dict[str, Any]) -> None:
         st.markdown(f"{icon} {t(check['key'])}")
         for f in (f for f in result["findings"] if f["check"] == check["check"]):
             where = _finding_target(f, mine)
-            st.markdown(f"&nbsp;&nbsp;&nbsp;&nbsp;– {enum_severity(f['severity'])} · {where}: "
-                        f"{html.escape(finding_text(f, lang))}")
+            st.markdown(f"&nbsp;&nbsp;&nbsp;&nbsp;– {enum_severity(f['severity'])} · {md_escape(where)}: "
+                        f"{md_escape(finding_text(f, lang))}")
 
 
 def _finding_target(finding: dict[str, Any], content: dict[str, Any] | None) -> str:
@@ -197,10 +199,10 @@ def task_table_panel(ctx, standard_id: int) -> None:
 def _thread(ctx, th: dict[str, Any], actions: dict[str, bool], prefix: str) -> None:
     state = t("standards.page.resolved") if th["resolved"] else t("standards.page.open")
     with st.container(border=True):
-        st.markdown(f"**{th['author']}** ({enum_label('side', th['author_side'])}) · {state}")
-        st.write(th["body"])
+        st.markdown(f"**{md_escape(th['author'])}** ({enum_label('side', th['author_side'])}) · {state}")
+        st.text(th["body"])
         for r in th["replies"]:
-            st.markdown(f"↳ **{r['author']}**: {r['body']}")
+            st.markdown(f"↳ **{md_escape(r['author'])}**: {md_escape(r['body'])}")
         if not actions["comment"]:
             return
         key = f"{prefix}_{th['id']}"
@@ -241,7 +243,7 @@ def _threads_for(ctx, standard_id: int, target: str, entity_type: str, entity_id
 def comments_panel(ctx, standard_id: int, actions: dict[str, bool]) -> None:
     """Threads on the whole standard or one section; unit and objective threads sit beside their row."""
     counts = unresolved_counts(ctx.engine, standard_id=standard_id)
-    st.caption(t("standards.page.unresolved", n=counts["total"]))
+    st.caption(tm("standards.page.unresolved", n=counts["total"]))
     options = ["standard", *SECTIONS]
     where = st.selectbox(t("standards.page.comment_on"), options, key="std_comment_target",
                          format_func=lambda s: t("standards.page.whole") if s == "standard"
@@ -270,9 +272,9 @@ def workflow_bar(ctx, state: dict[str, Any], actions: dict[str, bool]) -> None:
     st.markdown(t("standards.page.status_line", status=status, school=_signature(state, "school"),
                   enterprise=_signature(state, "enterprise")))
     if state["frozen"]:
-        st.info(t("standards.page.frozen", revision=state["revision"]))
+        st.info(tm("standards.page.frozen", revision=state["revision"]))
     if state["rejection_reason"] and state["status"] == "draft":
-        st.warning(t("standards.page.rejected", reason=state["rejection_reason"]))
+        st.warning(tm("standards.page.rejected", reason=state["rejection_reason"]))
     sid, version = state["standard_id"], state["version"]
     bar = st.container(horizontal=True, vertical_alignment="center", key="std_wf_bar")
     try:
@@ -342,13 +344,13 @@ def history_panel(ctx, state: dict[str, Any], actions: dict[str, bool]) -> None:
         st.markdown(_diff_html(h["ops"]), unsafe_allow_html=True)
     for table in ("objectives", "units", "assessment", "alignments"):
         section = diff[table]
-        lines = [f":green[:material/add:] {_row_text(r)}" for r in section["added"]]
-        lines += [f":red[:material/remove:] {_row_text(r)}" for r in section["removed"]]
+        lines = [f":green[:material/add:] {md_escape(_row_text(r))}" for r in section["added"]]
+        lines += [f":red[:material/remove:] {md_escape(_row_text(r))}" for r in section["removed"]]
         for r in section["changed"]:
             fields = "; ".join(f"{_field_label(f)}: {_value(f, v['old'])} → {_value(f, v['new'])}"
                                for f, v in r["fields"].items())
             what = f"{r.get('label') or r.get('target', '')} {r.get('code', '')}".strip()
-            lines.append(f":blue[:material/edit:] {what} — {fields}")
+            lines.append(f":blue[:material/edit:] {md_escape(what)} — {md_escape(fields)}")
         if lines:
             title = t("field.alignments") if table == "alignments" else t(f"standards.section.{table}")
             st.markdown(f"**{title}**\n\n" + "\n".join(f"- {line}" for line in lines))
@@ -359,7 +361,7 @@ def history_panel(ctx, state: dict[str, Any], actions: dict[str, bool]) -> None:
                 result = restore_version(ctx.engine, actor=ctx.actor, standard_id=sid, version_number=pick,
                                          expected_version=state["version"])
                 rebase(ctx.engine, sid, result)
-                st.toast(t("standards.page.restored", number=pick))
+                st.toast(tm("standards.page.restored", number=pick))
                 st.rerun()
             except DomainError as exc:
                 show_error(exc)

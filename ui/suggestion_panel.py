@@ -15,21 +15,16 @@ import pandas as pd
 import streamlit as st
 
 from services.drafting import apply_objective_drafts, draft_for_standard
-from services.errors import DomainError, error_lines
+from services.errors import DomainError
 from services.suggestion_index import highlight_spans
 from services.suggestions import accept_suggestion, reject_suggestion, suggest_for_target
 from services.workflow import workflow_state
-from ui.i18n import current_lang, enum_label, t
+from ui.i18n import enum_label, show_error, t, tm
+from ui.safe import html_text, md_escape
 from ui.standard_editor import follow_own_change, rebase
 
 TOP = 5
-# HTML's and Markdown's special characters (and Streamlit's $…$ maths), written as entities instead
-_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()#+-.!|~<>$&\"':=")
-
-
-def safe_text(text: str) -> str:
-    """``text`` as inert HTML for ``st.markdown(..., unsafe_allow_html=True)``: no tag, no Markdown."""
-    return "".join(f"&#{ord(ch)};" if ch in _MARKDOWN_SPECIAL else ch for ch in text or "")
+safe_text = html_text  # the name the panels use
 
 
 def highlighted(statement: str, terms: list[str]) -> str:
@@ -46,8 +41,7 @@ def _flash(ctx, standard_id: int, result: dict[str, Any] | None, message: str) -
 
 
 def _errors(exc: DomainError) -> None:
-    for line in error_lines(exc, current_lang()):
-        st.error(line)
+    show_error(exc)
 
 
 def suggestion_panel(ctx, standard_id: int, table: str, row: dict[str, Any], actions: dict[str, bool]) -> None:
@@ -80,10 +74,10 @@ def suggestion_panel(ctx, standard_id: int, table: str, row: dict[str, Any], act
             if c3.button(t("suggest.accept"), key=f"{key}_acc_{cid}"):
                 result = accept_suggestion(ctx.engine, actor=ctx.actor, competency_id=cid, level=int(level),
                                            score=s["score"], **target)
-                _flash(ctx, standard_id, result["alignment"], t("suggest.accepted", code=s["code"]))
+                _flash(ctx, standard_id, result["alignment"], tm("suggest.accepted", code=s["code"]))
             if c4.button(t("suggest.reject"), key=f"{key}_rej_{cid}"):
                 reject_suggestion(ctx.engine, actor=ctx.actor, competency_id=cid, score=s["score"], **target)
-                _flash(ctx, standard_id, None, t("suggest.rejected", code=s["code"]))
+                _flash(ctx, standard_id, None, tm("suggest.rejected", code=s["code"]))
         except DomainError as exc:
             _errors(exc)
     if kind == "unit" and row.get("alignments"):
@@ -111,7 +105,7 @@ def _draft(ctx, standard_id: int, unit_id: int, key: str, actions: dict[str, boo
     st.caption(t("suggest.draft.objectives"))
     chosen = []
     for n, o in enumerate(draft["objectives"]):
-        label = f"{o['code']} ({enum_label('dimension', o['dimension'])}) {o['text']} ← {o['source_code']}"
+        label = md_escape(f"{o['code']} ({enum_label('dimension', o['dimension'])}) {o['text']} ← {o['source_code']}")
         if st.checkbox(label, key=f"{key}_draft_pick_{n}_{o['source_code']}"):
             chosen.append(o)
     if actions.get("edit") and st.button(t("suggest.draft.apply"), key=f"{key}_draft_apply", disabled=not chosen):

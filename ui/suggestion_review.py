@@ -16,7 +16,7 @@ import streamlit as st
 
 from services.errors import DomainError
 from services.suggestions import review_choices, review_standard_suggestions, suggest_for_standard
-from ui.i18n import show_error, t
+from ui.i18n import show_error, t, tm
 from ui.standard_editor import follow_own_change
 
 COLUMNS = ("label", "code", "statement", "matched", "score", "level", "accept", "reject")
@@ -81,5 +81,5 @@ def standard_review(ctx, standard_id: int, actions: dict[str, bool]) -> None:
         follow_own_change(ctx.engine, standard_id, result["standard"]["version"])
     nonce = f"sug_std_nonce_{standard_id}"
     st.session_state[nonce] = st.session_state.get(nonce, 0) + 1
-    st.toast(t("suggest.review.saved", accepted=result["accepted"], rejected=result["rejected"]))
+    st.toast(tm("suggest.review.saved", accepted=result["accepted"], rejected=result["rejected"]))
     st.rerun()
