@@ -27,6 +27,9 @@ import python_calamine
 
 from services.importing.limits import Limits, check_file_size, check_rows, check_zip
 from services.importing.records import ImportRejected, Issue
+from services.textguard import CONTROL
+
+MAX_CONTROL_WARNINGS = 200  # cells named one by one; the rest are counted in one more warning
 
 WORKBOOK_FORMATS = ("xlsx", "xlsm", "xls", "ods")
 TEXT_FORMATS = ("csv", "tsv")
@@ -71,6 +74,7 @@ class RawBook:
     json_data: Any = None
     encoding: str | None = None
     delimiter: str | None = None
+    warnings: list[Issue] = field(default_factory=list)  # what reading changed (control characters removed)
 
     def sheet(self, name: str) -> RawSheet | None:
         for sheet in self.sheets:
@@ -177,16 +181,63 @@ def read_book(data: bytes, filename: str, *, limits: Limits | None = None) -> Ra
     if fmt in WORKBOOK_FORMATS:
         if fmt != "xls":
             check_zip(data, filename=filename, limits=limits)
-        return _read_workbook(data, filename, fmt, limits)
-    if fmt == "json":
-        return _read_json(data, filename, limits)
-    try:
-        return _read_text(data, filename, "tsv" if fmt == "tsv" else "csv", limits)
-    except ImportRejected:
-        if fmt.startswith("text-as-"):
-            raise ImportRejected(Issue("import.error.not_a_workbook", {"ext": fmt.removeprefix("text-as-")},
-                                       file=filename)) from None
-        raise
+        book = _read_workbook(data, filename, fmt, limits)
+    elif fmt == "json":
+        book = _read_json(data, filename, limits)
+    else:
+        try:
+            book = _read_text(data, filename, "tsv" if fmt == "tsv" else "csv", limits)
+        except ImportRejected:
+            if fmt.startswith("text-as-"):
+                raise ImportRejected(Issue("import.error.not_a_workbook", {"ext": fmt.removeprefix("text-as-")},
+                                           file=filename)) from None
+            raise
+    strip_book_controls(book)
+    return book
+
+
+def strip_book_controls(book: RawBook) -> None:
+    """Remove control characters from every text cell (and CASE JSON string), warning with the cell.
+
+    One regular-expression search over each sheet's text cells joined, so a clean sheet (nearly all)
+    costs one pass; only a sheet with a match is walked cell by cell.
+    """
+    search, sub = CONTROL.search, CONTROL.sub
+    named = 0
+    more = 0
+    warn_cells = book.json_data is None  # a JSON file's rows come from its records: warned by JSON path below
+    for sheet in book.sheets:
+        if search("\n".join([c for row in sheet.rows for c in row if c.__class__ is str])) is None:
+            continue
+        header = sheet.rows[0] if sheet.rows else []
+        for r, row in enumerate(sheet.rows):
+            for c, cell in enumerate(row):
+                if cell.__class__ is not str or search(cell) is None:
+                    continue
+                removed = len(cell) - len(sub("", cell))
+                row[c] = sub("", cell)
+                if not warn_cells:
+                    continue
+                if named < MAX_CONTROL_WARNINGS:
+                    label = header[c] if r and c < len(header) and isinstance(header[c], str) and header[c] else ""
+                    book.warnings.append(Issue("import.warning.control_chars", {"count": removed}, file=book.filename,
+                                               sheet=sheet.name, row=r + 1,
+                                               column=f"{column_letter(c)} {label}".strip()))
+                    named += 1
+                else:
+                    more += 1
+    if book.json_data is not None:
+        from services.textguard import clean_tree
+
+        book.json_data, paths = clean_tree(book.json_data)
+        for path in paths:
+            if named < MAX_CONTROL_WARNINGS:
+                book.warnings.append(Issue("import.warning.control_chars_json", {"path": path}, file=book.filename))
+                named += 1
+            else:
+                more += 1
+    if more:
+        book.warnings.append(Issue("import.warning.control_chars_more", {"count": more}, file=book.filename))
 
 
 def _read_workbook(data: bytes, filename: str, fmt: str, limits: Limits) -> RawBook:
@@ -194,6 +245,9 @@ def _read_workbook(data: bytes, filename: str, fmt: str, limits: Limits) -> RawB
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:
         raise ImportRejected(Issue("import.error.corrupt_workbook", {"reason": str(exc)[:200]}, file=filename)) from exc
+    if fmt in ("xlsx", "xlsm"):
+        for name, rows_seen in _xlsx_row_counts(data, limits.max_rows_per_sheet).items():
+            check_rows(rows_seen, filename=filename, sheet=name, limits=limits)
     formulas = _xlsx_formulas_without_value(data) if fmt in ("xlsx", "xlsm") else {}
     ods_merges = _ods_merges(data) if fmt == "ods" else {}
     sheets: list[RawSheet] = []
@@ -277,6 +331,60 @@ def _xlsx_formulas_without_value(data: bytes) -> dict[str, set[tuple[int, int]]]
     return out
 
 
+_ROW_TAG = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
+_TAIL = 1 << 16
+
+
+def _xlsx_sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its XML member in an .xlsx (empty when the workbook part is missing)."""
+    names = set(archive.namelist())
+    if "xl/workbook.xml" not in names:
+        return {}
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels_xml = archive.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names else b""
+    targets = {}
+    if rels_xml:
+        for rel in ElementTree.fromstring(rels_xml):
+            target = rel.get("Target", "")
+            targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    out = {}
+    for el in book.iter():
+        if el.tag.endswith("}sheet") or el.tag == "sheet":
+            rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
+            if targets.get(rid) in names:
+                out[el.get("name", "")] = targets[rid]
+    return out
+
+
+def _xlsx_row_counts(data: bytes, limit: int) -> dict[str, int]:
+    """Rows per sheet of an .xlsx, counted while decompressing its XML in chunks, before any cell is read.
+
+    A row count is the number of row tags or the highest row number seen, whichever is larger (a
+    sheet with one cell at row 1,048,576 would make the reader build a million empty rows). Reading
+    stops as soon as a sheet is over ``limit``, so a 1.6-million-row sheet is refused after its first
+    ``limit`` rows instead of after being read whole.
+    """
+    out: dict[str, int] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name, path in _xlsx_sheet_paths(archive).items():
+                tags, highest, previous = 0, 0, b""
+                with archive.open(path) as member:
+                    while chunk := member.read(_CHUNK):
+                        tags += chunk.count(b"<row") + chunk.count(b":row ") + chunk.count(b":row>")
+                        window = previous + chunk[-_TAIL:]
+                        numbers = _ROW_TAG.findall(window)
+                        if numbers:
+                            highest = max(highest, int(numbers[-1]))
+                        previous = chunk[-256:]
+                        if max(tags, highest) > limit:
+                            break
+                out[name] = max(tags, highest)
+    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, ValueError, OSError, EOFError):
+        return out  # the reader reports a damaged workbook itself
+    return out
+
+
 def _sheet_with_formula_tag(archive: zipfile.ZipFile, path: str) -> bytes | None:
     """The sheet's XML if it contains "<f" or ":f" (a formula tag may), else None.
 
@@ -352,7 +460,7 @@ def decode_text(data: bytes, filename: str = "") -> tuple[str, str]:
         controls = sum(1 for ch in text[:2000] if ch < " " and ch not in "\t\r\n")
         if text and controls <= len(text[:2000]) // 100:
             return text, "utf-16"
-    if b"\x00" in sample:
+    if sample.count(0) > 8:  # a stray NUL in a cell is a control character (removed later), many mean binary
         raise ImportRejected(Issue("import.error.binary", file=filename))
     try:
         return data.decode("utf-8"), "utf-8"
