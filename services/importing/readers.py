@@ -438,6 +438,9 @@ def _ods_merges(data: bytes) -> dict[str, list[tuple[int, int, int, int]]]:
     return out
 
 
+_BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13))
+
+
 def decode_text(data: bytes, filename: str = "") -> tuple[str, str]:
     """Decode a text file: BOM first, then UTF-16 without BOM, UTF-8, then GB18030 (covers GBK)."""
     if data.startswith(codecs.BOM_UTF8):
@@ -450,6 +453,13 @@ def decode_text(data: bytes, filename: str = "") -> tuple[str, str]:
                 raise ImportRejected(Issue("import.error.encoding", file=filename)) from exc
     sample = data[:4000]
     zeros_even, zeros_odd = sample[0::2].count(0), sample[1::2].count(0)
+    controls = sum(sample.count(byte) for byte in _BINARY_BYTES)
+    if 0 < zeros_even + zeros_odd <= 8 and controls * 10 <= len(sample):
+        # a few stray NULs in UTF-8 text are control characters (removed after reading), not UTF-16
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
     if max(zeros_even, zeros_odd) >= 2 and min(zeros_even, zeros_odd) <= max(zeros_even, zeros_odd) // 10:
         # UTF-16 without BOM: the zero high bytes of ASCII characters all fall on one parity
         name = "utf-16-le" if zeros_odd > zeros_even else "utf-16-be"
@@ -460,7 +470,8 @@ def decode_text(data: bytes, filename: str = "") -> tuple[str, str]:
         controls = sum(1 for ch in text[:2000] if ch < " " and ch not in "\t\r\n")
         if text and controls <= len(text[:2000]) // 100:
             return text, "utf-16"
-    if sample.count(0) > 8:  # a stray NUL in a cell is a control character (removed later), many mean binary
+    # a stray NUL or escape in a cell is a control character (removed after reading); many mean binary
+    if sample.count(0) > 8 or controls * 10 > len(sample):
         raise ImportRejected(Issue("import.error.binary", file=filename))
     try:
         return data.decode("utf-8"), "utf-8"
