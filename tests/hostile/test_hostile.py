@@ -28,6 +28,16 @@ ROOT = Path(__file__).resolve().parents[2]
 IMPORT_CASES = import_cases()
 
 
+def _record(through: str, db: str, case: Case, outcome: str, messages: list[str]) -> None:
+    """One JSON line per hostile file for ``make reliability`` (when ``COSTANDARD_RELIABILITY_OUT`` is set)."""
+    out = os.environ.get("COSTANDARD_RELIABILITY_OUT")
+    if out:
+        with open(out, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"check": "hostile", "through": through, "db": db, "case": case.name,
+                                     "outcome": outcome, "message": (messages or [""])[0][:160]},
+                                    ensure_ascii=False) + "\n")
+
+
 def dump(engine) -> dict[str, list[tuple]]:
     """Every row of every table, sorted: two dumps are equal only if nothing changed."""
     out = {}
@@ -70,6 +80,8 @@ def test_import_service(engine, case, row_limit):
         assert dump(engine) == before, case.name
     else:
         _check_stored(engine, case, "HOSTILE")
+    _record("import service", engine.dialect.name, case, outcome,
+            [e["message"] for e in result.errors] or [w["message"] for w in result.warnings])
 
 
 def _manage(*args: str) -> subprocess.CompletedProcess:
@@ -95,6 +107,8 @@ def test_command_line_import(tmp_path, sqlite_engine):
             assert report["errors"] and dump(sqlite_engine) == before, case.name
         else:
             _check_stored(sqlite_engine, case, "CLI")
+        _record("manage.py import", "sqlite", case, f"{outcome} (exit {run.returncode})",
+                [e["message"] for e in report["errors"]])
         with sqlite_engine.begin() as conn:  # the next case starts from an empty programme again
             for table in reversed(metadata.sorted_tables):
                 conn.execute(table.delete())
@@ -122,6 +136,8 @@ def test_restore_corpus(engine):
                 statements = set(conn.execute(text("SELECT statement FROM competency")).scalars())
             assert not any(has_controls(s) for s in names | statements)
             assert any(t in names | statements for t in case.texts), case.name
+        _record("restore service", engine.dialect.name, case, outcome,
+                [e["message"] for e in report.errors] or [w["message"] for w in report.warnings])
 
 
 def test_command_line_restore(tmp_path, sqlite_engine):
@@ -136,3 +152,5 @@ def test_command_line_restore(tmp_path, sqlite_engine):
         run = _manage("--db", url, "restore", str(path), "--lang", "en")
         assert run.returncode == 1 and "Traceback" not in run.stderr, (case.name, run.stderr[-2000:])
         assert "error:" in run.stderr and dump(sqlite_engine) == before, case.name
+        _record("manage.py restore", "sqlite", case, f"{REJECTED} (exit {run.returncode})",
+                [line.removeprefix("error: ") for line in run.stderr.splitlines() if line.startswith("error:")])
