@@ -61,6 +61,7 @@ from services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from services.notifications import signoffs_cleared
 from services.outline import code_sort_key
 from services.permissions import require
+from services.textguard import FIELD_LIMITS
 from services.versioning import apply_changes
 from services.vocabulary import STANDARD_FIELDS as HEADER_FIELDS
 
@@ -126,8 +127,9 @@ def standard_document(engine: Engine, *, standard_id: int) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- vocabulary
 
-HEADER_LIMITS = {"title": 200, "department": 200, "author_name": 100, "author_date": 32,
-                 "reviewer_name": 100, "reviewer_date": 32}
+HEADER_LIMITS = FIELD_LIMITS["course_standard"]  # the one table of limits (services.textguard)
+TABLE_LIMITS = {"objectives": FIELD_LIMITS["objective"], "units": FIELD_LIMITS["learning_unit"],
+                "assessment": FIELD_LIMITS["assessment_item"]}
 OBJECTIVE_FIELDS = ("dimension", "code", "text")
 UNIT_FIELDS = ("title", "content", "learning_tasks", "hours_theory", "hours_practice")
 ASSESSMENT_FIELDS = ("name", "category", "weight", "method")
@@ -372,8 +374,6 @@ def _clean_values(table: str, index: int, raw: dict[str, Any], errors: list[Fiel
             _row_error(errors, table, index, "dimension", "standards.error.dimension",
                        f"dimension must be one of {', '.join(OBJECTIVE_DIMENSIONS)}")
         values["code"] = _text(raw.get("code"))
-        if len(values["code"]) > 32:
-            _row_error(errors, table, index, "code", "standards.error.too_long", "code: at most 32 characters", limit=32)
         values["text"] = _text(raw.get("text"))
         if not values["text"]:
             _row_error(errors, table, index, "text", "standards.error.required", "text is required")
@@ -381,8 +381,6 @@ def _clean_values(table: str, index: int, raw: dict[str, Any], errors: list[Fiel
         values["title"] = _text(raw.get("title"))
         if not values["title"]:
             _row_error(errors, table, index, "title", "standards.error.required", "title is required")
-        elif len(values["title"]) > 300:
-            _row_error(errors, table, index, "title", "standards.error.too_long", "title: at most 300 characters", limit=300)
         values["content"] = _text(raw.get("content"))
         values["learning_tasks"] = _text(raw.get("learning_tasks"))
         for field in ("hours_theory", "hours_practice"):
@@ -398,8 +396,6 @@ def _clean_values(table: str, index: int, raw: dict[str, Any], errors: list[Fiel
         values["name"] = _text(raw.get("name"))
         if not values["name"]:
             _row_error(errors, table, index, "name", "standards.error.required", "name is required")
-        elif len(values["name"]) > 200:
-            _row_error(errors, table, index, "name", "standards.error.too_long", "name: at most 200 characters", limit=200)
         values["category"] = _text(raw.get("category")) or "process"
         if values["category"] not in ASSESSMENT_CATEGORIES:
             _row_error(errors, table, index, "category", "standards.error.category",
@@ -413,6 +409,11 @@ def _clean_values(table: str, index: int, raw: dict[str, Any], errors: list[Fiel
             _row_error(errors, table, index, "weight", "standards.error.weight", "weight must be 0–100")
         values["weight"] = weight
         values["method"] = _text(raw.get("method"))
+    for field, limit in TABLE_LIMITS[table].items():
+        value = values.get(field)
+        if isinstance(value, str) and len(value) > limit:
+            _row_error(errors, table, index, field, "standards.error.too_long", f"{field}: at most {limit} characters",
+                       limit=limit)
     return values
 
 

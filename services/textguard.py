@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import JSON, String, event, inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator
 
 from services.errors import FieldError, ValidationFailed
 
@@ -127,13 +128,19 @@ def clean_tree(value: Any, path: str = "") -> tuple[Any, list[str]]:
 _COLUMNS: dict[Any, list[tuple[str, str, bool]]] = {}
 
 
+def base_type(column: Any) -> Any:
+    """A column's type under any decorator (SQLModel's ``AutoString`` is a decorated ``String``)."""
+    kind = column.type
+    return kind.impl_instance if isinstance(kind, TypeDecorator) else kind
+
+
 def _text_columns(mapper) -> Iterator[tuple[str, str, bool]]:
     """(attribute, column, is_json) of a mapper's string and JSON columns, cached on the mapper."""
     cached = _COLUMNS.get(mapper)
     if cached is None:
-        cached = _COLUMNS[mapper] = [(attr.key, attr.columns[0].name, isinstance(attr.columns[0].type, JSON))
+        cached = _COLUMNS[mapper] = [(attr.key, attr.columns[0].name, isinstance(base_type(attr.columns[0]), JSON))
                                      for attr in mapper.column_attrs
-                                     if isinstance(attr.columns[0].type, (String, JSON))]
+                                     if isinstance(base_type(attr.columns[0]), (String, JSON))]
     return iter(cached)
 
 

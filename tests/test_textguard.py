@@ -19,7 +19,7 @@ from services.importing import import_file
 from services.importing.limits import Limits
 from services.importing.readers import read_book
 from services.importing.records import ImportRejected
-from services.textguard import FIELD_LIMITS, strip_controls
+from services.textguard import FIELD_LIMITS, base_type, strip_controls
 from tests.factories import make_framework, make_program
 from tests.importing.conftest import table_counts
 
@@ -28,7 +28,7 @@ HOSTILE = "能\x00一\x1b[31m红\x1b[0m\u202e反\u2066隔\u2069\x07"
 MACHINE_COLUMNS = {"role", "side", "password_hash", "preferred_lang", "token_hash", "language", "source", "kind",
                    "comp_type", "status", "proposed_side", "course_type", "dimension", "category", "target",
                    "author_side", "rater_side", "entity_type", "action", "summary", "reason", "filename", "username",
-                   "decision", "page", "key", "side_of", "item_kind", "item_key", "competency_code", "event", "link"}
+                   "decision", "decided_side", "page", "key", "side_of", "item_kind", "item_key", "competency_code", "event", "link"}
 
 
 def test_strip_controls_removes_only_controls():
@@ -43,10 +43,11 @@ def test_every_user_text_column_has_a_limit_within_its_column():
     missing = []
     for table in metadata.sorted_tables:
         for column in table.columns:
-            if not isinstance(column.type, (String, Text)) or column.name in MACHINE_COLUMNS:
+            kind = base_type(column)
+            if not isinstance(kind, (String, Text)) or column.name in MACHINE_COLUMNS:
                 continue
             limit = FIELD_LIMITS.get(table.name, {}).get(column.name)
-            size = getattr(column.type, "length", None)
+            size = getattr(kind, "length", None)
             if limit is None:
                 missing.append(f"{table.name}.{column.name}")
             elif size:
@@ -207,3 +208,28 @@ def test_restore_strips_controls_with_warning_and_refuses_long_text(engine):
     report = restore_backup(engine, actor=SYSTEM, data=json.dumps(doc).encode())
     assert not report.ok and any("4000" in e["message"] for e in report.errors)
     assert table_counts(engine) == before
+
+
+def test_standard_editor_limits_every_text_field(engine):
+    """The standard editor holds every table field to the one table: a 20,001-character unit content is refused."""
+    from services.standards import editing_snapshot, save_args_from_content, save_standard
+    from tests.standard_factories import make_world
+
+    world = make_world(engine)
+    snapshot = editing_snapshot(engine, standard_id=world.standard_id)
+    args = save_args_from_content(snapshot["content"])
+    for table in ("objectives", "units"):
+        for row in args[table]:
+            row.pop("alignments", None)
+    args["units"][1]["content"] = "长" * (FIELD_LIMITS["learning_unit"]["content"] + 1)
+    args["objectives"][0]["text"] = f"目标{HOSTILE}"
+    with pytest.raises(ValidationFailed) as caught:
+        save_standard(engine, actor=world.owner, standard_id=world.standard_id,
+                      expected_version=snapshot["version"], **args)
+    error = caught.value.errors[0]
+    assert (error.params["key"], error.sheet, error.row, error.field) == ("standards.error.too_long", "units", 2,
+                                                                          "content")
+    args["units"][1]["content"] = "短"
+    saved = save_standard(engine, actor=world.owner, standard_id=world.standard_id,
+                          expected_version=snapshot["version"], **args)
+    assert saved["content"]["objectives"][0]["text"] == "目标能一红反隔"
