@@ -154,5 +154,5 @@ def test_kill_during_standard_saves(engine, attempt, tmp_path):
     after = save_standard(engine, actor=world.owner, standard_id=world.standard_id,
                           expected_version=current["version"], **args)
     assert after["saved"]
-    _record(op="save", db=_db(engine), killed_mid=killed, state=f"{len(acks)} acknowledged", next_ok=after["saved"],
-            lost=len(lost))
+    _record(op="save", db=_db(engine), killed_mid=killed, state="acknowledged saves stored", acknowledged=len(acks),
+            next_ok=after["saved"], lost=len(lost))

@@ -94,7 +94,8 @@ def render(results: dict[str, dict], lines: list[dict], options: argparse.Namesp
     out += _table(["operation", "database", "kills", "killed mid-operation", "left", "next operation worked",
                    "acknowledged lost"],
                   [[op, db, len(xs), sum(x["killed_mid"] for x in xs),
-                    ", ".join(f"{k} ×{v}" for k, v in Counter(x["state"] for x in xs).items()),
+                    ", ".join(f"{k} ×{v}" for k, v in Counter(x["state"] for x in xs).items())
+                    + (f" ({sum(x['acknowledged'] for x in xs)} in all)" if "acknowledged" in xs[0] else ""),
                     f"{sum(x['next_ok'] for x in xs)}/{len(xs)}", sum(x["lost"] for x in xs)]
                    for (op, db), xs in sorted(groups.items())])
     out += ["", "## Hostile inputs", "",
