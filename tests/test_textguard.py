@@ -21,7 +21,7 @@ from services.importing.readers import read_book
 from services.importing.records import ImportRejected
 from services.textguard import FIELD_LIMITS, base_type, strip_controls
 from tests.factories import make_framework, make_program
-from tests.importing.conftest import table_counts
+from tests.importing.conftest import table_counts, xlsx_bytes
 
 HOSTILE = "能\x00一\x1b[31m红\x1b[0m\u202e反\u2066隔\u2069\x07"
 # columns that hold no user-written text: codes of enums, hashes, tokens, machine names
@@ -77,6 +77,20 @@ def test_nul_in_json_and_xlsx_escape_is_removed():
     book = read_book(json.dumps([{"code": "1", "statement": "a\u0000b\u202e"}]).encode(), "x.json")
     assert book.json_data[0]["statement"] == "ab" and book.sheets[0].rows[1][1] == "ab"
     assert any(w.key == "import.warning.control_chars_json" for w in book.warnings)
+    book = read_book(xlsx_bytes([["编码", "能力描述"], ["1", "a_x0000_b_x001B_c"]]), "x.xlsx")
+    assert book.sheets[0].rows[1][1] == "abc"
+    assert [(w.key, w.row, w.column) for w in book.warnings] == [("import.warning.control_chars", 2, "B 能力描述")]
+
+
+def test_nul_xlsx_cell_imports_on_both_databases(engine):
+    """The issue's crash: an .xlsx cell holding NUL (Excel's _x0000_) imports on PostgreSQL too, with a warning."""
+    data = xlsx_bytes([["编码", "能力描述"], ["1", "领域"], ["1.1", "能_x0000_完成"]])
+    result = import_file(engine, actor=SYSTEM, data=data, filename="nul.xlsx", program_code="NULX", lang="en")
+    assert result.ok, result.errors
+    assert [(w["sheet"], w["row"]) for w in result.warnings if w["key"] == "import.warning.control_chars"] == [
+        ("Sheet1", 3)]
+    with engine.connect() as conn:
+        assert conn.execute(select(Competency.statement).where(Competency.code == "1.1")).scalar_one() == "能完成"
 
 
 def test_editor_write_strips_controls_and_checks_length(engine):
