@@ -20,7 +20,7 @@ from services.importing.records import ImportRejected
 from services.importing.splits import split_statements
 from services.textguard import clean_tree, has_controls, strip_controls
 
-BUDGET = settings(max_examples=150, derandomize=True, deadline=None,
+BUDGET = settings(max_examples=150, derandomize=True, database=None, deadline=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 EXTENSIONS = st.sampled_from(["csv", "tsv", "txt", "json", "xlsx", "xls", "ods", "bin", ""])
 TEXT = st.text(st.characters(codec="utf-8"), max_size=60)
