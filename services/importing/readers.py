@@ -245,10 +245,11 @@ def _read_workbook(data: bytes, filename: str, fmt: str, limits: Limits) -> RawB
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:
         raise ImportRejected(Issue("import.error.corrupt_workbook", {"reason": str(exc)[:200]}, file=filename)) from exc
+    formulas: dict[str, set[tuple[int, int]]] = {}
     if fmt in ("xlsx", "xlsm"):
-        for name, rows_seen in _xlsx_row_counts(data, limits.max_rows_per_sheet).items():
+        row_counts, formulas = _xlsx_scan(data, limits.max_rows_per_sheet)
+        for name, rows_seen in row_counts.items():
             check_rows(rows_seen, filename=filename, sheet=name, limits=limits)
-    formulas = _xlsx_formulas_without_value(data) if fmt in ("xlsx", "xlsm") else {}
     ods_merges = _ods_merges(data) if fmt == "ods" else {}
     sheets: list[RawSheet] = []
     for meta in workbook.sheets_metadata:
@@ -291,48 +292,7 @@ def _col_index(letters: bytes) -> int:
     return index - 1
 
 
-def _xlsx_formulas_without_value(data: bytes) -> dict[str, set[tuple[int, int]]]:
-    """Formula cells with no cached value, per sheet name (cheap: skipped when a sheet has no formula)."""
-    out: dict[str, set[tuple[int, int]]] = {}
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            if "xl/workbook.xml" not in names:
-                return out
-            book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-            rels_xml = archive.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names else b""
-            targets = {}
-            if rels_xml:
-                for rel in ElementTree.fromstring(rels_xml):
-                    target = rel.get("Target", "")
-                    target = target.lstrip("/") if target.startswith("/") else "xl/" + target
-                    targets[rel.get("Id")] = target
-            for el in book.iter():
-                if not el.tag.endswith("}sheet") and el.tag != "sheet":
-                    continue
-                rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
-                path = targets.get(rid)
-                if not path or path not in names:
-                    continue
-                xml = _sheet_with_formula_tag(archive, path)
-                if xml is None:
-                    continue
-                cells = set()
-                for match in _CELL.finditer(xml):
-                    inner = match.group(2) or b""
-                    if _FORMULA.search(inner) and not _VALUE.search(inner):
-                        ref = _REF.search(match.group(1))
-                        if ref:
-                            cells.add((int(ref.group(2)) - 1, _col_index(ref.group(1))))
-                if cells:
-                    out[el.get("name", "")] = cells
-    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, ValueError):
-        return {}
-    return out
-
-
 _ROW_TAG = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
-_TAIL = 1 << 16
 
 
 def _xlsx_sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -356,52 +316,62 @@ def _xlsx_sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def _xlsx_row_counts(data: bytes, limit: int) -> dict[str, int]:
-    """Rows per sheet of an .xlsx, counted while decompressing its XML in chunks, before any cell is read.
+def _xlsx_scan(data: bytes, row_limit: int) -> tuple[dict[str, int], dict[str, set[tuple[int, int]]]]:
+    """One streamed pass over each sheet's XML, before any cell is read: (rows per sheet, formula cells
+    without a cached value per sheet).
 
     A row count is the number of row tags or the highest row number seen, whichever is larger (a
-    sheet with one cell at row 1,048,576 would make the reader build a million empty rows). Reading
-    stops as soon as a sheet is over ``limit``, so a 1.6-million-row sheet is refused after its first
-    ``limit`` rows instead of after being read whole.
+    sheet with one cell at row 1,048,576 would make the reader build a million empty rows). The XML is
+    decompressed in chunks and reading stops as soon as a sheet is over ``row_limit``, so a
+    1.6-million-row sheet is refused after its first rows over the limit instead of after being read
+    whole. Each chunk is searched for the byte "f" first (a ``memchr``: the letter is rare in sheet
+    XML outside formulas and inline text) and only then for the two-byte formula tags; only a sheet
+    with one is parsed for formula cells.
     """
-    out: dict[str, int] = {}
+    rows: dict[str, int] = {}
+    formulas: dict[str, set[tuple[int, int]]] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for name, path in _xlsx_sheet_paths(archive).items():
-                tags, highest, previous = 0, 0, b""
+                chunks: list[bytes] = []
+                tags = highest = 0
+                found, previous = False, b""  # a tag may straddle two chunks
                 with archive.open(path) as member:
                     while chunk := member.read(_CHUNK):
+                        chunks.append(chunk)
                         tags += chunk.count(b"<row") + chunk.count(b":row ") + chunk.count(b":row>")
-                        window = previous + chunk[-_TAIL:]
-                        numbers = _ROW_TAG.findall(window)
-                        if numbers:
-                            highest = max(highest, int(numbers[-1]))
+                        window = previous + chunk
+                        at = max(window.rfind(b"<row"), window.rfind(b":row"))
+                        match = _ROW_TAG.search(window, max(at - 8, 0)) if at >= 0 else None
+                        if match:
+                            highest = max(highest, int(match.group(1)))
+                        if not found and ((previous[-1:] in (b"<", b":") and chunk[:1] == b"f")
+                                          or (b"f" in chunk and (b"<f" in chunk or b":f" in chunk))):
+                            found = True
                         previous = chunk[-256:]
-                        if max(tags, highest) > limit:
+                        if max(tags, highest) > row_limit:
                             break
-                out[name] = max(tags, highest)
+                rows[name] = max(tags, highest)
+                if rows[name] > row_limit:
+                    return rows, {}  # refused by the caller: no need to read further
+                if found:
+                    cells = _formula_cells(b"".join(chunks))
+                    if cells:
+                        formulas[name] = cells
     except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, ValueError, OSError, EOFError):
-        return out  # the reader reports a damaged workbook itself
-    return out
+        return rows, {}  # the reader reports a damaged workbook itself
+    return rows, formulas
 
 
-def _sheet_with_formula_tag(archive: zipfile.ZipFile, path: str) -> bytes | None:
-    """The sheet's XML if it contains "<f" or ":f" (a formula tag may), else None.
-
-    Read in chunks, each searched for the byte "f" first (a ``memchr``: the letter is rare in sheet XML
-    outside formulas and inline text) and only then for the two-byte tags, which are slow to search for.
-    """
-    chunks: list[bytes] = []
-    found = False
-    previous = b""  # the last byte of the previous chunk: a tag may straddle two chunks
-    with archive.open(path) as member:
-        while chunk := member.read(_CHUNK):
-            chunks.append(chunk)
-            if not found and ((previous in (b"<", b":") and chunk[:1] == b"f")
-                              or (b"f" in chunk and (b"<f" in chunk or b":f" in chunk))):
-                found = True
-            previous = chunk[-1:]
-    return b"".join(chunks) if found else None
+def _formula_cells(xml: bytes) -> set[tuple[int, int]]:
+    cells = set()
+    for match in _CELL.finditer(xml):
+        inner = match.group(2) or b""
+        if _FORMULA.search(inner) and not _VALUE.search(inner):
+            ref = _REF.search(match.group(1))
+            if ref:
+                cells.add((int(ref.group(2)) - 1, _col_index(ref.group(1))))
+    return cells
 
 
 _ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
