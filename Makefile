@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test test-fast e2e load bench lint migrate seed clean screenshots
+.PHONY: run test test-fast e2e load reliability bench lint migrate seed clean screenshots
 
 $(STAMP): requirements.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found (set PYTHON=...)"; exit 2; }
@@ -35,9 +35,17 @@ e2e: $(STAMP)
 ## load: the concurrency check at full size (LOAD_WORKERS processes for LOAD_SECONDS against PostgreSQL)
 LOAD_WORKERS ?= 20
 LOAD_SECONDS ?= 60
+## load: also FAULT_REPEATS SIGKILLs per operation (import, restore, standard save) and database
+FAULT_REPEATS ?= 10
 load: $(STAMP)
 	COSTANDARD_LOAD_WORKERS=$(LOAD_WORKERS) COSTANDARD_LOAD_SECONDS=$(LOAD_SECONDS) \
-		$(PY) -m pytest tests/test_concurrency_load.py -m load -s
+		COSTANDARD_FAULT_REPEATS=$(FAULT_REPEATS) \
+		$(PY) -m pytest tests/test_concurrency_load.py tests/test_faults.py -m load -s
+
+## reliability: run the fault, hostile-input, permission and load checks; rewrite docs/RELIABILITY.md
+reliability: $(STAMP)
+	$(PY) tools/reliability.py --fault-repeats $(FAULT_REPEATS) --load-workers $(LOAD_WORKERS) \
+		--load-seconds $(LOAD_SECONDS)
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -26,10 +26,11 @@ from services.db import retry_transient, session_scope
 from services.errors import NotFound
 from services.permissions import require
 from services.standards import SECTIONS, invalid
+from services.textguard import FIELD_LIMITS
 from services.versioning import apply_changes, deleted
 
 ENTITY_TYPES = ("standard", "section", "unit", "objective", "alignment", "competency")
-MAX_BODY = 5000
+MAX_BODY = FIELD_LIMITS["comment"]["body"]  # the one table of limits (services.textguard)
 SECTION_PREFIX = "section:"
 
 

@@ -52,6 +52,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - ex
 
 def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
     """Create an engine for ``url`` with the settings every CoStandard process uses."""
+    from services import textguard
+
+    textguard.install()  # every ORM write: control characters out, field lengths checked
     raw = database_url(url)
     try:
         parsed = make_url(raw)

@@ -77,8 +77,11 @@ def _worker(number: int, url: str, world: dict[str, Any], seconds: float, log_pa
     owner, mentor, lead = world["owner"], world["mentor"], world["lead"]
     log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - one line per acknowledged write, flushed
 
-    def write(**entry: Any) -> None:
-        log.write(json.dumps({"worker": number, **entry}, ensure_ascii=False) + "\n")
+    started = time.perf_counter()
+
+    def write(**entry: Any) -> None:  # with the time the action took, for the report's p50 / p95
+        ms = round((time.perf_counter() - started) * 1000, 2)
+        log.write(json.dumps({"worker": number, "ms": ms, **entry}, ensure_ascii=False) + "\n")
         log.flush()
 
     base = _snapshot(engine, sid)
@@ -87,6 +90,7 @@ def _worker(number: int, url: str, world: dict[str, Any], seconds: float, log_pa
     n = 0
     while time.monotonic() < deadline:
         n += 1
+        started = time.perf_counter()
         op = rng.choices(["objective", "unit", "propose", "relevel", "decide", "remove", "comment"],
                          weights=[35, 25, 12, 8, 8, 4, 8])[0]
         try:
@@ -275,10 +279,36 @@ def _check(engine, entries: list[dict], run: dict[str, Any]) -> dict[str, Any]:
     return {"problems": problems, "counts": counts}
 
 
+def _percentile(values: list[float], share: float) -> float | None:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else None
+
+
+def _report(engine, entries: list[dict], workers: int, seconds: float, result: dict[str, Any]) -> None:
+    """One JSON line for ``make reliability`` (``COSTANDARD_RELIABILITY_OUT``): actions, p50 / p95, problems."""
+    out = os.environ.get("COSTANDARD_RELIABILITY_OUT")
+    if not out:
+        return
+    by_action: dict[str, list[float]] = {}
+    for e in entries:
+        action = e.get("table") or e.get("op") or e["kind"]
+        by_action.setdefault(f"{e['kind']}:{action}" if e["kind"] != "save" else f"save:{action}", []).append(
+            e.get("ms", 0.0))
+    actions = {name: {"count": len(ms), "p50_ms": _percentile(ms, 0.5), "p95_ms": _percentile(ms, 0.95)}
+               for name, ms in sorted(by_action.items())}
+    problems = {k: len(v) for k, v in result["problems"].items()}
+    with open(out, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"check": "load", "db": engine.dialect.name, "workers": workers, "seconds": seconds,
+                                 "actions": actions, "counts": result["counts"], "problems": problems,
+                                 "lost": problems["final"] + problems["reverted"] + problems["alignments"]
+                                 + problems["comments"]}) + "\n")
+
+
 def _assert_nothing_lost(engine, tmp_path, workers: int, seconds: float) -> dict[str, Any]:
     entries, run = _run_workers(engine, tmp_path, workers, seconds)
     result = _check(engine, entries, run)
     print(f"\nload: {workers} workers × {seconds:g} s on {engine.dialect.name}: {result['counts']}")
+    _report(engine, entries, workers, seconds, result)
     found = {k: v for k, v in result["problems"].items() if v}
     assert not found, json.dumps({k: v[:5] for k, v in found.items()}, ensure_ascii=False, default=str)[:4000]
     assert result["counts"]["save"] > 0, "the run acknowledged at least one save"

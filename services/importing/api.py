@@ -30,7 +30,7 @@ from services.errors import Conflict
 from services.i18n import normalize_lang, translate
 from services.importing.commit import Progress, apply_plan
 from services.importing.detect import available_kinds, kind_module, score_kinds
-from services.importing.limits import Limits
+from services.importing.limits import Limits, check_lengths
 from services.importing.marks import parse_marks_option
 from services.importing.plan import Plan, build_plan, empty_counts, load_state, state_fingerprint
 from services.importing.readers import RawBook, read_book
@@ -234,9 +234,12 @@ def analyse(
         dataset = module.parse(book, options, limits)
     except ImportRejected as exc:
         preview.error_issues.extend(exc.issues)
+        preview.warning_issues.extend(book.warnings)
         preview.fatal = True
         _fill_sheet_info(preview, getattr(exc, "info", {}))
         return preview
+    dataset.warnings[:0] = book.warnings
+    check_lengths(dataset, filename=filename)
     preview.dataset = dataset
     _fill_sheet_info(preview, dataset.info.get("sheets", {}))
     if dataset.info.get("sheets") and not dataset.errors and not any(

@@ -14,7 +14,8 @@ import os
 import zipfile
 from dataclasses import dataclass
 
-from services.importing.records import ImportRejected, Issue
+from services.importing.records import Dataset, ImportRejected, Issue
+from services.textguard import FIELD_LIMITS, IMPORT_LIMITS
 
 MB = 1024 * 1024
 
@@ -75,6 +76,47 @@ def check_rows(count: int, *, filename: str, sheet: str, limits: Limits) -> None
     if count > limits.max_rows_per_sheet:
         raise ImportRejected(Issue("import.error.too_many_rows", {"rows": count, "limit": limits.max_rows_per_sheet},
                                    file=filename, sheet=sheet))
+
+
+_STANDARD_TABLES = (("objectives", "objective"), ("units", "learning_unit"), ("assessment", "assessment_item"))
+
+
+def check_lengths(dataset: Dataset, *, filename: str) -> None:
+    """Leave out every parsed row with a text over its field's limit (``textguard.FIELD_LIMITS``), with an
+    error naming the field and the row; ``--skip-invalid`` then imports the others."""
+    for attr, (table, names) in IMPORT_LIMITS.items():
+        limits = FIELD_LIMITS[table]
+        kept = []
+        for item in getattr(dataset, attr):
+            problems = [(name, len(value)) for name in names
+                        if isinstance(value := getattr(item, name, None), str) and len(value) > limits[name]]
+            for name, length in problems:
+                origin = getattr(item, "origin", None)
+                dataset.errors.append(Issue("import.error.too_long", {"field": name, "limit": limits[name],
+                                                                      "length": length}, file=filename,
+                                            sheet=getattr(origin, "sheet", None), row=getattr(origin, "row", None),
+                                            column=getattr(origin, "column", None)))
+            if not problems:
+                kept.append(item)
+        setattr(dataset, attr, kept)
+    kept_standards = []
+    for standard in dataset.standards:
+        problems = [(name, len(value), FIELD_LIMITS["course_standard"][name], None)
+                    for name, value in standard.fields.items()
+                    if isinstance(value, str) and len(value) > FIELD_LIMITS["course_standard"].get(name, 10**9)]
+        for section, table in _STANDARD_TABLES:
+            for index, row in enumerate(getattr(standard, section)):
+                problems += [(name, len(value), FIELD_LIMITS[table][name], f"{section} {index + 1}")
+                             for name, value in row.items()
+                             if isinstance(value, str) and len(value) > FIELD_LIMITS[table].get(name, 10**9)]
+        for name, length, limit, where in problems:
+            dataset.errors.append(Issue("import.error.too_long", {"field": f"{where}: {name}" if where else name,
+                                                                  "limit": limit, "length": length},
+                                        file=filename, sheet=standard.origin.sheet, row=standard.origin.row,
+                                        column=standard.origin.column))
+        if not problems:
+            kept_standards.append(standard)
+    dataset.standards = kept_standards
 
 
 def find_cycles(parent_of: dict[str, str | None]) -> set[str]:

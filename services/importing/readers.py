@@ -27,6 +27,9 @@ import python_calamine
 
 from services.importing.limits import Limits, check_file_size, check_rows, check_zip
 from services.importing.records import ImportRejected, Issue
+from services.textguard import CONTROL
+
+MAX_CONTROL_WARNINGS = 200  # cells named one by one; the rest are counted in one more warning
 
 WORKBOOK_FORMATS = ("xlsx", "xlsm", "xls", "ods")
 TEXT_FORMATS = ("csv", "tsv")
@@ -71,6 +74,7 @@ class RawBook:
     json_data: Any = None
     encoding: str | None = None
     delimiter: str | None = None
+    warnings: list[Issue] = field(default_factory=list)  # what reading changed (control characters removed)
 
     def sheet(self, name: str) -> RawSheet | None:
         for sheet in self.sheets:
@@ -177,16 +181,63 @@ def read_book(data: bytes, filename: str, *, limits: Limits | None = None) -> Ra
     if fmt in WORKBOOK_FORMATS:
         if fmt != "xls":
             check_zip(data, filename=filename, limits=limits)
-        return _read_workbook(data, filename, fmt, limits)
-    if fmt == "json":
-        return _read_json(data, filename, limits)
-    try:
-        return _read_text(data, filename, "tsv" if fmt == "tsv" else "csv", limits)
-    except ImportRejected:
-        if fmt.startswith("text-as-"):
-            raise ImportRejected(Issue("import.error.not_a_workbook", {"ext": fmt.removeprefix("text-as-")},
-                                       file=filename)) from None
-        raise
+        book = _read_workbook(data, filename, fmt, limits)
+    elif fmt == "json":
+        book = _read_json(data, filename, limits)
+    else:
+        try:
+            book = _read_text(data, filename, "tsv" if fmt == "tsv" else "csv", limits)
+        except ImportRejected:
+            if fmt.startswith("text-as-"):
+                raise ImportRejected(Issue("import.error.not_a_workbook", {"ext": fmt.removeprefix("text-as-")},
+                                           file=filename)) from None
+            raise
+    strip_book_controls(book)
+    return book
+
+
+def strip_book_controls(book: RawBook) -> None:
+    """Remove control characters from every text cell (and CASE JSON string), warning with the cell.
+
+    One regular-expression search over each sheet's text cells joined, so a clean sheet (nearly all)
+    costs one pass; only a sheet with a match is walked cell by cell.
+    """
+    search, sub = CONTROL.search, CONTROL.sub
+    named = 0
+    more = 0
+    warn_cells = book.json_data is None  # a JSON file's rows come from its records: warned by JSON path below
+    for sheet in book.sheets:
+        if search("\n".join([c for row in sheet.rows for c in row if c.__class__ is str])) is None:
+            continue
+        header = sheet.rows[0] if sheet.rows else []
+        for r, row in enumerate(sheet.rows):
+            for c, cell in enumerate(row):
+                if cell.__class__ is not str or search(cell) is None:
+                    continue
+                removed = len(cell) - len(sub("", cell))
+                row[c] = sub("", cell)
+                if not warn_cells:
+                    continue
+                if named < MAX_CONTROL_WARNINGS:
+                    label = header[c] if r and c < len(header) and isinstance(header[c], str) and header[c] else ""
+                    book.warnings.append(Issue("import.warning.control_chars", {"count": removed}, file=book.filename,
+                                               sheet=sheet.name, row=r + 1,
+                                               column=f"{column_letter(c)} {label}".strip()))
+                    named += 1
+                else:
+                    more += 1
+    if book.json_data is not None:
+        from services.textguard import clean_tree
+
+        book.json_data, paths = clean_tree(book.json_data)
+        for path in paths:
+            if named < MAX_CONTROL_WARNINGS:
+                book.warnings.append(Issue("import.warning.control_chars_json", {"path": path}, file=book.filename))
+                named += 1
+            else:
+                more += 1
+    if more:
+        book.warnings.append(Issue("import.warning.control_chars_more", {"count": more}, file=book.filename))
 
 
 def _read_workbook(data: bytes, filename: str, fmt: str, limits: Limits) -> RawBook:
@@ -194,7 +245,11 @@ def _read_workbook(data: bytes, filename: str, fmt: str, limits: Limits) -> RawB
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:
         raise ImportRejected(Issue("import.error.corrupt_workbook", {"reason": str(exc)[:200]}, file=filename)) from exc
-    formulas = _xlsx_formulas_without_value(data) if fmt in ("xlsx", "xlsm") else {}
+    formulas: dict[str, set[tuple[int, int]]] = {}
+    if fmt in ("xlsx", "xlsm"):
+        row_counts, formulas = _xlsx_scan(data, limits.max_rows_per_sheet)
+        for name, rows_seen in row_counts.items():
+            check_rows(rows_seen, filename=filename, sheet=name, limits=limits)
     ods_merges = _ods_merges(data) if fmt == "ods" else {}
     sheets: list[RawSheet] = []
     for meta in workbook.sheets_metadata:
@@ -237,63 +292,86 @@ def _col_index(letters: bytes) -> int:
     return index - 1
 
 
-def _xlsx_formulas_without_value(data: bytes) -> dict[str, set[tuple[int, int]]]:
-    """Formula cells with no cached value, per sheet name (cheap: skipped when a sheet has no formula)."""
-    out: dict[str, set[tuple[int, int]]] = {}
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            if "xl/workbook.xml" not in names:
-                return out
-            book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-            rels_xml = archive.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names else b""
-            targets = {}
-            if rels_xml:
-                for rel in ElementTree.fromstring(rels_xml):
-                    target = rel.get("Target", "")
-                    target = target.lstrip("/") if target.startswith("/") else "xl/" + target
-                    targets[rel.get("Id")] = target
-            for el in book.iter():
-                if not el.tag.endswith("}sheet") and el.tag != "sheet":
-                    continue
-                rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
-                path = targets.get(rid)
-                if not path or path not in names:
-                    continue
-                xml = _sheet_with_formula_tag(archive, path)
-                if xml is None:
-                    continue
-                cells = set()
-                for match in _CELL.finditer(xml):
-                    inner = match.group(2) or b""
-                    if _FORMULA.search(inner) and not _VALUE.search(inner):
-                        ref = _REF.search(match.group(1))
-                        if ref:
-                            cells.add((int(ref.group(2)) - 1, _col_index(ref.group(1))))
-                if cells:
-                    out[el.get("name", "")] = cells
-    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, ValueError):
+_ROW_TAG = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
+
+
+def _xlsx_sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its XML member in an .xlsx (empty when the workbook part is missing)."""
+    names = set(archive.namelist())
+    if "xl/workbook.xml" not in names:
         return {}
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels_xml = archive.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names else b""
+    targets = {}
+    if rels_xml:
+        for rel in ElementTree.fromstring(rels_xml):
+            target = rel.get("Target", "")
+            targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    out = {}
+    for el in book.iter():
+        if el.tag.endswith("}sheet") or el.tag == "sheet":
+            rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
+            if targets.get(rid) in names:
+                out[el.get("name", "")] = targets[rid]
     return out
 
 
-def _sheet_with_formula_tag(archive: zipfile.ZipFile, path: str) -> bytes | None:
-    """The sheet's XML if it contains "<f" or ":f" (a formula tag may), else None.
+def _xlsx_scan(data: bytes, row_limit: int) -> tuple[dict[str, int], dict[str, set[tuple[int, int]]]]:
+    """One streamed pass over each sheet's XML, before any cell is read: (rows per sheet, formula cells
+    without a cached value per sheet).
 
-    Read in chunks, each searched for the byte "f" first (a ``memchr``: the letter is rare in sheet XML
-    outside formulas and inline text) and only then for the two-byte tags, which are slow to search for.
+    A row count is the number of row tags or the highest row number seen, whichever is larger (a
+    sheet with one cell at row 1,048,576 would make the reader build a million empty rows). The XML is
+    decompressed in chunks and reading stops as soon as a sheet is over ``row_limit``, so a
+    1.6-million-row sheet is refused after its first rows over the limit instead of after being read
+    whole. Each chunk is searched for the byte "f" first (a ``memchr``: the letter is rare in sheet
+    XML outside formulas and inline text) and only then for the two-byte formula tags; only a sheet
+    with one is parsed for formula cells.
     """
-    chunks: list[bytes] = []
-    found = False
-    previous = b""  # the last byte of the previous chunk: a tag may straddle two chunks
-    with archive.open(path) as member:
-        while chunk := member.read(_CHUNK):
-            chunks.append(chunk)
-            if not found and ((previous in (b"<", b":") and chunk[:1] == b"f")
-                              or (b"f" in chunk and (b"<f" in chunk or b":f" in chunk))):
-                found = True
-            previous = chunk[-1:]
-    return b"".join(chunks) if found else None
+    rows: dict[str, int] = {}
+    formulas: dict[str, set[tuple[int, int]]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name, path in _xlsx_sheet_paths(archive).items():
+                chunks: list[bytes] = []
+                tags = highest = 0
+                found, previous = False, b""  # a tag may straddle two chunks
+                with archive.open(path) as member:
+                    while chunk := member.read(_CHUNK):
+                        chunks.append(chunk)
+                        tags += chunk.count(b"<row") + chunk.count(b":row ") + chunk.count(b":row>")
+                        window = previous + chunk
+                        at = max(window.rfind(b"<row"), window.rfind(b":row"))
+                        match = _ROW_TAG.search(window, max(at - 8, 0)) if at >= 0 else None
+                        if match:
+                            highest = max(highest, int(match.group(1)))
+                        if not found and ((previous[-1:] in (b"<", b":") and chunk[:1] == b"f")
+                                          or (b"f" in chunk and (b"<f" in chunk or b":f" in chunk))):
+                            found = True
+                        previous = chunk[-256:]
+                        if max(tags, highest) > row_limit:
+                            break
+                rows[name] = max(tags, highest)
+                if rows[name] > row_limit:
+                    return rows, {}  # refused by the caller: no need to read further
+                if found:
+                    cells = _formula_cells(b"".join(chunks))
+                    if cells:
+                        formulas[name] = cells
+    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, ValueError, OSError, EOFError):
+        return rows, {}  # the reader reports a damaged workbook itself
+    return rows, formulas
+
+
+def _formula_cells(xml: bytes) -> set[tuple[int, int]]:
+    cells = set()
+    for match in _CELL.finditer(xml):
+        inner = match.group(2) or b""
+        if _FORMULA.search(inner) and not _VALUE.search(inner):
+            ref = _REF.search(match.group(1))
+            if ref:
+                cells.add((int(ref.group(2)) - 1, _col_index(ref.group(1))))
+    return cells
 
 
 _ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -330,6 +408,9 @@ def _ods_merges(data: bytes) -> dict[str, list[tuple[int, int, int, int]]]:
     return out
 
 
+_BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13))
+
+
 def decode_text(data: bytes, filename: str = "") -> tuple[str, str]:
     """Decode a text file: BOM first, then UTF-16 without BOM, UTF-8, then GB18030 (covers GBK)."""
     if data.startswith(codecs.BOM_UTF8):
@@ -342,6 +423,13 @@ def decode_text(data: bytes, filename: str = "") -> tuple[str, str]:
                 raise ImportRejected(Issue("import.error.encoding", file=filename)) from exc
     sample = data[:4000]
     zeros_even, zeros_odd = sample[0::2].count(0), sample[1::2].count(0)
+    controls = sum(sample.count(byte) for byte in _BINARY_BYTES)
+    if 0 < zeros_even + zeros_odd <= 8 and controls * 10 <= len(sample):
+        # a few stray NULs in UTF-8 text are control characters (removed after reading), not UTF-16
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
     if max(zeros_even, zeros_odd) >= 2 and min(zeros_even, zeros_odd) <= max(zeros_even, zeros_odd) // 10:
         # UTF-16 without BOM: the zero high bytes of ASCII characters all fall on one parity
         name = "utf-16-le" if zeros_odd > zeros_even else "utf-16-be"
@@ -352,7 +440,8 @@ def decode_text(data: bytes, filename: str = "") -> tuple[str, str]:
         controls = sum(1 for ch in text[:2000] if ch < " " and ch not in "\t\r\n")
         if text and controls <= len(text[:2000]) // 100:
             return text, "utf-16"
-    if b"\x00" in sample:
+    # a stray NUL or escape in a cell is a control character (removed after reading); many mean binary
+    if sample.count(0) > 8 or controls * 10 > len(sample):
         raise ImportRejected(Issue("import.error.binary", file=filename))
     try:
         return data.decode("utf-8"), "utf-8"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -59,6 +60,7 @@ from models.tables import alignment_target
 from services import audit
 from services.actor import Actor
 from services.alignment_rules import new_row, stored_review
+from services.errors import ValidationFailed, error_lines
 from services.exports.backup import (
     ARCHIVE_MEMBER,
     COUNT_KEYS,
@@ -201,20 +203,80 @@ class RestoreReport:
                 "errors": self.errors, "warnings": self.warnings}
 
 
+MAX_JSON_DEPTH = 32  # a backup nests about 8 levels (programme → standard → unit → …); more is not a backup
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes | None:
+    """The member's bytes, or None as soon as more than ``limit`` come out (the declared size can lie)."""
+    chunks, total = [], 0
+    with archive.open(info) as member:
+        while chunk := member.read(1 << 20):
+            total += len(chunk)
+            if total > limit:
+                return None
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _shape_problem(doc: Any, max_items: int) -> tuple[str, dict[str, Any]] | None:
+    """(message key, params) when the parsed document nests too deep or holds a list longer than ``max_items``
+    (the import's rows-per-sheet limit)."""
+    stack: list[tuple[Any, int, str]] = [(doc, 1, "")]
+    while stack:
+        node, depth, path = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return "export.restore.too_deep", {"limit": MAX_JSON_DEPTH}
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1, f"{path}/{k}") for k, v in node.items() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            if len(node) > max_items:
+                return "export.restore.too_many", {"path": path or "/", "count": len(node), "limit": max_items}
+            stack.extend((v, depth + 1, f"{path}/{i}") for i, v in enumerate(node) if isinstance(v, (dict, list)))
+    return None
+
+
 def read_backup(data: bytes, report: RestoreReport, lang: str = "en") -> dict[str, Any] | None:
-    """Bytes (JSON or a zip holding backup.json) → the document, or ``None`` with errors in ``report``."""
+    """Bytes (JSON or a zip holding backup.json) → the document, or ``None`` with errors in ``report``.
+
+    Held to the import's limits (``services.importing.limits.Limits``): the file size, the zip's
+    member count and declared size, the bytes really decompressed (read in chunks, so a zip whose
+    sizes were patched is stopped too), then the JSON's nesting depth and list lengths. Control
+    characters are removed from every string with a warning naming the JSON path.
+    """
+    from services.importing.limits import MB, Limits
+    from services.textguard import clean_tree
+
+    limits = Limits.from_env()
+    if len(data) > limits.max_file_bytes:
+        report.error(t("export.restore.file_too_large", lang, size_mb=round(len(data) / MB, 1),
+                       limit_mb=round(limits.max_file_bytes / MB, 1)))
+        return None
     raw = data
     if data[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                names = archive.namelist()
+                infos = archive.infolist()
+                if len(infos) > limits.max_zip_members:
+                    report.error(t("export.restore.zip_members", lang, count=len(infos),
+                                   limit=limits.max_zip_members))
+                    return None
+                names = [i.filename for i in infos]
                 member = ARCHIVE_MEMBER if ARCHIVE_MEMBER in names else next((n for n in names if n.endswith(".json")), None)
                 if member is None:
                     report.error(t("export.restore.no_json_in_zip", lang))
                     return None
-                raw = archive.read(member)
-        except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
-            report.error(t("export.restore.bad_zip", lang, reason=str(exc)))
+                info = archive.getinfo(member)
+                too_large = t("export.restore.too_large", lang, limit_mb=round(limits.max_decompressed_bytes / MB, 1))
+                if info.file_size > limits.max_decompressed_bytes:
+                    report.error(too_large)
+                    return None
+                raw = _read_member(archive, info, limits.max_decompressed_bytes)
+                if raw is None:
+                    report.error(too_large)
+                    return None
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, KeyError, ValueError,
+                NotImplementedError, RuntimeError) as exc:  # a damaged archive, a damaged deflate stream
+            report.error(t("export.restore.bad_zip", lang, reason=str(exc)[:200]))
             return None
     try:
         doc = json.loads(raw.decode("utf-8-sig"))
@@ -226,6 +288,18 @@ def read_backup(data: bytes, report: RestoreReport, lang: str = "en") -> dict[st
     except json.JSONDecodeError as exc:
         report.error(t("export.restore.bad_json", lang, line=exc.lineno, column=exc.colno, reason=exc.msg))
         return None
+    except RecursionError:
+        report.error(t("export.restore.too_deep", lang, limit=MAX_JSON_DEPTH))
+        return None
+    problem = _shape_problem(doc, limits.max_rows_per_sheet)
+    if problem is not None:
+        report.error(t(problem[0], lang, **problem[1]))
+        return None
+    doc, changed = clean_tree(doc)
+    for path in changed[:200]:
+        report.warn(t("export.restore.control_chars", lang), path)
+    if len(changed) > 200:
+        report.warn(t("export.restore.control_chars_more", lang, count=len(changed) - 200))
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         report.error(t("export.restore.not_backup", lang))
         return None
@@ -760,6 +834,10 @@ def restore_backup(
     except (IntegrityError, DBAPIError) as exc:
         session.rollback()
         report.error(t("export.restore.database_error", lang, reason=str(getattr(exc, "orig", exc)).splitlines()[0]))
+    except ValidationFailed as exc:  # a text over its field's limit (services.textguard)
+        session.rollback()
+        for line in error_lines(exc, lang):
+            report.error(line)
     except BaseException:
         session.rollback()
         raise

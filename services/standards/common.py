@@ -18,11 +18,13 @@ from models import (
     Objective,
 )
 from services.errors import FieldError, NotFound, ValidationFailed
+from services.textguard import FIELD_LIMITS
 
 # --------------------------------------------------------------------------- vocabulary
 
-HEADER_LIMITS = {"title": 200, "department": 200, "author_name": 100, "author_date": 32,
-                 "reviewer_name": 100, "reviewer_date": 32}
+HEADER_LIMITS = FIELD_LIMITS["course_standard"]  # the one table of limits (services.textguard)
+TABLE_LIMITS = {"objectives": FIELD_LIMITS["objective"], "units": FIELD_LIMITS["learning_unit"],
+                "assessment": FIELD_LIMITS["assessment_item"]}
 OBJECTIVE_FIELDS = ("dimension", "code", "text")
 UNIT_FIELDS = ("title", "content", "learning_tasks", "hours_theory", "hours_practice")
 ASSESSMENT_FIELDS = ("name", "category", "weight", "method")

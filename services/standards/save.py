@@ -36,6 +36,7 @@ from services.standards.common import (
     HEADER_LIMITS,
     MAX_HOURS,
     TABLE_FIELDS,
+    TABLE_LIMITS,
     _as_float,
     _as_int,
     _text,
@@ -82,8 +83,6 @@ def _clean_values(table: str, index: int, raw: dict[str, Any], errors: list[Fiel
             _row_error(errors, table, index, "dimension", "standards.error.dimension",
                        f"dimension must be one of {', '.join(OBJECTIVE_DIMENSIONS)}")
         values["code"] = _text(raw.get("code"))
-        if len(values["code"]) > 32:
-            _row_error(errors, table, index, "code", "standards.error.too_long", "code: at most 32 characters", limit=32)
         values["text"] = _text(raw.get("text"))
         if not values["text"]:
             _row_error(errors, table, index, "text", "standards.error.required", "text is required")
@@ -91,8 +90,6 @@ def _clean_values(table: str, index: int, raw: dict[str, Any], errors: list[Fiel
         values["title"] = _text(raw.get("title"))
         if not values["title"]:
             _row_error(errors, table, index, "title", "standards.error.required", "title is required")
-        elif len(values["title"]) > 300:
-            _row_error(errors, table, index, "title", "standards.error.too_long", "title: at most 300 characters", limit=300)
         values["content"] = _text(raw.get("content"))
         values["learning_tasks"] = _text(raw.get("learning_tasks"))
         for field in ("hours_theory", "hours_practice"):
@@ -108,8 +105,6 @@ def _clean_values(table: str, index: int, raw: dict[str, Any], errors: list[Fiel
         values["name"] = _text(raw.get("name"))
         if not values["name"]:
             _row_error(errors, table, index, "name", "standards.error.required", "name is required")
-        elif len(values["name"]) > 200:
-            _row_error(errors, table, index, "name", "standards.error.too_long", "name: at most 200 characters", limit=200)
         values["category"] = _text(raw.get("category")) or "process"
         if values["category"] not in ASSESSMENT_CATEGORIES:
             _row_error(errors, table, index, "category", "standards.error.category",
@@ -123,6 +118,11 @@ def _clean_values(table: str, index: int, raw: dict[str, Any], errors: list[Fiel
             _row_error(errors, table, index, "weight", "standards.error.weight", "weight must be 0–100")
         values["weight"] = weight
         values["method"] = _text(raw.get("method"))
+    for field, limit in TABLE_LIMITS[table].items():
+        value = values.get(field)
+        if isinstance(value, str) and len(value) > limit:
+            _row_error(errors, table, index, field, "standards.error.too_long", f"{field}: at most {limit} characters",
+                       limit=limit)
     return values
 
 

@@ -1,0 +1,20 @@
+"""The production Streamlit settings (issue #12): no error details for users, uploads limited to the import limit."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from services.importing.limits import MB, Limits
+
+CONFIG = Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml"
+
+
+def test_production_settings():
+    """showErrorDetails is off, the upload limit is set and no larger than the import's file limit."""
+    config = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
+    assert config["client"]["showErrorDetails"] in ("none", False)
+    upload_mb = config["server"]["maxUploadSize"]
+    assert isinstance(upload_mb, int) and 0 < upload_mb <= Limits().max_file_bytes // MB
+    assert config["server"].get("headless") is True and config["server"].get("runOnSave") is False
+    assert config["browser"]["gatherUsageStats"] is False
