@@ -22,6 +22,7 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=16)
     side: str = Field(max_length=16)
     organisation: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=254)  # where the optional digest goes; empty: derived or none
     password_hash: str = Field(default="", max_length=255)
     is_active: bool = True
     is_demo: bool = False

@@ -17,7 +17,7 @@ users = list_users(ctx.engine, actor=ctx.actor)
 st.dataframe(pd.DataFrame([{
     t("field.username"): u["username"], t("field.display_name"): u["display_name"],
     t("field.role"): enum_label("role", u["role"]), t("field.side"): enum_label("side", u["side"]),
-    t("field.organisation"): u["organisation"], t("field.active"): u["is_active"],
+    t("field.organisation"): u["organisation"], t("field.email"): u["email"], t("field.active"): u["is_active"],
 } for u in users]), hide_index=True, width="stretch", key="users_table")
 
 by_id = {u["id"]: u for u in users}
@@ -37,11 +37,12 @@ with st.form("user_edit"):
                         format_func=enum_format("role"))
     side = c3.selectbox(t("field.side"), SIDES, index=SIDES.index(user["side"]), key="user_edit_side",
                         format_func=enum_format("side"))
+    email = st.text_input(t("field.email"), user["email"], key="user_edit_email", help=t("users.email_help"))
     active = st.checkbox(t("field.active"), user["is_active"], key="user_edit_active")
     new_password = st.text_input(t("users.new_password"), type="password", key="user_edit_password")
     if st.form_submit_button(t("action.save"), type="primary", key="user_edit_save"):
         changes = {k: v for k, v in {"display_name": display_name, "role": role, "side": side,
-                                     "is_active": active}.items() if v != user[k]}
+                                     "email": email, "is_active": active}.items() if v != user[k]}
         try:
             if changes:
                 update_user(ctx.engine, actor=ctx.actor, user_id=user_id, expected_version=user["version"],
@@ -61,11 +62,12 @@ with st.expander(t("users.add")), st.form("user_add"):
     role = c3.selectbox(t("field.role"), ROLES, key="user_add_role", format_func=enum_format("role"))
     side = c4.selectbox(t("field.side"), SIDES, key="user_add_side", format_func=enum_format("side"))
     organisation = c5.text_input(t("field.organisation"), key="user_add_org")
+    email = st.text_input(t("field.email"), key="user_add_email", help=t("users.email_help"))
     password = st.text_input(t("login.password"), type="password", key="user_add_password")
     if st.form_submit_button(t("action.add"), key="user_add_submit"):
         try:
             create_user(ctx.engine, actor=ctx.actor, username=username, display_name=display_name, role=role,
-                        side=side, password=password, organisation=organisation)
+                        side=side, password=password, organisation=organisation, email=email)
             st.toast(t("saved"))
             st.rerun()
         except DomainError as exc:

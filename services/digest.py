@@ -1,9 +1,10 @@
 """The optional e-mail digest: each user's unread notifications in one message, sent at most once.
 
 Off unless ``COSTANDARD_SMTP_HOST`` is set; ``COSTANDARD_SMTP_PORT`` (default 25) and
-``COSTANDARD_SMTP_SENDER`` complete the settings. Users have no e-mail column yet, so a user's
-address is their username when it contains ``@``, else ``username@COSTANDARD_SMTP_DOMAIN`` when
-that is set; users without an address are skipped and reported. Each message sent leaves an
+``COSTANDARD_SMTP_SENDER`` complete the settings. A user's address is their e-mail (set on the
+Users page); without one, their username when it contains ``@``, else
+``username@COSTANDARD_SMTP_DOMAIN`` when that is set; users without an address are skipped and
+reported. Each message sent leaves an
 audit event (``digest_sent`` on the user, with the notification ids); a later run sends only
 notifications created or refreshed after the user's last digest, so nothing is mailed twice.
 """
@@ -86,12 +87,12 @@ def pending_digests(engine: Engine, *, domain: str = "") -> list[dict[str, Any]]
 
     with session_scope(engine) as session:
         users = session.exec(select(User).where(User.is_active == True)).all()  # noqa: E712
-        people = [(u.id, u.username, u.display_name, u.role, u.side, u.preferred_lang, _last_digest(session, u.id))
-                  for u in users]
+        people = [(u.id, u.username, u.display_name, u.role, u.side, u.preferred_lang, _last_digest(session, u.id),
+                   u.email) for u in users]
         with_unread = set(session.exec(select(Notification.user_id).where(
             Notification.read_at == None)).all())  # noqa: E711
     out = []
-    for user_id, username, name, role, side, lang, last in sorted(people):
+    for user_id, username, name, role, side, lang, last, email in sorted(people):
         if user_id not in with_unread:
             continue
         actor = Actor(id=user_id, username=username, display_name=name, role=role, side=side)
@@ -99,7 +100,7 @@ def pending_digests(engine: Engine, *, domain: str = "") -> list[dict[str, Any]]
                  if last is None or _utc(datetime.fromisoformat(n["created_at"])) > _utc(last)]
         if notes:
             out.append({"user_id": user_id, "username": username, "name": name,
-                        "lang": normalize_lang(lang or DEFAULT_LANG), "address": address_of(username, domain),
+                        "lang": normalize_lang(lang or DEFAULT_LANG), "address": email or address_of(username, domain),
                         "notifications": notes[::-1]})
     return out
 

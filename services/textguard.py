@@ -31,7 +31,7 @@ CONTROL = re.compile(f"{_ESCAPE}|{_SINGLE}")
 # ceiling for short fields (tests/test_textguard.py checks every text column of the models is listed).
 PROSE = 20_000
 FIELD_LIMITS: dict[str, dict[str, int]] = {
-    "app_user": {"username": 64, "display_name": 128, "organisation": 200},
+    "app_user": {"username": 64, "display_name": 128, "organisation": 200, "email": 254},
     "program": {"code": 32, "name": 200, "description": PROSE},
     "job_role": {"name": 200, "description": PROSE, "external_code": 64, "external_uri": 500},
     "competency": {"code": 64, "statement": 4_000, "notes": PROSE, "external_uri": 500, "cert_level": 16},

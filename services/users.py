@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import secrets
 from typing import Any
 
@@ -50,6 +51,14 @@ def _user_dict(user: User) -> dict[str, Any]:
     return data
 
 
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _check_email(email: str, errors: list) -> None:
+    if email and not EMAIL.fullmatch(email):
+        errors.append(field_error("email", "error.field.email", message=f"email: {email!r} is not an e-mail address"))
+
+
 def _validate(username: str, role: str, side: str, password: str | None) -> None:
     errors = []
     if not username or not username.strip() or len(username) > 64 or any(c.isspace() for c in username):
@@ -75,18 +84,23 @@ def create_user(
     password: str,
     organisation: str = "",
     is_demo: bool = False,
+    email: str = "",
 ) -> dict[str, Any]:
     """Create a user (admins only). Raises ``ValidationFailed`` for a taken name or bad values."""
     require(actor, "user.manage")
-    username = username.strip()
+    username, email = username.strip(), email.strip()
     _validate(username, role, side, password)
+    errors: list = []
+    _check_email(email, errors)
+    if errors:
+        raise ValidationFailed(errors)
     with session_scope(engine) as session:
         if session.exec(select(User).where(User.username == username)).first():
             raise ValidationFailed([field_error("username", "error.field.username_taken", username=username,
                                             message=f"username: {username!r} is already taken")])
         user = User(
             username=username, display_name=display_name.strip() or username, role=role, side=side,
-            organisation=organisation, password_hash=hash_password(password), is_demo=is_demo,
+            organisation=organisation, email=email, password_hash=hash_password(password), is_demo=is_demo,
         )
         session.add(user)
         session.flush()
@@ -136,12 +150,12 @@ def list_users(engine: Engine, *, actor: Actor) -> list[dict[str, Any]]:
 def update_user(
     engine: Engine, *, actor: Actor, user_id: int, expected_version: int, changes: dict[str, Any]
 ) -> dict[str, Any]:
-    """Change display name, role, side, organisation or active flag (admins only).
+    """Change display name, role, side, organisation, e-mail or active flag (admins only).
 
     Deactivating ends all of the user's sessions; a role change applies at their next script run.
     """
     require(actor, "user.manage")
-    allowed = {"display_name", "role", "side", "organisation", "is_active"}
+    allowed = {"display_name", "role", "side", "organisation", "email", "is_active"}
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationFailed([field_error("changes", "error.field.cannot_change", fields=", ".join(sorted(unknown)))])
@@ -150,6 +164,12 @@ def update_user(
         if user is None:
             raise NotFound(f"user {user_id} not found")
         _validate(user.username, changes.get("role", user.role), changes.get("side", user.side), None)
+        if "email" in changes:
+            changes = {**changes, "email": str(changes["email"] or "").strip()}
+            errors: list = []
+            _check_email(changes["email"], errors)
+            if errors:
+                raise ValidationFailed(errors)
         if user.id == actor.id and (changes.get("is_active") is False or changes.get("role", "admin") != "admin"):
             raise ValidationFailed([field_error("is_active", "error.field.lock_out")])
         before = _user_dict(user)

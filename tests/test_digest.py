@@ -100,3 +100,24 @@ def test_send_digests_command_exit_codes(seeded_sqlite_path):
     notifications_engine.dispose()
     gone = _manage("send-digests", url=url, **{**smtp, "COSTANDARD_SMTP_PORT": str(port)})
     assert gone.returncode == 1 and "SMTP server" in gone.stderr
+
+
+def test_a_users_email_is_where_the_digest_goes_and_a_bad_one_is_refused(engine):
+    """The address set on the user wins over the username/domain rule; an address without @ or domain is refused."""
+    from services.users import update_user
+
+    world = make_world(engine)
+    owner = next(u for u in list_users(engine, actor=SYSTEM) if u["username"] == world.owner.username)
+    with pytest.raises(ValidationFailed) as caught:
+        update_user(engine, actor=SYSTEM, user_id=owner["id"], expected_version=owner["version"],
+                    changes={"email": "wang at school"})
+    assert [e.field for e in caught.value.errors] == ["email"]
+    update_user(engine, actor=SYSTEM, user_id=owner["id"], expected_version=owner["version"],
+                changes={"email": " wang.laoshi@college.edu.cn "})
+    comments.add_comment(engine, actor=world.mentor, entity_type="standard", entity_id=world.standard_id,
+                         body="请核对学时")
+    assert [d["address"] for d in pending_digests(engine, domain="example.edu")] == ["wang.laoshi@college.edu.cn"]
+    with SmtpSink() as sink:
+        settings = SmtpSettings(host="127.0.0.1", port=sink.port, sender="cs@example.edu", domain="example.edu")
+        assert send_digests(engine, settings=settings, timeout=5)["sent"] == [world.owner.username]
+    assert sink.messages[0][1] == ["wang.laoshi@college.edu.cn"]

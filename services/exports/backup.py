@@ -292,7 +292,7 @@ class _Exporter:
 
 def _user_doc(user: User, include_password_hashes: bool) -> dict[str, Any]:
     doc = {"username": user.username, "display_name": user.display_name, "role": user.role, "side": user.side,
-           "organisation": user.organisation, "is_active": user.is_active, "is_demo": user.is_demo,
+           "organisation": user.organisation, "email": user.email, "is_active": user.is_active, "is_demo": user.is_demo,
            "preferred_lang": user.preferred_lang, "created_at": _ts(user.created_at), "version": user.version}
     if include_password_hashes:
         doc["password_hash"] = user.password_hash

@@ -102,7 +102,7 @@ BACKUP_SCHEMA: dict[str, Any] = _obj(["format", "format_version", "scope", "user
     "scope": _enum(("program", "database")), "includes_password_hashes": _BOOL,
     "users": {"type": "array", "items": _obj(["username", "display_name", "role", "side"], {
         "username": {"type": "string", "minLength": 1, "maxLength": 64}, "display_name": _STR,
-        "role": _enum(ROLES), "side": _enum(SIDES), "organisation": _STR, "is_active": _BOOL, "is_demo": _BOOL,
+        "role": _enum(ROLES), "side": _enum(SIDES), "organisation": _STR, "email": _STR, "is_active": _BOOL, "is_demo": _BOOL,
         "preferred_lang": _NSTR, "created_at": _NTS, "version": _INT, "password_hash": _STR})},
     "comments": {"type": "array"},
     "programs": {"type": "array", "items": _obj(
@@ -333,7 +333,7 @@ class _Restorer:
                 continue
             has_hash = with_hashes and bool(u.get("password_hash"))
             user = User(username=u["username"], display_name=u["display_name"], role=u["role"], side=u["side"],
-                        organisation=u.get("organisation", ""), password_hash=u.get("password_hash", "") if has_hash else "",
+                        organisation=u.get("organisation", ""), email=u.get("email", ""), password_hash=u.get("password_hash", "") if has_hash else "",
                         is_active=bool(u.get("is_active", True)) if has_hash else False,
                         is_demo=bool(u.get("is_demo", False)), preferred_lang=u.get("preferred_lang"),
                         created_at=_parse_ts(u.get("created_at")) or datetime.now(UTC), version=u.get("version", 1))
