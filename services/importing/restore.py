@@ -60,6 +60,8 @@ from models.tables import alignment_target
 from services import audit
 from services.actor import Actor
 from services.alignment_rules import new_row, stored_review
+from services.comments import new_comment_row, takes_comments
+from services.courses import new_course_row
 from services.errors import ValidationFailed, error_lines
 from services.exports.backup import (
     ARCHIVE_MEMBER,
@@ -74,6 +76,7 @@ from services.exports.backup import (
 from services.exports.common import Progress, ProgressReporter, t
 from services.hierarchy import parent_allowed
 from services.permissions import require
+from services.standards.create import new_standard_row
 
 # --------------------------------------------------------------------------- format check
 
@@ -452,13 +455,10 @@ class _Restorer:
         # courses, owners, standards and everything inside them
         missing, _ = match("courses", lambda r: r["code"], lambda r: "course")
         courses = {c.code: c.id for c in s.exec(select(Course).where(Course.program_id == program.id)).all()}
-        new_courses = [Course(program_id=program.id, code=c["code"], name=c["name"],
-                              course_type=c.get("course_type", "professional_core"), credits=c.get("credits", 0.0),
-                              hours_theory=c.get("hours_theory", 0), hours_practice=c.get("hours_practice", 0),
-                              semester=c.get("semester"), description=c.get("description", ""),
-                              created_at=_parse_ts(c.get("created_at")) or datetime.now(UTC),
-                              updated_at=_parse_ts(c.get("updated_at")) or datetime.now(UTC),
-                              version=c.get("version", 1)) for c in missing]
+        new_courses = [Course(**new_course_row(program_id=program.id, **{
+                              **c, "created_at": _parse_ts(c.get("created_at")) or datetime.now(UTC),
+                              "updated_at": _parse_ts(c.get("updated_at")) or datetime.now(UTC),
+                              "version": c.get("version", 1)})) for c in missing]
         s.add_all(new_courses)
         s.flush()
         courses.update({c.code: c.id for c in new_courses})
@@ -607,7 +607,7 @@ class _Restorer:
     def _create_standard(self, course_code: str, course_id: int, st: dict[str, Any],
                          targets: dict[tuple[str, str], int], entity_ids: dict[tuple[str, str], int]) -> None:
         s, report = self.s, self.report
-        standard = CourseStandard(
+        standard = CourseStandard(**new_standard_row(
             course_id=course_id, revision=st["revision"], status=st["status"],
             **{name: st.get(name, "") for name in STANDARD_TEXT_FIELDS},
             school_signed_by_id=self.user_id(st.get("school_signed_by")),
@@ -617,7 +617,7 @@ class _Restorer:
             submitted_at=_parse_ts(st.get("submitted_at")), approved_at=_parse_ts(st.get("approved_at")),
             created_by_id=self.user_id(st.get("created_by")),
             created_at=_parse_ts(st.get("created_at")) or datetime.now(UTC),
-            updated_at=_parse_ts(st.get("updated_at")) or datetime.now(UTC), version=st.get("version", 1))
+            updated_at=_parse_ts(st.get("updated_at")) or datetime.now(UTC), version=st.get("version", 1)))
         s.add(standard)
         s.flush()
         report.count("created", "standard")
@@ -675,20 +675,20 @@ class _Restorer:
                 entity_id = self.user_id(entity_key) if entity_key else None
             else:
                 entity_id = entity_ids.get((_entity_kind(entity_type), entity_key)) if entity_key is not None else None
-            if entity_id is None:
+            if entity_id is None or not takes_comments(entity_type):
                 report.warn(t("export.restore.comment_skipped", self.lang, ref=c["ref"], entity=entity_type), where)
                 continue
             parent = c.get("parent")
             if parent is not None and ref_ids.get(parent) is None:
                 report.warn(t("export.restore.comment_skipped", self.lang, ref=c["ref"], entity="comment"), where)
                 continue
-            comment = Comment(program_id=program_id, entity_type=entity_type, entity_id=entity_id,
-                              parent_id=ref_ids.get(parent) if parent is not None else None,
-                              author_id=self.user_id(c.get("author")), author_side=c.get("author_side"), body=c["body"],
-                              resolved=c.get("resolved", False), resolved_by_id=self.user_id(c.get("resolved_by")),
-                              resolved_at=_parse_ts(c.get("resolved_at")),
-                              created_at=_parse_ts(c.get("created_at")) or datetime.now(UTC),
-                              version=c.get("version", 1))
+            comment = Comment(**new_comment_row(
+                program_id=program_id, entity_type=entity_type, entity_id=entity_id,
+                parent_id=ref_ids.get(parent) if parent is not None else None,
+                author_id=self.user_id(c.get("author")), author_side=c.get("author_side"), body=c["body"],
+                resolved=c.get("resolved", False), resolved_by_id=self.user_id(c.get("resolved_by")),
+                resolved_at=_parse_ts(c.get("resolved_at")),
+                created_at=_parse_ts(c.get("created_at")) or datetime.now(UTC), version=c.get("version", 1)))
             self.s.add(comment)
             self.s.flush()
             ref_ids[c["ref"]] = comment.id
