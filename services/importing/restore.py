@@ -14,6 +14,7 @@ import io
 import json
 import zipfile
 import zlib
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -75,6 +76,7 @@ from services.exports.backup import (
 )
 from services.exports.common import Progress, ProgressReporter, t
 from services.hierarchy import parent_allowed
+from services.importing.commit import id_ranges
 from services.permissions import require
 from services.standards.create import new_standard_row
 
@@ -324,6 +326,8 @@ class _Restorer:
 
     def __init__(self, session: Session, actor: Actor, report: RestoreReport, lang: str, merge: bool) -> None:
         self.s, self.actor, self.report, self.lang, self.merge = session, actor, report, lang, merge
+        # the rows this programme's restore created, by audit entity type (listed on its "restore" event)
+        self.created: dict[str, list[int]] = defaultdict(list)
         self.users: dict[str, int] = {u.username: u.id for u in session.exec(select(User)).all()}
 
     # users ----------------------------------------------------------------
@@ -415,6 +419,7 @@ class _Restorer:
         s.flush()
         roles.update({r.name: r.id for r in new_roles})
         report.count("created", "job_role", len(new_roles))
+        self.created["job_role"] += [r.id for r in new_roles]
 
         # framework: parents before children (the file is in tree order; checked anyway)
         missing, _ = match("framework", lambda r: r["code"], lambda r: r["kind"])
@@ -449,6 +454,7 @@ class _Restorer:
             for node in batch:
                 nodes[node.code] = node.id
                 report.count("created", node.kind)
+                self.created["competency"].append(node.id)
             ready_codes = {r["code"] for r in ready}
             pending = [r for r in pending if r["code"] not in ready_codes]
 
@@ -463,6 +469,7 @@ class _Restorer:
         s.flush()
         courses.update({c.code: c.id for c in new_courses})
         report.count("created", "course", len(new_courses))
+        self.created["course"] += [c.id for c in new_courses]
         old_courses = {c["code"]: c for c in old["courses"]}
         targets: dict[tuple[str, str], int] = {}  # (course code, "unit:rev:idx") -> unit / objective id
         self._existing_targets(program.id, targets)
@@ -523,6 +530,7 @@ class _Restorer:
         s.add_all(new_alignments)
         s.flush()
         report.count("created", "alignment", len(new_alignments))
+        self.created["alignment"] += [a.id for a in new_alignments]
         for key, a in zip(new_keys, new_alignments, strict=True):
             entity_ids[("alignment", key)] = a.id
 
@@ -566,6 +574,7 @@ class _Restorer:
         s.add_all(new_ratings)
         s.flush()
         report.count("created", "rating", len(new_ratings))
+        self.created["rating"] += [r.id for r in new_ratings]
         for key, r in zip(new_keys, new_ratings, strict=True):
             entity_ids[("rating", key)] = r.id
 
@@ -590,8 +599,11 @@ class _Restorer:
         s.flush()
         for section, n in sorted(differs.items()):
             report.warn(t("export.restore.differs", self.lang, n=n, section=section), where)
+        created = {kind: id_ranges(ids) for kind, ids in sorted(self.created.items()) if ids}
+        self.created = defaultdict(list)
         audit.record(s, actor=self.actor, entity_type="program", entity_id=program.id,
                      action="merge" if existing else "restore", program_id=program.id,
+                     after={"entities": {"created": created}},
                      summary=f"backup {'merged into' if existing else 'restored as'} {program.code}")
 
     def _existing_targets(self, program_id: int, targets: dict[tuple[str, str], int]) -> None:
@@ -621,6 +633,7 @@ class _Restorer:
         s.add(standard)
         s.flush()
         report.count("created", "standard")
+        self.created["standard"].append(standard.id)
         entity_ids[("standard", f"{course_code}|{st['revision']}")] = standard.id
         versions = [StandardVersion(standard_id=standard.id, number=v["number"], content=v["content"],
                                     author_id=self.user_id(v.get("author")), note=v.get("note", ""),
@@ -645,6 +658,7 @@ class _Restorer:
                 s.add(row)
                 s.flush()
             report.count("created", kind, len(rows))
+            self.created[kind] += [row.id for row in rows]
             if kind in ("objective", "unit", "assessment"):
                 for index, row in enumerate(rows, start=1):
                     entity_ids[(kind, f"{course_code}|{st['revision']}|{index}")] = row.id
@@ -693,6 +707,7 @@ class _Restorer:
             self.s.flush()
             ref_ids[c["ref"]] = comment.id
             report.count("created", "comment")
+            self.created["comment"].append(comment.id)
         for key in present:
             if key not in seen:
                 report.count("not_in_file", "comment")
