@@ -51,7 +51,7 @@ from services.outline import code_sort_key, normalize_text, required_level_from_
 from services.permissions import can
 from services.standards import ensure_editable, invalid, lock_standard, reattach_comments, record_content_change
 from services.versioning import apply_changes, deleted
-from services.vocabulary import ACCEPTED, REJECTED, counted_alignments
+from services.vocabulary import ACCEPTED, PROPOSED, REJECTED, counted_alignments
 
 DECISIONS = ("accept", "reject")
 
@@ -415,9 +415,11 @@ def _target_labels(session: Session, alignments: list[Alignment]) -> dict[int, t
     return out
 
 
-def alignments_for_standard(engine: Engine, *, standard_id: int) -> list[dict[str, Any]]:
+def alignments_for_standard(engine: Engine, *, standard_id: int, actor: Actor | None = None) -> list[dict[str, Any]]:
     """Every unit and objective alignment of a standard with provenance (who proposed, from which
-    side, who decided and why) and the competency's programme coverage level, by target then code."""
+    side, who decided and why) and the competency's programme coverage level, by target then code.
+    ``may_decide`` on each row: an open proposal ``actor`` may accept or reject (``may_decide``;
+    False without an actor)."""
     with session_scope(engine) as session:
         standard = session.get(CourseStandard, standard_id)
         if standard is None:
@@ -428,13 +430,24 @@ def alignments_for_standard(engine: Engine, *, standard_id: int) -> list[dict[st
         rows = session.exec(select(Alignment, Competency).join(Competency, Competency.id == Alignment.competency_id)
                             .where(Alignment.unit_id.in_(unit_ids or [-1]) |
                                    Alignment.objective_id.in_(objective_ids or [-1]))).all()
-        return _alignment_rows(session, course.program_id, rows)
+        return _alignment_rows(session, course.program_id, rows, actor=actor)
 
 
-def _alignment_rows(session: Session, program_id: int, rows: list[tuple[Alignment, Competency]]) -> list[dict[str, Any]]:
+def _alignment_rows(session: Session, program_id: int, rows: list[tuple[Alignment, Competency]],
+                    actor: Actor | None = None) -> list[dict[str, Any]]:
     names = dict(session.exec(select(User.id, User.display_name)).all())
     labels = _target_labels(session, [a for a, _ in rows])
     levels = _levels(session, program_id, {c.id for _, c in rows})
+    decides: dict[tuple[str | None, int], bool] = {}  # the rule depends on the proposing side and the course only
+
+    def decidable(a: Alignment) -> bool:
+        if actor is None or a.status != PROPOSED:
+            return False
+        key = (a.proposed_side, a.course_id)
+        if key not in decides:
+            decides[key] = may_decide(session, actor, a)
+        return decides[key]
+
     out = []
     for a, c in rows:
         target_type, label, standard_id = labels[a.id]
@@ -445,8 +458,8 @@ def _alignment_rows(session: Session, program_id: int, rows: list[tuple[Alignmen
             "level": a.level, "status": a.status, "proposed_side": a.proposed_side,
             "proposed_by": names.get(a.proposed_by_id, ""), "decided_by": names.get(a.decided_by_id, ""),
             "decided_at": a.decided_at.isoformat() if a.decided_at else None, "reason": a.reason,
-            "deciding_side": deciding_side(a), "coverage_level": levels.get(c.id, 0), "version": a.version,
-            "created_at": a.created_at.isoformat() if a.created_at else None,
+            "deciding_side": deciding_side(a), "may_decide": decidable(a), "coverage_level": levels.get(c.id, 0),
+            "version": a.version, "created_at": a.created_at.isoformat() if a.created_at else None,
         })
     return sorted(out, key=lambda r: (r["target_type"], r["target"], code_sort_key(r["code"])))
 

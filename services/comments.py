@@ -62,6 +62,32 @@ def _clean_body(body: str) -> str:
     return text
 
 
+def takes_comments(stored_type: str) -> bool:
+    """Whether a stored entity type (a section as ``section:<name>``) is one a comment may be about."""
+    public, section = _public_type(stored_type)
+    return public in ENTITY_TYPES and (public != "section" or section in SECTIONS)
+
+
+COMMENT_KEPT_COLUMNS = ("parent_id", "resolved", "resolved_by_id", "resolved_at", "created_at", "version")
+
+
+def new_comment_row(*, program_id: int, entity_type: str, entity_id: int, body: str, author_id: int | None,
+                    author_side: str | None, **kept: Any) -> dict[str, Any]:
+    """The columns of a new comment, the one rule for the editor (thread and reply) and restore:
+    ``entity_type`` as stored (a section as ``section:<name>``) must be one that can take comments, the
+    body is trimmed, non-empty and within its limit (``ValidationFailed``). ``parent_id`` and the
+    resolution and timestamp columns are kept when given (restore). Pure: no session."""
+    public, section = _public_type(entity_type)
+    stored = _stored_type(public, section)
+    unknown = sorted(set(kept) - set(COMMENT_KEPT_COLUMNS))
+    if unknown:
+        raise invalid("error.field.cannot_change", f"unknown comment fields: {', '.join(unknown)}", field="fields",
+                      fields=", ".join(unknown))
+    return {"program_id": program_id, "entity_type": stored, "entity_id": entity_id, "author_id": author_id,
+            "author_side": author_side, "body": _clean_body(body),
+            **{k: v for k, v in kept.items() if v is not None}}
+
+
 def _context(session: Session, entity_type: str, entity_id: int) -> tuple[int, int | None]:
     """(program id, standard id or None) of a commented entity; ``NotFound`` if it does not exist."""
     standard_id: int | None = None
@@ -150,8 +176,8 @@ def add_comment(
     text = _clean_body(body)
     with session_scope(engine) as session:
         program_id, _ = _context(session, entity_type, entity_id)
-        comment = Comment(program_id=program_id, entity_type=stored, entity_id=entity_id, author_id=actor.id,
-                          author_side=actor.side, body=text)
+        comment = Comment(**new_comment_row(program_id=program_id, entity_type=stored, entity_id=entity_id,
+                                             author_id=actor.id, author_side=actor.side, body=text))
         session.add(comment)
         session.flush()
         audit.record(session, actor=actor, entity_type="comment", entity_id=comment.id, action="create",
@@ -168,8 +194,9 @@ def reply(engine: Engine, *, actor: Actor, comment_id: int, body: str) -> dict[s
     text = _clean_body(body)
     with session_scope(engine) as session:
         root = _root(session, comment_id)
-        answer = Comment(program_id=root.program_id, entity_type=root.entity_type, entity_id=root.entity_id,
-                         parent_id=root.id, author_id=actor.id, author_side=actor.side, body=text)
+        answer = Comment(**new_comment_row(program_id=root.program_id, entity_type=root.entity_type,
+                                           entity_id=root.entity_id, parent_id=root.id, author_id=actor.id,
+                                           author_side=actor.side, body=text))
         session.add(answer)
         session.flush()
         audit.record(session, actor=actor, entity_type="comment", entity_id=answer.id, action="reply",

@@ -51,6 +51,23 @@ def _validate(values: dict[str, Any]) -> None:
         raise ValidationFailed(errors)
 
 
+COURSE_DEFAULTS: dict[str, Any] = {"course_type": "professional_core", "credits": 0.0, "hours_theory": 0,
+                                   "hours_practice": 0, "semester": None, "description": ""}
+# columns a restore or seed may carry over as they were (never from a user's form)
+KEPT_COLUMNS = ("created_at", "updated_at", "version")
+
+
+def new_course_row(*, program_id: int, **fields: Any) -> dict[str, Any]:
+    """The columns of a new course, the one rule for the editor, restore and the demo seed: defaults, the
+    given course fields (others ignored), code and name normalised, then validated (``ValidationFailed``).
+    ``created_at``/``updated_at``/``version`` are kept when given (restore). Pure: no session."""
+    values = {**COURSE_DEFAULTS, **{k: v for k, v in fields.items() if k in COURSE_FIELDS}}
+    values["code"], values["name"] = normalize_text(values.get("code")), normalize_text(values.get("name"))
+    _validate(values)
+    kept = {k: fields[k] for k in KEPT_COLUMNS if fields.get(k) is not None}
+    return {"program_id": program_id, **values, **kept}
+
+
 def list_courses(engine: Engine, *, program_id: int) -> pd.DataFrame:
     """The programme's courses ordered by semester then code, with owners and coverage counts."""
     with session_scope(engine) as session:
@@ -128,11 +145,7 @@ def get_course(engine: Engine, *, course_id: int) -> dict[str, Any]:
 def create_course(engine: Engine, *, actor: Actor, program_id: int, **fields: Any) -> dict[str, Any]:
     """Add a course to a programme (admins and leads)."""
     require(actor, "course.create")
-    values = {"course_type": "professional_core", "credits": 0.0, "hours_theory": 0, "hours_practice": 0,
-              "semester": None, "description": ""}
-    values.update({k: v for k, v in fields.items() if k in COURSE_FIELDS})
-    values["code"], values["name"] = normalize_text(values.get("code")), normalize_text(values.get("name"))
-    _validate(values)
+    values = new_course_row(program_id=program_id, **{k: v for k, v in fields.items() if k in COURSE_FIELDS})
     with session_scope(engine) as session:
         if session.get(Program, program_id) is None:
             raise NotFound(f"programme {program_id} not found")
@@ -140,7 +153,7 @@ def create_course(engine: Engine, *, actor: Actor, program_id: int, **fields: An
             raise ValidationFailed([field_error("code", "course.error.exists",
                                                 f"code: course {values['code']} already exists in this programme",
                                                 code=values["code"])])
-        course = Course(program_id=program_id, **values)
+        course = Course(**new_course_row(**values))  # checked above, before the session; pure and idempotent
         session.add(course)
         session.flush()
         audit.record(session, actor=actor, entity_type="course", entity_id=course.id, action="create",

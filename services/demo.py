@@ -35,10 +35,12 @@ from models.enums import ASSESSMENT_CATEGORIES
 from services import audit
 from services.actor import SYSTEM
 from services.alignment_rules import decision, new_row
+from services.courses import new_course_row
 from services.db import session_scope
 from services.errors import ValidationFailed
 from services.hierarchy import parent_allowed
 from services.standards import standard_content
+from services.standards.create import new_standard_row
 from services.users import hash_password
 from services.vocabulary import STANDARD_FIELDS
 
@@ -204,10 +206,7 @@ def _load_program(session: Session, data: dict[str, Any], users: dict[str, User]
 
     courses: dict[str, Course] = {}
     for c in data.get("courses", []):
-        course = Course(program_id=program.id, code=c["code"], name=c["name"], course_type=c["type"],
-                        credits=c.get("credits", 0), hours_theory=c.get("hours_theory", 0),
-                        hours_practice=c.get("hours_practice", 0), semester=c.get("semester"),
-                        description=c.get("description", ""))
+        course = Course(**new_course_row(program_id=program.id, **{**c, "course_type": c["type"]}))
         session.add(course)
         courses[c["code"]] = course
     session.flush()
@@ -233,10 +232,9 @@ def _load_program(session: Session, data: dict[str, Any], users: dict[str, User]
         course = courses[s["course"]]
         course_data = next(c for c in data["courses"] if c["code"] == s["course"])
         owner = users[course_data["owners"][0]] if course_data.get("owners") else users["faculty"]
-        standard = CourseStandard(
-            course_id=course.id, revision=1, status=s.get("status", "draft"), title=s.get("title", course.name),
-            **{k: s.get(k, "") for k in STANDARD_FIELDS if k != "title"},
-            created_by_id=owner.id)
+        standard = CourseStandard(**new_standard_row(
+            course_id=course.id, created_by_id=owner.id, status=s.get("status", "draft"),
+            title=s.get("title", course.name), **{k: s.get(k, "") for k in STANDARD_FIELDS if k != "title"}))
         session.add(standard)
         session.flush()
         for order, o in enumerate(s.get("objectives", [])):

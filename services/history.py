@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import difflib
 from datetime import UTC, date, datetime, time
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -454,7 +455,31 @@ def _imports(session, *, program_id: int | None, username: str | None = None, st
         query = query.where(ImportRecord.at >= start)
     if stop is not None:
         query = query.where(ImportRecord.at <= stop)
-    return [(record, event_id) for record, event_id in session.exec(query).all() if record.entities]
+    found = [(record, event_id) for record, event_id in session.exec(query).all() if record.entities]
+    return found + _restores(session, program_id=program_id, username=username, start=start, stop=stop)
+
+
+def _restores(session, *, program_id: int | None, username: str | None, start: datetime | None,
+              stop: datetime | None) -> list[tuple[Any, int]]:
+    """A backup restore is one "restore" (or "merge") audit event on the programme whose ``after`` lists
+    the rows it created the way an import record does; shaped like an import record for ``_import_entries``."""
+    query = select(AuditEvent).where(AuditEvent.entity_type == "program", AuditEvent.action.in_(("restore", "merge")))
+    if program_id is not None:
+        query = query.where(AuditEvent.program_id == program_id)
+    if username:
+        query = query.where(AuditEvent.username == username)
+    if start is not None:
+        query = query.where(AuditEvent.at >= start)
+    if stop is not None:
+        query = query.where(AuditEvent.at <= stop)
+    out = []
+    for event in session.exec(query).all():
+        entities = (event.after or {}).get("entities") if isinstance(event.after, dict) else None
+        if entities:
+            out.append((SimpleNamespace(entities=entities, at=event.at, username=event.username,
+                                        program_id=event.program_id, id=None, kind=event.action,
+                                        filename=event.summary), event.id))
+    return out
 
 
 def _in_ranges(ranges: list[list[int]], entity_id: int) -> bool:
@@ -472,7 +497,8 @@ def _import_entries(session, *, program_id: int | None, username: str | None, en
         entities = record.entities
         base = {"id": event_id, "at": record.at, "username": record.username, "program_id": record.program_id,
                 "import_id": record.id}
-        source = f"import #{record.id} ({record.kind}): {record.filename}"
+        source = (f"import #{record.id} ({record.kind}): {record.filename}" if record.id is not None
+                  else f"{record.kind}: {record.filename}")  # a backup restore (see _restores)
         if entity_id is None:  # a type only: one entry per import that touched rows of that type
             counts = [f"{section} {_count(entities.get(section, {}).get(entity_type))}"
                       for name, section in IMPORT_SECTIONS if entities.get(section, {}).get(entity_type)]

@@ -39,6 +39,7 @@ from services.db import session_scope
 from services.errors import FieldError, PermissionDenied, ValidationFailed
 from services.permissions import can, require
 from services.standards import HEADER_FIELDS, copy_rows, invalid, load_standard, standard_content, write_version
+from services.standards.create import new_standard_row
 from services.versioning import apply_changes
 
 log = logging.getLogger(__name__)
@@ -280,8 +281,9 @@ def start_revision(engine: Engine, *, actor: Actor, standard_id: int) -> dict[st
             raise invalid("workflow.error.not_latest", f"revision {source.revision} is not the latest revision",
                           field="revision", revision=source.revision)
         course = session.get(Course, source.course_id)
-        revision = CourseStandard(course_id=source.course_id, revision=source.revision + 1, status="draft",
-                                  created_by_id=actor.id, **{f: getattr(source, f) for f in HEADER_FIELDS})
+        revision = CourseStandard(**new_standard_row(course_id=source.course_id, created_by_id=actor.id,
+                                                     revision=source.revision + 1,
+                                                     **{f: getattr(source, f) for f in HEADER_FIELDS}))
         session.add(revision)
         session.flush()
         copy_rows(session, source=source, target=revision, actor=actor, keep_review=True)

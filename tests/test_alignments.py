@@ -500,3 +500,31 @@ def test_the_level_change_scenario_survives_a_restore_with_the_same_statuses_and
         events = s.exec(select(AuditEvent).where(AuditEvent.entity_type == "program",
                                                  AuditEvent.entity_id == restored.id)).all()
     assert [e.action for e in events] == ["restore"]
+
+
+@pytest.mark.parametrize(("role", "school_proposal", "enterprise_proposal"), [
+    ("owner", False, True), ("lead", False, True), ("faculty", False, False), ("mentor", True, False),
+    ("admin", True, True)])
+def test_each_row_says_whether_the_viewer_may_decide_it(engine, role, school_proposal, enterprise_proposal):
+    """``may_decide`` on a standard's alignment rows is the decision rule of the service (the other side decides;
+    on the school side only owners and leads; admins either), so the editor shows accept/reject exactly where
+    ``decide_alignment`` would allow it; decided rows and rows listed without a viewer are never decidable."""
+    world = make_world(engine)
+    school = _one(engine, world, code="1.2.1", target_type="unit")
+    enterprise = alignments.propose_alignment(engine, actor=world.mentor, unit_id=school["unit_id"], code="1.2.2",
+                                              level=2)
+    actor = world.actor(role)
+    rows = {r["id"]: r for r in alignments.alignments_for_standard(engine, standard_id=world.standard_id, actor=actor)}
+    assert rows[school["id"]]["may_decide"] is school_proposal
+    assert rows[enterprise["id"]]["may_decide"] is enterprise_proposal
+    assert not any(r["may_decide"] for r in alignments.alignments_for_standard(engine, standard_id=world.standard_id))
+    for row_id, allowed in ((school["id"], school_proposal), (enterprise["id"], enterprise_proposal)):
+        call = dict(actor=actor, alignment_id=row_id, expected_version=rows[row_id]["version"], decision="accept")
+        if allowed:
+            assert alignments.decide_alignment(engine, **call)["status"] == "accepted"
+            after = {r["id"]: r for r in alignments.alignments_for_standard(engine, standard_id=world.standard_id,
+                                                                            actor=actor)}
+            assert after[row_id]["may_decide"] is False
+        else:
+            with pytest.raises(PermissionDenied):
+                alignments.decide_alignment(engine, **call)

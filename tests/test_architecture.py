@@ -158,6 +158,28 @@ def test_every_alignment_row_is_built_by_the_alignment_rules():
     assert "template = new_row(" in commit
 
 
+ROW_BUILDERS = {"Course": "new_course_row", "CourseStandard": "new_standard_row", "Comment": "new_comment_row"}
+
+
+@pytest.mark.parametrize("model", sorted(ROW_BUILDERS))
+def test_every_course_standard_and_comment_row_is_built_by_its_owning_module(model):
+    """Like alignments: every ``Course(...)``, ``CourseStandard(...)`` and ``Comment(...)`` in services/ is
+    ``Model(**builder(...))`` with the builder of the module owning the record (services.courses,
+    services.standards.create, services.comments), so editor, import, restore, new revisions and the demo seed
+    share one set of defaults and checks."""
+    builder, found, stray = ROW_BUILDERS[model], 0, []
+    for path in _python_files("services"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for call in _calls_named(tree, model):
+            found += 1
+            built = (not call.args and len(call.keywords) == 1 and call.keywords[0].arg is None
+                     and isinstance(call.keywords[0].value, ast.Call)
+                     and getattr(call.keywords[0].value.func, "id", None) == builder)
+            if not built:
+                stray.append(f"{_ui_id(path)}:{call.lineno}")
+    assert found >= 2 and not stray, f"{model} rows built without {builder}: {stray}"
+
+
 def test_which_alignments_count_is_spelled_once():
     """"Not rejected" (and "only accepted") is written in services/vocabulary.py alone: no other module or page
     compares a status with the literal "rejected"."""

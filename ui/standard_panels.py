@@ -43,7 +43,7 @@ def alignment_panel(ctx, standard_id: int, content: dict[str, Any], actions: dic
     """One expander per objective and unit: its alignments with provenance, add / change level / remove / decide."""
     for line in st.session_state.pop("std_flash_error", []):
         st.error(line)
-    links = alignments_for_standard(ctx.engine, standard_id=standard_id)
+    links = alignments_for_standard(ctx.engine, standard_id=standard_id, actor=ctx.actor)
     counts = unresolved_counts(ctx.engine, standard_id=standard_id)["by_target"]
     for table in ("objectives", "units"):
         st.markdown("**" + t(f"standards.section.{table}") + "**")
@@ -83,7 +83,7 @@ def _links(ctx, standard_id: int, links: list[dict[str, Any]], actions: dict[str
                 if c2.button(t("standards.page.remove"), key=f"std_rm_{key}"):
                     _after(ctx, standard_id, remove_alignment(ctx.engine, actor=ctx.actor, alignment_id=key,
                                                               expected_version=a["version"]), "link_removed")
-            if actions["decide_alignments"] and a["status"] == "proposed" and a["deciding_side"] == ctx.actor.side:
+            if actions["decide_alignments"] and a["may_decide"]:  # the alignment rules decide who may
                 if c3.button(t("review.accept"), key=f"std_acc_{key}"):
                     _after(ctx, standard_id, decide_alignment(ctx.engine, actor=ctx.actor, alignment_id=key,
                                                               expected_version=a["version"], decision="accept"),

@@ -54,6 +54,7 @@ from services.alignment_rules import level_change, new_row, proposal
 from services.errors import Conflict
 from services.hierarchy import new_node_provenance
 from services.importing.plan import Op, Plan
+from services.standards.create import new_standard_row
 
 Progress = Callable[[float, str], None]
 BATCH = 5000
@@ -465,7 +466,8 @@ def _write_standards(writer: _Writer, plan: Plan, node_ids: dict[str, int], cour
     session, actor = writer.session, writer.actor
     standard_ids: dict[str, int] = {}
     for op in plan.by("standard", "create"):
-        row = CourseStandard(course_id=course_ids[op.refs["course"]], created_by_id=actor.id, **op.values)
+        row = CourseStandard(**new_standard_row(course_id=course_ids[op.refs["course"]], created_by_id=actor.id,
+                                                **op.values))
         session.add(row)
         session.flush()
         standard_ids[op.key] = row.id

@@ -14,6 +14,7 @@ import io
 import json
 import zipfile
 import zlib
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -60,6 +61,8 @@ from models.tables import alignment_target
 from services import audit
 from services.actor import Actor
 from services.alignment_rules import new_row, stored_review
+from services.comments import new_comment_row, takes_comments
+from services.courses import new_course_row
 from services.errors import ValidationFailed, error_lines
 from services.exports.backup import (
     ARCHIVE_MEMBER,
@@ -73,7 +76,9 @@ from services.exports.backup import (
 )
 from services.exports.common import Progress, ProgressReporter, t
 from services.hierarchy import parent_allowed
+from services.importing.commit import id_ranges
 from services.permissions import require
+from services.standards.create import new_standard_row
 
 # --------------------------------------------------------------------------- format check
 
@@ -321,6 +326,8 @@ class _Restorer:
 
     def __init__(self, session: Session, actor: Actor, report: RestoreReport, lang: str, merge: bool) -> None:
         self.s, self.actor, self.report, self.lang, self.merge = session, actor, report, lang, merge
+        # the rows this programme's restore created, by audit entity type (listed on its "restore" event)
+        self.created: dict[str, list[int]] = defaultdict(list)
         self.users: dict[str, int] = {u.username: u.id for u in session.exec(select(User)).all()}
 
     # users ----------------------------------------------------------------
@@ -412,6 +419,7 @@ class _Restorer:
         s.flush()
         roles.update({r.name: r.id for r in new_roles})
         report.count("created", "job_role", len(new_roles))
+        self.created["job_role"] += [r.id for r in new_roles]
 
         # framework: parents before children (the file is in tree order; checked anyway)
         missing, _ = match("framework", lambda r: r["code"], lambda r: r["kind"])
@@ -446,23 +454,22 @@ class _Restorer:
             for node in batch:
                 nodes[node.code] = node.id
                 report.count("created", node.kind)
+                self.created["competency"].append(node.id)
             ready_codes = {r["code"] for r in ready}
             pending = [r for r in pending if r["code"] not in ready_codes]
 
         # courses, owners, standards and everything inside them
         missing, _ = match("courses", lambda r: r["code"], lambda r: "course")
         courses = {c.code: c.id for c in s.exec(select(Course).where(Course.program_id == program.id)).all()}
-        new_courses = [Course(program_id=program.id, code=c["code"], name=c["name"],
-                              course_type=c.get("course_type", "professional_core"), credits=c.get("credits", 0.0),
-                              hours_theory=c.get("hours_theory", 0), hours_practice=c.get("hours_practice", 0),
-                              semester=c.get("semester"), description=c.get("description", ""),
-                              created_at=_parse_ts(c.get("created_at")) or datetime.now(UTC),
-                              updated_at=_parse_ts(c.get("updated_at")) or datetime.now(UTC),
-                              version=c.get("version", 1)) for c in missing]
+        new_courses = [Course(**new_course_row(program_id=program.id, **{
+                              **c, "created_at": _parse_ts(c.get("created_at")) or datetime.now(UTC),
+                              "updated_at": _parse_ts(c.get("updated_at")) or datetime.now(UTC),
+                              "version": c.get("version", 1)})) for c in missing]
         s.add_all(new_courses)
         s.flush()
         courses.update({c.code: c.id for c in new_courses})
         report.count("created", "course", len(new_courses))
+        self.created["course"] += [c.id for c in new_courses]
         old_courses = {c["code"]: c for c in old["courses"]}
         targets: dict[tuple[str, str], int] = {}  # (course code, "unit:rev:idx") -> unit / objective id
         self._existing_targets(program.id, targets)
@@ -523,6 +530,7 @@ class _Restorer:
         s.add_all(new_alignments)
         s.flush()
         report.count("created", "alignment", len(new_alignments))
+        self.created["alignment"] += [a.id for a in new_alignments]
         for key, a in zip(new_keys, new_alignments, strict=True):
             entity_ids[("alignment", key)] = a.id
 
@@ -566,6 +574,7 @@ class _Restorer:
         s.add_all(new_ratings)
         s.flush()
         report.count("created", "rating", len(new_ratings))
+        self.created["rating"] += [r.id for r in new_ratings]
         for key, r in zip(new_keys, new_ratings, strict=True):
             entity_ids[("rating", key)] = r.id
 
@@ -590,8 +599,11 @@ class _Restorer:
         s.flush()
         for section, n in sorted(differs.items()):
             report.warn(t("export.restore.differs", self.lang, n=n, section=section), where)
+        created = {kind: id_ranges(ids) for kind, ids in sorted(self.created.items()) if ids}
+        self.created = defaultdict(list)
         audit.record(s, actor=self.actor, entity_type="program", entity_id=program.id,
                      action="merge" if existing else "restore", program_id=program.id,
+                     after={"entities": {"created": created}},
                      summary=f"backup {'merged into' if existing else 'restored as'} {program.code}")
 
     def _existing_targets(self, program_id: int, targets: dict[tuple[str, str], int]) -> None:
@@ -607,7 +619,7 @@ class _Restorer:
     def _create_standard(self, course_code: str, course_id: int, st: dict[str, Any],
                          targets: dict[tuple[str, str], int], entity_ids: dict[tuple[str, str], int]) -> None:
         s, report = self.s, self.report
-        standard = CourseStandard(
+        standard = CourseStandard(**new_standard_row(
             course_id=course_id, revision=st["revision"], status=st["status"],
             **{name: st.get(name, "") for name in STANDARD_TEXT_FIELDS},
             school_signed_by_id=self.user_id(st.get("school_signed_by")),
@@ -617,10 +629,11 @@ class _Restorer:
             submitted_at=_parse_ts(st.get("submitted_at")), approved_at=_parse_ts(st.get("approved_at")),
             created_by_id=self.user_id(st.get("created_by")),
             created_at=_parse_ts(st.get("created_at")) or datetime.now(UTC),
-            updated_at=_parse_ts(st.get("updated_at")) or datetime.now(UTC), version=st.get("version", 1))
+            updated_at=_parse_ts(st.get("updated_at")) or datetime.now(UTC), version=st.get("version", 1)))
         s.add(standard)
         s.flush()
         report.count("created", "standard")
+        self.created["standard"].append(standard.id)
         entity_ids[("standard", f"{course_code}|{st['revision']}")] = standard.id
         versions = [StandardVersion(standard_id=standard.id, number=v["number"], content=v["content"],
                                     author_id=self.user_id(v.get("author")), note=v.get("note", ""),
@@ -645,6 +658,7 @@ class _Restorer:
                 s.add(row)
                 s.flush()
             report.count("created", kind, len(rows))
+            self.created[kind] += [row.id for row in rows]
             if kind in ("objective", "unit", "assessment"):
                 for index, row in enumerate(rows, start=1):
                     entity_ids[(kind, f"{course_code}|{st['revision']}|{index}")] = row.id
@@ -675,24 +689,25 @@ class _Restorer:
                 entity_id = self.user_id(entity_key) if entity_key else None
             else:
                 entity_id = entity_ids.get((_entity_kind(entity_type), entity_key)) if entity_key is not None else None
-            if entity_id is None:
+            if entity_id is None or not takes_comments(entity_type):
                 report.warn(t("export.restore.comment_skipped", self.lang, ref=c["ref"], entity=entity_type), where)
                 continue
             parent = c.get("parent")
             if parent is not None and ref_ids.get(parent) is None:
                 report.warn(t("export.restore.comment_skipped", self.lang, ref=c["ref"], entity="comment"), where)
                 continue
-            comment = Comment(program_id=program_id, entity_type=entity_type, entity_id=entity_id,
-                              parent_id=ref_ids.get(parent) if parent is not None else None,
-                              author_id=self.user_id(c.get("author")), author_side=c.get("author_side"), body=c["body"],
-                              resolved=c.get("resolved", False), resolved_by_id=self.user_id(c.get("resolved_by")),
-                              resolved_at=_parse_ts(c.get("resolved_at")),
-                              created_at=_parse_ts(c.get("created_at")) or datetime.now(UTC),
-                              version=c.get("version", 1))
+            comment = Comment(**new_comment_row(
+                program_id=program_id, entity_type=entity_type, entity_id=entity_id,
+                parent_id=ref_ids.get(parent) if parent is not None else None,
+                author_id=self.user_id(c.get("author")), author_side=c.get("author_side"), body=c["body"],
+                resolved=c.get("resolved", False), resolved_by_id=self.user_id(c.get("resolved_by")),
+                resolved_at=_parse_ts(c.get("resolved_at")),
+                created_at=_parse_ts(c.get("created_at")) or datetime.now(UTC), version=c.get("version", 1)))
             self.s.add(comment)
             self.s.flush()
             ref_ids[c["ref"]] = comment.id
             report.count("created", "comment")
+            self.created["comment"].append(comment.id)
         for key in present:
             if key not in seen:
                 report.count("not_in_file", "comment")

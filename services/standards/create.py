@@ -21,6 +21,7 @@ from models import (
     Objective,
     User,
 )
+from models.enums import STANDARD_STATUSES
 from services import audit
 from services.actor import Actor
 from services.alignment_rules import new_row, proposal, stored_review
@@ -101,6 +102,31 @@ def copy_rows(session: Session, *, source: CourseStandard, target: CourseStandar
     return sorted(skipped, key=code_sort_key)
 
 
+# columns besides the header a restore or an import may carry over as they were (sign-offs, timestamps)
+STANDARD_KEPT_COLUMNS = ("rejection_reason", "school_signed_by_id", "school_signed_at", "enterprise_signed_by_id",
+                         "enterprise_signed_at", "submitted_at", "approved_at", "created_at", "updated_at", "version")
+
+
+def new_standard_row(*, course_id: int, created_by_id: int | None, revision: int = 1, status: str = "draft",
+                     **fields: Any) -> dict[str, Any]:
+    """The columns of a new course standard, the one rule for the editor, a new revision, the import,
+    restore and the demo seed: a revision from 1 and a known status; header fields and the kept columns
+    only (anything else is a ``ValidationFailed``); ``None`` header text is stored as ""."""
+    unknown = sorted(set(fields) - set(HEADER_FIELDS) - set(STANDARD_KEPT_COLUMNS))
+    if unknown:
+        raise invalid("error.field.cannot_change", f"unknown standard fields: {', '.join(unknown)}",
+                      field="fields", fields=", ".join(unknown))
+    if not isinstance(revision, int) or revision < 1:
+        raise invalid("standards.error.revision", f"revision must be a whole number from 1, not {revision!r}",
+                      field="revision", revision=str(revision))
+    if status not in STANDARD_STATUSES:
+        raise invalid("standards.error.status", f"unknown status {status!r}", field="status", status=str(status))
+    text = {f: ("" if fields.get(f) is None else fields[f]) for f in HEADER_FIELDS if f in fields}
+    kept = {k: fields[k] for k in STANDARD_KEPT_COLUMNS if fields.get(k) is not None}
+    return {"course_id": course_id, "revision": revision, "status": status, "created_by_id": created_by_id,
+            **text, **kept}
+
+
 @retry_transient
 def create_standard(
     engine: Engine, *, actor: Actor, course_id: int, copy_from_standard_id: int | None = None,
@@ -128,7 +154,7 @@ def create_standard(
         if source is not None:
             values.update({f: getattr(source, f) for f in HEADER_FIELDS
                            if f not in ("title", "author_name", "author_date", "reviewer_name", "reviewer_date")})
-        standard = CourseStandard(course_id=course_id, revision=1, status="draft", created_by_id=actor.id, **values)
+        standard = CourseStandard(**new_standard_row(course_id=course_id, created_by_id=actor.id, **values))
         session.add(standard)
         course_code = course.code
         try:

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from models import Alignment, Comment, Competency, Program, SuggestionDecision, User
+from models import AuditEvent as AuditEventRow
 from services import alignments, courses, framework, suggestions, users
 from services.actor import SYSTEM
 from services.db import session_scope
@@ -258,3 +259,29 @@ def test_only_admins_back_up_and_restore(rich_engine):
         restore_backup(rich_engine, actor=faculty, data=b"{}")
     admin = users.get_actor(rich_engine, username="admin")
     assert export_backup(rich_engine, actor=admin, program_id=program_id(rich_engine), include_password_hashes=True)
+
+
+def test_the_restore_event_lists_the_rows_it_created_and_their_history_shows_it(rich_engine, engine):
+    """The one "restore" audit event lists every row it created (ids as ranges, like an import record), so
+    the history of a restored competency, alignment, course or comment starts with the restore."""
+    from services import history
+
+    pid = program_id(rich_engine, "460305")
+    report = restore_backup(engine, actor=SYSTEM, data=export_backup(rich_engine, actor=SYSTEM, program_id=pid).content)
+    assert report.ok, report.errors
+    restored = program_id(engine, "460305")
+    events = history.audit_events(engine, actor=SYSTEM, program_id=restored, entity_type="program", action="restore")
+    assert len(events) == 1
+    with session_scope(engine) as session:
+        created = session.exec(select(AuditEventRow).where(AuditEventRow.action == "restore")).one().after["entities"][
+            "created"]
+        ids = {"competency": session.exec(select(Competency.id)).all(), "alignment": session.exec(select(Alignment.id)).all(),
+               "comment": session.exec(select(Comment.id)).all()}
+    for kind, rows in ids.items():
+        assert rows, kind
+        assert {i for first, last in created[kind] for i in range(first, last + 1)} == set(rows), kind
+        trail = history.audit_events(engine, actor=SYSTEM, entity_type=kind, entity_id=rows[-1])
+        entry = trail[trail["action"] == "create"]
+        assert len(entry) == 1, (kind, trail)
+        assert entry.iloc[0]["summary"].startswith("restore: backup restored as 460305")
+        assert entry.iloc[0]["id"] == events.iloc[0]["id"]
