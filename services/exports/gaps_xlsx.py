@@ -136,13 +136,16 @@ def gaps_workbook(result: coverage.CoverageResult, gaps: pd.DataFrame, *, lang: 
 def export_gaps_xlsx(
     engine: Engine, *, actor: Actor, program_id: int, lang: str = "zh", confirmed_only: bool = False,
     filters: dict[str, list[Any]] | None = None, progress: Progress | None = None,
+    source_kind: str | None = None, level: str | None = None,
 ) -> ExportFile:
-    """The gap report as .xlsx; ``filters`` are ``services.coverage.filter_gaps`` arguments (kinds, areas, …)."""
+    """The gap report as .xlsx; ``filters`` are ``services.coverage.filter_gaps`` arguments (kinds, areas, …);
+    ``source_kind`` / ``level`` restrict it to those requirements (``services.coverage.compute_coverage``)."""
     require_export(actor)
     check_lang(lang)
     report = ProgressReporter(progress)
     report(0.0, "coverage")
-    result = coverage.compute_coverage(engine, program_id=program_id, confirmed_only=confirmed_only)
+    result = coverage.compute_coverage(engine, program_id=program_id, confirmed_only=confirmed_only,
+                                       source_kind=source_kind, level=level)
     gaps = coverage.filter_gaps(result.gaps, **(filters or {})) if filters else result.gaps
     content = gaps_workbook(result, gaps, lang=lang, progress=report)
     report(1.0, "done")

@@ -309,14 +309,17 @@ def matrix_workbook(result: coverage.CoverageResult, *, marks: str = "symbols", 
 def export_matrix_xlsx(
     engine: Engine, *, actor: Actor, program_id: int, marks: str = "symbols", lang: str = "zh",
     confirmed_only: bool = False, progress: Progress | None = None,
+    source_kind: str | None = None, level: str | None = None,
 ) -> ExportFile:
-    """The programme's competency × course coverage matrix as .xlsx (marks: symbols, irm, hml, numeric)."""
+    """The programme's competency × course coverage matrix as .xlsx (marks: symbols, irm, hml, numeric);
+    ``source_kind`` / ``level`` restrict it to those requirements (``services.coverage.compute_coverage``)."""
     require_export(actor)
     check_scheme(marks)
     check_lang(lang)
     report = ProgressReporter(progress)
     report(0.0, "coverage")
-    result = coverage.compute_coverage(engine, program_id=program_id, confirmed_only=confirmed_only)
+    result = coverage.compute_coverage(engine, program_id=program_id, confirmed_only=confirmed_only,
+                                       source_kind=source_kind, level=level)
     report(0.2, "matrix")
     content = matrix_workbook(result, marks=marks, lang=lang, progress=report)
     report(1.0, "done")
