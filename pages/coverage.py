@@ -35,7 +35,7 @@ except DomainError as exc:
     st.stop()
 
 m = result.metrics
-if m["alignments"] == 0:
+if m["alignments"] == 0 and not (source_kind or level):  # filtered, an empty view is the answer (no course)
     st.info(t("coverage.empty_confirmed" if confirmed_only else "coverage.empty"))
     for path, key in (("pages/competencies.py", "competencies"), ("pages/courses.py", "courses"),
                       ("pages/standards.py", "standards")):
