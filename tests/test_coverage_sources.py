@@ -94,6 +94,15 @@ def test_matrix_and_gap_exports_take_the_filter(seeded_engine):
         sheet = workbook(export_gaps_xlsx(seeded_engine, actor=SYSTEM, program_id=program_id, **filters).content)
         return {str(c.value) for row in sheet.worksheets[0].iter_rows() for c in row if c.value is not None}
 
+    # the workbooks say what they count
+    def note(export, **filters):
+        return workbook(export(seeded_engine, actor=SYSTEM, program_id=program_id, **filters).content
+                        ).worksheets[0]["A2"].value
+    for export in (export_matrix_xlsx, export_gaps_xlsx):
+        assert "仅统计" not in note(export)
+        filtered = note(export, source_kind="certificate", level="中级")
+        assert "仅统计：证书" in filtered and "中级及以下" in filtered, filtered
+
     cert_gaps = gap_codes(source_kind="certificate")
     assert {"X1.1.2", "X1.1.3"} <= cert_gaps and "X1.1.1" not in cert_gaps
     assert not codes & gap_codes(source_kind="job")

@@ -25,7 +25,7 @@ from services.exports.common import (
     t,
     write_cell,
 )
-from services.exports.matrix_xlsx import GAP_FILLS, gap_label
+from services.exports.matrix_xlsx import GAP_FILLS, gap_label, mode_text
 from services.i18n import label
 
 # (column of coverage.GAP_COLUMNS or a derived one, width)
@@ -93,8 +93,7 @@ def gaps_workbook(result: coverage.CoverageResult, gaps: pd.DataFrame, *, lang: 
     program = result.program
     write_cell(ws, 0, 0, t("export.gaps.title", lang, name=program["name"], code=program["code"],
                            date=datetime.now(UTC).date().isoformat()), title)
-    write_cell(ws, 1, 0, t("export.gaps.count", lang, n=n) + "    " + t(
-        "export.matrix.mode_confirmed" if result.confirmed_only else "export.matrix.mode_all", lang), note)
+    write_cell(ws, 1, 0, t("export.gaps.count", lang, n=n) + "    " + mode_text(result, lang), note)
     ws.set_row(2, 30)
     for c, (key, _) in enumerate(COLUMNS):
         write_cell(ws, 2, c, t(f"export.gaps.col.{key}", lang), head)
