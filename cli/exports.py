@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from cli.common import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, open_engine, print_json
+from models.enums import LEVEL_ORDER, SOURCE_KINDS
 from services.actor import SYSTEM
 from services.exports import FORMATS, KINDS, MARK_SCHEMES
 
@@ -69,6 +70,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         return _usage("--program CODE is required (or --all for a backup of the whole database)")
     if args.include_password_hashes and kind != "backup":
         return _usage("--include-password-hashes only applies to export backup")
+    if (args.source_kind or args.level) and kind not in ("matrix", "gaps"):
+        return _usage("--source-kind and --level only apply to export matrix and export gaps")
     engine = open_engine(args)
     program_id = None if args.all else exports.program_by_code(engine, args.program)["id"]
     common = {"actor": SYSTEM}
@@ -78,10 +81,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         result = writer(engine, standard_id=standard_id, lang=args.lang, **common)
     elif kind == "matrix":
         result = exports.export_matrix_xlsx(engine, program_id=program_id, marks=args.marks, lang=args.lang,
-                                            confirmed_only=args.confirmed_only, **common)
+                                            confirmed_only=args.confirmed_only, source_kind=args.source_kind,
+                                            level=args.level, **common)
     elif kind == "gaps":
         result = exports.export_gaps_xlsx(engine, program_id=program_id, lang=args.lang,
-                                          confirmed_only=args.confirmed_only, **common)
+                                          confirmed_only=args.confirmed_only, source_kind=args.source_kind,
+                                          level=args.level, **common)
     elif kind == "backup":
         result = exports.export_backup(engine, program_id=program_id, fmt=fmt,
                                        include_password_hashes=args.include_password_hashes, **common)
@@ -140,6 +145,11 @@ def register(add) -> None:
                    help="matrix marks: symbols ● ◐ ○, irm I/R/M, hml L/M/H, numeric 1–3")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels in the document")
     p.add_argument("--confirmed-only", action="store_true", help="matrix and gaps: count accepted alignments only")
+    p.add_argument("--source-kind", choices=SOURCE_KINDS,
+                   help="matrix and gaps: only the requirements of one source kind (default: all)")
+    p.add_argument("--level", choices=LEVEL_ORDER,
+                   help="matrix and gaps: only requirements at this level and below on its scale, plus those "
+                        "without a level (中级 counts 初级 and 中级)")
     p.add_argument("--all", action="store_true", help="backup: the whole database instead of one programme")
     p.add_argument("--include-password-hashes", action="store_true", help="backup: keep users' password hashes")
     p.add_argument("--json", action="store_true", help="print one JSON object")

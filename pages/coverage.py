@@ -7,8 +7,8 @@ from services import charts, coverage
 from services import coverage_view as view
 from services.errors import DomainError
 from services.exports.matrix_xlsx import MARK_SCHEMES
-from services.permissions import can
 from ui.context import page_setup
+from ui.coverage_panels import snapshots_panel, source_filter
 from ui.gap_suggestions import gap_suggestions
 from ui.i18n import enum_format, error_text, t, tm
 
@@ -22,17 +22,20 @@ confirmed_only = o1.toggle(t("coverage.confirmed_only"), key="coverage_confirmed
                            help=t("coverage.confirmed_only_help"))
 threshold = int(o2.number_input(t("coverage.redundant_threshold"), 1, 50, coverage.DEFAULT_REDUNDANT_THRESHOLD,
                                 key="coverage_threshold", help=t("coverage.redundant_threshold_help")))
+source_kind, level = source_filter()
 try:
     with st.spinner(t("coverage.computing")):
         result = coverage.compute_coverage(ctx.engine, program_id=ctx.program_id, confirmed_only=confirmed_only,
-                                           redundant_threshold=threshold)
-        latest = coverage.latest_snapshot_delta(ctx.engine, program_id=ctx.program_id, confirmed_only=confirmed_only)
+                                           redundant_threshold=threshold, source_kind=source_kind, level=level)
+        # snapshots hold the whole programme's figures: no deltas against them for a filtered view
+        latest = None if source_kind or level else coverage.latest_snapshot_delta(
+            ctx.engine, program_id=ctx.program_id, confirmed_only=confirmed_only)
 except DomainError as exc:
     st.error(error_text(exc))
     st.stop()
 
 m = result.metrics
-if m["alignments"] == 0:
+if m["alignments"] == 0 and not (source_kind or level):  # filtered, an empty view is the answer (no course)
     st.info(t("coverage.empty_confirmed" if confirmed_only else "coverage.empty"))
     for path, key in (("pages/competencies.py", "competencies"), ("pages/courses.py", "courses"),
                       ("pages/standards.py", "standards")):
@@ -159,42 +162,4 @@ with gaps_tab:
                                key="coverage_download_matrix", icon=":material/grid_on:", on_click="ignore")
 
 with snapshots_tab:
-    if can(ctx.actor, "coverage.snapshot"):
-        s1, s2 = st.columns([3, 1], vertical_alignment="bottom")
-        snap_label = s1.text_input(t("coverage.snap.label"), key="coverage_snap_label", max_chars=200)
-        if s2.button(t("coverage.snap.take"), type="primary", key="coverage_snap_take"):
-            try:
-                coverage.take_snapshot(ctx.engine, actor=ctx.actor, program_id=ctx.program_id, label=snap_label,
-                                       confirmed_only=confirmed_only)
-                st.session_state["coverage_snap_done"] = True
-                st.rerun()
-            except DomainError as exc:
-                st.error(error_text(exc))
-    else:
-        st.caption(t("coverage.snap.lead_only"))
-    st.caption(tm("coverage.snap.threshold_note", n=coverage.DEFAULT_REDUNDANT_THRESHOLD))
-    snapshots = coverage.list_snapshots(ctx.engine, program_id=ctx.program_id)
-    if not snapshots:
-        st.info(t("coverage.snap.none"))
-    else:
-        st.dataframe(view.snapshots_table(snapshots, ctx.lang), hide_index=True, width="stretch",
-                     key="coverage_snap_list")
-    st.subheader(t("coverage.snap.compare"))
-    if len(snapshots) < 2:
-        st.caption(t("coverage.snap.need_two"))
-    else:
-        by_id = {s["id"]: view.snapshot_name(s, ctx.lang) for s in snapshots}
-        ids = list(by_id)
-        p1, p2 = st.columns(2)
-        a_id = p1.selectbox(t("coverage.snap.from"), ids, index=1, key="coverage_snap_a", format_func=by_id.get)
-        b_id = p2.selectbox(t("coverage.snap.to"), ids, index=0, key="coverage_snap_b", format_func=by_id.get)
-        try:
-            tables = view.comparison_tables(coverage.compare_snapshots(ctx.engine, a_id=a_id, b_id=b_id), ctx.lang)
-        except DomainError as exc:
-            st.error(error_text(exc))
-        else:
-            st.dataframe(tables["metrics"], hide_index=True, width="stretch", key="coverage_cmp_metrics")
-            for part, key in (("closed", "coverage.snap.closed"), ("opened", "coverage.snap.opened"),
-                              ("levels", "coverage.snap.level_changes")):
-                st.markdown(f"**{t(key, n=len(tables[part]))}**")
-                st.dataframe(tables[part], hide_index=True, width="stretch", key=f"coverage_cmp_{part}")
+    snapshots_panel(ctx, confirmed_only=confirmed_only)

@@ -106,3 +106,32 @@ def test_empty_state_for_a_programme_without_alignments(app_db):
     assert not at.exception
     assert [i.value for i in at.info] == [translate("coverage.empty", "en")]
     assert len(at.metric) == 0 and len(at.tabs) == 0
+
+
+def test_source_filter_changes_the_counts(app_db):
+    """岗课赛证 (issue 14): choosing certificates counts only the certificate's requirements; its uncovered
+    ones are the gaps; a source with no requirements shows an empty view, not an error."""
+    from services.users import get_actor
+    from tests.test_sources import _certificate
+
+    program_id = get_program(app_db, code="460305")["id"]
+    _, made = _certificate(app_db, program_id, get_actor(app_db, username="lead"))
+    at = open_page("lead", "en")
+    everything = coverage.compute_coverage(app_db, program_id=program_id).metrics
+    uncovered = translate("coverage.metric.uncovered", "en")
+    assert {m.label: m.value for m in at.metric}[uncovered] == str(everything["uncovered"])
+    at.selectbox(key="coverage_source_kind").set_value("certificate").run()
+    assert not at.exception, at.exception
+    certificate = coverage.compute_coverage(app_db, program_id=program_id, source_kind="certificate").metrics
+    assert certificate["competencies"] == len(made) and certificate["uncovered"] == len(made)
+    assert {m.label: m.value for m in at.metric}[uncovered] == str(certificate["uncovered"]) != str(
+        everything["uncovered"])
+    gaps = table_with(at, translate("coverage.col.kind", "en"))
+    # requirement gaps are the certificate's; course-side rows (orphans) carry no competency code
+    assert set(gaps[translate("coverage.col.code", "en")].dropna()) == {c["code"] for c in made.values()}
+    at.selectbox(key="coverage_source_level").set_value("初级").run()
+    assert not at.exception, at.exception
+    assert {m.label: m.value for m in at.metric}[uncovered] == "1"
+    at.selectbox(key="coverage_source_kind").set_value("competition").run()
+    assert not at.exception, at.exception
+    assert {m.label: m.value for m in at.metric}[uncovered] == "0"

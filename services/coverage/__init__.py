@@ -23,12 +23,14 @@ from services.coverage.compute import (
     UNDER_INVESTMENT_RATIO,
     CoverageResult,
     alignment_details,
+    check_source_filter,
     clear_cache,
     compute_coverage,
     coverage_from_inputs,
     filter_gaps,
     leaf_frame,
     program_id_for_code,
+    restrict_to_sources,
     result_json,
 )
 from services.coverage.load import (
@@ -51,8 +53,8 @@ from services.outline import code_sort_key
 __all__ = [
     "BY_COMPETENCY_COLUMNS", "COURSE_COLUMNS", "DEFAULT_REDUNDANT_THRESHOLD", "DETAIL_COLUMNS", "GAP_COLUMNS",
     "GAP_KINDS", "GAP_TABLE_KINDS", "HEADLINE_METRICS", "LEAF_COLUMNS", "NODE_COLUMNS", "OVER_INVESTMENT_RATIO",
-    "SNAPSHOT_FIELDS", "UNDER_INVESTMENT_RATIO", "CoverageInputs", "CoverageResult", "alignment_details",
+    "SNAPSHOT_FIELDS", "UNDER_INVESTMENT_RATIO", "CoverageInputs", "CoverageResult", "alignment_details", "check_source_filter",
     "clear_cache", "code_sort_key", "compare_snapshots", "compute_coverage", "coverage_from_inputs",
     "data_version", "filter_gaps", "frame_from_rows", "latest_snapshot_delta", "leaf_frame", "list_snapshots",
-    "load_inputs", "program_id_for_code", "result_json", "take_snapshot",
+    "load_inputs", "program_id_for_code", "restrict_to_sources", "result_json", "take_snapshot",
 ]

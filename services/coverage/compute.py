@@ -24,6 +24,7 @@ from models import (
     Program,
     User,
 )
+from models.enums import LEVEL_ORDER, SOURCE_KINDS
 from services.coverage.load import (
     LEAF_COLUMNS,
     CoverageInputs,
@@ -92,6 +93,8 @@ class CoverageResult:
     gaps: pd.DataFrame
     by_semester: pd.DataFrame
     data_version: tuple = field(default=(), compare=False)
+    source_kind: str = ""  # the source filter it was computed under ("" = every source)
+    level: str = ""  # the level filter ("" = every level)
 
     def shallow_copy(self) -> CoverageResult:
         """A copy whose frames can be changed without touching the cached ones (copy-on-write)."""
@@ -439,28 +442,76 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 16
 
 
+def check_source_filter(source_kind: str | None, level: str | None) -> tuple[str, str]:
+    """The source filter as ("kind", "level"), "" for all; an unknown kind or level is ``ValidationFailed``."""
+    kind, lv = source_kind or "", level or ""
+    if kind and kind not in SOURCE_KINDS:
+        raise ValidationFailed([field_error("source_kind", "coverage.error.source_kind",
+                                            message=f"source kind: one of {', '.join(SOURCE_KINDS)}, not {kind!r}")])
+    if lv and lv not in LEVEL_ORDER:
+        raise ValidationFailed([field_error("level", "coverage.error.level",
+                                            message=f"level: one of {', '.join(LEVEL_ORDER)}, not {lv!r}")])
+    return kind, lv
+
+
+def restrict_to_sources(inputs: CoverageInputs, *, source_kind: str | None = None,
+                        level: str | None = None) -> CoverageInputs:
+    """The inputs with only the competencies of one source kind and / or level (pure).
+
+    Sources and levels as ``services.sources`` reads them (one rule): a competency's source is its
+    own job role or its task's; without one it counts as "job". A level keeps the requirements at
+    that level and below on its scale (``levels_up_to``) plus those without a level. Areas and tasks stay.
+    """
+    kind, lv = check_source_filter(source_kind, level)
+    if not kind and not lv:
+        return inputs
+    from services.sources import levels_up_to, source_of_nodes  # services.sources builds on this package
+
+    nodes = inputs.nodes
+    keep = (nodes["kind"] != "competency").to_numpy()
+    leaf = ~keep
+    ids = nodes["id"].astype("int64").to_numpy()
+    if kind:
+        source = source_of_nodes(nodes)
+        kinds = np.array([inputs.role_kinds.get(source[int(i)], "job") if source[int(i)] is not None else "job"
+                          for i in ids], dtype=object)
+        leaf &= kinds == kind
+    if lv:
+        allowed = levels_up_to(lv) | {""}
+        leaf &= np.array([inputs.cert_levels.get(int(i), "") in allowed for i in ids], dtype=bool)
+    return replace(inputs, nodes=nodes[keep | leaf].reset_index(drop=True))
+
+
 def compute_coverage(
     engine: Engine, *, program_id: int, confirmed_only: bool = False,
     redundant_threshold: int = DEFAULT_REDUNDANT_THRESHOLD, use_cache: bool = True,
+    source_kind: str | None = None, level: str | None = None,
 ) -> CoverageResult:
     """Coverage of a programme (``NotFound`` for an unknown one), from the cache when nothing changed.
 
     ``confirmed_only`` counts accepted alignments only; by default every alignment that is
     not rejected counts. ``redundant_threshold`` is N in "level 3 in at least N courses".
+    ``source_kind`` (job / certificate / competition) and ``level`` (e.g. 中级) restrict it to those
+    requirements (``restrict_to_sources``); None or "" means all. Every figure is then of that subset.
     """
+    kind, lv = check_source_filter(source_kind, level)
+
+    def computed() -> CoverageResult:
+        inputs = restrict_to_sources(load_inputs(engine, program_id=program_id), source_kind=kind, level=lv)
+        return replace(coverage_from_inputs(inputs, confirmed_only=bool(confirmed_only),
+                                            redundant_threshold=redundant_threshold), source_kind=kind, level=lv)
+
     if not use_cache:
-        return coverage_from_inputs(load_inputs(engine, program_id=program_id), confirmed_only=bool(confirmed_only),
-                                    redundant_threshold=redundant_threshold)
-    key = (engine.url.render_as_string(hide_password=True), program_id, bool(confirmed_only), redundant_threshold)
+        return computed()
+    key = (engine.url.render_as_string(hide_password=True), program_id, bool(confirmed_only), redundant_threshold,
+           kind, lv)
     version = data_version(engine, program_id=program_id)  # read before loading: a race only costs a recompute
     with _CACHE_LOCK:
         cached = _CACHE.get(key)
         if cached is not None and cached.data_version == version:
             _CACHE.move_to_end(key)
             return cached.shallow_copy()
-    result = coverage_from_inputs(load_inputs(engine, program_id=program_id), confirmed_only=bool(confirmed_only),
-                                  redundant_threshold=redundant_threshold)
-    result = replace(result, data_version=version)
+    result = replace(computed(), data_version=version)
     with _CACHE_LOCK:
         _CACHE[key] = result
         _CACHE.move_to_end(key)

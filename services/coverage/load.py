@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -43,6 +43,8 @@ class CoverageInputs:
     units: pd.DataFrame  # id, course_id, title, hours
     objectives: pd.DataFrame  # id, course_id, code, text
     alignments: pd.DataFrame  # id, competency_id, course_id, unit_id, objective_id, level, status
+    role_kinds: dict[int, str] = field(default_factory=dict)  # job role id → kind (job / certificate / competition)
+    cert_levels: dict[int, str] = field(default_factory=dict)  # competency id → its level as written (none: "")
 
 
 def frame_from_rows(rows: list[tuple], columns: list[str], ints: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -98,7 +100,11 @@ def load_inputs(engine: Engine, *, program_id: int) -> CoverageInputs:
         nodes = _frame(conn, select(*(getattr(Competency, c) for c in NODE_COLUMNS))
                        .where(Competency.program_id == program_id), NODE_COLUMNS,
                        ints=("id", "parent_id", "importance", "required_level", "job_role_id", "sort_order"))
-        roles = dict(conn.execute(select(JobRole.id, JobRole.name).where(JobRole.program_id == program_id)).all())
+        role_rows = conn.execute(select(JobRole.id, JobRole.name, JobRole.kind)
+                                 .where(JobRole.program_id == program_id)).all()
+        roles = {r.id: r.name for r in role_rows}
+        cert_levels = dict(conn.execute(select(Competency.id, Competency.cert_level)
+                                        .where(Competency.program_id == program_id, Competency.cert_level != "")).all())
         courses = _frame(conn, select(Course.id, Course.code, Course.name, Course.course_type, Course.semester,
                                       Course.hours_theory, Course.hours_practice)
                          .where(Course.program_id == program_id),
@@ -118,7 +124,8 @@ def load_inputs(engine: Engine, *, program_id: int) -> CoverageInputs:
                             ["id", "competency_id", "course_id", "unit_id", "objective_id", "level", "status"],
                             ints=("id", "competency_id", "course_id", "unit_id", "objective_id", "level"))
     return CoverageInputs(program={"id": program.id, "code": program.code, "name": program.name}, nodes=nodes,
-                          job_roles=roles, courses=courses, units=units, objectives=objectives, alignments=alignments)
+                          job_roles=roles, courses=courses, units=units, objectives=objectives, alignments=alignments,
+                          role_kinds={r.id: r.kind for r in role_rows}, cert_levels=cert_levels)
 
 
 

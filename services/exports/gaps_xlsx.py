@@ -25,7 +25,7 @@ from services.exports.common import (
     t,
     write_cell,
 )
-from services.exports.matrix_xlsx import GAP_FILLS, gap_label
+from services.exports.matrix_xlsx import GAP_FILLS, gap_label, mode_text
 from services.i18n import label
 
 # (column of coverage.GAP_COLUMNS or a derived one, width)
@@ -93,8 +93,7 @@ def gaps_workbook(result: coverage.CoverageResult, gaps: pd.DataFrame, *, lang: 
     program = result.program
     write_cell(ws, 0, 0, t("export.gaps.title", lang, name=program["name"], code=program["code"],
                            date=datetime.now(UTC).date().isoformat()), title)
-    write_cell(ws, 1, 0, t("export.gaps.count", lang, n=n) + "    " + t(
-        "export.matrix.mode_confirmed" if result.confirmed_only else "export.matrix.mode_all", lang), note)
+    write_cell(ws, 1, 0, t("export.gaps.count", lang, n=n) + "    " + mode_text(result, lang), note)
     ws.set_row(2, 30)
     for c, (key, _) in enumerate(COLUMNS):
         write_cell(ws, 2, c, t(f"export.gaps.col.{key}", lang), head)
@@ -136,13 +135,16 @@ def gaps_workbook(result: coverage.CoverageResult, gaps: pd.DataFrame, *, lang: 
 def export_gaps_xlsx(
     engine: Engine, *, actor: Actor, program_id: int, lang: str = "zh", confirmed_only: bool = False,
     filters: dict[str, list[Any]] | None = None, progress: Progress | None = None,
+    source_kind: str | None = None, level: str | None = None,
 ) -> ExportFile:
-    """The gap report as .xlsx; ``filters`` are ``services.coverage.filter_gaps`` arguments (kinds, areas, …)."""
+    """The gap report as .xlsx; ``filters`` are ``services.coverage.filter_gaps`` arguments (kinds, areas, …);
+    ``source_kind`` / ``level`` restrict it to those requirements (``services.coverage.compute_coverage``)."""
     require_export(actor)
     check_lang(lang)
     report = ProgressReporter(progress)
     report(0.0, "coverage")
-    result = coverage.compute_coverage(engine, program_id=program_id, confirmed_only=confirmed_only)
+    result = coverage.compute_coverage(engine, program_id=program_id, confirmed_only=confirmed_only,
+                                       source_kind=source_kind, level=level)
     gaps = coverage.filter_gaps(result.gaps, **(filters or {})) if filters else result.gaps
     content = gaps_workbook(result, gaps, lang=lang, progress=report)
     report(1.0, "done")

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from models.enums import LEVEL_ORDER
 from services import coverage
 from services.actor import Actor
 from services.errors import ValidationFailed, field_error
@@ -40,6 +41,7 @@ from services.exports.common import (
     t,
     write_cell,
 )
+from services.i18n import label
 
 MARK_SCHEMES: dict[str, dict[int, str | int]] = {
     "symbols": {3: "●", 2: "◐", 1: "○"},
@@ -154,8 +156,7 @@ def _write_matrix_sheet(workbook, result: coverage.CoverageResult, *, scheme: st
     today = datetime.now(UTC).date().isoformat()
     ws.set_row(0, 24)
     write_cell(ws, 0, 0, t("export.matrix.title", lang, name=program["name"], code=program["code"], date=today), f.title)
-    write_cell(ws, 1, 0, legend_text(scheme, lang) + "    " + t(
-        "export.matrix.mode_confirmed" if result.confirmed_only else "export.matrix.mode_all", lang), f.legend)
+    write_cell(ws, 1, 0, legend_text(scheme, lang) + "    " + mode_text(result, lang), f.legend)
     semesters = [None if pd.isna(s) else int(s) for s in courses["semester"].tolist()]
     col = first_course
     for semester, count in _runs(semesters):
@@ -248,8 +249,7 @@ def _write_metrics_sheet(workbook, result: coverage.CoverageResult, *, scheme: s
     ws.set_column(1, 6, 14)
     program = result.program
     write_cell(ws, 0, 0, t("export.matrix.metrics_title", lang, name=program["name"], code=program["code"]), f.title)
-    write_cell(ws, 1, 0, t("export.matrix.mode_confirmed" if result.confirmed_only else "export.matrix.mode_all", lang),
-               f.legend)
+    write_cell(ws, 1, 0, mode_text(result, lang), f.legend)
     write_cell(ws, 3, 0, t("export.matrix.metric", lang), f.head)
     write_cell(ws, 3, 1, t("export.matrix.value", lang), f.head)
     row = 4
@@ -309,19 +309,33 @@ def matrix_workbook(result: coverage.CoverageResult, *, marks: str = "symbols", 
 def export_matrix_xlsx(
     engine: Engine, *, actor: Actor, program_id: int, marks: str = "symbols", lang: str = "zh",
     confirmed_only: bool = False, progress: Progress | None = None,
+    source_kind: str | None = None, level: str | None = None,
 ) -> ExportFile:
-    """The programme's competency × course coverage matrix as .xlsx (marks: symbols, irm, hml, numeric)."""
+    """The programme's competency × course coverage matrix as .xlsx (marks: symbols, irm, hml, numeric);
+    ``source_kind`` / ``level`` restrict it to those requirements (``services.coverage.compute_coverage``)."""
     require_export(actor)
     check_scheme(marks)
     check_lang(lang)
     report = ProgressReporter(progress)
     report(0.0, "coverage")
-    result = coverage.compute_coverage(engine, program_id=program_id, confirmed_only=confirmed_only)
+    result = coverage.compute_coverage(engine, program_id=program_id, confirmed_only=confirmed_only,
+                                       source_kind=source_kind, level=level)
     report(0.2, "matrix")
     content = matrix_workbook(result, marks=marks, lang=lang, progress=report)
     report(1.0, "done")
     return ExportFile(content, export_filename(program_code=result.program["code"], kind="matrix", ext="xlsx"),
                       MEDIA_TYPES["xlsx"])
+
+
+def mode_text(result: coverage.CoverageResult, lang: str) -> str:
+    """What was counted: the alignment mode and, when set, the source filter (also used by the gap report)."""
+    text = t("export.matrix.mode_confirmed" if result.confirmed_only else "export.matrix.mode_all", lang)
+    if not (result.source_kind or result.level):
+        return text
+    source = label("source_kind", result.source_kind, lang) if result.source_kind else t("export.matrix.source_all", lang)
+    level = t("export.matrix.level_up_to", lang, level=t(f"sources.level_name.{LEVEL_ORDER.index(result.level)}",
+                                                         lang)) if result.level else ""
+    return text + "    " + t("export.matrix.source_filter", lang, source=source, level=level)
 
 
 def gap_label(kind: str, lang: str) -> str:
