@@ -9,7 +9,6 @@ from sqlalchemy import inspect, select, text
 
 from models import UserSession
 from services import sessions, users
-from services.actor import SYSTEM
 from services.db import make_engine, session_scope
 from services.migrate import current_revision, upgrade
 from tests.factories import make_user
@@ -184,23 +183,34 @@ def blank_sqlite(tmp_path):
 
 
 def test_migration_0003_adds_and_removes_the_table(blank_sqlite):
-    """0003 creates user_session on top of 0002 (existing users kept) and its downgrade drops it."""
+    """0003 creates user_session on top of 0002 (existing users kept) and its downgrade drops it.
+
+    The user row is written and read with plain SQL: the ORM model is the newest schema (later
+    revisions add columns), not 0002's."""
     from alembic import command
+    from sqlalchemy import text
 
     from services.migrate import alembic_config
 
+    def usernames() -> list[str]:
+        with blank_sqlite.connect() as conn:
+            return list(conn.execute(text("SELECT username FROM app_user")).scalars())
+
     upgrade(blank_sqlite, "0002_leaner_indexes")
-    make_user(blank_sqlite, username="before")
+    with blank_sqlite.begin() as conn:
+        conn.execute(text("INSERT INTO app_user (username, display_name, role, side, organisation, password_hash, "
+                          "is_active, is_demo, created_at, version) VALUES ('before', 'Before', 'faculty', "
+                          "'school', '', '', 1, 0, '2026-11-30', 1)"))
     upgrade(blank_sqlite, "0003_user_sessions")
     assert current_revision(blank_sqlite) == "0003_user_sessions"
     assert "user_session" in inspect(blank_sqlite).get_table_names()
-    assert users.get_actor(blank_sqlite, username="before").username == "before"
+    assert usernames() == ["before"]
     config = alembic_config(blank_sqlite)
     with blank_sqlite.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0002_leaner_indexes")
     assert "user_session" not in inspect(blank_sqlite).get_table_names()
-    assert users.list_users(blank_sqlite, actor=SYSTEM)[0]["username"] == "before"
+    assert usernames() == ["before"]
 
 
 def test_the_idle_setting_is_documented():
