@@ -113,3 +113,20 @@ def test_the_sources_report_is_filtered_by_kind_and_level(seeded_engine):
     uncovered = list(book.worksheets[1].iter_rows(min_row=2, values_only=True))
     assert [(r[2], r[4]) for r in uncovered] == [("X1.1.1", "初级"), ("X1.1.2", "中级")]
     assert report.filename.startswith("460305-sources-")
+
+
+def test_an_unknown_source_kind_and_a_too_long_level_are_refused_in_the_users_language(engine):
+    """The kind error has its own message in both catalogs; a level over its 16 characters is refused, not cut."""
+    from services.actor import SYSTEM
+    from services.errors import error_lines
+    from services.framework import create_node
+    from services.i18n import translate
+    from services.programs import create_program
+
+    program = create_program(engine, actor=SYSTEM, code="LV", name="等级")
+    for lang in ("zh", "en"):
+        assert translate("industry.error.source_kind", lang) != "industry.error.source_kind"
+    with pytest.raises(ValidationFailed) as caught:
+        create_node(engine, actor=SYSTEM, program_id=program["id"], kind="competency", code="1", statement="能接线",
+                    cert_level="中级" * 10)
+    assert [e.field for e in caught.value.errors] == ["cert_level"], error_lines(caught.value, "en")
