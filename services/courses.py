@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -18,6 +17,9 @@ from services.outline import code_sort_key, normalize_text
 from services.permissions import require
 from services.versioning import apply_changes
 from services.vocabulary import counted_alignments
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COURSE_FIELDS = ("code", "name", "course_type", "credits", "hours_theory", "hours_practice", "semester", "description")
 
@@ -101,6 +103,8 @@ def list_courses(engine: Engine, *, program_id: int) -> pd.DataFrame:
             "alignments": count_map.get(c.id, (0, 0))[0], "competencies": count_map.get(c.id, (0, 0))[1],
             "standard_status": latest.get(c.id, (None, ""))[1], "version": c.version,
         })
+    import pandas as pd  # only here: the import path loads this module and must not pay for pandas
+
     frame = pd.DataFrame(rows, columns=[
         "id", "code", "name", "course_type", "credits", "hours_theory", "hours_practice", "hours_total",
         "semester", "owners", "alignments", "competencies", "standard_status", "version"])

@@ -4,10 +4,10 @@ loading / locking a revision: what the read, save and create sides all use."""
 from __future__ import annotations
 
 import math
+import sys
 from numbers import Integral, Real
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import update
 from sqlmodel import Session, select
 
@@ -54,7 +54,10 @@ def _blank(value: Any) -> bool:
     if isinstance(value, float) and math.isnan(value):
         return True
     try:
-        return value is pd.NA or value is pd.NaT or value == ""
+        pd = sys.modules.get("pandas")  # pandas' blanks can only come from a loaded pandas (the editors)
+        if pd is not None and (value is pd.NA or value is pd.NaT):
+            return True
+        return value == ""
     except (TypeError, ValueError):
         return False
 

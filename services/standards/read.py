@@ -3,9 +3,8 @@ snapshot of a revision (``standard_content``) and the editor's frames."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -25,6 +24,9 @@ from services.errors import NotFound
 from services.outline import code_sort_key
 from services.standards.common import ASSESSMENT_FIELDS, OBJECTIVE_FIELDS, UNIT_FIELDS, load_standard
 from services.vocabulary import STANDARD_FIELDS as HEADER_FIELDS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DIMENSION_ORDER = {"knowledge": 0, "skill": 1, "quality": 2}
 
@@ -166,6 +168,8 @@ def current_standard(engine: Engine, *, course_id: int) -> dict[str, Any] | None
 
 def editor_frames(content: dict[str, Any]) -> dict[str, pd.DataFrame]:
     """DataFrames for the three data editors (objectives, units, assessment), keyed by row id (pure)."""
+    import pandas as pd  # only the editor needs frames; the import path must not pay for pandas
+
     columns = {"objectives": ["id", *OBJECTIVE_FIELDS], "units": ["id", *UNIT_FIELDS],
                "assessment": ["id", *ASSESSMENT_FIELDS]}
     frames = {}
