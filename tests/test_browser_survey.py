@@ -21,10 +21,18 @@ PHONE = {"width": 390, "height": 844}
 
 def answer_on_phone(page, items: int, values: tuple[int, int, int]) -> None:
     """Answer ``items`` items on the rating page, one screen each, by tapping the radio labels."""
+    from playwright.sync_api import expect
+
     for n in range(1, items + 1):
         page.get_by_text(f"第 {n} 项 / 共 {items} 项").wait_for()
+        wait_idle(page)
         for scale, value in zip(("importance", "frequency", "difficulty"), values, strict=True):
+            # the previous item's radios stay in the page until the new run has replaced them:
+            # wait until only this item's group is left, then check that the tap took
+            group = page.locator(f"[class*='st-key-rate_{scale}_']")
+            expect(group).to_have_count(1)
             page.locator(f"[class*='st-key-rate_{scale}_'] [role=radiogroup] label").nth(value - 1).click()
+            expect(group.locator("input[type=radio]").nth(value - 1)).to_be_checked()
             wait_idle(page)
         page.locator(".st-key-rate_save button").click()
         wait_idle(page)
