@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 from sqlalchemy.engine import Engine
 
@@ -11,17 +13,21 @@ from services.notifications import unread_count
 from services.programs import list_programs
 from ui.auth import ENTRY_KEY, keep_cookie, log_out, restore_login
 from ui.context import PROGRAM_KEY, get_engine
-from ui.i18n import current_lang, enum_label, error_text, t, tm
+from ui.i18n import current_lang, enum_label, error_text, remember_lang, t, tm
 from ui.links import follow_link, keep_link
 from ui.nav import PAGES
 from ui.outage import outage_guard
 from ui.safe import md_escape
 
-st.set_page_config(page_title="CoStandard", page_icon=":material/handshake:", layout="wide")
+# a local file: a ":material/…:" page icon makes every browser fetch it from fonts.gstatic.com
+FAVICON = Path(__file__).resolve().parent / "ui" / "assets" / "favicon.png"
+st.set_page_config(page_title="CoStandard", page_icon=str(FAVICON), layout="wide")
 current_lang()
 st.sidebar.selectbox(
     t("sidebar.language"), LANGS, key="lang", format_func=lambda code: {"zh": "中文", "en": "English"}[code]
 )
+with st.sidebar:
+    remember_lang()  # a reload, a link or the next visit keep the language
 
 
 def page_of(spec, *, visible: bool) -> st.Page:

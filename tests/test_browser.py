@@ -51,6 +51,21 @@ def test_health_endpoint_answers_ok(server):
         assert response.read().decode().strip() == "ok"
 
 
+def test_the_browser_asks_no_host_but_the_app(page, server):
+    """Offline colleges and privacy: login and the pages fetch nothing from another host
+    (a ``:material/…:`` page icon once made each browser fetch the favicon from fonts.gstatic.com)."""
+    origin = urllib.parse.urlsplit(server).netloc
+    foreign: list[str] = []
+    page.on("request", lambda request: foreign.append(request.url)
+            if urllib.parse.urlsplit(request.url).netloc not in (origin, "") else None)
+    log_in(page, server, "lead")
+    for slug in ("standards", "review", "sources"):  # the page icon is in every page; a few pages suffice
+        page.goto(f"{server}/{slug}")
+        wait_idle(page, timeout=90_000)
+    expect(page.locator("[data-testid=stSidebarNav]")).to_have_count(1)  # still logged in
+    assert not [u for u in foreign if not u.startswith(("data:", "blob:"))], foreign[:5]
+
+
 def test_faculty_logs_in_sees_own_pages_and_logs_out(page, server):
     """The sidebar offers a faculty member exactly the faculty pages; logout returns to login."""
     log_in(page, server, "faculty")
@@ -85,6 +100,23 @@ def test_wrong_password_is_refused(page, server):
     page.locator(".st-key-login_submit button").click()
     wait_idle(page)
     expect(page.get_by_text("用户名或密码错误")).to_be_visible()
+
+
+def test_the_chosen_language_survives_a_reload_and_a_new_tab(page, server):
+    """English chosen in a zh-CN browser stays English after a reload and in a link opened in a new tab."""
+    log_in(page, server, "mentor")
+    set_language(page, "en")
+    page.reload()
+    wait_idle(page)
+    expect(page.locator(".st-key-logout")).to_contain_text("Log out")
+    second = page.context.new_page()
+    second.goto(f"{server}/coverage")
+    wait_idle(second)
+    expect(second.locator(".st-key-logout")).to_contain_text("Log out")
+    set_language(second, "zh")
+    second.reload()
+    wait_idle(second)
+    expect(second.locator(".st-key-logout")).to_contain_text("退出登录")
 
 
 def _session_cookie(page) -> dict | None:

@@ -1,9 +1,8 @@
 """Login glue: the login form, the session cookie and the per-run recheck of the logged-in account.
 
 The browser keeps an opaque token in the ``costandard_session`` cookie; ``services.sessions``
-keeps its hash in the database. Streamlit reads cookies (``st.context.cookies``, sent with the
-websocket handshake) but has no API to set one, so a two-line script in ``st.html`` writes it
-(SameSite=Strict, Secure over https). Because the session lives in the database, a reload, a
+keeps its hash in the database. Streamlit reads cookies but has no API to set one, so
+``ui.cookies`` writes it with a script (SameSite=Strict, Secure over https). Because the session lives in the database, a reload, a
 second tab and every app process see the same login, and a logout or deactivation ends it for all.
 """
 
@@ -17,6 +16,7 @@ from services.actor import Actor
 from services.errors import DomainError
 from services.login import client_address, log_in
 from services.users import active_actor, demo_accounts_active
+from ui.cookies import read_cookie, write_cookie
 from ui.i18n import enum_label, error_text, t, tm
 
 COOKIE = "costandard_session"
@@ -49,11 +49,7 @@ def sign_out() -> None:
 
 def browser_token() -> str | None:
     """The session token the browser sent when this Streamlit session connected, if any."""
-    try:
-        value = st.context.cookies.get(COOKIE)
-    except Exception:  # noqa: BLE001 - no browser context (bare mode)
-        return None
-    return value if isinstance(value, str) and value else None  # AppTest hands out a mock, not a str
+    return read_cookie(COOKIE)
 
 
 def request_address() -> str | None:
@@ -109,22 +105,16 @@ def log_out(engine: Engine) -> None:
     sign_out()
 
 
-def _cookie_script(value: str, max_age: int) -> str:
-    # the token is URL-safe base64 and max_age an int: nothing here can break out of the string
-    return ("<script>(function(){var c='" + COOKIE + "=" + value + "; Path=/; Max-Age=" + str(max_age)
-            + "; SameSite=Strict';if(location.protocol==='https:'){c+='; Secure';}document.cookie=c;})();</script>")
-
-
 def keep_cookie() -> None:
     """Write this session's token into the browser cookie (for as long as the idle timeout)."""
     token = st.session_state.get(TOKEN_KEY)
     if token:
-        st.html(_cookie_script(token, int(sessions.idle_timeout().total_seconds())), unsafe_allow_javascript=True)
+        write_cookie(COOKIE, token, int(sessions.idle_timeout().total_seconds()))
 
 
 def _clear_cookie_if_needed() -> None:
     if st.session_state.get(_CLEAR_KEY) or browser_token():
-        st.html(_cookie_script("", 0), unsafe_allow_javascript=True)
+        write_cookie(COOKIE, "", 0)
 
 
 def login_form(engine: Engine, *, continue_to: str | None = None) -> None:

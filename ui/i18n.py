@@ -5,20 +5,37 @@ from __future__ import annotations
 import streamlit as st
 
 from services.i18n import LANGS, label, normalize_lang, translate
+from ui.cookies import read_cookie, write_cookie
+
+LANG_COOKIE = "costandard_lang"
+_LANG_WRITTEN = "lang_cookie_written"
+LANG_COOKIE_AGE = 365 * 24 * 3600
 
 
 def current_lang() -> str:
-    """The language chosen in the sidebar, else the browser's locale (zh or en)."""
+    """The language chosen in the sidebar, else the one chosen last time in this browser (a cookie, so a
+    reload or a link keeps it), else the browser's locale (zh or en)."""
     lang = st.session_state.get("lang")
     if lang in LANGS:
         return lang
-    try:
-        locale = st.context.locale
-    except Exception:  # noqa: BLE001 - no browser context (bare mode, tests)
-        locale = None
-    lang = normalize_lang(locale)
+    lang = read_cookie(LANG_COOKIE)
+    if lang not in LANGS:
+        try:
+            locale = st.context.locale
+        except Exception:  # noqa: BLE001 - no browser context (bare mode, tests)
+            locale = None
+        lang = normalize_lang(locale)
     st.session_state["lang"] = lang
+    st.session_state[_LANG_WRITTEN] = read_cookie(LANG_COOKIE)
     return lang
+
+
+def remember_lang() -> None:
+    """Keep the chosen language in the browser for the next session (written once per change)."""
+    lang = current_lang()
+    if st.session_state.get(_LANG_WRITTEN) != lang:
+        write_cookie(LANG_COOKIE, lang, LANG_COOKIE_AGE)
+        st.session_state[_LANG_WRITTEN] = lang
 
 
 def t(key: str, /, **params) -> str:
