@@ -14,10 +14,11 @@ from ui.context import PROGRAM_KEY, get_engine
 from ui.i18n import current_lang, enum_label, error_text, t, tm
 from ui.links import follow_link, keep_link
 from ui.nav import PAGES
-from ui.outage import outage_guard
+from ui.outage import outage_guard, restore_kept_input
 from ui.safe import md_escape
 
 st.set_page_config(page_title="CoStandard", page_icon=":material/handshake:", layout="wide")
+restore_kept_input()  # after an outage: what the user typed, back into the widgets before any is drawn
 current_lang()
 st.sidebar.selectbox(
     t("sidebar.language"), LANGS, key="lang", format_func=lambda code: {"zh": "中文", "en": "English"}[code]
