@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 GROUPS = {
     "faults": ["tests/test_faults.py", "tests/test_browser_outage.py"],
-    "hostile": ["tests/hostile", "tests/test_textguard.py", "tests/test_fuzz_parsers.py",
-                "tests/test_streamlit_config.py"],
+    "hostile": ["tests/hostile", "tests/test_page_import_hostile.py", "tests/test_textguard.py",
+                "tests/test_fuzz_parsers.py", "tests/test_streamlit_config.py"],
     "permissions": ["tests/test_permissions.py"],
     "load": ["tests/test_concurrency_load.py"],
 }
