@@ -453,7 +453,10 @@ def _ods_row_scan(data: bytes, row_limit: int) -> dict[str, int]:
             while chunk := content.read(_CHUNK):
                 window = tail + chunk
                 # a row's content ends where the next row starts: keep the last row (maybe unfinished) for later
-                cut = max(window.rfind(b"<table:table-row"), window.rfind(b"<table:table "), 0)
+                cut = max(window.rfind(b"<table:table-row"), window.rfind(b"<table:table "))
+                if cut < 0:  # no row here (styles, say): keep only what may be the start of a tag
+                    tail = window[-32:]
+                    continue
                 scan.feed(window, 0, cut)
                 tail = window[cut:]
                 if max(scan.counts.values(), default=0) > row_limit:

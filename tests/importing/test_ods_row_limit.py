@@ -54,7 +54,9 @@ def test_a_repeated_row_counts_every_repeat(monkeypatch):
     [ods_row("a"), ods_row(repeated=30), ods_row("b"), ods_row(), ods_row()],
     [ods_row("a", "b", repeated=5), BLANK_TO_THE_END],
     [ods_row("x"), '<table:table-row><table:table-cell table:style-name="ce1"/></table:table-row>'],
-], ids=["blank-to-the-end", "leading-blanks", "blanks-between", "repeated-content", "styled-blank"])
+    ['<table:table-column table:style-name="co1"/>' * 100_000, ods_row("a"), ods_row("b")],
+], ids=["blank-to-the-end", "leading-blanks", "blanks-between", "repeated-content", "styled-blank",
+        "megabytes-before-the-first-row"])
 def test_the_count_is_the_rows_calamine_builds(rows):
     """Blank rows LibreOffice writes to the end of a sheet do not count; rows up to the last with content do."""
     data = ods_stream(rows, title="S")
