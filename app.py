@@ -16,12 +16,13 @@ from ui.context import PROGRAM_KEY, get_engine
 from ui.i18n import current_lang, enum_label, error_text, remember_lang, t, tm
 from ui.links import follow_link, keep_link
 from ui.nav import PAGES
-from ui.outage import outage_guard
+from ui.outage import outage_guard, restore_kept_input
 from ui.safe import md_escape
 
 # a local file: a ":material/…:" page icon makes every browser fetch it from fonts.gstatic.com
 FAVICON = Path(__file__).resolve().parent / "ui" / "assets" / "favicon.png"
 st.set_page_config(page_title="CoStandard", page_icon=str(FAVICON), layout="wide")
+restore_kept_input()  # after an outage: what the user typed, back into the widgets before any is drawn
 current_lang()
 st.sidebar.selectbox(
     t("sidebar.language"), LANGS, key="lang", format_func=lambda code: {"zh": "中文", "en": "English"}[code]

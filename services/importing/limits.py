@@ -2,9 +2,10 @@
 
 Checked before parsing where possible: the file size, and for zip-based workbooks
 (.xlsx/.xlsm/.ods) the members' declared sizes and compression ratios (a zip bomb is
-refused from its ``infolist`` without decompressing anything). Rows per sheet are checked
-from the sheet's dimensions before its cells are materialised; nesting depth, cycles and
-duplicate codes after parsing.
+refused from its ``infolist`` without decompressing anything). Rows per sheet are counted
+from the streamed sheet XML of an .xlsx or .ods before the reader opens it (``readers``), and
+from the sheet's dimensions for .xls, before its cells are materialised; nesting depth, cycles
+and duplicate codes after parsing.
 """
 
 from __future__ import annotations

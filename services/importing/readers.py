@@ -2,7 +2,9 @@
 
 The format is sniffed from the bytes (a ".xls" that is really an .xlsx, or a CSV named
 .xlsx, still reads; random bytes get a clear error). Workbooks go through python-calamine,
-which also reports merged ranges for .xlsx/.xls; .ods merges are read from content.xml.
+which also reports merged ranges for .xlsx/.xls; .ods merges are read from content.xml. Before
+the reader sees a workbook, its rows per sheet are counted from the streamed sheet XML (calamine
+builds every cell of an .ods when it opens it), so a sheet over the row limit is refused early.
 Text files are decoded as UTF-8 (with or without BOM), UTF-16 or GB18030/GBK and their
 delimiter (comma, semicolon, tab) is sniffed. Cells stay as the reader gives them: text
 stays text ("1.10" is never turned into 1.1); ``cell_text`` renders numbers without a
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import html
 import io
 import json
 import re
@@ -241,6 +244,9 @@ def strip_book_controls(book: RawBook) -> None:
 
 
 def _read_workbook(data: bytes, filename: str, fmt: str, limits: Limits) -> RawBook:
+    if fmt == "ods":
+        for name, rows_seen in _ods_row_scan(data, limits.max_rows_per_sheet).items():
+            check_rows(rows_seen, filename=filename, sheet=name, limits=limits)
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:
@@ -375,6 +381,90 @@ def _formula_cells(xml: bytes) -> set[tuple[int, int]]:
 
 
 _ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_TABLE_TAG = re.compile(rb"<table:table\s[^>]*>")
+_ODS_NAME = re.compile(rb'\btable:name="([^"]*)"')
+_ODS_REPEATED = re.compile(rb'<table:table-row\s[^>]*?\btable:number-rows-repeated="(\d+)"')
+_ODS_ROW_TAGS = (b"<table:table-row ", b"<table:table-row>", b"<table:table-row/")  # not table-rows, -row-group
+
+
+class _OdsRows:
+    """Counters of one pass over an .ods's content.xml (``_ods_row_scan``)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.name, self.seen, self.last = "", 0, 0
+
+    def feed(self, buf: bytes, start: int, end: int) -> None:
+        """``buf[start:end]`` holds whole row start tags, each row's content up to the next row."""
+        at = start
+        for table in _ODS_TABLE_TAG.finditer(buf, start, end):
+            self._rows(buf, at, table.start())
+            found = _ODS_NAME.search(table.group(0))
+            self.name = html.unescape(found.group(1).decode("utf-8", "replace")) if found else ""
+            self.seen = self.last = 0
+            at = table.end()
+        self._rows(buf, at, end)
+
+    def _rows(self, buf: bytes, start: int, end: int) -> None:
+        at = start
+        for repeated in _ODS_REPEATED.finditer(buf, start, end):  # rare: LibreOffice's runs of equal rows
+            self._plain(buf, at, repeated.start())
+            after = repeated.end()
+            following = min((i for i in (buf.find(tag, after, end) for tag in _ODS_ROW_TAGS) if i >= 0), default=end)
+            self.seen += max(int(repeated.group(1)), 1)
+            if _has_content(buf[after:following]):  # a run of rows with content, not blank rows LibreOffice repeats
+                self.last = self.seen
+            at = after
+        self._plain(buf, at, end)
+        if self.last > self.counts.get(self.name, 0):
+            self.counts[self.name] = self.last
+
+    def _plain(self, buf: bytes, start: int, end: int) -> None:
+        rows = sum(buf.count(tag, start, end) for tag in _ODS_ROW_TAGS)
+        upto = end
+        for back in range(rows):  # from the last row backwards to the first with content (most often the last)
+            at = max(buf.rfind(tag, start, upto) for tag in _ODS_ROW_TAGS)
+            if _has_content(buf[at:upto]):
+                self.last = self.seen + rows - back
+                break
+            upto = at
+        self.seen += rows
+
+
+def _has_content(row: bytes) -> bool:
+    return b"value-type" in row or b"<text:" in row
+
+
+def _ods_row_scan(data: bytes, row_limit: int) -> dict[str, int]:
+    """Rows per sheet of an .ods, counted from content.xml before calamine reads it.
+
+    calamine reads every sheet of an .ods whole when it opens the file, so this pass is what stops a
+    huge sheet early: content.xml is decompressed in chunks, nothing is kept but counters and the
+    unfinished row at a chunk's end, and reading stops after the chunk in which a sheet goes over
+    ``row_limit``. Row tags are counted with ``bytes.count`` (tags matched by their ``table:`` prefix,
+    as calamine does); only a ``table:number-rows-repeated`` run is looked into: it counts its repeats
+    when it holds a value or text, and otherwise only if a row with content follows it (the empty rows
+    LibreOffice repeats to the end of a sheet are not rows calamine builds); so does a blank row at the end.
+    """
+    scan = _OdsRows()
+    tail = b""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open("content.xml") as content:
+            while chunk := content.read(_CHUNK):
+                window = tail + chunk
+                # a row's content ends where the next row starts: keep the last row (maybe unfinished) for later
+                cut = max(window.rfind(b"<table:table-row"), window.rfind(b"<table:table "))
+                if cut < 0:  # no row here (styles, say): keep only what may be the start of a tag
+                    tail = window[-32:]
+                    continue
+                scan.feed(window, 0, cut)
+                tail = window[cut:]
+                if max(scan.counts.values(), default=0) > row_limit:
+                    return scan.counts
+            scan.feed(tail, 0, len(tail))
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError):
+        return scan.counts  # the reader reports a damaged workbook itself
+    return scan.counts
 
 
 def _ods_merges(data: bytes) -> dict[str, list[tuple[int, int, int, int]]]:

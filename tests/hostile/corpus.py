@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import openpyxl
 
 from tests.importing.conftest import xlsx_bytes
+from tests.workbooks import ods_framework
 
 REJECTED, STORED = "rejected", "stored"
 ROW_LIMIT = 1_000  # COSTANDARD_IMPORT_MAX_ROWS while the corpus runs ("huge" sheets are over it)
@@ -107,6 +108,7 @@ def import_cases() -> list[Case]:
              (REJECTED,)),
         Case("huge sheet xlsx", "huge.xlsx", xlsx_bytes(_framework(*[f"能{i}" for i in range(ROW_LIMIT + 10)])),
              (REJECTED,)),
+        Case("huge sheet ods", "huge.ods", ods_framework(ROW_LIMIT + 10), (REJECTED,)),
         Case("long cell", "long.csv", _csv(_framework("长" * 100_000)), (REJECTED,)),
         Case("deep hierarchy", "deep.csv",
              _csv([["编码", "能力描述"]] + [[".".join(["1"] * d), f"第{d}层"] for d in range(1, 30)]), (REJECTED,)),
