@@ -28,6 +28,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -281,7 +282,7 @@ def _check_package(data: bytes, filename: str, limits: Limits) -> list[Issue]:
             embedded = [n for n in names if n.startswith(("word/embeddings/", "word/activeX/"))]
     except ImportRejected:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, KeyError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, KeyError, zlib.error) as exc:
         raise ImportRejected(Issue("import.error.docx_corrupt", {"reason": str(exc)[:200]}, file=filename)) from exc
     warnings = []
     if external:
@@ -726,7 +727,7 @@ class _Interpreter:
         where = _where_t(self.lang, block.number)
         guess = detect_header(sheet, OBJECTIVE_FIELDS)
         if guess is not None and "text" in guess.mapping.values() and guess.row == 0:
-            table = Table(RawBook(self.out.filename, "docx", [sheet]), sheet, guess, key_fields=("text",))
+            table = _WordTable(RawBook(self.out.filename, "docx", [sheet]), sheet, guess, key_fields=("text",))
             for index, cells in table.data_rows():
                 text = table.text(cells, table.column_for("text"))
                 if not text:
@@ -770,7 +771,7 @@ class _Interpreter:
         if guess is None or "title" not in guess.mapping.values():
             self.skip(block, "import.docx.skip.table_unknown", " | ".join(c for c in sheet.rows[0] if c)[:80])
             return
-        table = Table(RawBook(self.out.filename, "docx", [sheet]), sheet, guess, key_fields=("title",),
+        table = _WordTable(RawBook(self.out.filename, "docx", [sheet]), sheet, guess, key_fields=("title",),
                       numeric_fields=("hours_theory", "hours_practice", "hours_total"),
                       probe_fields=("seq", "title"))
         where = _where_t(self.lang, block.number)
@@ -829,7 +830,7 @@ class _Interpreter:
         if guess is None or "weight" not in mapped or not mapped & {"name", "method", "category"}:
             self.skip(block, "import.docx.skip.table_unknown", " | ".join(c for c in sheet.rows[0] if c)[:80])
             return
-        table = Table(RawBook(self.out.filename, "docx", [sheet]), sheet, guess,
+        table = _WordTable(RawBook(self.out.filename, "docx", [sheet]), sheet, guess,
                       key_fields=("name",) if "name" in mapped else ("method",), numeric_fields=("weight",),
                       group_fields=("category",), probe_fields=("seq", "category", "name"))
         category_col = table.column_for("category")
@@ -886,6 +887,15 @@ class _Interpreter:
                                                        total=round(total, 2)))
         self.out.assessment.extend(items)
         self.note_ignored(block, table)
+
+
+class _WordTable(Table):
+    """The engine's table with Word's text rules: a cell is its text, trimmed; "_x000D_" is Excel's escape,
+    not Word's, so it stays as typed."""
+
+    def text(self, cells: list[Any], col: int | None) -> str:
+        value = self.raw(cells, col)
+        return value.strip() if isinstance(value, str) else super().text(cells, col)
 
 
 def _in_merge(sheet: RawSheet, row: int, col: int, start: int) -> bool:
