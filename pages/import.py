@@ -48,7 +48,8 @@ uploaded = st.file_uploader(t("import.page.upload"), key="import_file", help=t("
 if uploaded is not None and st.session_state.get("import_upload", {}).get("id") != uploaded.file_id:
     st.session_state["import_upload"] = {"id": uploaded.file_id, "name": uploaded.name, "data": uploaded.getvalue()}
     st.session_state["import_options"] = {}
-    for name in (*RESETS, "mapping", "skip_invalid", "row_roles", "split_cells"):
+    for name in (*RESETS, "mapping", "skip_invalid", "row_roles", "split_cells", "docx_course", "docx_create",
+                 "docx_remove", "docx_confirm"):
         st.session_state.pop(f"import_{name}", None)
 upload = st.session_state.get("import_upload") if uploaded is not None else None
 report = st.session_state.get("import_report")

@@ -97,6 +97,7 @@ def docx_panel(ctx, program: dict[str, Any], upload: dict[str, Any]) -> None:
     key = (upload["id"], program["code"], ctx.lang, course_code, create, remove)
     cached = st.session_state.get("import_docx_preview")
     if cached is None or cached["key"] != key:
+        st.session_state.pop("import_docx_confirm", None)  # a confirmation is for the diff that was shown
         cached = {"key": key, "preview": analyse_docx(upload["data"], upload["name"], engine=ctx.engine,
                                                       program_code=program["code"], lang=ctx.lang,
                                                       course_code=course_code or None, create_course=create,
@@ -131,7 +132,7 @@ def docx_panel(ctx, program: dict[str, Any], upload: dict[str, Any]) -> None:
         except DomainError as exc:
             st.error(error_text(exc))
             return
-        st.session_state.pop("import_docx_preview", None)
+        st.session_state.pop("import_docx_preview", None)  # planned against the database before this import
         if result.ok and result.version_number:
             st.success(tm("import.docx.page.done", version=result.version_number))
         elif result.ok:
