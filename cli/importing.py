@@ -13,15 +13,19 @@ from cli.common import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, open_engine, print_js
 from services.actor import SYSTEM
 from services.i18n import translate
 from services.importing import KINDS, SCHEME_NAMES, import_file
+from services.importing.docx_standard import EXTENSIONS as DOCX_EXTENSIONS
+from services.importing.docx_standard import KIND as DOCX_KIND
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Import a spreadsheet, CSV or JSON file into a programme (created if missing)."""
+    """Import a spreadsheet, CSV or JSON file into a programme (created if missing), or a 课程标准 .docx."""
     path = Path(args.path)
     if not path.is_file():
         print(f"error: {path} is not a file", file=sys.stderr)
         return EXIT_USAGE
     engine = open_engine(args)
+    if args.kind == DOCX_KIND or (args.kind is None and path.suffix.lower() in DOCX_EXTENSIONS):
+        return _import_docx(engine, args, path)
     result = import_file(
         engine, actor=SYSTEM, data=path.read_bytes(), filename=path.name, program_code=args.program,
         kind=args.kind, sheet=args.sheet, marks=args.marks, replace_alignments=args.replace_alignments,
@@ -38,6 +42,22 @@ def cmd_import(args: argparse.Namespace) -> int:
         print_json(data)
     else:
         _print_report(result, args.lang, invalid_path)
+    return EXIT_OK if result.ok else EXIT_REJECTED
+
+
+def _import_docx(engine, args: argparse.Namespace, path: Path) -> int:
+    """A course standard in Word: through services.standards; needs --confirm over existing content."""
+    from services.importing.docx_import import import_docx
+
+    result = import_docx(engine, actor=SYSTEM, data=path.read_bytes(), filename=path.name, program_code=args.program,
+                         dry_run=args.dry_run, confirm=args.confirm, lang=args.lang, course_code=args.course,
+                         create_course=args.create_course, remove_missing=args.remove_missing)
+    if args.json:
+        print_json(result.to_json())
+    else:
+        _print_report(result, args.lang, None)
+        if result.needs_confirmation and not args.confirm and result.ok is False and not result.dry_run:
+            print(translate("import.docx.cli.needs_confirm", args.lang), file=sys.stderr)
     return EXIT_OK if result.ok else EXIT_REJECTED
 
 
@@ -80,9 +100,10 @@ def cmd_import_template(args: argparse.Namespace) -> int:
 
 def register(add) -> None:
     p = add("import", cmd_import)
-    p.add_argument("path", help="the file: .xlsx .xlsm .xls .ods .csv .tsv .json")
+    p.add_argument("path", help="the file: .xlsx .xlsm .xls .ods .csv .tsv .json, or a course standard .docx")
     p.add_argument("--program", required=True, metavar="CODE", help="programme code (created if missing)")
-    p.add_argument("--kind", choices=KINDS, help="override the detected kind")
+    p.add_argument("--kind", choices=(*KINDS, DOCX_KIND),
+                   help=f"override the detected kind ({DOCX_KIND}: a course standard in Word, the default for .docx)")
     p.add_argument("--sheet", metavar="NAME", help="import only this sheet")
     p.add_argument("--marks", metavar="SCHEME",
                    help=f"matrix mark scheme: {', '.join(SCHEME_NAMES)} or VALUE=LEVEL pairs such as 1=3,2=2,3=0")
@@ -91,6 +112,13 @@ def register(add) -> None:
                    help="import the valid rows; write the invalid ones to PATH.invalid.xlsx")
     p.add_argument("--replace-alignments", action="store_true",
                    help="replace the course-level alignments of the matrix's courses with the matrix's")
+    p.add_argument("--course", metavar="CODE", help=f"{DOCX_KIND}: the course to import into (default: the "
+                   "code or name the document gives)")
+    p.add_argument("--create-course", action="store_true", help=f"{DOCX_KIND}: create the course if missing")
+    p.add_argument("--confirm", action="store_true",
+                   help=f"{DOCX_KIND}: write over a standard that already has content (see the diff with --dry-run)")
+    p.add_argument("--remove-missing", action="store_true",
+                   help=f"{DOCX_KIND}: delete objectives, units and assessment items the document does not have")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of messages")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p = add("import-template", cmd_import_template)

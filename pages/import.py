@@ -9,6 +9,7 @@ from services.importing.templates import TEMPLATE_KINDS, template_workbook
 from services.programs import get_program
 from ui.context import page_setup
 from ui.i18n import error_text, t, tm
+from ui.import_docx import docx_panel, is_docx
 from ui.import_reading import reading_panel
 
 ctx = page_setup()
@@ -43,16 +44,19 @@ with st.expander(t("import.page.templates"), icon=":material/download:"):
                             icon=":material/table_view:", mime=view.XLSX_MIME)
 
 uploaded = st.file_uploader(t("import.page.upload"), key="import_file", help=t("import.page.upload_help", mb=st.get_option("server.maxUploadSize")),
-                            type=["xlsx", "xlsm", "xls", "ods", "csv", "tsv", "txt", "json"])
+                            type=["xlsx", "xlsm", "xls", "ods", "csv", "tsv", "txt", "json", "docx", "docm", "doc"])
 if uploaded is not None and st.session_state.get("import_upload", {}).get("id") != uploaded.file_id:
     st.session_state["import_upload"] = {"id": uploaded.file_id, "name": uploaded.name, "data": uploaded.getvalue()}
     st.session_state["import_options"] = {}
-    for name in (*RESETS, "mapping", "skip_invalid", "row_roles", "split_cells"):
+    for name in (*RESETS, "mapping", "skip_invalid", "row_roles", "split_cells", "docx_course", "docx_create",
+                 "docx_remove", "docx_confirm"):
         st.session_state.pop(f"import_{name}", None)
 upload = st.session_state.get("import_upload") if uploaded is not None else None
 report = st.session_state.get("import_report")
 
-if upload and report and report["upload"] == upload["id"]:
+if upload and is_docx(upload["name"]):  # a 课程标准 in Word: its own preview and confirmation
+    docx_panel(ctx, program, upload)
+elif upload and report and report["upload"] == upload["id"]:
     st.subheader(t("import.page.report"))
     if report["ok"]:
         st.success(tm("import.page.done", created=view.total(report["counts"], "created"),

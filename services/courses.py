@@ -146,6 +146,21 @@ def get_course(engine: Engine, *, course_id: int) -> dict[str, Any]:
         return data
 
 
+def find_course(engine: Engine, *, program_id: int, code: str | None = None, name: str | None = None
+                ) -> dict[str, Any] | None:
+    """A programme's course by code (case and width folded), else by name; ``None`` when neither matches."""
+    with session_scope(engine) as session:
+        rows = session.exec(select(Course).where(Course.program_id == program_id)).all()
+        for wanted, attr in ((code, "code"), (name, "name")):
+            key = normalize_text(wanted).casefold() if wanted else ""
+            if not key:
+                continue
+            found = next((c for c in rows if normalize_text(getattr(c, attr)).casefold() == key), None)
+            if found is not None:
+                return audit.snapshot(found) or {}
+        return None
+
+
 def create_course(engine: Engine, *, actor: Actor, program_id: int, **fields: Any) -> dict[str, Any]:
     """Add a course to a programme (admins and leads)."""
     require(actor, "course.create")
