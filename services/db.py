@@ -14,6 +14,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -134,9 +135,22 @@ def schema_is_current(engine: Engine) -> bool:
     return inspect(engine).has_table("program")
 
 
+# the transaction of an open ``unit_of_work``: (engine, session), or None
+_UNIT: ContextVar[tuple[Engine, Session] | None] = ContextVar("costandard_unit_of_work", default=None)
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """One short transaction: commit on success, roll back on any error."""
+    """One short transaction: commit on success, roll back on any error.
+
+    Inside ``unit_of_work(engine)`` it joins that transaction instead: it flushes on success and
+    leaves the commit (or the rollback of everything, on an error) to the unit.
+    """
+    unit = _UNIT.get()
+    if unit is not None and unit[0] is engine:
+        yield unit[1]
+        unit[1].flush()
+        return
     session = Session(engine, expire_on_commit=False)
     try:
         yield session
@@ -146,6 +160,28 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def unit_of_work(engine: Engine) -> Iterator[Session]:
+    """Several service calls that must land together or not at all (one user action made of several
+    records' writes, e.g. a Word import that creates the course, its first revision and its content):
+    every ``session_scope`` opened inside joins this one transaction, so each record's owning module
+    keeps its rules and the whole action still commits once."""
+    unit = _UNIT.get()
+    if unit is not None and unit[0] is engine:
+        yield unit[1]
+        return
+    with session_scope(engine) as session:
+        token = _UNIT.set((engine, session))
+        try:
+            yield session
+        finally:
+            _UNIT.reset(token)
+
+
+def in_unit_of_work() -> bool:
+    return _UNIT.get() is not None
 
 
 def transient_reason(exc: BaseException) -> str | None:
@@ -171,6 +207,8 @@ def retry_transient(fn: Callable[P, R]) -> Callable[P, R]:
     """
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if in_unit_of_work():  # a failed statement spoilt the unit's transaction: the unit is retried whole
+            return fn(*args, **kwargs)
         for attempt in range(1, RETRY_ATTEMPTS + 1):
             try:
                 return fn(*args, **kwargs)

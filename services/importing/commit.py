@@ -273,20 +273,32 @@ def apply_plan(session: Session, *, plan: Plan, actor: Actor, filename: str, kin
     tick(0.8, "ratings")
     _write_ratings(writer, plan, node_ids)
     tick(0.9, "audit")
-    record = ImportRecord(program_id=program_id, user_id=actor.id, username=actor.username, filename=filename[:300],
-                          kind=kind, ok=True, counts=counts, errors=errors, warnings=warnings, at=writer.now,
-                          entities=writer.entities())
-    session.add(record)
-    session.flush()
-    # the import's one audit event; the rows it touched are listed in record.entities
-    session.add(AuditEvent(at=writer.now, user_id=actor.id, username=actor.username, program_id=program_id,
-                           entity_type="import", entity_id=record.id, action="import",
-                           summary=f"{kind}: {filename}"[:500], after=_jsonable(counts.get("created"))))
-    notifications.import_changed(session, actor=actor, program_id=program_id, filename=filename, course_codes={
-        op.refs.get("course", op.key if op.entity == "course" else None) for op in plan.ops} - {None})
-    session.flush()
+    record = record_import(session, actor=actor, program_id=program_id, filename=filename, kind=kind, counts=counts,
+                           errors=errors, warnings=warnings, at=writer.now, entities=writer.entities(),
+                           course_codes={op.refs.get("course", op.key if op.entity == "course" else None)
+                                         for op in plan.ops} - {None})
     tick(1.0, "done")
     return {"id": record.id, "program_id": program_id, "at": record.at.isoformat()}
+
+
+def record_import(session: Session, *, actor: Actor, program_id: int, filename: str, kind: str,
+                  counts: dict[str, Any], errors: int, warnings: int, at: datetime | None = None,
+                  entities: dict[str, Any] | None = None, course_codes: set[str] = frozenset()) -> ImportRecord:
+    """Every import's record (the Import page's history), its one audit event (the rows it touched are
+    listed in ``entities``) and the inbox notice to the owners of the courses it changed."""
+    at = at or datetime.now(UTC)
+    record = ImportRecord(program_id=program_id, user_id=actor.id, username=actor.username, filename=filename[:300],
+                          kind=kind, ok=True, counts=counts, errors=errors, warnings=warnings, at=at,
+                          entities=entities)
+    session.add(record)
+    session.flush()
+    session.add(AuditEvent(at=at, user_id=actor.id, username=actor.username, program_id=program_id,
+                           entity_type="import", entity_id=record.id, action="import",
+                           summary=f"{kind}: {filename}"[:500], after=_jsonable(counts.get("created"))))
+    notifications.import_changed(session, actor=actor, program_id=program_id, filename=filename,
+                                 course_codes=set(course_codes))
+    session.flush()
+    return record
 
 
 def _existing_ids(session: Session, model, program_id: int, key: str) -> list[tuple[Any, int]]:

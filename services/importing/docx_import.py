@@ -18,7 +18,9 @@ A field the document leaves empty never blanks the standard's value.
 (``create_course``, through ``services.courses.create_course``); the standard's first revision comes
 from ``services.standards.create_standard`` and its content from one ``save_standard`` naming the
 version the preview read, so a save in between is a ``Conflict`` (analyse again), sign-offs given
-while in review are cleared as in the editor, and every change is audited and versioned there.
+while in review are cleared as in the editor, and every change is audited and versioned there. All of
+it runs in one ``unit_of_work`` with the import record (the Import page's history, the inbox notice to
+the course's owners): a refusal anywhere leaves no course, revision or record behind.
 Approved revisions are frozen: the import is refused (start a new revision in the editor first).
 """
 
@@ -30,6 +32,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from services.actor import Actor
+from services.db import unit_of_work
 from services.errors import NotFound, ValidationFailed
 from services.i18n import normalize_lang, translate
 from services.importing.docx_standard import KIND, DocxStandard, fold, parse_hours_text, read_standard_docx
@@ -348,6 +351,7 @@ def commit_docx(engine: Engine, *, actor: Actor, preview: DocxPreview, confirm: 
     and ``confirm`` is not given. A save made by someone else since the preview raises ``Conflict``.
     """
     from services import courses, standards
+    from services.importing.commit import record_import
 
     require(actor, "import.run")
     if not preview.ok or preview.reading is None or preview.program is None:
@@ -361,27 +365,32 @@ def commit_docx(engine: Engine, *, actor: Actor, preview: DocxPreview, confirm: 
     course_created = False
     course = preview.course
     try:
-        if course is None:
-            doc = preview.document_course
-            code = (preview.options.get("course_code") or doc.get("code") or "").strip()
-            values = {k: doc[k] for k in ("course_type", "credits", "hours_theory", "hours_practice", "semester")
-                      if doc.get(k) is not None}
-            course = courses.create_course(engine, actor=actor, program_id=preview.program["id"], code=code,
-                                           name=doc.get("name") or code, **values)
-            course_created = True
-        if preview.standard is None:
-            created = standards.create_standard(engine, actor=actor, course_id=course["id"])
-            standard_id, version = created["standard_id"], created["version"]
-        else:
-            standard_id, version = preview.standard["id"], preview.standard["version"]
-        saved = standards.save_standard(engine, actor=actor, standard_id=standard_id, expected_version=version,
-                                        note=f"Word import: {preview.filename}"[:500], **preview.save)
+        # one transaction: the course, its first revision, the content and the import record land together
+        with unit_of_work(engine) as session:
+            if course is None:
+                doc = preview.document_course
+                code = (preview.options.get("course_code") or doc.get("code") or "").strip()
+                values = {k: doc[k] for k in ("course_type", "credits", "hours_theory", "hours_practice", "semester")
+                          if doc.get(k) is not None}
+                course = courses.create_course(engine, actor=actor, program_id=preview.program["id"], code=code,
+                                               name=doc.get("name") or code, **values)
+                course_created = True
+            if preview.standard is None:
+                created = standards.create_standard(engine, actor=actor, course_id=course["id"])
+                standard_id, version = created["standard_id"], created["version"]
+            else:
+                standard_id, version = preview.standard["id"], preview.standard["version"]
+            saved = standards.save_standard(engine, actor=actor, standard_id=standard_id, expected_version=version,
+                                            note=f"Word import: {preview.filename}"[:500], **preview.save)
+            record_import(session, actor=actor, program_id=preview.program["id"], filename=preview.filename,
+                          kind=KIND, counts=preview.counts, errors=0, warnings=len(preview.warning_issues),
+                          entities={"created": {"course": [[course["id"], course["id"]]]}} if course_created else None,
+                          course_codes={course["code"]})
     except ValidationFailed as exc:
         result = _result(preview, ok=False)
         result.errors.append(Issue("import.error.docx_save", {"reason": _reason(exc, preview.lang)},
                                    file=preview.filename).as_dict(preview.lang))
-        result.course_created = course_created
-        return result
+        return result  # nothing written: the course too was rolled back
     result = _result(preview, ok=True)
     result.standard_id, result.version_number = standard_id, saved.get("version_number")
     result.course_created = course_created

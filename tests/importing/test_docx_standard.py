@@ -112,6 +112,43 @@ def test_missing_course_is_refused_unless_created_through_courses(engine):
     assert [u["title"] for u in content["units"]] == ["单元一 产线点检", "单元二 故障上报"]
 
 
+def _import_records(engine) -> list[tuple[str, str]]:
+    from sqlmodel import select
+
+    from models import ImportRecord
+    from services.db import session_scope
+
+    with session_scope(engine) as session:
+        return [(r.kind, r.filename) for r in session.exec(select(ImportRecord))]
+
+
+def test_a_refused_save_leaves_no_created_course_and_a_done_import_is_in_the_history(engine, monkeypatch):
+    """Course, first revision, content and import record are one transaction: a refusal at the last step
+    (here: the save) rolls the created course back; a done import is listed like a spreadsheet import."""
+    from services.errors import ValidationFailed, field_error
+
+    world = make_world(engine)
+    program = programs.get_program(engine, program_id=world.program_id)
+    listed_before = list(courses.list_courses(engine, program_id=world.program_id)["code"])
+    real_save = standards.save_standard
+
+    def refusing_save(*args, **kwargs):
+        real_save(*args, **kwargs)  # the content is written, then refused: all of it must roll back
+        raise ValidationFailed([field_error("units", "standard.error.units", "units: refused for the test")])
+
+    monkeypatch.setattr(standards, "save_standard", refusing_save)
+    refused = import_docx(engine, actor=SYSTEM, data=styled_docx(), filename="styled.docx",
+                          program_code=program["code"], create_course=True, lang="en")
+    assert not refused.ok and "nothing was written" in refused.errors[-1]["message"]
+    assert list(courses.list_courses(engine, program_id=world.program_id)["code"]) == listed_before
+    assert _import_records(engine) == []
+    monkeypatch.setattr(standards, "save_standard", real_save)
+    done = import_docx(engine, actor=SYSTEM, data=styled_docx(), filename="styled.docx",
+                       program_code=program["code"], create_course=True)
+    assert done.ok and done.course_created
+    assert _import_records(engine) == [("standard-docx", "styled.docx")]
+
+
 def test_existing_standard_diff_keeps_rows_and_alignments_unless_removal_is_chosen(engine):
     """Matched units keep their ids and alignments; rows the file lacks are kept, or deleted when chosen."""
     world = make_world(engine)
