@@ -24,7 +24,7 @@ from ui.suggestion_review import standard_review
 ctx = page_setup()
 st.title(t("standards.title"))
 
-courses = list_courses(ctx.engine, program_id=ctx.program_id)
+courses = list_courses(ctx.engine, program_id=ctx.program_id, first_for=ctx.actor.id)  # own courses first
 if courses.empty:
     st.info(t("courses.empty"))
     st.stop()

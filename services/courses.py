@@ -70,12 +70,16 @@ def new_course_row(*, program_id: int, **fields: Any) -> dict[str, Any]:
     return {"program_id": program_id, **values, **kept}
 
 
-def list_courses(engine: Engine, *, program_id: int) -> pd.DataFrame:
-    """The programme's courses ordered by semester then code, with owners and coverage counts."""
+def list_courses(engine: Engine, *, program_id: int, first_for: int | None = None) -> pd.DataFrame:
+    """The programme's courses ordered by semester then code, with owners and coverage counts.
+
+    With ``first_for`` (a user id) the courses that user owns come first, then the courses that have a
+    standard, then the rest (each group in semester and code order): the pick a teacher means.
+    """
     with session_scope(engine) as session:
         courses = session.exec(select(Course).where(Course.program_id == program_id)).all()
         owners = session.exec(
-            select(CourseOwner.course_id, User.display_name).join(User, User.id == CourseOwner.user_id)
+            select(CourseOwner.course_id, User.display_name, User.id).join(User, User.id == CourseOwner.user_id)
             .join(Course, Course.id == CourseOwner.course_id).where(Course.program_id == program_id)).all()
         counts = session.exec(
             select(Alignment.course_id, func.count(), func.count(func.distinct(Alignment.competency_id)))
@@ -86,8 +90,11 @@ def list_courses(engine: Engine, *, program_id: int) -> pd.DataFrame:
             select(CourseStandard.course_id, CourseStandard.revision, CourseStandard.status)
             .join(Course, Course.id == CourseStandard.course_id).where(Course.program_id == program_id)).all()
     owner_map: dict[int, list[str]] = {}
-    for course_id, name in owners:
+    mine: set[int] = set()
+    for course_id, name, user_id in owners:
         owner_map.setdefault(course_id, []).append(name)
+        if user_id == first_for:
+            mine.add(course_id)
     count_map = {cid: (n, m) for cid, n, m in counts}
     latest: dict[int, tuple[int, str]] = {}
     for course_id, revision, status in standards:
@@ -111,7 +118,11 @@ def list_courses(engine: Engine, *, program_id: int) -> pd.DataFrame:
     if not frame.empty:
         frame["_sem"] = frame["semester"].fillna(99)
         frame["_code"] = frame["code"].map(code_sort_key)
-        frame = frame.sort_values(["_sem", "_code"]).drop(columns=["_sem", "_code"]).reset_index(drop=True)
+        frame["_first"] = 0 if first_for is None else [
+            0 if cid in mine else 1 if status else 2 for cid, status in zip(frame["id"], frame["standard_status"],
+                                                                           strict=True)]
+        frame = frame.sort_values(["_first", "_sem", "_code"], kind="stable").drop(
+            columns=["_first", "_sem", "_code"]).reset_index(drop=True)
         frame["semester"] = frame["semester"].astype("Int64")
     return frame
 

@@ -324,3 +324,21 @@ def test_an_own_level_change_after_someone_elses_save_does_not_hide_their_save(a
     at.button(key="std_save").click().run()
     assert at.session_state["std_conflict"], "the save meets their version instead of overwriting it"
     assert standard_content(app_db, sid)["header"]["resources"] == "同事刚保存的资源。"
+
+
+def test_a_teacher_opens_the_standards_page_on_a_course_of_their_own(app_db):
+    """The course pick starts with the teacher's own courses (then courses with a standard), not with the
+    first course of the programme, which may be someone else's course without a standard."""
+    faculty = _actor(app_db, "faculty")
+    program_id = get_program(app_db, code="460305")["id"]
+    everyone = list_courses(app_db, program_id=program_id)
+    ordered = list_courses(app_db, program_id=program_id, first_for=faculty.id)
+    assert sorted(ordered["code"]) == sorted(everyone["code"])  # the same courses, only the order differs
+    owned = [code for code, owners in zip(ordered["code"], ordered["owners"], strict=True)
+             if faculty.display_name in owners.split(", ")]
+    assert owned and list(ordered["code"][:len(owned)]) == owned
+    assert everyone["code"].iloc[0] not in owned  # the old first pick was not the teacher's
+    at = login("faculty")
+    at.switch_page("pages/standards.py").run()
+    assert not at.exception
+    assert at.selectbox(key="std_course").value == int(ordered["id"].iloc[0])
