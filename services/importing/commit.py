@@ -59,6 +59,7 @@ from services.standards.create import new_standard_row
 
 Progress = Callable[[float, str], None]
 BATCH = 5000
+NODE_ENTITIES = frozenset({"area", "task", "competency"})
 ENTITY_TYPE = {"area": "competency", "task": "competency", "competency": "competency", "course": "course",
                "alignment": "alignment", "rating": "rating", "job_role": "job_role", "standard": "standard"}
 
@@ -292,7 +293,8 @@ def apply_plan(session: Session, *, plan: Plan, actor: Actor, filename: str, kin
                            entity_type="import", entity_id=record.id, action="import",
                            summary=f"{kind}: {filename}"[:500], after=_jsonable(counts.get("created"))))
     notifications.import_changed(session, actor=actor, program_id=program_id, filename=filename, course_codes={
-        op.refs.get("course", op.key if op.entity == "course" else None) for op in plan.ops} - {None})
+        op.refs.get("course", op.key if op.entity == "course" else None) for op in plan.ops
+        if op.entity not in NODE_ENTITIES} - {None})  # a node's refs name no course
     session.flush()
     tick(1.0, "done")
     return {"id": record.id, "program_id": program_id, "at": record.at.isoformat()}
@@ -322,8 +324,14 @@ def _write_job_roles(writer: _Writer, plan: Plan, role_ids: dict[str, int]) -> N
 
 
 def _write_nodes(writer: _Writer, plan: Plan, node_ids: dict[str, int], role_ids: dict[str, int]) -> None:
-    creates = [op for op in plan.ops if op.entity in ("area", "task", "competency") and op.action == "create"]
-    updates = [op for op in plan.ops if op.entity in ("area", "task", "competency") and op.action == "update"]
+    creates: list[Op] = []
+    updates: list[Op] = []
+    for op in plan.ops:  # in plan order (parents before children, the file's order within a level)
+        if op.entity in NODE_ENTITIES:
+            if op.action == "create":
+                creates.append(op)
+            elif op.action == "update":
+                updates.append(op)
     pending = {op.key: op for op in creates}
     level_of: dict[str, int] = {}
 

@@ -335,7 +335,9 @@ def _xlsx_scan(data: bytes, row_limit: int) -> tuple[dict[str, int], dict[str, s
     sheet with one cell at row 1,048,576 would make the reader build a million empty rows). The XML is
     decompressed in chunks and reading stops as soon as a sheet is over ``row_limit``, so a
     1.6-million-row sheet is refused after its first rows over the limit instead of after being read
-    whole. Each chunk is searched for the byte "f" first (a ``memchr``: the letter is rare in sheet
+    whole. Tags are first bounded by one count of the bytes "row" (each tag holds them); they are
+    counted exactly, three patterns, only once that bound is over the limit: a sheet well within it
+    (nearly all) is counted in one pass, and the count returned for it is that bound. Each chunk is searched for the byte "f" first (a ``memchr``: the letter is rare in sheet
     XML outside formulas and inline text) and only then for the two-byte formula tags; only a sheet
     with one is parsed for formula cells.
     """
@@ -345,12 +347,19 @@ def _xlsx_scan(data: bytes, row_limit: int) -> tuple[dict[str, int], dict[str, s
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for name, path in _xlsx_sheet_paths(archive).items():
                 chunks: list[bytes] = []
-                tags = highest = 0
+                tags = highest = bound = 0
+                exact = False  # row tags counted exactly, once the cheap bound is over the limit
                 found, previous = False, b""  # a tag may straddle two chunks
                 with archive.open(path) as member:
                     while chunk := member.read(_CHUNK):
                         chunks.append(chunk)
-                        tags += chunk.count(b"<row") + chunk.count(b":row ") + chunk.count(b":row>")
+                        if exact:
+                            tags += _row_tags(chunk)
+                        else:
+                            bound += chunk.count(b"row")  # every row tag, prefixed or not (and closing tags): a bound
+                            if bound > row_limit:
+                                exact = True
+                                tags = sum(map(_row_tags, chunks))
                         window = previous + chunk
                         at = max(window.rfind(b"<row"), window.rfind(b":row"))
                         match = _ROW_TAG.search(window, max(at - 8, 0)) if at >= 0 else None
@@ -362,7 +371,7 @@ def _xlsx_scan(data: bytes, row_limit: int) -> tuple[dict[str, int], dict[str, s
                         previous = chunk[-256:]
                         if max(tags, highest) > row_limit:
                             break
-                rows[name] = max(tags, highest)
+                rows[name] = max(tags if exact else bound, highest)
                 if rows[name] > row_limit:
                     return rows, {}  # refused by the caller: no need to read further
                 if found:
@@ -372,6 +381,12 @@ def _xlsx_scan(data: bytes, row_limit: int) -> tuple[dict[str, int], dict[str, s
     except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, ValueError, OSError, EOFError):
         return rows, {}  # the reader reports a damaged workbook itself
     return rows, formulas
+
+
+def _row_tags(xml: bytes) -> int:
+    """Row tags in a piece of sheet XML, ``<row`` or with a namespace prefix (``<x:row …>``; its closing tag
+    counts too, which only errs on the safe side)."""
+    return xml.count(b"<row") + xml.count(b":row ") + xml.count(b":row>")
 
 
 def _formula_cells(xml: bytes) -> set[tuple[int, int]]:
