@@ -15,6 +15,7 @@ from sqlmodel import Session, SQLModel
 from models.tables import utcnow
 from services.audit import snapshot
 from services.errors import Conflict, Deleted
+from services.textguard import clean_values
 
 
 def apply_changes(session: Session, row: SQLModel, *, expected_version: int, changes: dict[str, Any]) -> SQLModel:
@@ -24,7 +25,7 @@ def apply_changes(session: Session, row: SQLModel, *, expected_version: int, cha
     ``Deleted`` (a ``Conflict``) when someone deleted the row.
     """
     model = type(row)
-    values = dict(changes)
+    values = clean_values(model, changes)  # an UPDATE statement passes no flush hook: the text guard's rules here
     values["version"] = expected_version + 1
     if "updated_at" in model.model_fields:
         values["updated_at"] = utcnow()

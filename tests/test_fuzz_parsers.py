@@ -18,8 +18,8 @@ from services.importing import analyse
 from services.importing.readers import read_book
 from services.importing.records import ImportRejected
 from services.importing.restore import RestoreReport, read_backup
-from services.importing.splits import split_statements
-from services.textguard import clean_tree, has_controls, strip_controls
+from services.importing.splits import may_hold_lists, may_split, single_item, split_statements
+from services.textguard import CONTROL, CONTROL_CHAR, clean_tree, has_controls, strip_controls
 
 BUDGET = settings(max_examples=150, derandomize=True, database=None, deadline=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -71,6 +71,24 @@ def test_split_cells_never_raises_and_keeps_the_words(text):
         assert items and all(isinstance(item, str) and item.strip() for item in items)
         squeezed = "".join(text.split())
         assert all("".join(item.split()) in squeezed for item in items)
+
+
+@BUDGET
+@given(texts=st.lists(st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=60)
+                      | st.lists(st.sampled_from(["1.", "２、", "（3）", "①", "(一)", "•", "能完成", "\n", " ", "\u3000",
+                                                  "a"]), max_size=12).map("".join), max_size=6))
+def test_column_pre_test_never_misses_a_list_cell(texts):
+    """``may_hold_lists`` (one search over a column) is False only if no cell of it can split or be a list of one."""
+    texts = [t.strip() for t in texts]
+    if not may_hold_lists(texts):
+        assert not any(may_split(t) or single_item(t) is not None for t in texts)
+
+
+@BUDGET
+@given(text=st.text(max_size=200))
+def test_control_char_search_finds_every_control(text):
+    """The fast test of the reader and the flush guard (``CONTROL_CHAR``) hits whenever ``CONTROL`` does."""
+    assert (CONTROL_CHAR.search(text) is None) == (CONTROL.search(text) is None)
 
 
 CASE_ITEM = st.fixed_dictionaries({"identifier": TEXT, "fullStatement": TEXT},

@@ -248,3 +248,42 @@ def test_standard_editor_limits_every_text_field(engine):
     saved = save_standard(engine, actor=world.owner, standard_id=world.standard_id,
                           expected_version=snapshot["version"], **args)
     assert saved["content"]["objectives"][0]["text"] == "目标能一红反隔"
+
+
+def test_bulk_import_mark_covers_only_its_record_entities(engine):
+    """The import's record is marked so the flush guard skips its ``entities`` (already cleaned); the same
+    record's filename, and every other object flushed in that session, are still stripped."""
+    from models import AuditEvent, ImportRecord
+    from services.db import session_scope
+    from services.textguard import mark_checked
+
+    with session_scope(engine) as session:
+        record = ImportRecord(filename=f"框架{HOSTILE}.xlsx", kind="framework", entities={"created": {}})
+        session.add(record)
+        mark_checked(session, record, "entities")
+        session.add(AuditEvent(entity_type="import", action="import", summary=f"摘要{HOSTILE}"))
+        session.flush()
+        record_id = record.id
+        record.filename = f"再次{HOSTILE}"  # the mark held for one flush only: a later change is guarded
+        session.flush()
+    with session_scope(engine) as session:
+        assert session.get(ImportRecord, record_id).filename == "再次能一红反隔"
+        assert session.execute(select(AuditEvent.summary)).scalars().all() == ["摘要能一红反隔"]
+
+
+def test_editor_write_after_bulk_import_is_still_guarded(engine):
+    """A bad value written through a normal service after a bulk import (whose writer skips the guard for its
+    own record) is stripped and length-checked as before."""
+    data = xlsx_bytes([["编码", "能力描述"], ["1", "领域"], ["1.1", "能完成"]])
+    result = import_file(engine, actor=SYSTEM, data=data, filename="ok.xlsx", program_code="GUARD", lang="en")
+    assert result.ok, result.errors
+    with engine.connect() as conn:
+        node_id, version = conn.execute(select(Competency.id, Competency.version)
+                                        .where(Competency.code == "1.1")).one()
+    framework.update_node(engine, actor=SYSTEM, node_id=node_id, expected_version=version,
+                          changes={"statement": HOSTILE, "notes": f"注{HOSTILE}"})
+    node = framework.get_node(engine, node_id=node_id)
+    assert (node["statement"], node["notes"]) == ("能一红反隔", "注能一红反隔")
+    with pytest.raises(ValidationFailed):
+        framework.update_node(engine, actor=SYSTEM, node_id=node_id, expected_version=node["version"],
+                              changes={"statement": "长" * 100_000})

@@ -15,10 +15,11 @@ created or changed it, who ran it and when, without one audit row per imported r
 from __future__ import annotations
 
 import math
-import operator
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
+from itertools import repeat
+from operator import itemgetter, methodcaller
 from typing import Any
 
 from sqlalchemy import (
@@ -48,7 +49,7 @@ from models import (
     Rating,
 )
 from models.tables import alignment_target
-from services import notifications
+from services import notifications, textguard
 from services.actor import Actor
 from services.alignment_rules import level_change, new_row, proposal
 from services.errors import Conflict
@@ -58,6 +59,7 @@ from services.standards.create import new_standard_row
 
 Progress = Callable[[float, str], None]
 BATCH = 5000
+NODE_ENTITIES = frozenset({"area", "task", "competency"})
 ENTITY_TYPE = {"area": "competency", "task": "competency", "competency": "competency", "course": "course",
                "alignment": "alignment", "rating": "rating", "job_role": "job_role", "standard": "standard"}
 
@@ -106,39 +108,60 @@ class _Writer:
                 "deleted": {t: rows for t, rows in self.deleted.items() if rows}}
 
     def insert_rows(self, table, rows: list[dict[str, Any]], shared: dict[str, Any] | None = None) -> None:
-        """Insert ``rows`` (all with the same keys), each completed by the ``shared`` values, in bulk.
+        """Insert ``rows`` (all with the same keys), each completed by the ``shared`` values, in bulk."""
+        if not rows:
+            return
+        shared = shared or {}
+        columns = {c: list(map(itemgetter(c), rows)) for c in rows[0] if c not in shared}
+        self.insert_columns(table, columns, len(rows), shared)
+
+    def insert_columns(self, table, columns: dict[str, list[Any]], count: int,
+                       shared: dict[str, Any] | None = None) -> None:
+        """Insert ``count`` rows given column by column (each list ``count`` long), plus the ``shared`` values.
 
         One DB-API executemany per batch. Column types are applied only where a column needs
         it, and the ``shared`` values (the import's timestamp, the actor, a status) are
-        converted once; on SQLite the plain ones are written into the statement as literals, so
+        converted once; on SQLite the plain ones are written into the statement as literals, and
+        so is a column that holds one plain value on every row (empty notes, no job role), so
         only the values that differ are bound per row (binding is most of executemany's cost).
         """
-        if not rows:
+        if not count:
             return
         dialect = self.conn.dialect
-        shared = shared or {}
-        varying = [c for c in rows[0] if c not in shared]
+        shared = dict(shared or {})
+        sqlite = dialect.name == "sqlite"
+        varying = {}
+        for c, values in columns.items():
+            first = values[0]
+            if sqlite and _sql_literal(first) is not None and values.count(first) == count \
+                    and len(set(map(type, values))) == 1:  # one value, one type (1 and True are equal)
+                shared[c] = first
+            else:
+                varying[c] = values
         processors = {c: table.c[c].type._cached_bind_processor(dialect) for c in [*shared, *varying]}
         constants = {c: processors[c](v) if processors[c] and v is not None else v for c, v in shared.items()}
-        inline = {c: _sql_literal(v) for c, v in constants.items()} if dialect.name == "sqlite" else {}
+        inline = {c: _sql_literal(v) for c, v in constants.items()} if sqlite else {}
         inline = {c: v for c, v in inline.items() if v is not None}
         bound = [c for c in constants if c not in inline]
-        convert = [(len(bound) + i, processors[c]) for i, c in enumerate(varying) if processors[c] is not None]
         marker = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
         if marker is None:  # an unusual driver: let SQLAlchemy do it
-            full = [{**row, **shared} for row in rows]
+            full = [{**shared, **dict(zip(varying, values, strict=True))}
+                    for values in zip(*varying.values(), strict=True)] if varying else [dict(shared)] * count
             for start in range(0, len(full), BATCH):
                 self.conn.execute(insert(table), full[start:start + BATCH])
             return
         quote = dialect.identifier_preparer.quote
-        columns = [*inline, *bound, *varying]
+        names = [*inline, *bound, *varying]
         sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
-               f"({', '.join(quote(c) for c in columns)}) "
+               f"({', '.join(quote(c) for c in names)}) "
                f"VALUES ({', '.join([*inline.values(), *[marker] * (len(bound) + len(varying))])})")
-        prefix = tuple(constants[c] for c in bound)
-        for start in range(0, len(rows), BATCH):
-            params = _row_values(rows[start:start + BATCH], varying, convert, prefix)
-            self.conn.exec_driver_sql(sql, params)
+        lists = [_converted(values, processors[c]) for c, values in varying.items()]
+        if lists:
+            params = list(zip(*[repeat(constants[c]) for c in bound], *lists, strict=False))  # repeat() is endless
+        else:
+            params = [tuple(constants[c] for c in bound)] * count
+        for start in range(0, count, BATCH):
+            self.conn.exec_driver_sql(sql, params[start:start + BATCH])
 
     def ids_by(self, table, key: str, where) -> dict[Any, int]:
         rows = self.conn.execute(table.select().with_only_columns(table.c[key], table.c.id).where(where)).all()
@@ -186,26 +209,11 @@ def id_ranges(ids) -> list[list[int]]:
     return runs
 
 
-def _row_values(rows: list[dict[str, Any]], columns: list[str], convert: list[tuple[int, Any]],
-                prefix: tuple[Any, ...]) -> list[Any]:
-    """Parameter rows: ``prefix`` then the ``columns`` values, with bind processors applied at ``convert``."""
-    if not columns:
-        return [prefix for _row in rows]
-    getter = operator.itemgetter(*columns)
-    if len(columns) == 1:
-        values = [(*prefix, getter(row)) for row in rows]
-    else:
-        values = [prefix + getter(row) for row in rows]
-    if not convert:
+def _converted(values: list[Any], processor) -> list[Any]:
+    """``values`` through a column type's bind processor (None stays None); as they are without one."""
+    if processor is None:
         return values
-    out = []
-    for row in values:
-        row = list(row)
-        for i, processor in convert:
-            if row[i] is not None:
-                row[i] = processor(row[i])
-        out.append(tuple(row))
-    return out
+    return [None if value is None else processor(value) for value in values]
 
 
 def _unindexed(column):
@@ -275,22 +283,30 @@ def apply_plan(session: Session, *, plan: Plan, actor: Actor, filename: str, kin
     tick(0.9, "audit")
     record = record_import(session, actor=actor, program_id=program_id, filename=filename, kind=kind, counts=counts,
                            errors=errors, warnings=warnings, at=writer.now, entities=writer.entities(),
+                           entities_checked=True,
                            course_codes={op.refs.get("course", op.key if op.entity == "course" else None)
-                                         for op in plan.ops} - {None})
+                                         for op in plan.ops if op.entity not in NODE_ENTITIES} - {None})
     tick(1.0, "done")
     return {"id": record.id, "program_id": program_id, "at": record.at.isoformat()}
 
 
 def record_import(session: Session, *, actor: Actor, program_id: int, filename: str, kind: str,
                   counts: dict[str, Any], errors: int, warnings: int, at: datetime | None = None,
-                  entities: dict[str, Any] | None = None, course_codes: set[str] = frozenset()) -> ImportRecord:
+                  entities: dict[str, Any] | None = None, entities_checked: bool = False,
+                  course_codes: set[str] = frozenset()) -> ImportRecord:
     """Every import's record (the Import page's history), its one audit event (the rows it touched are
-    listed in ``entities``) and the inbox notice to the owners of the courses it changed."""
+    listed in ``entities``) and the inbox notice to the owners of the courses it changed.
+
+    ``entities_checked``: the bulk writer's ``entities`` list the file's cells (controls stripped by
+    the reader, lengths checked) and database values, so the flush guard need not walk them again.
+    """
     at = at or datetime.now(UTC)
     record = ImportRecord(program_id=program_id, user_id=actor.id, username=actor.username, filename=filename[:300],
                           kind=kind, ok=True, counts=counts, errors=errors, warnings=warnings, at=at,
                           entities=entities)
     session.add(record)
+    if entities_checked:
+        textguard.mark_checked(session, record, "entities")
     session.flush()
     session.add(AuditEvent(at=at, user_id=actor.id, username=actor.username, program_id=program_id,
                            entity_type="import", entity_id=record.id, action="import",
@@ -325,8 +341,14 @@ def _write_job_roles(writer: _Writer, plan: Plan, role_ids: dict[str, int]) -> N
 
 
 def _write_nodes(writer: _Writer, plan: Plan, node_ids: dict[str, int], role_ids: dict[str, int]) -> None:
-    creates = [op for op in plan.ops if op.entity in ("area", "task", "competency") and op.action == "create"]
-    updates = [op for op in plan.ops if op.entity in ("area", "task", "competency") and op.action == "update"]
+    creates: list[Op] = []
+    updates: list[Op] = []
+    for op in plan.ops:  # in plan order (parents before children, the file's order within a level)
+        if op.entity in NODE_ENTITIES:
+            if op.action == "create":
+                creates.append(op)
+            elif op.action == "update":
+                updates.append(op)
     pending = {op.key: op for op in creates}
     level_of: dict[str, int] = {}
 
@@ -364,14 +386,15 @@ def _write_nodes(writer: _Writer, plan: Plan, node_ids: dict[str, int], role_ids
     table = Competency.__table__
     for depth in sorted(levels):
         ops = levels[depth]
-        rows = []
-        for op in ops:
-            parent = op.refs.get("parent")
-            role = op.refs.get("job_role")
-            rows.append({**op.values, "parent_id": node_ids.get(parent) if parent else None,
-                         "job_role_id": role_ids.get(role) if role else None})
+        values = [op.values for op in ops]  # every node's values have the same keys (the planner's _node_values)
+        columns = {name: list(map(itemgetter(name), values)) for name in values[0]}
+        refs = [op.refs for op in ops]
+        columns["parent_id"] = [node_ids.get(parent) if parent else None
+                                for parent in map(methodcaller("get", "parent"), refs)]
+        columns["job_role_id"] = [role_ids.get(role) if role else None
+                                  for role in map(methodcaller("get", "job_role"), refs)]
         level_since = writer.max_id(table)
-        writer.insert_rows(table, rows, shared=shared)
+        writer.insert_columns(table, columns, len(ops), shared=shared)
         new = writer.ids_by(table, "code", (table.c.program_id == writer.program_id) & (table.c.id > level_since))
         node_ids.update(new)
         writer.created_ids("competency", new.values())

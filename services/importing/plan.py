@@ -357,7 +357,8 @@ def _plan_nodes(plan: Plan, state: DbState, dataset: Dataset, filename: str | No
                 del valid[code]
                 changed = True
     refused = set()
-    for code, node in list(valid.items()):  # under a parent only the database holds: the same hierarchy rule
+    # under a parent only the database holds: the same hierarchy rule (nothing to check in an empty programme)
+    for code, node in list(valid.items()) if db_nodes else ():
         if node.parent is not None and node.parent not in in_file and node.parent in db_nodes:
             parent_kind = db_nodes[node.parent]["kind"]
             if not parent_allowed(node.kind, parent_kind):

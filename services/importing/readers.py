@@ -23,6 +23,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from itertools import chain
 from typing import Any
 from xml.etree import ElementTree
 
@@ -30,7 +31,7 @@ import python_calamine
 
 from services.importing.limits import Limits, check_file_size, check_rows, check_zip
 from services.importing.records import ImportRejected, Issue
-from services.textguard import CONTROL
+from services.textguard import CONTROL, CONTROL_CHAR
 
 MAX_CONTROL_WARNINGS = 200  # cells named one by one; the rest are counted in one more warning
 
@@ -202,15 +203,16 @@ def read_book(data: bytes, filename: str, *, limits: Limits | None = None) -> Ra
 def strip_book_controls(book: RawBook) -> None:
     """Remove control characters from every text cell (and CASE JSON string), warning with the cell.
 
-    One regular-expression search over each sheet's text cells joined, so a clean sheet (nearly all)
-    costs one pass; only a sheet with a match is walked cell by cell.
+    A clean sheet (nearly all) costs two C-level passes: its cells joined into one text, and one search of
+    that text for the control characters alone (``CONTROL_CHAR``: every match of ``CONTROL`` holds one).
+    Only a sheet with a hit is walked cell by cell, and only its cells with a match are changed and named.
     """
     search, sub = CONTROL.search, CONTROL.sub
     named = 0
     more = 0
     warn_cells = book.json_data is None  # a JSON file's rows come from its records: warned by JSON path below
     for sheet in book.sheets:
-        if search("\n".join([c for row in sheet.rows for c in row if c.__class__ is str])) is None:
+        if CONTROL_CHAR.search(_joined(sheet.rows)) is None:
             continue
         header = sheet.rows[0] if sheet.rows else []
         for r, row in enumerate(sheet.rows):
@@ -241,6 +243,15 @@ def strip_book_controls(book: RawBook) -> None:
                 more += 1
     if more:
         book.warnings.append(Issue("import.warning.control_chars_more", {"count": more}, file=book.filename))
+
+
+def _joined(rows: list[list[Any]]) -> str:
+    """Every cell of ``rows`` as text, run together (numbers and dates as ``str`` gives them: never a control)."""
+    cells = chain.from_iterable(rows)
+    try:
+        return "".join(cells)
+    except TypeError:  # a number, a date or an empty cell among the texts
+        return "".join(map(str, chain.from_iterable(rows)))
 
 
 def _read_workbook(data: bytes, filename: str, fmt: str, limits: Limits) -> RawBook:
@@ -330,7 +341,9 @@ def _xlsx_scan(data: bytes, row_limit: int) -> tuple[dict[str, int], dict[str, s
     sheet with one cell at row 1,048,576 would make the reader build a million empty rows). The XML is
     decompressed in chunks and reading stops as soon as a sheet is over ``row_limit``, so a
     1.6-million-row sheet is refused after its first rows over the limit instead of after being read
-    whole. Each chunk is searched for the byte "f" first (a ``memchr``: the letter is rare in sheet
+    whole. Tags are first bounded by one count of the bytes "row" (each tag holds them); they are
+    counted exactly, three patterns, only once that bound is over the limit: a sheet well within it
+    (nearly all) is counted in one pass, and the count returned for it is that bound. Each chunk is searched for the byte "f" first (a ``memchr``: the letter is rare in sheet
     XML outside formulas and inline text) and only then for the two-byte formula tags; only a sheet
     with one is parsed for formula cells.
     """
@@ -340,12 +353,19 @@ def _xlsx_scan(data: bytes, row_limit: int) -> tuple[dict[str, int], dict[str, s
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for name, path in _xlsx_sheet_paths(archive).items():
                 chunks: list[bytes] = []
-                tags = highest = 0
+                tags = highest = bound = 0
+                exact = False  # row tags counted exactly, once the cheap bound is over the limit
                 found, previous = False, b""  # a tag may straddle two chunks
                 with archive.open(path) as member:
                     while chunk := member.read(_CHUNK):
                         chunks.append(chunk)
-                        tags += chunk.count(b"<row") + chunk.count(b":row ") + chunk.count(b":row>")
+                        if exact:
+                            tags += _row_tags(chunk)
+                        else:
+                            bound += chunk.count(b"row")  # every row tag, prefixed or not (and closing tags): a bound
+                            if bound > row_limit:
+                                exact = True
+                                tags = sum(map(_row_tags, chunks))
                         window = previous + chunk
                         at = max(window.rfind(b"<row"), window.rfind(b":row"))
                         match = _ROW_TAG.search(window, max(at - 8, 0)) if at >= 0 else None
@@ -357,7 +377,7 @@ def _xlsx_scan(data: bytes, row_limit: int) -> tuple[dict[str, int], dict[str, s
                         previous = chunk[-256:]
                         if max(tags, highest) > row_limit:
                             break
-                rows[name] = max(tags, highest)
+                rows[name] = max(tags if exact else bound, highest)
                 if rows[name] > row_limit:
                     return rows, {}  # refused by the caller: no need to read further
                 if found:
@@ -367,6 +387,12 @@ def _xlsx_scan(data: bytes, row_limit: int) -> tuple[dict[str, int], dict[str, s
     except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, ValueError, OSError, EOFError):
         return rows, {}  # the reader reports a damaged workbook itself
     return rows, formulas
+
+
+def _row_tags(xml: bytes) -> int:
+    """Row tags in a piece of sheet XML, ``<row`` or with a namespace prefix (``<x:row …>``; its closing tag
+    counts too, which only errs on the safe side)."""
+    return xml.count(b"<row") + xml.count(b":row ") + xml.count(b":row>")
 
 
 def _formula_cells(xml: bytes) -> set[tuple[int, int]]:

@@ -30,6 +30,20 @@ def may_split(text: str) -> bool:
     return "\n" in text or "（1" in text or "(1" in text or "①" in text or "（一" in text
 
 
+_MAY_SPLIT = re.compile(r"\n|（1|\(1|①|（一")  # what ``may_split`` looks for
+_ITEM_START = re.compile(r"\x00[ \t\u3000]*[\d(（\u2460-\u2473•·▪●◆■\-–]")  # how a ``_LINE_MARK`` can begin
+
+
+def may_hold_lists(texts: list[str]) -> bool:
+    """False when no text of ``texts`` can split (``may_split``) nor be a list of one (``single_item``).
+
+    One search of the texts run together, for a column of statements: nearly every sheet has no list
+    cell, and then none of its rows needs the tests one by one.
+    """
+    joined = "\x00" + "\x00".join(texts)  # NUL never occurs in a cell (the reader removes control characters)
+    return _MAY_SPLIT.search(joined) is not None or _ITEM_START.search(joined) is not None
+
+
 def _number(match: re.Match[str]) -> int | None:
     groups = match.groupdict()
     if groups.get("num") or groups.get("par"):

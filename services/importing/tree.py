@@ -20,6 +20,7 @@ from services.importing.records import Dataset, Issue, NodeIn, Origin, Term
 
 TEMP = "\x00"
 _KEY = attrgetter("key")
+_PARENT = attrgetter("parent")
 
 
 def is_temp(key: str | None) -> bool:
@@ -239,6 +240,13 @@ def _allowed_only(provs: list[Prov], kinds: dict[str, str], errors: list[Issue],
     A node under a parent of a kind it may not have is a row error; its descendants go with it (they are not
     reported again). A parent outside the file (in the database) is checked by the planner.
     """
+    # each distinct (kind, parent kind) pair once (C-level passes): when every pair is allowed, as in nearly every
+    # file, no node is refused. A parent outside the file reads as no parent here, which can only add pairs to
+    # check, never hide a refused one.
+    child_kinds = map(kinds.__getitem__, map(_KEY, provs))
+    parent_kinds = map(kinds.get, map(_PARENT, provs))
+    if all(parent_allowed(kind, parent) for kind, parent in set(zip(child_kinds, parent_kinds, strict=True))):
+        return provs
     refused: set[str] = set()
     for prov in provs:
         parent = prov.parent

@@ -24,7 +24,7 @@ from services.importing.header import SYNONYMS
 from services.importing.limits import Limits
 from services.importing.readers import RawBook, RawSheet, cell_text
 from services.importing.records import Dataset, ImportRejected, Issue, Origin
-from services.importing.splits import may_split, single_item, split_statements
+from services.importing.splits import may_hold_lists, may_split, single_item, split_statements
 from services.importing.table import (
     Options,
     Table,
@@ -200,6 +200,7 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
     if reader.importance_col is not None:
         reader.star_scale(columns[8 + reader.columns.index(reader.importance_col)])
     value_texts = zip(*columns[8:], strict=True) if reader.columns else repeat(())
+    lists = not isinstance(columns[4], repeat) and may_hold_lists(columns[4])  # else no row's statement is a list
     lines = zip(rows, *columns[:8], value_texts, strict=False)  # absent columns are endless
     row_values = reader.from_texts
     text = table.text
@@ -252,16 +253,17 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
                                                 values={"sort_order": sort_base + index})
                         provs.append(groups[task_key])
                 current_task = task_key
-        parts = listed = None
-        if statement and may_split(statement):
-            listed = split_statements(statement)
-            if listed is not None and split_cells and table.split_allowed(index, stmt_col):
-                parts = listed
-        alone = None
-        if listed is None and hierarchical and statement and split_cells and table.split_allowed(index, stmt_col):
-            alone = single_item(statement)
-            if alone is not None:  # "（1）能…" alone under its task: a list of one, its number is not the text
-                statement = alone
+        parts = listed = alone = None
+        if lists:
+            if statement and may_split(statement):
+                listed = split_statements(statement)
+                if listed is not None and split_cells and table.split_allowed(index, stmt_col):
+                    parts = listed
+            if listed is None and hierarchical and statement and split_cells and table.split_allowed(index,
+                                                                                                      stmt_col):
+                alone = single_item(statement)
+                if alone is not None:  # "（1）能…" alone under its task: a list of one, its number is not the text
+                    statement = alone
         coded_alone = None
         if statement and not has_code and listed is None:
             lead, rest = split_leading_code(statement)
