@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from services.importing.readers import RawBook, RawSheet, cell_text
@@ -33,7 +34,8 @@ LEVELS = ("五级", "四级", "三级", "二级", "一级")
 # the older names in the headers ("五级/初级工"): longest first, so 高级技师 is not read as 技师
 _LEVEL_NAMES = (("五级", "五级"), ("四级", "四级"), ("三级", "三级"), ("二级", "二级"), ("一级", "一级"),
                 ("高级技师", "一级"), ("初级工", "五级"), ("中级工", "四级"), ("高级工", "三级"), ("技师", "二级"))
-_TITLE = re.compile(r"(理论知识|技能(?:要求|操作)?).{0,6}(权重|比重)")
+# a weight table's title cell as the standards print it: "4.1 理论知识权重表", "表2 技能要求比重表", "技能操作权重表"
+_TITLE = re.compile(r"^[\s\d.．、表()（）]*(理论知识|技能(?:要求|操作)?)(?:部分)?(权重|比重)表\s*$")
 _TOTAL = re.compile(r"^\s*(合\s*计|总\s*计|total)", re.I)
 _BLANK = {"", "—", "-", "–", "/", "／", "无", "n/a"}
 _NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%?\s*$")
@@ -68,7 +70,7 @@ def level_of(header: str) -> str | None:
 
 def _title_part(row: list[Any]) -> str | None:
     for value in row:
-        match = _TITLE.search(cell_text(value))
+        match = _TITLE.match(cell_text(value))
         if match:
             return "theory" if match.group(1) == "理论知识" else "skill"
     return None
@@ -77,10 +79,10 @@ def _title_part(row: list[Any]) -> str | None:
 def find_weight_sheets(book: RawBook) -> list[RawSheet]:
     """The sheets that hold weight tables: named after one, or opening with a 理论知识 / 技能 weight table's title
     (within their first ``HEAD_ROWS`` non-empty rows); a requirement table's sheet is never one of them."""
-    def opening(sheet: RawSheet) -> list[list[Any]]:
-        return [r for r in sheet.rows if any(cell_text(v).strip() for v in r)][:HEAD_ROWS]
+    def opening(sheet: RawSheet) -> list[list[Any]]:  # stops early: a requirement sheet may hold 200,000 rows
+        return list(islice((r for r in sheet.rows if any(cell_text(v).strip() for v in r)), HEAD_ROWS))
 
-    return [s for s in book.sheets if _TITLE.search(s.name) or any(_title_part(r) for r in opening(s))]
+    return [s for s in book.sheets if _TITLE.match(s.name) or any(_title_part(r) for r in opening(s))]
 
 
 def read_weight_tables(book: RawBook) -> WeightTables:
