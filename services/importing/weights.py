@@ -26,6 +26,7 @@ from typing import Any
 
 from services.importing.readers import RawBook, RawSheet, cell_text
 from services.importing.records import Issue, Term
+from services.textguard import limit_of
 
 HEAD_ROWS = 3
 TOLERANCE = 0.5  # percentage points: rounded tables add up to 99.9 … 100.1
@@ -131,6 +132,16 @@ def _read_block(filename: str, sheet: RawSheet, part: str, header: int, levels: 
         item = next((text for text in reversed(labels) if text), "")
         if len(labels) >= 2 and not labels[-1] and labels[0]:
             section = ""  # a one-cell line ("基本要求" spanning both label columns): the item is its own section
+        too_long = [(name, text) for name, text in (("section", section), ("item", item))
+                    if len(text) > (limit_of("skill_weight", name) or 0)]
+        if too_long:  # refused with its place, never cut
+            out.errors.extend(Issue("import.error.too_long", {"field": Term(f"sources.weights.{name}"),
+                                                              "limit": limit_of("skill_weight", name),
+                                                              "length": len(text)},
+                                    row=n + 1, column=_letter(0 if name == "section" else first_level - 1), **where)
+                              for name, text in too_long)
+            n += 1
+            continue
         for c, level in levels.items():
             text = cell_text(sheet.cell(n, c)).strip()
             if text.lower() in _BLANK:

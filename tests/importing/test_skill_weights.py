@@ -106,6 +106,12 @@ def test_weights_that_do_not_add_up_or_are_no_number_are_refused_with_their_plac
     errors = {(e["sheet"], e["row"], e["column"]): e["message"] for e in preview.errors}
     assert ("权重表", 7, "D") in errors and "95" in errors[("权重表", 7, "D")] and "四级" in errors[("权重表", 7, "D")]
     assert ("权重表", 12, "C") in errors and "四十" in errors[("权重表", 12, "C")]
+    long = [row[:] for row in WEIGHTS]
+    long[11] = [None, "设备维护" * 200, 40, 70, 60]
+    preview, result = run_import(engine, standard_workbook(long), "国家标准.xlsx", kind="framework", program="NS",
+                                 lang="en")
+    assert not result.ok and table_counts(engine) == before
+    assert ("权重表", 12, "B") in {(e["sheet"], e["row"], e["column"]) for e in preview.errors}
 
 
 def test_rounded_tables_pass_and_levels_without_numbers_are_left_out():
