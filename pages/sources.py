@@ -114,8 +114,8 @@ if can(ctx.actor, "framework.edit"):
                     show_error(exc)
         for link in competency_links(ctx.engine, program_id=ctx.program_id):
             left, right = st.columns([5, 1], vertical_alignment="center")
-            left.write(f"{link['low_code']} {link['low_statement'][:40]} ⇄ {link['high_code']} "
-                       f"{link['high_statement'][:40]}")
+            left.text(f"{link['low_code']} {link['low_statement'][:40]} ⇄ {link['high_code']} "
+                      f"{link['high_statement'][:40]}")  # user text: never Markdown
             if right.button(t("sources.unlink"), key=f"sources_unlink_{link['id']}"):
                 try:
                     unlink_competencies(ctx.engine, actor=ctx.actor, link_id=link["id"])
