@@ -38,6 +38,7 @@ from models.tables import (  # noqa: F401
     Objective,
     Program,
     Rating,
+    SkillWeight,
     StandardVersion,
     SuggestionDecision,
     Survey,

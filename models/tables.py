@@ -553,3 +553,22 @@ class CompetencyLink(SQLModel, table=True):
     high_id: int = Field(foreign_key="competency.id", index=True, ondelete="CASCADE")
     created_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class SkillWeight(SQLModel, table=True):
+    """One cell of a 国家职业技能标准's weight tables (比重表): the share, in %, of one item — a 职业功能, or a
+    基本要求 line such as 职业道德 — in the theory (``part`` theory, 理论知识) or the skill (``part`` skill, 技能
+    操作) assessment at one level (五级 … 一级), for one source (a certificate ``job_role``). Text as written."""
+
+    __tablename__ = "skill_weight"
+    __table_args__ = (UniqueConstraint("job_role_id", "part", "section", "item", "level", name="uq_skill_weight_cell"),
+                      Index("ix_skill_weight_program", "program_id"))
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", ondelete="CASCADE")
+    job_role_id: int = Field(foreign_key="job_role.id", ondelete="CASCADE")  # uq_skill_weight_cell leads with it
+    part: str = Field(max_length=16)
+    section: str = Field(default="", max_length=200)
+    item: str = Field(max_length=500)
+    level: str = Field(max_length=16)
+    weight: float
+    sort_order: int = 0

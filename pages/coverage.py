@@ -8,7 +8,7 @@ from services import coverage_view as view
 from services.errors import DomainError
 from services.exports.matrix_xlsx import MARK_SCHEMES
 from ui.context import page_setup
-from ui.coverage_panels import snapshots_panel, source_filter
+from ui.coverage_panels import snapshots_panel, source_filter, sources_panel
 from ui.gap_suggestions import gap_suggestions
 from ui.i18n import enum_format, error_text, t, tm
 
@@ -58,7 +58,7 @@ else:
 labels = view.chart_labels(ctx.lang)
 comp = result.by_competency
 areas = view.area_names(comp)
-heatmap_tab, framework_tab, sankey_tab, cumulative_tab, gaps_tab, snapshots_tab = st.tabs(
+heatmap_tab, framework_tab, sankey_tab, cumulative_tab, gaps_tab, sources_tab, snapshots_tab = st.tabs(
     [t(f"coverage.tab.{name}") for name in view.TABS])
 
 with heatmap_tab:
@@ -160,6 +160,9 @@ with gaps_tab:
                                key="coverage_download_gaps", icon=":material/download:", on_click="ignore")
             e3.download_button(t("coverage.download.matrix"), matrix.content, matrix.filename, matrix.media_type,
                                key="coverage_download_matrix", icon=":material/grid_on:", on_click="ignore")
+
+with sources_tab:
+    sources_panel(ctx, level=level, confirmed_only=confirmed_only)
 
 with snapshots_tab:
     snapshots_panel(ctx, confirmed_only=confirmed_only)

@@ -70,8 +70,14 @@ if ctx.actor.role == "mentor":
     for s in mine["signatures"]:
         st.caption(t("home.mentor.signature_line", code=s["course_code"], name=s["course_name"],
                      revision=s["revision"]))
-    if mine["recent"]:
+    if not mine["roles"]:
+        st.info(t("home.mentor.no_roles"))
+    elif not mine["recent"]:
+        st.caption(tm("home.mentor.no_recent", roles=t("format.list_separator").join(r["name"] for r in mine["roles"])))
+    else:
         with st.expander(t("home.mentor.recent"), expanded=False):
+            st.caption(tm("home.mentor.recent_roles",
+                          roles=t("format.list_separator").join(r["name"] for r in mine["roles"])))
             st.dataframe(pd.DataFrame([{t("home.mentor.col.at"): e["at"][:16].replace("T", " "),
                                         t("home.mentor.col.who"): e["username"],
                                         t("home.mentor.col.what"): e["summary"]} for e in mine["recent"]]),

@@ -148,6 +148,9 @@ elif upload:
     counts = view.count_rows(data["counts"], ctx.lang)
     if counts:
         st.dataframe(pd.DataFrame(counts), hide_index=True, key="import_counts")
+    if weights := data["info"].get("skill_weights"):  # a 国家职业技能标准's 比重表, replacing its source's
+        st.caption(tm("import.page.weights", role=weights["job_role"], cells=weights["cells"],
+                      levels=" / ".join(dict.fromkeys(weights["theory"] + weights["skill"]))))
     if data["errors"]:
         st.error(tm("import.page.errors", count=data["error_count"]))
         st.dataframe(pd.DataFrame(view.issue_rows(data["errors"], ctx.lang)), hide_index=True, width="stretch",

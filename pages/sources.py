@@ -17,9 +17,9 @@ from services.framework import (
 )
 from services.occupations import search_occupations, seed_job_role
 from services.permissions import can
-from services.sources import sources_overview
+from services.sources import skill_weight_tables, sources_overview
 from ui.context import page_setup
-from ui.i18n import enum_format, enum_label, show_error, t
+from ui.i18n import enum_format, enum_label, show_error, t, tm
 
 ctx = page_setup()
 st.title(t("sources.title"))
@@ -48,6 +48,16 @@ st.dataframe(pd.DataFrame([{
     t("sources.col.covered"): s["covered"], t("sources.col.ratio"): f"{s['coverage_ratio']:.0%}",
     t("sources.col.weighted"): f"{s['weighted_coverage']:.0%}",
 } for s in overview["sources"]]), hide_index=True, width="stretch", key="sources_table")
+
+for table in skill_weight_tables(ctx.engine, program_id=ctx.program_id):  # 国家职业技能标准 比重表
+    with st.expander(tm("sources.weights.title", name=table["name"]), expanded=False):
+        st.caption(t("sources.weights.note"))
+        for part, content in table["parts"].items():
+            st.caption(t(f"sources.weights.{part}"))
+            st.dataframe(pd.DataFrame([{t("sources.weights.section"): r["section"], t("sources.weights.item"): r["item"],
+                                        **{levels.get(lv, lv): r["weights"].get(lv) for lv in content["levels"]}}
+                                       for r in content["rows"]]),
+                         hide_index=True, width="stretch", key=f"sources_weights_{table['job_role_id']}_{part}")
 
 kind = st.segmented_control(t("sources.uncovered_of"), SOURCE_KINDS, format_func=enum_format("source_kind"),
                             default="certificate", key="sources_uncovered_kind")
@@ -104,8 +114,8 @@ if can(ctx.actor, "framework.edit"):
                     show_error(exc)
         for link in competency_links(ctx.engine, program_id=ctx.program_id):
             left, right = st.columns([5, 1], vertical_alignment="center")
-            left.write(f"{link['low_code']} {link['low_statement'][:40]} ⇄ {link['high_code']} "
-                       f"{link['high_statement'][:40]}")
+            left.text(f"{link['low_code']} {link['low_statement'][:40]} ⇄ {link['high_code']} "
+                      f"{link['high_statement'][:40]}")  # user text: never Markdown
             if right.button(t("sources.unlink"), key=f"sources_unlink_{link['id']}"):
                 try:
                     unlink_competencies(ctx.engine, actor=ctx.actor, link_id=link["id"])

@@ -21,7 +21,7 @@ from services.exports.gaps_xlsx import gaps_workbook
 from services.exports.matrix_xlsx import matrix_workbook
 from services.i18n import label, translate
 
-TABS = ("heatmap", "framework", "sankey", "cumulative", "gaps", "snapshots")
+TABS = ("heatmap", "framework", "sankey", "cumulative", "gaps", "sources", "snapshots")
 # headline metrics in display order; gap counts rise when things get worse
 METRIC_ROWS = (("coverage_ratio", "weighted_coverage", "uncovered", "below_required", "redundant"),
                ("under_invested", "over_invested", "orphan_courses", "orphan_units", "orphan_objectives"))
@@ -194,6 +194,22 @@ def gaps_table(gaps: pd.DataFrame, lang: str) -> pd.DataFrame:
         tr("coverage.col.courses"): gaps["course_codes"].map(_joined),
         tr("coverage.col.semesters"): gaps["semesters"].map(_joined),
     })
+
+
+def through_links_table(kinds: list[dict[str, Any]], lang: str) -> pd.DataFrame:
+    """The requirements covered only through a cross-source link (``sources.coverage_by_source``), one row
+    each: its source kind and source, code, statement, level, and the linked requirements that carry it."""
+    def tr(key: str) -> str:
+        return translate(key, lang)
+
+    rows = [{tr("coverage.sources.col.kind"): label("source_kind", k["kind"], lang),
+             tr("coverage.sources.col.source"): r["source"], tr("coverage.col.code"): r["code"],
+             tr("coverage.col.statement"): r["statement"], tr("coverage.sources.col.cert_level"): r["cert_level"],
+             tr("coverage.col.level"): r["level"],
+             tr("coverage.sources.col.through"): translate("format.list_separator", lang).join(
+                 f"{x['code']} ({x['source']})" if x["source"] else x["code"] for x in r["linked"])}
+            for k in kinds for r in k["through_links"]]
+    return pd.DataFrame(rows)
 
 
 def snapshot_name(snapshot: Mapping[str, Any], lang: str) -> str:

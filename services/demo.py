@@ -31,12 +31,13 @@ from models import (
     StandardVersion,
     User,
 )
-from models.enums import ASSESSMENT_CATEGORIES
+from models.enums import ASSESSMENT_CATEGORIES, LEVEL_ORDER
 from services import audit
 from services.actor import SYSTEM
 from services.alignment_rules import decision, new_row
 from services.courses import new_course_row
 from services.db import session_scope
+from services.demo_certificate import requirement_codes, seed_certificate
 from services.errors import ValidationFailed
 from services.hierarchy import parent_allowed
 from services.standards import standard_content
@@ -116,6 +117,8 @@ def validate_program_data(data: dict[str, Any], *, source: str = "") -> None:
                 errors.append(f"{prefix}survey: unknown user {name}")
         if not survey.get("accounts") and not survey.get("links"):
             errors.append(f"{prefix}survey: no raters")
+    for cert in data.get("certificates", []):
+        _check_certificate(cert, codes, courses, errors, prefix)
     for a in data.get("alignments", []):
         if a.get("course") not in courses:
             errors.append(f"{prefix}alignment: unknown course {a.get('course')}")
@@ -144,6 +147,22 @@ def validate_program_data(data: dict[str, Any], *, source: str = "") -> None:
                 errors.append(f"{prefix}standard {course['code']}: assessment category {item.get('category')!r}")
     if errors:
         raise ValidationFailed(errors)
+
+
+def _check_certificate(cert: dict, codes: dict[str, str], courses: dict, errors: list[str], prefix: str) -> None:
+    where = f"{prefix}certificate {cert.get('name')}"
+    if any(len(row) != 4 or row[3] not in LEVEL_ORDER for row in cert.get("rows", [])):
+        errors.append(f"{where}: each row is 工作领域, 工作任务, 职业技能要求, 等级 (one of {', '.join(LEVEL_ORDER)})")
+        return
+    own = set(requirement_codes(cert))
+    if own & set(codes):
+        errors.append(f"{where}: codes also used by the framework: {', '.join(sorted(own & set(codes)))}")
+    for a in cert.get("alignments", []):
+        if a.get("course") not in courses or a.get("requirement") not in own or a.get("level") not in (1, 2, 3):
+            errors.append(f"{where}: alignment {a}")
+    for link in cert.get("links", []):
+        if len(link) != 2 or link[0] not in own or codes.get(link[1]) != "competency":
+            errors.append(f"{where}: link {link}")
 
 
 def _ensure_users(session: Session) -> dict[str, User]:
@@ -289,6 +308,8 @@ def seed_demo(engine: Engine, *, files: list[Path] | None = None) -> dict[str, A
         if data["program"]["code"] in created:
             for spec in data.get("surveys", []):
                 seed_survey(engine, program_code=data["program"]["code"], data=data, spec=spec)
+            for spec in data.get("certificates", []):
+                seed_certificate(engine, program_code=data["program"]["code"], spec=spec)
     return {"created": created, "skipped": skipped}
 
 

@@ -56,6 +56,7 @@ FIELD_LIMITS: dict[str, dict[str, int]] = {
     "survey": {"title": 200},
     "survey_rater": {"name": 128},
     "change_mark": {"note": PROSE},
+    "skill_weight": {"section": 200, "item": 500, "level": 16},
 }
 # Import records → table: which limits a parsed row of the import engine is held to.
 IMPORT_LIMITS: dict[str, tuple[str, tuple[str, ...]]] = {

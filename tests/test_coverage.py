@@ -18,6 +18,7 @@ from services.actor import SYSTEM
 from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.framework import framework_frame, update_node
 from tests import coverage_helpers as ch
+from tests.demo_data import demo_sizes
 from tests.factories import make_user
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -475,7 +476,9 @@ def test_demo_programmes_have_plausible_known_gaps(seeded_engine):
         summary = programs.program_summary(seeded_engine, program_id=program_id)
         assert m["competencies"] == summary["competencies"] and m["covered"] == summary["covered"]
         assert 0.5 < m["coverage_ratio"] < 1 and 0.5 < m["weighted_coverage"] < 1
-        assert m["weighted_coverage"] < m["coverage_ratio"]  # important competencies are the weak ones
+        # important job competencies are the weak ones (a certificate's requirements carry no importance)
+        jobs = coverage.compute_coverage(seeded_engine, program_id=program_id, source_kind="job").metrics
+        assert jobs["weighted_coverage"] < jobs["coverage_ratio"]
         core_uncovered = comp[(comp["gap"] == "uncovered") & (comp["importance"] >= 4)]
         assert len(core_uncovered) >= 1
         assert set(core_uncovered["code"]) == {r["code"] for r in summary["core_uncovered"]}
@@ -527,7 +530,7 @@ def test_cli_coverage_json_snapshot_and_errors(seeded_sqlite_path):
     done = manage("--db", url, "coverage", "--program", "460305", "--json")
     assert done.returncode == 0, done.stderr
     payload = json.loads(done.stdout)
-    assert payload["program"] == "460305" and payload["competencies"] == 55
+    assert payload["program"] == "460305" and payload["competencies"] == demo_sizes("460305")["competency"]
     assert payload["uncovered"] == sorted(payload["uncovered"], key=coverage.code_sort_key)
     confirmed = json.loads(manage("--db", url, "coverage", "--program", "460305", "--confirmed-only", "--json").stdout)
     assert confirmed["coverage_ratio"] <= payload["coverage_ratio"]

@@ -20,7 +20,7 @@ from services.exports import export_gaps_xlsx, export_matrix_xlsx
 from services.programs import get_program
 from services.users import get_actor
 from tests.exports.conftest import workbook
-from tests.test_sources import _certificate
+from tests.test_sources import _certificate, _without_links
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,12 +39,14 @@ def _with_certificate(engine):
 def test_certificate_filter_gives_exactly_the_certificate_requirements(seeded_engine, level):
     """By certificate: the certificate's requirements and nothing else, with the 岗课赛证 page's figures."""
     program_id, made = _with_certificate(seeded_engine)
+    _without_links(seeded_engine, program_id)
     result = coverage.compute_coverage(seeded_engine, program_id=program_id, source_kind="certificate", level=level)
     frame = sources.source_frame(seeded_engine, program_id=program_id)
     expected = sources.filter_sources(frame, kind="certificate", level=level)
     assert sorted(result.by_competency["id"].astype(int)) == sorted(expected["id"].astype(int))
     wanted = {"初级", "中级"} if level else {"初级", "中级", "高级"}
-    assert set(result.by_competency["id"].astype(int)) == {made[lv]["id"] for lv in wanted}
+    assert {made[lv]["id"] for lv in wanted} <= set(result.by_competency["id"].astype(int))
+    assert made["高级"]["id"] in set(result.by_competency["id"].astype(int)) or level
     figures = sources.sources_overview(seeded_engine, program_id=program_id, level=level)["by_kind"]["certificate"]
     m = result.metrics
     assert (m["competencies"], m["covered"]) == (figures["competencies"], figures["covered"])
@@ -59,14 +61,15 @@ def test_job_filter_leaves_out_the_certificate_and_all_is_the_default(seeded_eng
     program_id, made = _with_certificate(seeded_engine)
     everything = coverage.compute_coverage(seeded_engine, program_id=program_id)
     jobs = coverage.compute_coverage(seeded_engine, program_id=program_id, source_kind="job")
-    assert everything.metrics["competencies"] == jobs.metrics["competencies"] + 3
+    certificates = sources.filter_sources(sources.source_frame(seeded_engine, program_id=program_id), kind="certificate")
+    assert everything.metrics["competencies"] == jobs.metrics["competencies"] + len(certificates)
     assert not set(jobs.by_competency["id"].astype(int)) & {c["id"] for c in made.values()}
     assert list(jobs.matrix.index) == list(jobs.by_competency["code"])
     assert coverage.compute_coverage(seeded_engine, program_id=program_id, source_kind="competition").metrics[
         "competencies"] == 0
     # the level alone keeps every requirement without a level (the demo's job roles) and the lower certificate ones
     basic = coverage.compute_coverage(seeded_engine, program_id=program_id, level="初级")
-    assert basic.metrics["competencies"] == jobs.metrics["competencies"] + 1
+    assert basic.metrics["competencies"] == jobs.metrics["competencies"] + int((certificates["cert_level"] == "初级").sum())
 
 
 def test_unknown_source_kind_or_level_is_refused(seeded_engine):
@@ -125,7 +128,7 @@ def test_cli_export_source_kind_and_level(seeded_sqlite_path, tmp_path):
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["ok"] and out.stat().st_size > 0
         rows[kind] = workbook(out.read_bytes()).worksheets[0].max_row
-    assert rows["job"] > rows["competition"]  # the demo holds job roles only: no competition rows
+    assert rows["job"] > rows["competition"]  # the demo holds job roles and a certificate: no competition rows
     gaps = tmp_path / "gaps.xlsx"
     assert manage("--db", db, "export", "gaps", "--program", "460305", "--source-kind", "certificate",
                   "--out", str(gaps)).returncode == 0
@@ -137,3 +140,35 @@ def test_cli_export_source_kind_and_level(seeded_sqlite_path, tmp_path):
     wrong = manage("--db", db, "export", "moodle", "--program", "460305", "--source-kind", "job",
                    "--out", str(tmp_path / "m.csv"))
     assert wrong.returncode == 2 and "--source-kind" in wrong.stderr
+
+
+@pytest.mark.parametrize("level", [None, "中级"])
+def test_the_per_source_summary_counts_links_and_names_what_only_a_link_covers(seeded_engine, level):
+    """The demo certificate (data/demo): covered by its own alignments, plus the requirements whose linked job
+    competency a course covers — those are listed with the job competency that carries them."""
+    from tests.demo_data import demo_file
+
+    program_id = get_program(seeded_engine, code="460305")["id"]
+    cert = demo_file("460305")["certificates"][0]
+    wanted = sources.levels_up_to(level) if level else {"初级", "中级", "高级"}
+    rows = {str(r[2]).split(" ", 1)[0]: r[3] for r in cert["rows"] if r[3] in wanted}
+    aligned = {a["requirement"] for a in cert["alignments"]} & set(rows)
+    job = coverage.compute_coverage(seeded_engine, program_id=program_id, source_kind="job").by_competency
+    job_level = dict(zip(job["code"], job["level"], strict=True))
+    through = {req: code for req, code in cert["links"] if req in rows and req not in aligned and job_level[code] > 0}
+    assert through  # the demo shows the case
+
+    summary = sources.coverage_by_source(seeded_engine, program_id=program_id, level=level)
+    by_kind = {k["kind"]: k for k in summary["kinds"]}
+    assert list(by_kind) == ["job", "certificate", "competition"] and summary["links"] == len(cert["links"])
+    certificate = by_kind["certificate"]
+    assert (certificate["total"], certificate["covered_own"], certificate["covered"]) == (
+        len(rows), len(aligned), len(aligned) + len(through))
+    assert {r["code"]: [x["code"] for x in r["linked"]] for r in certificate["through_links"]} == {
+        req: [code] for req, code in through.items()}
+    assert all(x["source"] == "工业视觉系统运维员" for r in certificate["through_links"] for x in r["linked"])
+    assert by_kind["competition"] == {"kind": "competition", "total": 0, "covered_own": 0, "covered": 0,
+                                      "through_links": []}
+    # the figures match the 岗课赛证 page's per-kind ones, which count links the same way
+    page = sources.sources_overview(seeded_engine, program_id=program_id, level=level)["by_kind"]["certificate"]
+    assert (page["competencies"], page["covered"]) == (certificate["total"], certificate["covered"])

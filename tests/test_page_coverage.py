@@ -111,6 +111,7 @@ def test_empty_state_for_a_programme_without_alignments(app_db):
 def test_source_filter_changes_the_counts(app_db):
     """岗课赛证 (issue 14): choosing certificates counts only the certificate's requirements; its uncovered
     ones are the gaps; a source with no requirements shows an empty view, not an error."""
+    from services import sources
     from services.users import get_actor
     from tests.test_sources import _certificate
 
@@ -122,16 +123,40 @@ def test_source_filter_changes_the_counts(app_db):
     assert {m.label: m.value for m in at.metric}[uncovered] == str(everything["uncovered"])
     at.selectbox(key="coverage_source_kind").set_value("certificate").run()
     assert not at.exception, at.exception
-    certificate = coverage.compute_coverage(app_db, program_id=program_id, source_kind="certificate").metrics
-    assert certificate["competencies"] == len(made) and certificate["uncovered"] == len(made)
+    result = coverage.compute_coverage(app_db, program_id=program_id, source_kind="certificate")
+    certificate = result.metrics
+    frame = sources.source_frame(app_db, program_id=program_id)
+    requirements = set(sources.filter_sources(frame, kind="certificate")["code"])  # the demo's and this one
+    assert certificate["competencies"] == len(requirements) and {c["code"] for c in made.values()} <= requirements
     assert {m.label: m.value for m in at.metric}[uncovered] == str(certificate["uncovered"]) != str(
         everything["uncovered"])
     gaps = table_with(at, translate("coverage.col.kind", "en"))
     # requirement gaps are the certificate's; course-side rows (orphans) carry no competency code
-    assert set(gaps[translate("coverage.col.code", "en")].dropna()) == {c["code"] for c in made.values()}
+    codes = set(gaps[translate("coverage.col.code", "en")].dropna())
+    assert {c["code"] for c in made.values()} <= codes <= requirements
     at.selectbox(key="coverage_source_level").set_value("初级").run()
     assert not at.exception, at.exception
-    assert {m.label: m.value for m in at.metric}[uncovered] == "1"
+    basic = coverage.compute_coverage(app_db, program_id=program_id, source_kind="certificate", level="初级").metrics
+    assert {m.label: m.value for m in at.metric}[uncovered] == str(basic["uncovered"]) != str(certificate["uncovered"])
     at.selectbox(key="coverage_source_kind").set_value("competition").run()
     assert not at.exception, at.exception
     assert {m.label: m.value for m in at.metric}[uncovered] == "0"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_sources_tab_shows_each_kind_and_what_only_a_link_covers(app_db, lang):
+    """A lead sees covered / total per source kind and the certificate skills covered only through a job competency."""
+    from services.sources import coverage_by_source
+
+    at = open_page("lead", lang)
+    program_id = get_program(app_db, code="460305")["id"]
+    summary = {k["kind"]: k for k in coverage_by_source(app_db, program_id=program_id)["kinds"]}
+    metrics = {m.label: m.value for m in at.metric}
+    cert = summary["certificate"]
+    assert metrics[translate("enum.source_kind.certificate", lang)] == f"{cert['covered']} / {cert['total']}"
+    assert cert["covered"] > cert["covered_own"] > 0
+    table = table_with(at, translate("coverage.sources.col.through", lang))
+    assert list(table[translate("coverage.col.code", lang)]) == [r["code"] for r in cert["through_links"]]
+    assert all(r["linked"][0]["code"] in text for r, text in zip(
+        cert["through_links"], table[translate("coverage.sources.col.through", lang)], strict=True))
+    assert not at.error

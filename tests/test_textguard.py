@@ -29,7 +29,7 @@ MACHINE_COLUMNS = {"role", "side", "password_hash", "preferred_lang", "token_has
                    "comp_type", "status", "proposed_side", "course_type", "dimension", "category", "target",
                    "author_side", "rater_side", "entity_type", "action", "summary", "reason", "filename", "username",
                    "decision", "decided_side", "page", "key", "side_of", "item_kind", "item_key", "competency_code", "event", "link",
-                   "scope", "marked_side"}
+                   "scope", "marked_side", "part"}
 
 
 def test_strip_controls_removes_only_controls():

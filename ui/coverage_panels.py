@@ -1,6 +1,6 @@
 """Parts of the coverage page (pages/coverage.py stays a short storyboard): the 岗课赛证 source filter
 (source kind and level, shared with the exports and ``manage.py export`` through
-``services.coverage.compute_coverage``) and the snapshots tab."""
+``services.coverage.compute_coverage``), the per-source tab and the snapshots tab."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from services import coverage
 from services import coverage_view as view
 from services.errors import DomainError
 from services.permissions import can
+from services.sources import coverage_by_source
 from ui.i18n import enum_format, enum_label, error_text, t, tm
 
 
@@ -27,6 +28,24 @@ def source_filter() -> tuple[str | None, str | None]:
                       source=enum_label("source_kind", kind) if kind else t("coverage.filter.all"),
                       level=tm("coverage.filter.level_note", level=names[level]) if level else ""))
     return kind, level
+
+
+def sources_panel(ctx, *, level: str | None, confirmed_only: bool) -> None:
+    """Per 岗课赛证 source kind: requirements covered / total with the cross-source links counted (and by
+    their own alignments), and the requirements covered only through a link."""
+    summary = coverage_by_source(ctx.engine, program_id=ctx.program_id, level=level, confirmed_only=confirmed_only)
+    st.caption(t("coverage.sources.intro", n=summary["links"]))
+    for col, s in zip(st.columns(len(summary["kinds"])), summary["kinds"], strict=True):
+        col.metric(enum_label("source_kind", s["kind"]), f"{s['covered']} / {s['total']}",
+                   help=t("coverage.sources.metric_help"))
+        col.caption(t("coverage.sources.own", n=s["covered_own"]) if s["total"] else t("coverage.sources.empty"))
+    st.subheader(t("coverage.sources.through_links"))
+    through = view.through_links_table(summary["kinds"], ctx.lang)
+    if through.empty:
+        st.info(t("coverage.sources.none_linked"))
+    else:
+        st.dataframe(through, hide_index=True, width="stretch", key="coverage_sources_linked")
+    st.page_link("pages/sources.py", label=t("coverage.sources.open"), icon=":material/arrow_forward:")
 
 
 def snapshots_panel(ctx, *, confirmed_only: bool) -> None:

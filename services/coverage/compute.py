@@ -3,6 +3,7 @@ semester), the per-process cache, the command line's JSON and the drill-down."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -51,7 +52,7 @@ OVER_INVESTMENT_RATIO = 2.0  # minor competency with > twice the median hours
 BY_COMPETENCY_COLUMNS = [
     "id", "code", "statement", "area_code", "area", "task_code", "task", "job_role_id", "job_role", "comp_type",
     "importance", "required_level", "level", "courses", "n_courses", "strong_courses", "hours", "gap",
-    "under_invested", "over_invested",
+    "under_invested", "over_invested", "weight",
 ]
 COURSE_COLUMNS = [
     "id", "code", "name", "course_type", "semester", "hours", "unallocated_hours", "alignments", "competencies",
@@ -60,7 +61,7 @@ COURSE_COLUMNS = [
 GAP_COLUMNS = [
     "kind", "competency_id", "code", "statement", "area_code", "area", "task", "job_role", "comp_type", "importance",
     "required_level", "level", "hours", "course_id", "course_code", "course_name", "target_id", "target_text",
-    "course_codes", "course_types", "semesters",
+    "course_codes", "course_types", "semesters", "weight",
 ]
 
 
@@ -311,6 +312,10 @@ def _compute(inputs: CoverageInputs, *, confirmed_only: bool, redundant_threshol
     n_courses = (matrix > 0).sum(axis=1)
     importance = leaves["importance"].astype("float64").to_numpy()
     weights = np.nan_to_num(importance, nan=1.0)  # unrated counts as importance 1
+    if inputs.weight_override:  # a chosen level's skill weight tables (weights_for_level); investment stays by importance
+        weighted_by = np.array([inputs.weight_override.get(int(i), w) for i, w in zip(leaf_ids, weights, strict=True)])
+    else:
+        weighted_by = weights
     required = leaves["required_level"].astype("int64").to_numpy()
     gap = np.select([level == 0, level < required, strong >= redundant_threshold], list(GAP_KINDS), "ok")
 
@@ -331,7 +336,7 @@ def _compute(inputs: CoverageInputs, *, confirmed_only: bool, redundant_threshol
         "importance": leaves["importance"].to_numpy(), "required_level": required, "level": level,
         "courses": [d if isinstance(d, dict) else {} for d in course_levels.tolist()],
         "n_courses": n_courses, "strong_courses": strong, "hours": hours, "gap": gap,
-        "under_invested": under, "over_invested": over,
+        "under_invested": under, "over_invested": over, "weight": weighted_by,
     }, columns=BY_COMPETENCY_COLUMNS)
     by_competency["importance"] = by_competency["importance"].astype("Int64")
     by_competency["job_role_id"] = by_competency["job_role_id"].astype("Int64")
@@ -353,13 +358,14 @@ def _compute(inputs: CoverageInputs, *, confirmed_only: bool, redundant_threshol
 
     orphan_units = in_course_order(inputs.units[~inputs.units["id"].isin(a["unit_id"].dropna())])
     orphan_objectives = in_course_order(inputs.objectives[~inputs.objectives["id"].isin(a["objective_id"].dropna())])
-    gaps = _gap_table(by_competency, matrix > 0, courses, course_frame, orphan_units, orphan_objectives)
+    gaps = _gap_table(by_competency, matrix > 0, courses, course_frame, orphan_units, orphan_objectives,
+                      by_weight=bool(inputs.weight_override))
 
     n = len(leaves)
     covered = int((level > 0).sum())
     metrics = {
         "competencies": n, "courses": len(courses), "alignments": len(a), "covered": covered,
-        "coverage_ratio": covered / n if n else 0.0, "weighted_coverage": _weighted(level, required, weights),
+        "coverage_ratio": covered / n if n else 0.0, "weighted_coverage": _weighted(level, required, weighted_by),
         **{kind: int((gap == kind).sum()) for kind in GAP_KINDS},
         "orphan_courses": int(course_frame["orphan"].sum()), "orphan_units": len(orphan_units),
         "orphan_objectives": len(orphan_objectives),
@@ -371,16 +377,20 @@ def _compute(inputs: CoverageInputs, *, confirmed_only: bool, redundant_threshol
         matrix=pd.DataFrame(matrix, index=pd.Index(leaves["code"].to_numpy(), name="competency"),
                             columns=pd.Index(courses["code"].to_numpy(), name="course")),
         levels=cells[["competency_id", "course_id", "level"]].reset_index(drop=True),
-        courses=course_frame, gaps=gaps, by_semester=_by_semester(matrix, courses, required, weights),
+        courses=course_frame, gaps=gaps, by_semester=_by_semester(matrix, courses, required, weighted_by),
     )
 
 
 def _gap_table(comp: pd.DataFrame, present: np.ndarray, courses: pd.DataFrame, course_frame: pd.DataFrame,
-               orphan_units: pd.DataFrame, orphan_objectives: pd.DataFrame) -> pd.DataFrame:
-    """One row per gap: competency gaps and flags first, then orphan courses, units and objectives."""
+               orphan_units: pd.DataFrame, orphan_objectives: pd.DataFrame, *, by_weight: bool = False
+               ) -> pd.DataFrame:
+    """One row per gap: competency gaps and flags first, then orphan courses, units and objectives. With
+    ``by_weight`` (a level's skill weight tables apply) each kind's competencies come heaviest first."""
     masks = [comp["gap"].eq(kind).to_numpy() if kind in GAP_KINDS else comp[kind].to_numpy(dtype=bool)
              for kind in GAP_TABLE_KINDS[:5]]
-    rows = np.concatenate([np.flatnonzero(mask) for mask in masks])
+    weight = comp["weight"].to_numpy(dtype="float64")
+    rows = np.concatenate([_heaviest_first(np.flatnonzero(mask), weight) if by_weight else np.flatnonzero(mask)
+                           for mask in masks])
     base = comp.iloc[rows].drop(columns=["courses"]).rename(columns={"id": "competency_id"})
     base.insert(0, "kind", np.repeat(GAP_TABLE_KINDS[:5], [int(mask.sum()) for mask in masks]))
     parts = [base.assign(**_course_lists(present[rows], courses))]
@@ -410,6 +420,72 @@ def _gap_table(comp: pd.DataFrame, present: np.ndarray, courses: pd.DataFrame, c
     for column in ("competency_id", "importance", "required_level", "level", "course_id", "target_id"):
         table[column] = table[column].astype("Int64")
     return table
+
+
+def _heaviest_first(rows: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    return rows[np.argsort(-weight[rows], kind="stable")]
+
+
+def weights_for_level(inputs: CoverageInputs, level: str | None) -> dict[int, float]:
+    """Competency id → weight from the skill weight tables (比重表) at ``level`` (docs/coverage.md, pure).
+
+    For each source with a skill table at that level, its requirements whose 职业功能 (the statement of
+    their work area) is an item of the table share the item's weight equally; the source's total weight
+    stays what its importance gave those requirements (so other sources keep their share):
+    w_r = I_S × (W(f_r) / n(f_r)) / Σ_f∈S W(f), I_S = Σ importance (unrated: 1) over those requirements.
+    A source whose matched items all weigh 0 keeps its importance weights.
+    """
+    if not level or not inputs.skill_weights:
+        return {}
+    from services.sources import source_of_nodes  # services.sources builds on this package
+
+    nodes = inputs.nodes
+    ids = nodes["id"].astype("int64").to_numpy()
+    parent = dict(zip(ids, nodes["parent_id"], strict=True))
+    kind = dict(zip(ids, nodes["kind"], strict=True))
+    statement = dict(zip(ids, nodes["statement"], strict=True))
+    importance = dict(zip(ids, nodes["importance"], strict=True))
+    source = source_of_nodes(nodes)
+
+    def function_of(node_id: int) -> str | None:
+        seen = 0
+        while node_id is not None and not pd.isna(node_id) and seen < 64:
+            node_id = int(node_id)
+            if kind.get(node_id) == "area":
+                return weight_key(statement[node_id])
+            node_id, seen = parent.get(node_id), seen + 1
+        return None
+
+    out: dict[int, float] = {}
+    groups: dict[int, list[tuple[int, str, float]]] = {}
+    for node_id in ids[(nodes["kind"] == "competency").to_numpy()]:
+        table = inputs.skill_weights.get(source.get(int(node_id)) or -1, {}).get(level)
+        if not table:
+            continue
+        keyed = {weight_key(item): w for item, w in table.items()}
+        function = function_of(int(node_id))
+        if function in keyed:
+            imp = importance[int(node_id)]
+            groups.setdefault(source[int(node_id)], []).append(
+                (int(node_id), function, 1.0 if pd.isna(imp) else float(imp)))
+    for role_id, rows in groups.items():
+        keyed = {weight_key(item): w for item, w in inputs.skill_weights[role_id][level].items()}
+        counts: dict[str, int] = {}
+        for _, function, _ in rows:
+            counts[function] = counts.get(function, 0) + 1
+        total = sum(keyed[f] for f in counts)
+        if total <= 0:
+            continue
+        budget = sum(imp for _, _, imp in rows)
+        for node_id, function, _ in rows:
+            out[node_id] = budget * keyed[function] / counts[function] / total
+    return out
+
+
+def weight_key(text: str) -> str:
+    """A 职业功能 name for matching a weight-table item with a work area: without outline numbers, spaces and
+    punctuation ("1. 设备安装" = "设备安装")."""
+    return re.sub(r"[\s\u3000.．、:：()（）]+", "", re.sub(r"^[\s\u3000]*[\d.．]+[\s\u3000.．、]*", "", str(text)))
 
 
 def filter_gaps(
@@ -498,6 +574,7 @@ def compute_coverage(
 
     def computed() -> CoverageResult:
         inputs = restrict_to_sources(load_inputs(engine, program_id=program_id), source_kind=kind, level=lv)
+        inputs = replace(inputs, weight_override=weights_for_level(inputs, lv))
         return replace(coverage_from_inputs(inputs, confirmed_only=bool(confirmed_only),
                                             redundant_threshold=redundant_threshold), source_kind=kind, level=lv)
 

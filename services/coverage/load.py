@@ -22,6 +22,7 @@ from models import (
     LearningUnit,
     Objective,
     Program,
+    SkillWeight,
 )
 from services.errors import NotFound
 
@@ -45,6 +46,10 @@ class CoverageInputs:
     alignments: pd.DataFrame  # id, competency_id, course_id, unit_id, objective_id, level, status
     role_kinds: dict[int, str] = field(default_factory=dict)  # job role id → kind (job / certificate / competition)
     cert_levels: dict[int, str] = field(default_factory=dict)  # competency id → its level as written (none: "")
+    # a 国家职业技能标准's skill weight table: source (job role) id → level → item (职业功能) → weight in %
+    skill_weights: dict[int, dict[str, dict[str, float]]] = field(default_factory=dict)
+    # competency id → its weight in the weighted figures, where the weight tables give one (weights_for_level)
+    weight_override: dict[int, float] = field(default_factory=dict)
 
 
 def frame_from_rows(rows: list[tuple], columns: list[str], ints: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -123,9 +128,15 @@ def load_inputs(engine: Engine, *, program_id: int) -> CoverageInputs:
                             .join(Course, Course.id == Alignment.course_id).where(Course.program_id == program_id),
                             ["id", "competency_id", "course_id", "unit_id", "objective_id", "level", "status"],
                             ints=("id", "competency_id", "course_id", "unit_id", "objective_id", "level"))
+        skill_weights: dict[int, dict[str, dict[str, float]]] = {}
+        for role_id, item, level, weight in conn.execute(
+                select(SkillWeight.job_role_id, SkillWeight.item, SkillWeight.level, SkillWeight.weight)
+                .where(SkillWeight.program_id == program_id, SkillWeight.part == "skill")):
+            skill_weights.setdefault(role_id, {}).setdefault(level, {})[item] = weight
     return CoverageInputs(program={"id": program.id, "code": program.code, "name": program.name}, nodes=nodes,
                           job_roles=roles, courses=courses, units=units, objectives=objectives, alignments=alignments,
-                          role_kinds={r.id: r.kind for r in role_rows}, cert_levels=cert_levels)
+                          role_kinds={r.id: r.kind for r in role_rows}, cert_levels=cert_levels,
+                          skill_weights=skill_weights)
 
 
 
@@ -158,6 +169,8 @@ def data_version(engine: Engine, *, program_id: int) -> tuple:
         stats(Objective, joins=[in_standard[Objective], in_course]),
         stats(JobRole),
         select(func.max(Program.version), func.max(Program.updated_at)).where(Program.id == program_id).subquery(),
+        select(func.count(), func.max(SkillWeight.id), func.coalesce(func.sum(SkillWeight.weight), 0))
+        .where(SkillWeight.program_id == program_id).subquery(),
     ]
     joined = parts[0]
     for part in parts[1:]:

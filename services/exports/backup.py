@@ -43,6 +43,7 @@ from models import (
     Objective,
     Program,
     Rating,
+    SkillWeight,
     StandardVersion,
     SuggestionDecision,
     User,
@@ -112,6 +113,11 @@ class _Exporter:
         roles = sorted(s.exec(select(JobRole).where(JobRole.program_id == pid)).all(),
                        key=lambda r: (r.sort_order, r.name))
         role_names = {r.id: r.name for r in roles}
+        weights: dict[int, list[dict[str, Any]]] = {}  # a 国家职业技能标准 source's weight tables (比重表)
+        for w in s.exec(select(SkillWeight).where(SkillWeight.program_id == pid)
+                        .order_by(SkillWeight.job_role_id, SkillWeight.sort_order, SkillWeight.id)).all():
+            weights.setdefault(w.job_role_id, []).append({"part": w.part, "section": w.section, "item": w.item,
+                                                          "level": w.level, "weight": w.weight})
         nodes = s.exec(select(Competency).where(Competency.program_id == pid)).all()
         codes = {n.id: n.code for n in nodes}
         children: dict[int | None, list[Competency]] = {}
@@ -267,7 +273,7 @@ class _Exporter:
             "job_roles": [{"name": r.name, "description": r.description, "external_code": r.external_code,
                            "external_uri": r.external_uri, "source": r.source, "sort_order": r.sort_order,
                            "kind": r.kind, "dacum_panels": dict(r.dacum_panels or {}),
-                           "version": r.version} for r in roles],
+                           "skill_weights": weights.get(r.id, []), "version": r.version} for r in roles],
             "framework": framework, "courses": course_docs, "alignments": alignments,
             "suggestion_decisions": decisions, "comments": comments, "ratings": ratings,
             "coverage_snapshots": snapshots,

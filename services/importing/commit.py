@@ -47,6 +47,7 @@ from models import (
     Objective,
     Program,
     Rating,
+    SkillWeight,
 )
 from models.tables import alignment_target
 from services import notifications, textguard
@@ -276,6 +277,8 @@ def apply_plan(session: Session, *, plan: Plan, actor: Actor, filename: str, kin
     if plan.extra.get("standard_children"):
         tick(0.62, "standards")
         _write_standards(writer, plan, node_ids, course_ids)
+    if plan.extra.get("skill_weights"):
+        _write_skill_weights(writer, plan, role_ids)
     tick(0.65, "alignments")
     _write_alignments(writer, plan, node_ids, course_ids)
     tick(0.8, "ratings")
@@ -315,6 +318,22 @@ def record_import(session: Session, *, actor: Actor, program_id: int, filename: 
                                  course_codes=set(course_codes))
     session.flush()
     return record
+
+
+def _write_skill_weights(writer: _Writer, plan: Plan, role_ids: dict[str, int]) -> None:
+    """A 国家职业技能标准's weight tables replace those its source held (``services/importing/weights.py``)."""
+    spec = plan.extra["skill_weights"]
+    role_id = role_ids[spec["job_role"]]
+    table = SkillWeight.__table__
+    old = writer.conn.execute(select(table.c.id).where(table.c.job_role_id == role_id)).scalars().all()
+    writer.conn.execute(table.delete().where(table.c.job_role_id == role_id))
+    for weight_id in old:
+        writer.event("skill_weight", weight_id, "delete", spec["job_role"])
+    since = writer.conn.execute(select(func.max(table.c.id))).scalar() or 0
+    writer.insert_rows(table, [dict(row) for row in spec["rows"]],
+                       shared={"program_id": writer.program_id, "job_role_id": role_id})
+    writer.created_ids("skill_weight", writer.conn.execute(select(table.c.id).where(
+        table.c.job_role_id == role_id, table.c.id > since)).scalars().all())
 
 
 def _existing_ids(session: Session, model, program_id: int, key: str) -> list[tuple[Any, int]]:

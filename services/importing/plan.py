@@ -266,6 +266,9 @@ def build_plan(state: DbState, dataset: Dataset, *, program_code: str, replace_a
     _plan_alignments(plan, state, dataset, node_codes, course_keys, replace_alignments, filename)
     _plan_ratings(plan, state, dataset, node_codes, filename)
     _plan_standards(plan, state, dataset, node_codes, course_keys, filename)
+    if dataset.skill_weights:  # written after the nodes, for the file's one job role (replacing its tables)
+        plan.extra["skill_weights"] = {"job_role": dataset.info["skill_weights"]["job_role"],
+                                       "rows": dataset.skill_weights}
     for op in plan.ops:
         entity = op.entity if op.entity in ENTITY_KEYS else None
         if entity is None:

@@ -167,6 +167,8 @@ class Dataset:
     ratings: list[RatingIn] = field(default_factory=list)
     job_roles: list[JobRoleIn] = field(default_factory=list)
     standards: list[StandardIn] = field(default_factory=list)
+    # a 国家职业技能标准's weight tables (services/importing/weights.py): cells for the file's one job role
+    skill_weights: list[dict[str, Any]] = field(default_factory=list)
     node_refs: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)

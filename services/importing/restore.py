@@ -39,6 +39,7 @@ from models import (
     Objective,
     Program,
     Rating,
+    SkillWeight,
     StandardVersion,
     SuggestionDecision,
     User,
@@ -117,6 +118,11 @@ BACKUP_SCHEMA: dict[str, Any] = _obj(["format", "format_version", "scope", "user
             "job_roles": {"type": "array", "items": _obj(["name"], {
                 "name": _STR, "description": _STR, "external_code": _STR, "external_uri": _STR, "source": _STR,
                 "sort_order": _INT, "kind": _enum(SOURCE_KINDS), "dacum_panels": {"type": "object"},
+                "skill_weights": {"type": "array", "items": _obj(["part", "item", "level", "weight"], {
+                    "part": _enum(("theory", "skill")), "section": {"type": "string", "maxLength": 200},
+                    "item": {"type": "string", "minLength": 1, "maxLength": 500},
+                    "level": {"type": "string", "minLength": 1, "maxLength": 16},
+                    "weight": {"type": "number", "minimum": 0, "maximum": 100}})},
                 "version": _INT})},
             "framework": {"type": "array", "items": _obj(["code", "kind", "statement"], {
                 "code": {"type": "string", "minLength": 1}, "parent": _NSTR, "kind": _enum(NODE_KINDS),
@@ -417,6 +423,9 @@ class _Restorer:
                              version=r.get("version", 1)) for r in missing]
         s.add_all(new_roles)
         s.flush()
+        s.add_all(SkillWeight(program_id=program.id, job_role_id=role.id, part=w["part"], section=w.get("section", ""),
+                              item=w["item"], level=w["level"], weight=float(w["weight"]), sort_order=n)
+                  for r, role in zip(missing, new_roles, strict=True) for n, w in enumerate(r.get("skill_weights", [])))
         roles.update({r.name: r.id for r in new_roles})
         report.count("created", "job_role", len(new_roles))
         self.created["job_role"] += [r.id for r in new_roles]

@@ -16,7 +16,10 @@ from services.actor import SYSTEM
 from services.db import session_scope
 from services.errors import PermissionDenied
 from services.exports import backup_document, export_backup, restore_backup
+from tests.demo_data import demo_sizes
 from tests.exports.conftest import course_id, node_id, parsed, program_id, table_counts
+
+SIZES = demo_sizes("460305")
 
 
 def comparable(doc: dict, *, users_active: bool = True) -> dict:
@@ -33,7 +36,7 @@ def test_programme_backup_holds_everything(rich_engine):
     doc = parsed(export_backup(rich_engine, actor=SYSTEM, program_id=program_id(rich_engine)).content)
     assert doc["format"] == "costandard-backup" and doc["scope"] == "program" and len(doc["programs"]) == 1
     p = doc["programs"][0]
-    assert p["code"] == "460305" and len(p["job_roles"]) == 4 and len(p["framework"]) == 71
+    assert p["code"] == "460305" and len(p["job_roles"]) == SIZES["roles"] and len(p["framework"]) == SIZES["nodes"]
     course = next(c for c in p["courses"] if c["code"] == "ZH3021")
     assert course["owners"] and [s["revision"] for s in course["standards"]] == [1, 2]
     r1, r2 = course["standards"]
@@ -71,7 +74,7 @@ def test_export_restore_export_is_lossless(rich_engine, engine):
     assert report.ok, report.errors
     assert progress[-1] == 1.0 and report.program == "460305"
     created = report.to_json()["created"]
-    assert created["competency"] == 55 and created["standard"] == 3 and created["comment"] == 5 and created["rating"] == 3
+    assert created["competency"] == SIZES["competency"] and created["standard"] == 3 and created["comment"] == 5 and created["rating"] == 3
     assert created["suggestion_decision"] == 3
     second = parsed(export_backup(engine, actor=SYSTEM, program_id=program_id(engine),
                                   include_password_hashes=True).content)
@@ -168,7 +171,7 @@ def test_merge_creates_only_what_is_missing(rich_engine, engine):
     assert report.ok, report.errors
     out = report.to_json()
     assert out["created"] == {**{k: 0 for k in out["created"]}, "competency": 1, "alignment": 1, "comment": 1}
-    assert out["unchanged"]["program"] == 1 and out["unchanged"]["course"] == 12 and out["unchanged"]["competency"] == 55
+    assert out["unchanged"]["program"] == 1 and out["unchanged"]["course"] == 12 and out["unchanged"]["competency"] == SIZES["competency"]
     assert out["not_in_file"]["area"] == 1 and out["updated"] == {k: 0 for k in out["updated"]}
     assert any("courses" in w["message"] and "kept" in w["message"] for w in report.warnings)
     with session_scope(engine) as session:

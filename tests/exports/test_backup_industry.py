@@ -37,3 +37,29 @@ def test_source_kind_panels_and_levels_survive_export_and_restore(engine, sqlite
     assert second["programs"][0]["job_roles"][0]["kind"] == "certificate"
     assert second["programs"][0]["job_roles"][0]["dacum_panels"] == role["dacum_panels"]
     assert [n["cert_level"] for n in second["programs"][0]["framework"]] == ["", "中级"]
+
+
+def test_a_national_standards_weight_tables_survive_export_and_restore(engine, sqlite_template, tmp_path):
+    """The 比重表 imported with a 国家职业技能标准 go with its source into the backup and back."""
+    from services.importing.api import import_file
+    from services.sources import skill_weight_tables
+    from tests.importing.test_skill_weights import standard_workbook
+
+    target = make_engine(f"sqlite:///{tmp_path / 'target.db'}")
+    shutil.copy(sqlite_template, tmp_path / "target.db")
+    assert import_file(engine, actor=SYSTEM, data=standard_workbook(), filename="国家标准.xlsx", program_code="NS",
+                       kind="framework").ok
+    first = parsed(export_backup(engine, actor=SYSTEM, program_id=program_id(engine, "NS")).content)
+    [role] = first["programs"][0]["job_roles"]
+    assert len(role["skill_weights"]) == 18 and role["skill_weights"][0] == {
+        "part": "theory", "section": "基本要求", "item": "职业道德", "level": "五级", "weight": 5.0}
+    report = restore_backup(target, actor=SYSTEM, data=json.dumps(first).encode())
+    assert report.ok, report.errors
+    def tables(db):
+        return [{k: v for k, v in t.items() if k != "job_role_id"} for t in skill_weight_tables(
+            db, program_id=program_id(db, "NS"))]
+
+    assert tables(target) == tables(engine) and tables(target)[0]["parts"]["skill"]["levels"] == ["五级", "四级", "三级"]
+    again = parsed(export_backup(target, actor=SYSTEM, program_id=program_id(target, "NS")).content)
+    assert again["programs"][0]["job_roles"][0]["skill_weights"] == role["skill_weights"]
+    target.dispose()

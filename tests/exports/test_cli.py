@@ -13,6 +13,7 @@ from pathlib import Path
 import docx
 import pytest
 
+from tests.demo_data import demo_sizes
 from tests.exports.conftest import workbook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,13 +105,13 @@ def test_restore_report_and_exit_codes(db, tmp_path):
     report = json.loads(dry.stdout)
     assert set(report) >= {"ok", "kind", "program", "dry_run", "created", "updated", "unchanged", "not_in_file",
                            "errors", "warnings"}
-    assert report["kind"] == "backup" and report["dry_run"] and report["created"]["competency"] == 55
+    assert report["kind"] == "backup" and report["dry_run"] and report["created"]["competency"] == demo_sizes("460305")["competency"]
     first = manage("--db", target, "restore", str(backup), "--json")
-    assert first.returncode == 0 and json.loads(first.stdout)["created"]["competency"] == 55
+    assert first.returncode == 0 and json.loads(first.stdout)["created"]["competency"] == demo_sizes("460305")["competency"]
     again = manage("--db", target, "restore", str(backup), "--lang", "en")
     assert again.returncode == 1 and "already exists" in again.stderr
     merged = manage("--db", target, "restore", str(backup), "--merge", "--json")
-    assert merged.returncode == 0 and json.loads(merged.stdout)["unchanged"]["competency"] == 55
+    assert merged.returncode == 0 and json.loads(merged.stdout)["unchanged"]["competency"] == demo_sizes("460305")["competency"]
     broken = tmp_path / "broken.json"
     broken.write_bytes(backup.read_bytes()[:5000])
     bad = manage("--db", target, "restore", str(broken), "--json", "--lang", "en")

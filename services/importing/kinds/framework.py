@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import repeat
 from typing import Any
 
@@ -35,6 +35,7 @@ from services.importing.table import (
     split_leading_code,
 )
 from services.importing.tree import TEMP, Prov, code_text, finalize
+from services.importing.weights import WeightTables, read_weight_tables
 from services.outline import normalize_text, parse_comp_type, parse_importance
 
 KIND = "framework"
@@ -395,6 +396,9 @@ def _guess(sheet: RawSheet):
 def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
     """Bytes already read → framework nodes (``Dataset.nodes``) with row-level errors."""
     dataset = Dataset(kind=KIND, complete_for=("area", "task", "competency"))
+    weights = read_weight_tables(book) if not options.sheet else None
+    if weights and weights.sheets:  # a 国家职业技能标准's weight tables: their own sheets, not requirements
+        book = replace(book, sheets=[s for s in book.sheets if s.name not in weights.sheets])
     tables = select_sheets(book, options, FIELDS, required=("statement",))
     flat_sheets = len(tables) > 1 and not any(
         t.column_for("area") is not None or t.column_for("task") is not None for t in tables)
@@ -418,11 +422,27 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
     dataset.nodes = finalize(dataset, provs, limits=limits, filename=book.filename, infer_outline_parents=infer,
                              rejected=rejected)
     dataset.info["sheets"] = sheets_info
+    if weights and weights.sheets:
+        _attach_weights(dataset, weights, filename=book.filename)
     if _identifiers_only(dataset.nodes):
         raise ImportRejected(Issue("import.error.identifiers_only", {
             "examples": ", ".join(n.statement for n in dataset.nodes[:3])}, file=book.filename,
             sheet=tables[0].sheet_name))
     return dataset
+
+
+def _attach_weights(dataset: Dataset, weights: WeightTables, *, filename: str) -> None:
+    """The weight tables go with the file's one source: the job role its requirements name."""
+    dataset.errors.extend(weights.errors)
+    roles = {n.job_role for n in dataset.nodes if n.job_role}
+    if len(roles) != 1:
+        dataset.errors.append(Issue("import.error.weights_source", {"n": len(roles)}, file=filename,
+                                    sheet=weights.sheets[0]))
+        return
+    dataset.skill_weights = weights.rows
+    dataset.info["skill_weights"] = {"job_role": next(iter(roles)), "cells": len(weights.rows),
+                                     "sheets": weights.sheets,
+                                     **{part: weights.levels(part) for part in ("theory", "skill")}}
 
 
 _IDENTIFIER = re.compile(r"^[A-Za-z]{1,8}[-_.]?\d{1,5}[A-Za-z]?$")
