@@ -111,6 +111,22 @@ def whole_page_screenshot(page, target) -> None:
     print(f"wrote {target}")
 
 
+@contextmanager
+def demo_app(prepare=None):
+    """A served demo database and a Chromium for the screenshot tools: ``prepare(engine)`` runs first
+    (its result is ``app.prepared``); the folder, the server and the browser go away afterwards."""
+    from types import SimpleNamespace
+
+    workdir, url, engine = demo_database()
+    try:
+        prepared = prepare(engine) if prepare else None
+        engine.dispose()
+        with live_server(url) as base, browser() as chromium:
+            yield SimpleNamespace(base=base, chromium=chromium, workdir=workdir, prepared=prepared)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def demo_database():
     """A temporary folder holding a SQLite file migrated and seeded with the demo.
 

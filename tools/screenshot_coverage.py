@@ -8,7 +8,6 @@ Run with ``python tools/screenshot_coverage.py``.
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -17,7 +16,7 @@ sys.path.insert(0, str(ROOT))
 
 from services import coverage  # noqa: E402
 from services.i18n import translate  # noqa: E402
-from tests.browser_support import browser, demo_database, live_server, log_in, set_language, wait_idle  # noqa: E402
+from tests.browser_support import demo_app, log_in, set_language, wait_idle  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 1400, "height": 2600}  # tall: the app scrolls its main area, not the document
@@ -47,19 +46,19 @@ def capture(page, lang: str, result: coverage.CoverageResult) -> Path:
     return path
 
 
+def _demo_coverage(engine):
+    return coverage.compute_coverage(engine, program_id=coverage.program_id_for_code(engine, code="460305"))
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    workdir, url, engine = demo_database()
-    try:
-        result = coverage.compute_coverage(engine, program_id=coverage.program_id_for_code(engine, code="460305"))
-        engine.dispose()
-        with live_server(url) as base, browser() as chromium:
-            page = chromium.new_context(viewport=VIEWPORT, locale="zh-CN").new_page()
-            log_in(page, base, "lead")
-            for lang in ("zh", "en"):
-                print(f"wrote {capture(page, lang, result)}")
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    with demo_app(_demo_coverage) as app:
+        base, chromium = app.base, app.chromium
+        result = app.prepared
+        page = chromium.new_context(viewport=VIEWPORT, locale="zh-CN").new_page()
+        log_in(page, base, "lead")
+        for lang in ("zh", "en"):
+            print(f"wrote {capture(page, lang, result)}")
 
 
 if __name__ == "__main__":

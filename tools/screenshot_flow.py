@@ -7,7 +7,6 @@ and commented, so the inbox and the queue have something to show). Uses the brow
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -28,9 +27,7 @@ from services.programs import get_program  # noqa: E402
 from services.standards import current_standard, standard_content  # noqa: E402
 from services.users import list_users  # noqa: E402
 from tests.browser_support import (  # noqa: E402
-    browser,
-    demo_database,
-    live_server,
+    demo_app,
     log_in,
     set_language,
     wait_idle,
@@ -91,27 +88,22 @@ def _units_tab(page, lang: str, target: Path) -> None:
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    workdir, url, engine = demo_database()
-    try:
-        _seed(engine)
-        engine.dispose()
-        with live_server(url) as base, browser() as chromium:
-            for username, shots in (("faculty", ("inbox", "editor_units")), ("mentor", ("review_queue",))):
-                page = chromium.new_context(viewport=dict(SIZE), locale="zh-CN").new_page()
-                log_in(page, base, username)
-                for lang in ("zh", "en"):
-                    set_language(page, lang)
-                    for stem in shots:
-                        page.set_viewport_size(dict(SIZE))
-                        target = OUT / f"{stem}_{lang}.png"
-                        if stem == "editor_units":
-                            _units_tab(page, lang, target)
-                        else:
-                            _nav(page, {"inbox": "inbox", "review_queue": "review"}[stem])
-                            page.wait_for_timeout(800)
-                            whole_page_screenshot(page, target)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    with demo_app(_seed) as app:
+        base, chromium = app.base, app.chromium
+        for username, shots in (("faculty", ("inbox", "editor_units")), ("mentor", ("review_queue",))):
+            page = chromium.new_context(viewport=dict(SIZE), locale="zh-CN").new_page()
+            log_in(page, base, username)
+            for lang in ("zh", "en"):
+                set_language(page, lang)
+                for stem in shots:
+                    page.set_viewport_size(dict(SIZE))
+                    target = OUT / f"{stem}_{lang}.png"
+                    if stem == "editor_units":
+                        _units_tab(page, lang, target)
+                    else:
+                        _nav(page, {"inbox": "inbox", "review_queue": "review"}[stem])
+                        page.wait_for_timeout(800)
+                        whole_page_screenshot(page, target)
 
 
 if __name__ == "__main__":

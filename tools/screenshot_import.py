@@ -7,7 +7,6 @@ logs in as the programme lead, uploads a generated 职业能力分析表 (title 
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -15,9 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.browser_support import (  # noqa: E402
-    browser,
-    demo_database,
-    live_server,
+    demo_app,
     log_in,
     set_language,
     wait_idle,
@@ -45,23 +42,19 @@ def workbook() -> bytes:
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    workdir, url, engine = demo_database()
-    try:
-        engine.dispose()
+    with demo_app() as app:
+        base, chromium, workdir = app.base, app.chromium, app.workdir
         upload = workdir / "职业能力分析表.xlsx"
         upload.write_bytes(workbook())
-        with live_server(url) as base, browser() as chromium:
-            page = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN").new_page()
-            log_in(page, base, "lead")
-            set_language(page, "zh")
-            page.locator("[data-testid=stSidebarNav] a[href$='/import']").first.click()
-            wait_idle(page)
-            page.locator(".st-key-import_file input[type=file]").set_input_files(str(upload))
-            page.wait_for_selector(".st-key-import_commit", timeout=30_000)
-            wait_idle(page)
-            whole_page_screenshot(page, OUT / "import_preview_zh.png")
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        page = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN").new_page()
+        log_in(page, base, "lead")
+        set_language(page, "zh")
+        page.locator("[data-testid=stSidebarNav] a[href$='/import']").first.click()
+        wait_idle(page)
+        page.locator(".st-key-import_file input[type=file]").set_input_files(str(upload))
+        page.wait_for_selector(".st-key-import_commit", timeout=30_000)
+        wait_idle(page)
+        whole_page_screenshot(page, OUT / "import_preview_zh.png")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ a blank row, a note merged across the table, a signature line) and shoots the pa
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -16,9 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.browser_support import (  # noqa: E402
-    browser,
-    demo_database,
-    live_server,
+    demo_app,
     log_in,
     set_language,
     wait_idle,
@@ -42,27 +39,23 @@ MERGES = ["A1:E1", "B3:B4", "A7:E7"]
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    workdir, url, engine = demo_database()
-    try:
-        engine.dispose()
+    with demo_app() as app:
+        base, chromium, workdir = app.base, app.chromium, app.workdir
         upload = workdir / "职业能力分析表.xlsx"
         upload.write_bytes(xlsx_bytes(ROWS, merges=MERGES, title="能力分析"))
-        with live_server(url) as base, browser() as chromium:
-            for lang in ("zh", "en"):
-                context = chromium.new_context(viewport={"width": 1400, "height": 1000},
-                                               locale="zh-CN" if lang == "zh" else "en-US")
-                page = context.new_page()
-                log_in(page, base, "lead")
-                set_language(page, lang)
-                page.locator("[data-testid=stSidebarNav] a[href$='/import']").first.click()
-                wait_idle(page)
-                page.locator(".st-key-import_file input[type=file]").set_input_files(str(upload))
-                page.wait_for_selector(".st-key-import_row_roles", timeout=30_000)
-                wait_idle(page)
-                whole_page_screenshot(page, OUT / f"import_reading_{lang}.png")
-                context.close()
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        for lang in ("zh", "en"):
+            context = chromium.new_context(viewport={"width": 1400, "height": 1000},
+                                           locale="zh-CN" if lang == "zh" else "en-US")
+            page = context.new_page()
+            log_in(page, base, "lead")
+            set_language(page, lang)
+            page.locator("[data-testid=stSidebarNav] a[href$='/import']").first.click()
+            wait_idle(page)
+            page.locator(".st-key-import_file input[type=file]").set_input_files(str(upload))
+            page.wait_for_selector(".st-key-import_row_roles", timeout=30_000)
+            wait_idle(page)
+            whole_page_screenshot(page, OUT / f"import_reading_{lang}.png")
+            context.close()
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ the rating page at phone width through the invitation link.
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -23,9 +22,7 @@ from services.programs import get_program  # noqa: E402
 from services.surveys import create_invitation_link, open_survey  # noqa: E402
 from services.users import get_actor  # noqa: E402
 from tests.browser_support import (  # noqa: E402
-    browser,
-    demo_database,
-    live_server,
+    demo_app,
     log_in,
     set_language,
     wait_idle,
@@ -61,36 +58,32 @@ def prepare(engine) -> str:
 
 def main(wanted: tuple[str, ...] = ("dacum", "surveys", "results", "sources", "rate")) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    workdir, url, engine = demo_database()
-    try:
-        token = prepare(engine)
-        engine.dispose()
-        with live_server(url) as base, browser() as chromium:
-            for lang in ("zh", "en"):
-                context = chromium.new_context(viewport={"width": 1400, "height": 1000},
-                                               locale="zh-CN" if lang == "zh" else "en-US")
-                page = context.new_page()
-                log_in(page, base, "lead")
-                for slug in [s for s in ("dacum", "surveys", "results", "sources") if s in wanted]:
-                    page.set_viewport_size({"width": 1400, "height": 1000})
-                    page.goto(f"{base}/{slug}")  # a deep link: the login is kept in the cookie
+    with demo_app(prepare) as app:
+        base, chromium = app.base, app.chromium
+        token = app.prepared
+        for lang in ("zh", "en"):
+            context = chromium.new_context(viewport={"width": 1400, "height": 1000},
+                                           locale="zh-CN" if lang == "zh" else "en-US")
+            page = context.new_page()
+            log_in(page, base, "lead")
+            for slug in [s for s in ("dacum", "surveys", "results", "sources") if s in wanted]:
+                page.set_viewport_size({"width": 1400, "height": 1000})
+                page.goto(f"{base}/{slug}")  # a deep link: the login is kept in the cookie
+                wait_idle(page)
+                set_language(page, lang)
+                if slug == "sources":  # open the weight tables
+                    page.get_by_text("权重表" if lang == "zh" else "Weight tables").first.click()
                     wait_idle(page)
-                    set_language(page, lang)
-                    if slug == "sources":  # open the weight tables
-                        page.get_by_text("权重表" if lang == "zh" else "Weight tables").first.click()
-                        wait_idle(page)
-                    whole_page_screenshot(page, OUT / f"{slug}_{lang}.png")
-                context.close()
-                if "rate" not in wanted:
-                    continue
-                phone = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                             locale="zh-CN" if lang == "zh" else "en-US").new_page()
-                phone.goto(f"{base}/rate?invite={token}")
-                wait_idle(phone)
-                whole_page_screenshot(phone, OUT / f"rate_phone_{lang}.png")
-                phone.context.close()
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+                whole_page_screenshot(page, OUT / f"{slug}_{lang}.png")
+            context.close()
+            if "rate" not in wanted:
+                continue
+            phone = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                         locale="zh-CN" if lang == "zh" else "en-US").new_page()
+            phone.goto(f"{base}/rate?invite={token}")
+            wait_idle(phone)
+            whole_page_screenshot(phone, OUT / f"rate_phone_{lang}.png")
+            phone.context.close()
 
 
 if __name__ == "__main__":

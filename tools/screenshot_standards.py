@@ -7,7 +7,6 @@ from a temporary seeded SQLite database. Uses the same helpers as the browser te
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from services.courses import list_courses  # noqa: E402
 from services.programs import get_program  # noqa: E402
 from services.standards import current_standard, save_args_from_content, save_standard, standard_content  # noqa: E402
 from services.users import list_users  # noqa: E402
-from tests.browser_support import browser, demo_database, live_server, log_in, wait_idle  # noqa: E402
+from tests.browser_support import demo_app, log_in, wait_idle  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 COURSE = "ZH3021"
@@ -75,27 +74,22 @@ def _settle(page) -> None:
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    workdir, url, engine = demo_database()
-    try:
-        _seed_history(engine)
-        engine.dispose()
-        with live_server(url) as base, browser() as chromium:
-            page = chromium.new_context(viewport={"width": 1400, "height": 2400}, locale="zh-CN").new_page()
-            log_in(page, base, "faculty")
-            _open_course(page, base)
-            _settle(page)
-            page.screenshot(path=str(OUT / "editor_zh.png"), full_page=True)
-            _tab(page, "检查清单")
-            page.wait_for_timeout(800)
-            page.screenshot(path=str(OUT / "checklist_zh.png"), full_page=True)
-            _tab(page, "历史")
-            page.locator(".st-key-std_diff_a").wait_for(timeout=30_000)
-            page.wait_for_timeout(800)
-            page.screenshot(path=str(OUT / "diff_zh.png"), full_page=True)
-            for stem in ("editor", "checklist", "diff"):
-                print(f"wrote {OUT / f'{stem}_zh.png'}")
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    with demo_app(_seed_history) as app:
+        base, chromium = app.base, app.chromium
+        page = chromium.new_context(viewport={"width": 1400, "height": 2400}, locale="zh-CN").new_page()
+        log_in(page, base, "faculty")
+        _open_course(page, base)
+        _settle(page)
+        page.screenshot(path=str(OUT / "editor_zh.png"), full_page=True)
+        _tab(page, "检查清单")
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(OUT / "checklist_zh.png"), full_page=True)
+        _tab(page, "历史")
+        page.locator(".st-key-std_diff_a").wait_for(timeout=30_000)
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(OUT / "diff_zh.png"), full_page=True)
+        for stem in ("editor", "checklist", "diff"):
+            print(f"wrote {OUT / f'{stem}_zh.png'}")
 
 
 if __name__ == "__main__":
