@@ -48,13 +48,15 @@ from models import (
     Rating,
 )
 from models.tables import alignment_target
-from services import notifications
+from services import audit, notifications
 from services.actor import Actor
 from services.alignment_rules import level_change, new_row, proposal
 from services.errors import Conflict
 from services.hierarchy import new_node_provenance
 from services.importing.plan import Op, Plan
+from services.programs import new_program_row
 from services.standards.create import new_standard_row
+from services.standards.save import new_child_row
 
 Progress = Callable[[float, str], None]
 BATCH = 5000
@@ -245,7 +247,8 @@ def apply_plan(session: Session, *, plan: Plan, actor: Actor, filename: str, kin
 
     tick(0.02, "program")
     if plan.program is None:
-        program = Program(code=plan.program_code, name=plan.program_code, language=program_language)
+        program = Program(**new_program_row(code=plan.program_code, name=plan.program_code,
+                                            language=program_language))
         session.add(program)
         session.flush()
         program_id = program.id
@@ -279,9 +282,9 @@ def apply_plan(session: Session, *, plan: Plan, actor: Actor, filename: str, kin
     session.add(record)
     session.flush()
     # the import's one audit event; the rows it touched are listed in record.entities
-    session.add(AuditEvent(at=writer.now, user_id=actor.id, username=actor.username, program_id=program_id,
-                           entity_type="import", entity_id=record.id, action="import",
-                           summary=f"{kind}: {filename}"[:500], after=_jsonable(counts.get("created"))))
+    session.add(AuditEvent(**audit.new_event_row(
+        at=writer.now, user_id=actor.id, username=actor.username, program_id=program_id, entity_type="import",
+        entity_id=record.id, action="import", summary=f"{kind}: {filename}", after=_jsonable(counts.get("created")))))
     notifications.import_changed(session, actor=actor, program_id=program_id, filename=filename, course_codes={
         op.refs.get("course", op.key if op.entity == "course" else None) for op in plan.ops} - {None})
     session.flush()
@@ -459,6 +462,7 @@ def _write_ratings(writer: _Writer, plan: Plan, node_ids: dict[str, int]) -> Non
 
 
 CHILD_MODELS = {"objective": Objective, "unit": LearningUnit, "assessment": AssessmentItem}
+CHILD_TABLES = {"objective": "objectives", "unit": "units", "assessment": "assessment"}
 
 
 def _write_standards(writer: _Writer, plan: Plan, node_ids: dict[str, int], course_ids: dict[str, int]) -> None:
@@ -482,7 +486,7 @@ def _write_standards(writer: _Writer, plan: Plan, node_ids: dict[str, int], cour
         for op in plan.by(entity, "create"):
             standard_id = op.refs.get("standard_id") or standard_ids[op.refs["standard"]]
             extra = {"proposed_by_id": actor.id, "proposed_side": actor.side} if entity != "assessment" else {}
-            row = model(standard_id=standard_id, **op.values, **extra)
+            row = model(**new_child_row(CHILD_TABLES[entity], standard_id=standard_id, **op.values, **extra))
             session.add(row)
             session.flush()
             child_ids[(entity, op.key)] = row.id
