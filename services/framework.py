@@ -158,8 +158,9 @@ def create_job_role(engine: Engine, *, actor: Actor, program_id: int, name: str,
     """Add a job role (岗位) to a programme — or, with ``kind`` certificate / competition, a further
     岗课赛证 source held the same way; the name is unique within the programme."""
     require(actor, "framework.edit")
-    values = new_job_role_row(program_id=program_id, name=name.strip()[:200], description=description,
-                              external_code=external_code, external_uri=external_uri, source=source, kind=kind)
+    given = dict(program_id=program_id, name=name.strip()[:200], description=description,
+                 external_code=external_code, external_uri=external_uri, source=source, kind=kind)
+    new_job_role_row(**given)  # checked before the database is asked
     with session_scope(engine) as session:
         if session.get(Program, program_id) is None:
             raise NotFound(f"programme {program_id} not found")
@@ -168,7 +169,7 @@ def create_job_role(engine: Engine, *, actor: Actor, program_id: int, name: str,
             raise ValidationFailed([field_error("name", "industry.error.duplicate", f"name: {name.strip()} already exists",
                                                 value=name.strip())])
         count = session.exec(select(func.count()).select_from(JobRole).where(JobRole.program_id == program_id)).one()
-        role = JobRole(**{**values, "sort_order": count})
+        role = JobRole(**new_job_role_row(**given, sort_order=count))
         session.add(role)
         session.flush()
         audit.record(session, actor=actor, entity_type="job_role", entity_id=role.id, action="create",

@@ -89,12 +89,13 @@ def create_program(
 ) -> dict[str, Any]:
     """Create a programme (admins and leads)."""
     require(actor, "program.create")
-    values = new_program_row(code=code, name=name, language=language, description=description, is_demo=is_demo)
-    code, name = values["code"], values["name"]
+    given = dict(code=code, name=name, language=language, description=description, is_demo=is_demo)
+    checked = new_program_row(**given)  # refused before the database is asked
+    code, name = checked["code"], checked["name"]
     with session_scope(engine) as session:
         if session.exec(select(Program).where(Program.code == code)).first():
             raise _exists(code)
-        program = Program(**values)
+        program = Program(**new_program_row(**given))
         session.add(program)
         session.flush()
         audit.record(session, actor=actor, entity_type="program", entity_id=program.id, action="create",

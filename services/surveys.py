@@ -409,6 +409,21 @@ def _check_answer(values: dict[str, Any], not_relevant: bool) -> dict[str, int |
     return out
 
 
+def _put_answer(session: Session, *, item_id: int, rater_id: int, now: datetime, **values: Any) -> SurveyAnswer:
+    """Add or replace (a new version) one rater's answer on one item, through ``new_answer_row``'s checks."""
+    answer = session.exec(select(SurveyAnswer).where(SurveyAnswer.item_id == item_id,
+                                                     SurveyAnswer.rater_id == rater_id)).first()
+    if answer is None:
+        answer = SurveyAnswer(**new_answer_row(item_id=item_id, rater_id=rater_id, updated_at=now, **values))
+    else:
+        new_answer_row(item_id=item_id, rater_id=rater_id, **values)
+        for key, value in {**values, "updated_at": now}.items():
+            setattr(answer, key, value)
+        answer.version += 1
+    session.add(answer)
+    return answer
+
+
 def save_answer(engine: Engine, *, item_id: int, importance: int | None = None, frequency: int | None = None,
                 difficulty: int | None = None, not_relevant: bool = False, actor: Actor | None = None,
                 token: str | None = None, survey_id: int | None = None,
@@ -426,17 +441,8 @@ def save_answer(engine: Engine, *, item_id: int, importance: int | None = None, 
         if item.survey_id != survey.id:
             raise PermissionDenied("item of another survey", key="survey.error.link_invalid")
         _require_open(survey)
-        answer = session.exec(select(SurveyAnswer).where(SurveyAnswer.item_id == item_id,
-                                                         SurveyAnswer.rater_id == rater.id)).first()
-        row = new_answer_row(item_id=item_id, rater_id=rater.id, **values, not_relevant=not_relevant,
-                             updated_at=_now(now))
-        if answer is None:
-            answer = SurveyAnswer(**row)
-        else:
-            answer.version += 1
-            for key in ("importance", "frequency", "difficulty", "not_relevant", "updated_at"):
-                setattr(answer, key, row[key])
-        session.add(answer)
+        answer = _put_answer(session, item_id=item_id, rater_id=rater.id, now=_now(now), **values,
+                             not_relevant=bool(not_relevant))
         session.flush()
         return {"item_id": item_id, "rater_id": rater.id, **values, "not_relevant": answer.not_relevant,
                 "version": answer.version}
@@ -565,19 +571,9 @@ def add_offline_ratings(engine: Engine, *, actor: Actor, survey_id: int, now: da
                 session.flush()
                 offline[rating.rater] = rater
             item = items[rating.competency_id]
-            answer = session.exec(select(SurveyAnswer).where(SurveyAnswer.item_id == item.id,
-                                                             SurveyAnswer.rater_id == rater.id)).first()
             blank = rating.importance is None and rating.frequency is None and rating.difficulty is None
-            row = new_answer_row(item_id=item.id, rater_id=rater.id, importance=rating.importance,
-                                 frequency=rating.frequency, difficulty=rating.difficulty, not_relevant=blank,
-                                 updated_at=_now(now))
-            if answer is None:
-                answer = SurveyAnswer(**row)
-            else:
-                answer.version += 1
-                for key in ("importance", "frequency", "difficulty", "not_relevant", "updated_at"):
-                    setattr(answer, key, row[key])
-            session.add(answer)
+            _put_answer(session, item_id=item.id, rater_id=rater.id, now=_now(now), importance=rating.importance,
+                        frequency=rating.frequency, difficulty=rating.difficulty, not_relevant=blank)
             answers += 1
         session.flush()
         audit.record(session, actor=actor, entity_type="survey", entity_id=survey_id, action="offline_ratings",
