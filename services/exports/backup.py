@@ -10,8 +10,10 @@ What it holds per programme: the programme, job roles, the framework tree with p
 courses with owners, every standard revision with its StandardVersion history, objectives,
 units and assessment, alignments with provenance, suggestion decisions (accepted / rejected
 suggested alignments, so a rejected pair stays hidden after a restore), comments (threaded),
-ratings and coverage snapshots; and the users referenced (all users for a database backup), without password
-hashes unless an admin asks for them.
+ratings, coverage snapshots, verification surveys (items with their aggregates, raters, answers),
+change marks and competency links; and the users referenced (all users for a database backup), without
+password hashes — nor survey invitation links' token hashes — unless an admin asks for them
+(docs/surveys.md, "Backups"). The format itself is ``services.exports.backup_format``.
 
 Restoring it is an import: ``services.importing.restore`` (re-exported as
 ``services.exports.restore_backup``).

@@ -12,22 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from models.enums import (
-    ALIGNMENT_STATUSES,
-    ASSESSMENT_CATEGORIES,
-    CHANGE_REASONS,
-    COMPETENCY_TYPES,
-    COURSE_TYPES,
-    NODE_KINDS,
-    NODE_STATUSES,
-    OBJECTIVE_DIMENSIONS,
-    ROLES,
-    SIDES,
-    SOURCE_KINDS,
-    STANDARD_STATUSES,
-    SUGGESTION_DECISIONS,
-    SURVEY_STATUSES,
-)
+from models import enums
 from services.vocabulary import STANDARD_FIELDS, SURVEY_FIGURES, SURVEY_ITEM_AGGREGATES
 
 FORMAT = "costandard-backup"
@@ -88,7 +73,7 @@ BACKUP_SCHEMA: dict[str, Any] = _obj(["format", "format_version", "scope", "user
     "scope": _enum(("program", "database")), "includes_password_hashes": _BOOL,
     "users": {"type": "array", "items": _obj(["username", "display_name", "role", "side"], {
         "username": {"type": "string", "minLength": 1, "maxLength": 64}, "display_name": _STR,
-        "role": _enum(ROLES), "side": _enum(SIDES), "organisation": _STR, "email": _STR, "is_active": _BOOL, "is_demo": _BOOL,
+        "role": _enum(enums.ROLES), "side": _enum(enums.SIDES), "organisation": _STR, "email": _STR, "is_active": _BOOL, "is_demo": _BOOL,
         "preferred_lang": _NSTR, "created_at": _NTS, "version": _INT, "password_hash": _STR})},
     "comments": {"type": "array"},
     "programs": {"type": "array", "items": _obj(
@@ -97,49 +82,49 @@ BACKUP_SCHEMA: dict[str, Any] = _obj(["format", "format_version", "scope", "user
             "description": _STR, "is_demo": _BOOL, "created_at": _NTS, "updated_at": _NTS, "version": _INT,
             "job_roles": {"type": "array", "items": _obj(["name"], {
                 "name": _STR, "description": _STR, "external_code": _STR, "external_uri": _STR, "source": _STR,
-                "sort_order": _INT, "kind": _enum(SOURCE_KINDS), "dacum_panels": {"type": "object"},
+                "sort_order": _INT, "kind": _enum(enums.SOURCE_KINDS), "dacum_panels": {"type": "object"},
                 "version": _INT})},
             "framework": {"type": "array", "items": _obj(["code", "kind", "statement"], {
-                "code": {"type": "string", "minLength": 1}, "parent": _NSTR, "kind": _enum(NODE_KINDS),
-                "statement": _STR, "comp_type": _enum(COMPETENCY_TYPES, nullable=True),
+                "code": {"type": "string", "minLength": 1}, "parent": _NSTR, "kind": _enum(enums.NODE_KINDS),
+                "statement": _STR, "comp_type": _enum(enums.COMPETENCY_TYPES, nullable=True),
                 "importance": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
                 "required_level": {"type": ["integer", "null"], "minimum": 1, "maximum": 3},
                 "job_role": _NSTR, "external_uri": _STR, "notes": _STR, "sort_order": _INT, "cert_level": _STR,
-                "status": _enum(NODE_STATUSES), "proposed_by": _USER, "proposed_side": _enum(SIDES, nullable=True),
+                "status": _enum(enums.NODE_STATUSES), "proposed_by": _USER, "proposed_side": _enum(enums.SIDES, nullable=True),
                 "confirmed_by": _USER, "created_at": _NTS, "updated_at": _NTS, "version": _INT})},
             "courses": {"type": "array", "items": _obj(["code", "name", "standards"], {
-                "code": {"type": "string", "minLength": 1}, "name": _STR, "course_type": _enum(COURSE_TYPES),
+                "code": {"type": "string", "minLength": 1}, "name": _STR, "course_type": _enum(enums.COURSE_TYPES),
                 "credits": _NUM, "hours_theory": _INT, "hours_practice": _INT, "semester": _NINT,
                 "description": _STR, "owners": {"type": "array", "items": _STR},
                 "standards": {"type": "array", "items": _obj(["revision", "status", "objectives", "units",
                                                               "assessment", "versions"], {
-                    "revision": _INT, "status": _enum(STANDARD_STATUSES),
+                    "revision": _INT, "status": _enum(enums.STANDARD_STATUSES),
                     **{name: _STR for name in STANDARD_TEXT_FIELDS},
                     "versions": {"type": "array", "items": _obj(["number", "content"], {
                         "number": _INT, "content": {"type": "object"}, "author": _USER, "note": _STR,
                         "created_at": _NTS})},
                     "objectives": {"type": "array", "items": _obj(["dimension", "text"], {
-                        "dimension": _enum(OBJECTIVE_DIMENSIONS), "code": _STR, "text": _STR, "sort_order": _INT})},
+                        "dimension": _enum(enums.OBJECTIVE_DIMENSIONS), "code": _STR, "text": _STR, "sort_order": _INT})},
                     "units": {"type": "array", "items": _obj(["title"], {
                         "title": _STR, "content": _STR, "learning_tasks": _STR, "hours_theory": _INT,
                         "hours_practice": _INT, "sort_order": _INT})},
                     "assessment": {"type": "array", "items": _obj(["name", "weight"], {
-                        "name": _STR, "category": _enum(ASSESSMENT_CATEGORIES), "weight": _NUM, "method": _STR,
+                        "name": _STR, "category": _enum(enums.ASSESSMENT_CATEGORIES), "weight": _NUM, "method": _STR,
                         "sort_order": _INT})},
                 })},
             })},
             "alignments": {"type": "array", "items": _obj(["competency", "course", "target", "level"], {
                 "competency": _STR, "course": _STR, "target": {"type": "string", "pattern":
                                                                r"^(course|(unit|objective):[0-9]+:[0-9]+)$"},
-                "level": {"type": "integer", "minimum": 1, "maximum": 3}, "status": _enum(ALIGNMENT_STATUSES),
-                "source": _STR, "proposed_by": _USER, "proposed_side": _enum(SIDES, nullable=True),
+                "level": {"type": "integer", "minimum": 1, "maximum": 3}, "status": _enum(enums.ALIGNMENT_STATUSES),
+                "source": _STR, "proposed_by": _USER, "proposed_side": _enum(enums.SIDES, nullable=True),
                 "decided_by": _USER, "decided_at": _NTS, "reason": _STR, "version": _INT})},
             # optional: backups written before suggestion decisions were kept have none
             "suggestion_decisions": {"type": "array", "items": _obj(["competency", "course", "target", "decision"], {
                 "competency": _STR, "course": _STR, "target": {"type": "string", "pattern":
                                                                r"^(unit|objective):[0-9]+:[0-9]+$"},
-                "decision": _enum(SUGGESTION_DECISIONS), "text": _STR, "score": _NUM, "alignment": _BOOL,
-                "decided_by": _USER, "decided_side": _enum(SIDES, nullable=True), "decided_at": _NTS,
+                "decision": _enum(enums.SUGGESTION_DECISIONS), "text": _STR, "score": _NUM, "alignment": _BOOL,
+                "decided_by": _USER, "decided_side": _enum(enums.SIDES, nullable=True), "decided_at": _NTS,
                 "version": _INT})},
             "comments": {"type": "array", "items": _obj(["ref", "entity_type", "body"], {
                 "ref": _INT, "parent": _NINT, "entity_type": _STR, "entity": _NSTR, "author": _USER, "body": _STR,
@@ -152,7 +137,7 @@ BACKUP_SCHEMA: dict[str, Any] = _obj(["format", "format_version", "scope", "user
                 "metrics": {"type": "object"}, "by_competency": {"type": "array"}})},
             # optional, like the three below: backups written before surveys and change marks were kept have none
             "surveys": {"type": "array", "items": _obj(["job_role", "title", "status", "items", "raters", "answers"], {
-                "job_role": _STR, "title": _STR, "status": _enum(SURVEY_STATUSES), "apply_importance": _BOOL,
+                "job_role": _STR, "title": _STR, "status": _enum(enums.SURVEY_STATUSES), "apply_importance": _BOOL,
                 "opened_by": _USER, "opened_at": _NTS, "closed_by": _USER, "closed_at": _NTS, "version": _INT,
                 "items": {"type": "array", "items": _obj(["competency"], {
                     "competency": _STR, "sort_order": _INT, "raters": _INT, "not_relevant": _INT,
@@ -161,7 +146,7 @@ BACKUP_SCHEMA: dict[str, Any] = _obj(["format", "format_version", "scope", "user
                     "previous_importance": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
                     "applied_importance": {"type": ["integer", "null"], "minimum": 1, "maximum": 5}})},
                 "raters": {"type": "array", "items": _obj(["ref", "name", "side"], {
-                    "ref": _INT, "user": _USER, "name": _STR, "side": _enum(SIDES), "link": _BOOL,
+                    "ref": _INT, "user": _USER, "name": _STR, "side": _enum(enums.SIDES), "link": _BOOL,
                     "token_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "expires_at": _NTS,
                     "revoked_at": _NTS, "invited_by": _USER, "created_at": _NTS})},
                 "answers": {"type": "array", "items": _obj(["competency", "rater"], {
@@ -169,8 +154,8 @@ BACKUP_SCHEMA: dict[str, Any] = _obj(["format", "format_version", "scope", "user
                     "difficulty": _scale(5), "not_relevant": _BOOL, "updated_at": _NTS, "version": _INT})},
             })},
             "change_marks": {"type": "array", "items": _obj(["competency", "reason", "note"], {
-                "competency": _STR, "reason": _enum(CHANGE_REASONS), "note": _STR, "marked_by": _USER,
-                "marked_side": _enum(SIDES, nullable=True), "marked_at": _NTS, "resolved_at": _NTS,
+                "competency": _STR, "reason": _enum(enums.CHANGE_REASONS), "note": _STR, "marked_by": _USER,
+                "marked_side": _enum(enums.SIDES, nullable=True), "marked_at": _NTS, "resolved_at": _NTS,
                 "resolved_by": _USER, "version": _INT})},
             "competency_links": {"type": "array", "items": _obj(["low", "high"], {
                 "low": _STR, "high": _STR, "created_by": _USER, "created_at": _NTS})},
