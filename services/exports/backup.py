@@ -262,11 +262,13 @@ class _Exporter:
                   "resolved_at": _ts(m.resolved_at), "resolved_by": self.user(m.resolved_by_id), "version": m.version}
                  for m in sorted(s.exec(select(ChangeMark).where(ChangeMark.program_id == pid)).all(),
                                  key=lambda m: (m.marked_at, m.id)) if m.competency_id in codes]
-        links = sorted(({"low": codes[k.low_id], "high": codes[k.high_id], "created_by": self.user(k.created_by_id),
-                         "created_at": _ts(k.created_at)}
-                        for k in s.exec(select(CompetencyLink).where(CompetencyLink.program_id == pid)).all()
-                        if k.low_id in codes and k.high_id in codes),
-                       key=lambda r: (code_sort_key(r["low"]), code_sort_key(r["high"])))
+        links = []  # each pair by its codes in code order (ids differ after a restore)
+        for k in s.exec(select(CompetencyLink).where(CompetencyLink.program_id == pid)).all():
+            if k.low_id in codes and k.high_id in codes:
+                low, high = sorted((codes[k.low_id], codes[k.high_id]), key=code_sort_key)
+                links.append({"low": low, "high": high, "created_by": self.user(k.created_by_id),
+                              "created_at": _ts(k.created_at)})
+        links.sort(key=lambda r: (code_sort_key(r["low"]), code_sort_key(r["high"])))
         return {
             "code": program.code, "name": program.name, "language": program.language,
             "description": program.description, "is_demo": program.is_demo, "created_at": _ts(program.created_at),

@@ -380,8 +380,8 @@ class _Restorer:
                     confirmed_by_id=self.user_id(r.get("confirmed_by")), **_stamps(r, "created_at", "updated_at"))))
             s.add_all(batch)
             s.flush()
-            for node in batch:
-                nodes[node.code], kinds[node.code] = node.id, node.kind
+            for r, node in zip(ready, batch, strict=True):  # by the file's code, the key the other sections use
+                nodes[r["code"]], kinds[r["code"]] = node.id, node.kind
                 report.count("created", node.kind)
                 self.created["competency"].append(node.id)
             ready_codes = {r["code"] for r in ready}
