@@ -151,7 +151,8 @@ def register(add) -> None:
                    help="matrix and gaps: only requirements at this level and below on its scale, plus those "
                         "without a level (中级 counts 初级 and 中级)")
     p.add_argument("--all", action="store_true", help="backup: the whole database instead of one programme")
-    p.add_argument("--include-password-hashes", action="store_true", help="backup: keep users' password hashes")
+    p.add_argument("--include-password-hashes", action="store_true",
+                   help="backup: keep users' password hashes (and survey links' token hashes)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--out", metavar="PATH",
                    help="file to write, or a folder (default: the current one) that gets the suggested name, "

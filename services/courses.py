@@ -70,6 +70,14 @@ def new_course_row(*, program_id: int, **fields: Any) -> dict[str, Any]:
     return {"program_id": program_id, **values, **kept}
 
 
+def new_owner_row(*, course_id: int, user_id: int) -> dict[str, Any]:
+    """The columns of a course owner (课程负责人), the one rule for the owners editor, restore and the demo
+    seed: a course and a user, both named by id (``ValidationFailed`` otherwise). Pure: no session."""
+    if not isinstance(course_id, int) or not isinstance(user_id, int):
+        raise ValidationFailed([field_error("owners", "error.field.owner_missing", user_id=user_id)])
+    return {"course_id": course_id, "user_id": user_id}
+
+
 def list_courses(engine: Engine, *, program_id: int, first_for: int | None = None) -> pd.DataFrame:
     """The programme's courses ordered by semester then code, with owners and coverage counts.
 
@@ -234,7 +242,7 @@ def set_course_owners(engine: Engine, *, actor: Actor, course_id: int, user_ids:
         for user_id in wanted - current:
             if session.get(User, user_id) is None:
                 raise ValidationFailed([field_error("owners", "error.field.owner_missing", user_id=user_id)])
-            session.add(CourseOwner(course_id=course_id, user_id=user_id))
+            session.add(CourseOwner(**new_owner_row(course_id=course_id, user_id=user_id)))
         for user_id in current - wanted:
             session.delete(session.get(CourseOwner, (course_id, user_id)))
         audit.record(session, actor=actor, entity_type="course", entity_id=course_id, action="owners",

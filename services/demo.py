@@ -35,14 +35,22 @@ from models.enums import ASSESSMENT_CATEGORIES, LEVEL_ORDER
 from services import audit
 from services.actor import SYSTEM
 from services.alignment_rules import decision, new_row
-from services.courses import new_course_row
+from services.courses import new_course_row, new_owner_row
 from services.db import session_scope
 from services.demo_certificate import requirement_codes, seed_certificate
 from services.errors import ValidationFailed
+from services.framework import new_job_role_row, new_node_row
 from services.hierarchy import parent_allowed
+from services.programs import new_program_row
 from services.standards import standard_content
 from services.standards.create import new_standard_row
-from services.users import hash_password
+from services.standards.save import (
+    new_assessment_row,
+    new_objective_row,
+    new_unit_row,
+    new_version_row,
+)
+from services.users import hash_password, new_user_row
 from services.vocabulary import STANDARD_FIELDS
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -172,8 +180,8 @@ def _ensure_users(session: Session) -> dict[str, User]:
         if username in users:
             continue
         hashed = hashed or hash_password(DEMO_PASSWORD)
-        user = User(username=username, display_name=display, role=role, side=side, organisation=org,
-                    password_hash=hashed, is_demo=True)
+        user = User(**new_user_row(username=username, display_name=display, role=role, side=side, organisation=org,
+                                   password_hash=hashed, is_demo=True))
         session.add(user)
         users[username] = user
     session.flush()
@@ -182,8 +190,8 @@ def _ensure_users(session: Session) -> dict[str, User]:
 
 def _load_program(session: Session, data: dict[str, Any], users: dict[str, User]) -> Program:
     p = data["program"]
-    program = Program(code=p["code"], name=p["name"], language=p.get("language", "zh"),
-                      description=p.get("description", ""), is_demo=True)
+    program = Program(**new_program_row(code=p["code"], name=p["name"], language=p.get("language", "zh"),
+                                        description=p.get("description", ""), is_demo=True))
     session.add(program)
     session.flush()
     mentor, faculty = users["mentor"], users["faculty"]
@@ -194,9 +202,10 @@ def _load_program(session: Session, data: dict[str, Any], users: dict[str, User]
 
     roles: dict[str, JobRole] = {}
     for i, r in enumerate(data.get("job_roles", [])):
-        role = JobRole(program_id=program.id, name=r["name"], description=r.get("description", ""),
-                       external_code=r.get("external_code", ""), external_uri=r.get("external_uri", ""),
-                       source=r.get("source", "manual"), sort_order=i)
+        role = JobRole(**new_job_role_row(program_id=program.id, name=r["name"], description=r.get("description", ""),
+                                          external_code=r.get("external_code", ""),
+                                          external_uri=r.get("external_uri", ""), source=r.get("source", "manual"),
+                                          sort_order=i))
         session.add(role)
         roles[r["key"]] = role
     session.flush()
@@ -207,15 +216,16 @@ def _load_program(session: Session, data: dict[str, Any], users: dict[str, User]
         for order, item in enumerate(items):
             role_key = item.get("job_role") or inherited_role
             by, side = proposer(item.get("side"))
-            node = Competency(
+            node = Competency(**new_node_row(
                 program_id=program.id, parent_id=parent.id if parent else None, kind=item["kind"],
+                parent_kind=parent.kind if parent else None,
                 code=str(item["code"]), statement=item["statement"], comp_type=item.get("type"),
                 importance=item.get("importance"), required_level=item.get("required_level"),
                 job_role_id=roles[role_key].id if role_key and item["kind"] != "area" else None,
                 external_uri=item.get("external_uri", ""), sort_order=order, status="accepted",
                 proposed_by_id=by, proposed_side=side,
                 confirmed_by_id=mentor.id if side == "school" else users["lead"].id,
-            )
+            ))
             session.add(node)
             session.flush()
             nodes[node.code] = node
@@ -231,7 +241,7 @@ def _load_program(session: Session, data: dict[str, Any], users: dict[str, User]
     session.flush()
     for c in data.get("courses", []):
         for owner in c.get("owners", []):
-            session.add(CourseOwner(course_id=courses[c["code"]].id, user_id=users[owner].id))
+            session.add(CourseOwner(**new_owner_row(course_id=courses[c["code"]].id, user_id=users[owner].id)))
 
     def alignment(a: dict, course: Course, unit_id=None, objective_id=None) -> Alignment:
         by, side = proposer(a.get("side"))
@@ -257,28 +267,32 @@ def _load_program(session: Session, data: dict[str, Any], users: dict[str, User]
         session.add(standard)
         session.flush()
         for order, o in enumerate(s.get("objectives", [])):
-            objective = Objective(standard_id=standard.id, dimension=o["dimension"], code=o.get("code", ""),
-                                  text=o["text"], sort_order=order, proposed_by_id=faculty.id, proposed_side="school")
+            objective = Objective(**new_objective_row(standard_id=standard.id, dimension=o["dimension"],
+                                                      code=o.get("code", ""), text=o["text"], sort_order=order,
+                                                      proposed_by_id=faculty.id, proposed_side="school"))
             session.add(objective)
             session.flush()
             for a in o.get("alignments", []):
                 session.add(alignment(a, course, objective_id=objective.id))
         for order, u in enumerate(s.get("units", [])):
-            unit = LearningUnit(standard_id=standard.id, title=u["title"], content=u.get("content", ""),
-                                learning_tasks=u.get("learning_tasks", ""), hours_theory=u.get("hours_theory", 0),
-                                hours_practice=u.get("hours_practice", 0), sort_order=order,
-                                proposed_by_id=faculty.id, proposed_side="school")
+            unit = LearningUnit(**new_unit_row(standard_id=standard.id, title=u["title"], content=u.get("content", ""),
+                                               learning_tasks=u.get("learning_tasks", ""),
+                                               hours_theory=u.get("hours_theory", 0),
+                                               hours_practice=u.get("hours_practice", 0), sort_order=order,
+                                               proposed_by_id=faculty.id, proposed_side="school"))
             session.add(unit)
             session.flush()
             for a in u.get("alignments", []):
                 session.add(alignment(a, course, unit_id=unit.id))
         for order, item in enumerate(s.get("assessment", [])):
-            session.add(AssessmentItem(standard_id=standard.id, name=item["name"],
-                                       category=item.get("category", "process"), weight=float(item["weight"]),
-                                       method=item.get("method", ""), sort_order=order))
+            session.add(AssessmentItem(**new_assessment_row(standard_id=standard.id, name=item["name"],
+                                                            category=item.get("category", "process"),
+                                                            weight=float(item["weight"]),
+                                                            method=item.get("method", ""), sort_order=order)))
         session.flush()
-        session.add(StandardVersion(standard_id=standard.id, number=1, content=standard_content(session, standard.id),
-                                    author_id=owner.id, note="demo"))
+        session.add(StandardVersion(**new_version_row(standard_id=standard.id, number=1,
+                                                      content=standard_content(session, standard.id),
+                                                      author_id=owner.id, note="demo")))
     session.flush()
     audit.record(session, actor=SYSTEM, entity_type="program", entity_id=program.id, action="seed",
                  program_id=program.id, summary=f"demo {program.code}")

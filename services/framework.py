@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from models import COMPETENCY_TYPES, NODE_KINDS, Alignment, Competency, CompetencyLink, Course, JobRole, Program
-from models.enums import NODE_STATUSES, SOURCE_KINDS
+from models.enums import NODE_STATUSES, SIDES, SOURCE_KINDS
 from services import audit, notifications
 from services.actor import Actor
 from services.db import session_scope
@@ -18,6 +18,7 @@ from services.errors import Conflict, NotFound, ValidationFailed, field_error
 from services.hierarchy import allowed_parent_kinds, new_node_provenance, parent_allowed
 from services.outline import code_sort_key, normalize_text, required_level_from_importance
 from services.permissions import require
+from services.rows import kept_columns, raise_any, unknown_value
 from services.versioning import apply_changes
 
 FRAME_COLUMNS = [
@@ -131,16 +132,35 @@ def list_job_roles(engine: Engine, *, program_id: int) -> list[dict[str, Any]]:
         return [{**(audit.snapshot(r) or {}), "nodes": counts.get(r.id, 0)} for r in rows]
 
 
+JOB_ROLE_KEPT_COLUMNS = ("version",)
+
+
+def new_job_role_row(*, program_id: int, name: str, description: str = "", external_code: str = "",
+                     external_uri: str = "", source: str = "manual", kind: str = "job", sort_order: int = 0,
+                     dacum_panels: dict[str, Any] | None = None, **kept: Any) -> dict[str, Any]:
+    """The columns of a new job role (or certificate / competition source), the one rule for the editor,
+    restore and the demo seed: a name (trimmed) and a known source kind (``ValidationFailed``); ``version``
+    kept when given (restore). Pure: no session."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed([field_error("name", "industry.error.required", "name: required")])
+    if kind not in SOURCE_KINDS:
+        raise ValidationFailed([field_error("kind", "industry.error.source_kind", f"kind: one of {SOURCE_KINDS}")])
+    return {"program_id": program_id, "name": name, "description": description or "",
+            "external_code": external_code or "", "external_uri": external_uri or "", "source": source or "manual",
+            "kind": kind, "sort_order": sort_order, "dacum_panels": dict(dacum_panels or {}),
+            **kept_columns(kept, JOB_ROLE_KEPT_COLUMNS, "job role")}
+
+
 def create_job_role(engine: Engine, *, actor: Actor, program_id: int, name: str, description: str = "",
                     external_code: str = "", external_uri: str = "", source: str = "manual",
                     kind: str = "job") -> dict[str, Any]:
     """Add a job role (岗位) to a programme — or, with ``kind`` certificate / competition, a further
     岗课赛证 source held the same way; the name is unique within the programme."""
     require(actor, "framework.edit")
-    if not name.strip():
-        raise ValidationFailed([field_error("name", "industry.error.required", "name: required")])
-    if kind not in SOURCE_KINDS:
-        raise ValidationFailed([field_error("kind", "industry.error.source_kind", f"kind: one of {SOURCE_KINDS}")])
+    given = dict(program_id=program_id, name=name.strip()[:200], description=description,
+                 external_code=external_code, external_uri=external_uri, source=source, kind=kind)
+    new_job_role_row(**given)  # checked before the database is asked
     with session_scope(engine) as session:
         if session.get(Program, program_id) is None:
             raise NotFound(f"programme {program_id} not found")
@@ -149,9 +169,7 @@ def create_job_role(engine: Engine, *, actor: Actor, program_id: int, name: str,
             raise ValidationFailed([field_error("name", "industry.error.duplicate", f"name: {name.strip()} already exists",
                                                 value=name.strip())])
         count = session.exec(select(func.count()).select_from(JobRole).where(JobRole.program_id == program_id)).one()
-        role = JobRole(program_id=program_id, name=name.strip()[:200], description=description,
-                       external_code=external_code, external_uri=external_uri, source=source, kind=kind,
-                       sort_order=count)
+        role = JobRole(**new_job_role_row(**given, sort_order=count))
         session.add(role)
         session.flush()
         audit.record(session, actor=actor, entity_type="job_role", entity_id=role.id, action="create",
@@ -159,7 +177,8 @@ def create_job_role(engine: Engine, *, actor: Actor, program_id: int, name: str,
         return audit.snapshot(role) or {}
 
 
-def _validate_node(session: Session, *, program_id: int, values: dict[str, Any], node_id: int | None) -> None:
+def _node_errors(values: dict[str, Any]) -> list:
+    """The checks of a node's own values (no session): kind, code, statement, type, importance, level, status."""
     errors = []
     kind = values.get("kind")
     if kind not in NODE_KINDS:
@@ -181,14 +200,49 @@ def _validate_node(session: Session, *, program_id: int, values: dict[str, Any],
     if values.get("status", "accepted") not in NODE_STATUSES:
         errors.append(field_error("status", "error.field.node_status",
                               message=f"status: one of {', '.join(NODE_STATUSES)}"))
+    return errors
+
+
+def _parent_error(kind: Any, parent_kind: str | None):
+    """The error of a ``kind`` node under a ``parent_kind`` one (None: the root) the hierarchy refuses, else None."""
+    if kind not in NODE_KINDS or parent_allowed(kind, parent_kind):
+        return None
+    under = " or ".join(allowed_parent_kinds(kind)) or "nothing"
+    return field_error("parent_id", "error.field.area_parent" if kind == "area" else f"error.field.parent_kind.{kind}",
+                       message=f"parent: a {kind} belongs under {under}" if kind != "area" else None)
+
+
+NODE_FIELDS = ("parent_id", "comp_type", "importance", "required_level", "job_role_id", "external_uri", "notes",
+               "sort_order", "cert_level")
+NODE_KEPT_COLUMNS = ("created_at", "updated_at", "version")
+
+
+def new_node_row(*, program_id: int, kind: str, code: str, statement: str, status: str,
+                 proposed_by_id: int | None, proposed_side: str | None, confirmed_by_id: int | None,
+                 parent_kind: str | None = None, **fields: Any) -> dict[str, Any]:
+    """The columns of a new framework node, the one rule for the editor, restore and the demo seed: the
+    editor's checks of its values, the hierarchy's rule for a ``kind`` under ``parent_kind`` (None: at the
+    root) and its review columns as given — ``hierarchy.new_node_provenance(actor)`` for a new node, the
+    stored ones on a restore (``ValidationFailed``). The code is normalised, the statement kept as written.
+    Timestamps and version kept when given. Pure: no session."""
+    given = {k: v for k, v in fields.items() if k in NODE_FIELDS}
+    kept = kept_columns({k: v for k, v in fields.items() if k not in NODE_FIELDS}, NODE_KEPT_COLUMNS, "node")
+    values = {"kind": kind, "code": normalize_text(code), "statement": statement, "status": status, **given}
+    raise_any([*_node_errors(values), _parent_error(kind, parent_kind),
+               unknown_value("proposed_side", proposed_side, SIDES, nullable=True)])
+    return {"program_id": program_id, **values, "proposed_by_id": proposed_by_id, "proposed_side": proposed_side,
+            "confirmed_by_id": confirmed_by_id, **kept}
+
+
+def _validate_node(session: Session, *, program_id: int, values: dict[str, Any], node_id: int | None) -> None:
+    errors = _node_errors(values)
+    kind, code = values.get("kind"), normalize_text(values.get("code"))
     parent_id = values.get("parent_id")
     parent = session.get(Competency, parent_id) if parent_id else None
     if parent_id and (parent is None or parent.program_id != program_id):
         errors.append(field_error("parent_id", "error.field.parent_missing"))
-    elif kind in NODE_KINDS and not parent_allowed(kind, parent.kind if parent else None):
-        under = " or ".join(allowed_parent_kinds(kind)) or "nothing"
-        errors.append(field_error("parent_id", "error.field.area_parent" if kind == "area" else f"error.field.parent_kind.{kind}",
-                                  message=f"parent: a {kind} belongs under {under}" if kind != "area" else None))
+    elif _parent_error(kind, parent.kind if parent else None) is not None:
+        errors.append(_parent_error(kind, parent.kind if parent else None))
     if code:
         clash = session.exec(select(Competency.id).where(
             Competency.program_id == program_id, Competency.code == code)).first()
@@ -216,7 +270,9 @@ def create_node(
         if session.get(Program, program_id) is None:
             raise NotFound(f"programme {program_id} not found")
         _validate_node(session, program_id=program_id, values=values, node_id=None)
-        node = Competency(program_id=program_id, sort_order=sort_order, **provenance, **values)
+        parent = session.get(Competency, parent_id) if parent_id else None
+        node = Competency(**new_node_row(program_id=program_id, sort_order=sort_order, **provenance, **values,
+                                         parent_kind=parent.kind if parent else None))
         session.add(node)
         session.flush()
         audit.record(session, actor=actor, entity_type="competency", entity_id=node.id, action="create",
@@ -344,6 +400,16 @@ def update_job_role(engine: Engine, *, actor: Actor, job_role_id: int, expected_
         return audit.snapshot(role) or {}
 
 
+def new_link_row(*, program_id: int, a_id: int, b_id: int, created_by_id: int | None, **kept: Any) -> dict[str, Any]:
+    """The columns of a link between two competencies, stored once per pair (``low_id < high_id``); a
+    competency is never linked to itself (``ValidationFailed``). ``created_at`` kept when given. Pure."""
+    low, high = sorted((int(a_id), int(b_id)))
+    if low == high:
+        raise ValidationFailed([field_error("link", "industry.error.link", "link: two competencies of one programme")])
+    return {"program_id": program_id, "low_id": low, "high_id": high, "created_by_id": created_by_id,
+            **kept_columns(kept, ("created_at",), "link")}
+
+
 def link_competencies(engine: Engine, *, actor: Actor, a_id: int, b_id: int) -> dict[str, Any]:
     """Record that two competencies of a programme are the same requirement in two sources (a job
     competency and a certificate skill, say): an alignment to either counts for both in the 岗课赛证
@@ -361,7 +427,8 @@ def link_competencies(engine: Engine, *, actor: Actor, a_id: int, b_id: int) -> 
         existing = session.exec(select(CompetencyLink).where(CompetencyLink.low_id == low,
                                                              CompetencyLink.high_id == high)).first()
         if existing is None:
-            existing = CompetencyLink(program_id=a.program_id, low_id=low, high_id=high, created_by_id=actor.id)
+            existing = CompetencyLink(**new_link_row(program_id=a.program_id, a_id=low, b_id=high,
+                                                     created_by_id=actor.id))
             session.add(existing)
             session.flush()
             audit.record(session, actor=actor, entity_type="competency", entity_id=low, action="link",
@@ -469,8 +536,8 @@ def merge_nodes(engine: Engine, *, actor: Actor, keep_id: int, drop_id: int, kee
                 low, high = sorted((keep.id, other))
                 if other != keep.id and session.exec(select(CompetencyLink.id).where(
                         CompetencyLink.low_id == low, CompetencyLink.high_id == high)).first() is None:
-                    session.add(CompetencyLink(program_id=keep.program_id, low_id=low, high_id=high,
-                                               created_by_id=actor.id))
+                    session.add(CompetencyLink(**new_link_row(program_id=keep.program_id, a_id=low, b_id=high,
+                                                              created_by_id=actor.id)))
         for mark in session.exec(select(ChangeMark).where(ChangeMark.competency_id == drop.id)).all():
             mark.competency_id = keep.id
             session.add(mark)

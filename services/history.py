@@ -412,21 +412,14 @@ def audit_events(
     require(actor, "audit.view")
     start, stop = _moment(since, end=False), _moment(until, end=True)
     with session_scope(engine) as session:
-        query = select(AuditEvent)
-        if program_id is not None:
-            query = query.where(AuditEvent.program_id == program_id)
-        if username:
-            query = query.where(AuditEvent.username == username)
+        query = _within(select(AuditEvent), AuditEvent, program_id=program_id, username=username, start=start,
+                        stop=stop)
         if entity_type:
             query = query.where(AuditEvent.entity_type == entity_type)
         if entity_id is not None:
             query = query.where(AuditEvent.entity_id == entity_id)
         if action:
             query = query.where(AuditEvent.action == action)
-        if start is not None:
-            query = query.where(AuditEvent.at >= start)
-        if stop is not None:
-            query = query.where(AuditEvent.at <= stop)
         rows = session.exec(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(max(limit, 0))).all()
         events = [{**{c: getattr(e, c) for c in AUDIT_COLUMNS[:-1]},
                    "import_id": e.entity_id if e.entity_type == "import" else None} for e in rows]
@@ -442,19 +435,27 @@ def audit_events(
     return frame
 
 
+def _within(query, table, *, program_id: int | None, username: str | None, start: datetime | None,
+            stop: datetime | None):
+    """``query`` narrowed to a programme, a user and a time window on ``table``'s program_id, username and at
+    (audit events and import records carry all three)."""
+    if program_id is not None:
+        query = query.where(table.program_id == program_id)
+    if username:
+        query = query.where(table.username == username)
+    if start is not None:
+        query = query.where(table.at >= start)
+    if stop is not None:
+        query = query.where(table.at <= stop)
+    return query
+
+
 def _imports(session, *, program_id: int | None, username: str | None = None, start: datetime | None = None,
              stop: datetime | None = None) -> list[tuple[ImportRecord, int | None]]:
     """Import records with an entity list, each with the id of its "import" audit event."""
-    query = select(ImportRecord, AuditEvent.id).outerjoin(
-        AuditEvent, (AuditEvent.entity_type == "import") & (AuditEvent.entity_id == ImportRecord.id))
-    if program_id is not None:
-        query = query.where(ImportRecord.program_id == program_id)
-    if username:
-        query = query.where(ImportRecord.username == username)
-    if start is not None:
-        query = query.where(ImportRecord.at >= start)
-    if stop is not None:
-        query = query.where(ImportRecord.at <= stop)
+    query = _within(select(ImportRecord, AuditEvent.id).outerjoin(
+        AuditEvent, (AuditEvent.entity_type == "import") & (AuditEvent.entity_id == ImportRecord.id)), ImportRecord,
+        program_id=program_id, username=username, start=start, stop=stop)
     found = [(record, event_id) for record, event_id in session.exec(query).all() if record.entities]
     return found + _restores(session, program_id=program_id, username=username, start=start, stop=stop)
 
@@ -463,15 +464,9 @@ def _restores(session, *, program_id: int | None, username: str | None, start: d
               stop: datetime | None) -> list[tuple[Any, int]]:
     """A backup restore is one "restore" (or "merge") audit event on the programme whose ``after`` lists
     the rows it created the way an import record does; shaped like an import record for ``_import_entries``."""
-    query = select(AuditEvent).where(AuditEvent.entity_type == "program", AuditEvent.action.in_(("restore", "merge")))
-    if program_id is not None:
-        query = query.where(AuditEvent.program_id == program_id)
-    if username:
-        query = query.where(AuditEvent.username == username)
-    if start is not None:
-        query = query.where(AuditEvent.at >= start)
-    if stop is not None:
-        query = query.where(AuditEvent.at <= stop)
+    query = _within(select(AuditEvent).where(AuditEvent.entity_type == "program",
+                                             AuditEvent.action.in_(("restore", "merge"))), AuditEvent,
+                    program_id=program_id, username=username, start=start, stop=stop)
     out = []
     for event in session.exec(query).all():
         entities = (event.after or {}).get("entities") if isinstance(event.after, dict) else None

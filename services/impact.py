@@ -24,7 +24,7 @@ from models import (
     Objective,
     User,
 )
-from models.enums import CHANGE_REASONS
+from models.enums import CHANGE_REASONS, SIDES
 from models.tables import utcnow
 from services import audit
 from services.actor import Actor
@@ -33,6 +33,7 @@ from services.errors import Conflict, NotFound, ValidationFailed, field_error
 from services.notifications import notify
 from services.outline import code_sort_key
 from services.permissions import require
+from services.rows import kept_columns, raise_any, unknown_value
 from services.vocabulary import counted_alignments
 
 
@@ -99,6 +100,26 @@ def impact_report(engine: Engine, *, node_id: int) -> dict[str, Any]:
         return _report(session, node)
 
 
+MARK_KEPT_COLUMNS = ("marked_at", "resolved_at", "resolved_by_id", "version")
+
+
+def new_mark_row(*, program_id: int, competency_id: int, node_kind: str, reason: str, note: str,
+                 marked_by_id: int | None, marked_side: str | None, **kept: Any) -> dict[str, Any]:
+    """The columns of a change mark, the one rule for marking and restore: on a task or competency (not a
+    work area), a known reason, a note (trimmed), a known side (``ValidationFailed``); when it was marked and
+    its resolution kept when given (restore). Pure: no session."""
+    note = (note or "").strip()
+    raise_any([None if node_kind in ("task", "competency") else
+               field_error("competency", "error.field.unknown_value", "a task or competency", value=str(node_kind)),
+               None if reason in CHANGE_REASONS else
+               field_error("reason", "impact.error.reason", f"reason: one of {CHANGE_REASONS}"),
+               None if note else field_error("note", "industry.error.required", "note: required"),
+               unknown_value("marked_side", marked_side, SIDES, nullable=True)])
+    return {"program_id": program_id, "competency_id": competency_id, "reason": reason, "note": note,
+            "marked_by_id": marked_by_id, "marked_side": marked_side,
+            **kept_columns(kept, MARK_KEPT_COLUMNS, "change mark")}
+
+
 def mark_changing(engine: Engine, *, actor: Actor, node_id: int, reason: str, note: str) -> dict[str, Any]:
     """Mark a task or competency as changing and notify the affected courses' owners (not the marker).
     Returns the mark with ``notified`` (user ids)."""
@@ -111,8 +132,8 @@ def mark_changing(engine: Engine, *, actor: Actor, node_id: int, reason: str, no
         node = session.get(Competency, node_id)
         if node is None or node.kind == "area":
             raise NotFound(f"task or competency {node_id} not found")
-        mark = ChangeMark(program_id=node.program_id, competency_id=node.id, reason=reason, note=note.strip(),
-                          marked_by_id=actor.id, marked_side=actor.side)
+        mark = ChangeMark(**new_mark_row(program_id=node.program_id, competency_id=node.id, node_kind=node.kind,
+                                         reason=reason, note=note, marked_by_id=actor.id, marked_side=actor.side))
         session.add(mark)
         session.flush()
         report = _report(session, node)

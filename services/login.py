@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from models import AuditEvent, LoginAttempt
+from services import audit
 from services.actor import Actor
 from services.db import retry_transient, session_scope
 from services.errors import DomainError
@@ -160,8 +161,8 @@ def log_in(engine: Engine, *, username: str, password: str, address: str | None 
             return actor
         for scope, key in keys:
             _count_failure(session, scope, key, now)
-        session.add(AuditEvent(user_id=None, username=username.strip()[:64], entity_type="login",
-                               action="failed", summary=f"address {address or 'unknown'}"[:500]))
+        session.add(AuditEvent(**audit.new_event_row(username=username.strip(), entity_type="login", action="failed",
+                                                     summary=f"address {address or 'unknown'}")))
         blocked = _blocked(session, keys, now)
     if blocked is not None:
         raise LoginFailed("wrong username or password", key="login.failed_locked" if blocked.locked else "login.failed_wait",

@@ -11,12 +11,12 @@ from sqlmodel import select
 from models import Alignment, Comment, Competency, Course, CourseStandard, JobRole, Program
 from services import audit
 from services.actor import Actor
-from services.coverage import compute_coverage
 from services.db import session_scope
 from services.errors import FieldError, NotFound, ValidationFailed
 from services.errors import field_error as _error
 from services.outline import code_sort_key
 from services.permissions import require
+from services.rows import kept_columns
 from services.versioning import apply_changes
 
 LANGUAGES = ("zh", "en")
@@ -31,6 +31,22 @@ def _validate(code: str, name: str, language: str) -> list[FieldError]:
     if language not in LANGUAGES:
         errors.append(_error("language", "program.error.language", "language: zh or en"))
     return errors
+
+
+PROGRAM_KEPT_COLUMNS = ("created_at", "updated_at", "version")
+
+
+def new_program_row(*, code: str, name: str, language: str = "zh", description: str = "", is_demo: bool = False,
+                    **kept: Any) -> dict[str, Any]:
+    """The columns of a new programme, the one rule for the editor, the import, restore and the demo seed:
+    code and name trimmed, code 1–32 characters, a name, a known language (``ValidationFailed``);
+    timestamps and version kept when given (restore). Pure: no session."""
+    code, name = (code or "").strip(), (name or "").strip()
+    errors = _validate(code, name, language)
+    if errors:
+        raise ValidationFailed(errors)
+    return {"code": code, "name": name, "language": language, "description": description or "", "is_demo": is_demo,
+            **kept_columns(kept, PROGRAM_KEPT_COLUMNS, "programme")}
 
 
 def _exists(code: str) -> ValidationFailed:
@@ -73,14 +89,13 @@ def create_program(
 ) -> dict[str, Any]:
     """Create a programme (admins and leads)."""
     require(actor, "program.create")
-    code, name = code.strip(), name.strip()
-    errors = _validate(code, name, language)
-    if errors:
-        raise ValidationFailed(errors)
+    given = dict(code=code, name=name, language=language, description=description, is_demo=is_demo)
+    checked = new_program_row(**given)  # refused before the database is asked
+    code, name = checked["code"], checked["name"]
     with session_scope(engine) as session:
         if session.exec(select(Program).where(Program.code == code)).first():
             raise _exists(code)
-        program = Program(code=code, name=name, language=language, description=description, is_demo=is_demo)
+        program = Program(**new_program_row(**given))
         session.add(program)
         session.flush()
         audit.record(session, actor=actor, entity_type="program", entity_id=program.id, action="create",
@@ -135,7 +150,10 @@ def program_summary(engine: Engine, *, program_id: int) -> dict[str, Any]:
             Comment.program_id == program_id, Comment.resolved == False, Comment.parent_id == None)).one()  # noqa: E711,E712
         job_roles = session.exec(select(func.count()).select_from(JobRole).where(
             JobRole.program_id == program_id)).one()
-    # Coverage figures come from the coverage service, so home and coverage pages always agree.
+    # Coverage figures come from the coverage service, so home and coverage pages always agree (imported
+    # here: the import writer uses this module's row builder and must not load pandas)
+    from services.coverage import compute_coverage
+
     result = compute_coverage(engine, program_id=program_id)
     leaves = result.by_competency
     uncovered = leaves[leaves["gap"] == "uncovered"]

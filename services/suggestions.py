@@ -38,14 +38,15 @@ from models import (
     Program,
     SuggestionDecision,
 )
-from models.enums import SUGGESTION_DECISIONS
+from models.enums import SIDES, SUGGESTION_DECISIONS
 from models.tables import alignment_target, utcnow
 from services import audit
 from services.actor import Actor
 from services.alignments import may_propose, propose_alignment, propose_in
 from services.db import session_scope
-from services.errors import NotFound, PermissionDenied, ValidationFailed
+from services.errors import NotFound, PermissionDenied, ValidationFailed, field_error
 from services.outline import code_sort_key, required_level_from_importance
+from services.rows import kept_columns, raise_any, unknown_value
 from services.standards import invalid, record_content_change
 from services.suggestion_index import Document, SuggestionIndex, weights_for
 from services.versioning import apply_changes
@@ -292,6 +293,27 @@ def suggest_targets_for_competency(engine: Engine, *, competency_id: int, top: i
 # --------------------------------------------------------------------------- decisions
 
 
+DECISION_KEPT_COLUMNS = ("decided_at", "version")
+
+
+def new_decision_row(*, program_id: int, competency_id: int, course_id: int, unit_id: int | None,
+                     objective_id: int | None, decision: str, text: str = "", score: float = 0.0,
+                     alignment_id: int | None = None, decided_by_id: int | None, decided_side: str | None,
+                     **kept: Any) -> dict[str, Any]:
+    """The columns of a suggestion decision, the one rule for the suggestion panel and restore: on a unit or
+    an objective (its target key from ``alignment_target``), accept or reject, the deciding side known
+    (``ValidationFailed``); ``decided_at`` and ``version`` kept when given. Pure: no session."""
+    raise_any([None if (unit_id is None) != (objective_id is None) else
+               field_error("target", "error.field.unknown_value", "target: a unit or an objective", value="course"),
+               unknown_value("decision", decision, SUGGESTION_DECISIONS),
+               unknown_value("decided_side", decided_side, SIDES, nullable=True)])
+    return {"program_id": program_id, "competency_id": competency_id,
+            "target": alignment_target(course_id=course_id, unit_id=unit_id, objective_id=objective_id),
+            "unit_id": unit_id, "objective_id": objective_id, "decision": decision, "text": text or "",
+            "score": float(score or 0.0), "alignment_id": alignment_id, "decided_by_id": decided_by_id,
+            "decided_side": decided_side, **kept_columns(kept, DECISION_KEPT_COLUMNS, "suggestion decision")}
+
+
 def _record_decision(session: Session, *, actor: Actor, target: dict[str, Any], competency: Competency,
                      decision: str, score: float, alignment_id: int | None, reason: str = "") -> SuggestionDecision:
     existing = session.exec(select(SuggestionDecision).where(SuggestionDecision.competency_id == competency.id,
@@ -305,9 +327,9 @@ def _record_decision(session: Session, *, actor: Actor, target: dict[str, Any], 
         row = existing
     else:
         before = None
-        row = SuggestionDecision(program_id=target["program_id"], competency_id=competency.id,
-                                 target=target["target"], unit_id=target["unit_id"],
-                                 objective_id=target["objective_id"], **values)
+        row = SuggestionDecision(**new_decision_row(program_id=target["program_id"], competency_id=competency.id,
+                                                    course_id=target["course_id"], unit_id=target["unit_id"],
+                                                    objective_id=target["objective_id"], **values))
         session.add(row)
         session.flush()
     audit.record(session, actor=actor, entity_type="suggestion", entity_id=row.id, action=decision,

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from models import Competency, JobRole, Program, Rating, Survey, SurveyAnswer, SurveyItem, SurveyRater, User
+from models.enums import SIDES, SURVEY_STATUSES
 from services import audit
 from services.actor import Actor
 from services.db import session_scope
@@ -35,7 +36,9 @@ from services.framework import framework_frame, set_importance_in
 from services.notifications import notify
 from services.outline import code_sort_key
 from services.permissions import require
+from services.rows import in_range, kept_columns, raise_any, unknown_value
 from services.sessions import hash_token
+from services.vocabulary import SURVEY_ITEM_AGGREGATES
 
 SCALES = {"importance": (1, 5), "frequency": (1, 7), "difficulty": (1, 5)}
 # O*NET task frequency (FT) categories 1–7; labels are translation keys survey.frequency.<n>
@@ -101,6 +104,79 @@ def aggregate(answers: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+# --- row builders (pure): the one rule for the survey pages, the ratings import, restore and the demo seed ---
+
+SURVEY_KEPT_COLUMNS = ("opened_at", "closed_by_id", "closed_at", "version")
+RATER_KEPT_COLUMNS = ("expires_at", "revoked_at", "created_at")
+
+
+def new_survey_row(*, program_id: int, job_role_id: int, title: str, opened_by_id: int | None, status: str = "open",
+                   apply_importance: bool = True, **kept: Any) -> dict[str, Any]:
+    """The columns of a survey: a title (trimmed), a known status (``ValidationFailed``); who closed it and
+    when, ``opened_at`` and ``version`` kept when given (restore)."""
+    title = (title or "").strip()
+    raise_any([None if title else field_error("title", "industry.error.required", "title: required"),
+               unknown_value("status", status, SURVEY_STATUSES)])
+    return {"program_id": program_id, "job_role_id": job_role_id, "title": title, "status": status,
+            "apply_importance": bool(apply_importance), "opened_by_id": opened_by_id,
+            **kept_columns(kept, SURVEY_KEPT_COLUMNS, "survey")}
+
+
+def new_survey_item_row(*, survey_id: int, competency_id: int, sort_order: int = 0, **aggregates: Any) -> dict[str, Any]:
+    """The columns of a survey item; a closed survey's aggregates (``SURVEY_ITEM_AGGREGATES``) kept when given."""
+    return {"survey_id": survey_id, "competency_id": competency_id, "sort_order": sort_order,
+            **kept_columns(aggregates, SURVEY_ITEM_AGGREGATES, "survey item")}
+
+
+def new_rater_row(*, survey_id: int, name: str, side: str, invited_by_id: int | None, user_id: int | None = None,
+                  token_hash: str | None = None, **kept: Any) -> dict[str, Any]:
+    """The columns of a survey rater: an account (``user_id``), a personal link (``token_hash``, the SHA-256
+    of its token) or neither (offline ratings), never both; a name and a known side (``ValidationFailed``).
+    Expiry, revocation and ``created_at`` kept when given."""
+    name = (name or "").strip()
+    raise_any([None if name else field_error("name", "survey.error.name_required", "name: required"),
+               unknown_value("side", side, SIDES),
+               None if user_id is None or token_hash is None else
+               field_error("token_hash", "error.field.unknown_value", "an account or a link, not both", value="both")])
+    return {"survey_id": survey_id, "user_id": user_id, "name": name, "side": side, "token_hash": token_hash,
+            "invited_by_id": invited_by_id, **kept_columns(kept, RATER_KEPT_COLUMNS, "survey rater")}
+
+
+def _scale_errors(values: dict[str, Any]) -> list:
+    """Each scale blank or a whole number within it (``SCALES``)."""
+    return [field_error(scale, "survey.error.scale", f"{scale}: {low}–{high}", low=low, high=high)
+            for scale, (low, high) in SCALES.items()
+            if values.get(scale) is not None and not in_range(values.get(scale), low, high)]
+
+
+def new_answer_row(*, item_id: int, rater_id: int, importance: int | None = None, frequency: int | None = None,
+                   difficulty: int | None = None, not_relevant: bool = False, **kept: Any) -> dict[str, Any]:
+    """The columns of a survey answer: each scale blank or within its range, all blank when "not relevant"
+    (``ValidationFailed``); ``updated_at`` and ``version`` kept when given."""
+    values = {"importance": importance, "frequency": frequency, "difficulty": difficulty}
+    errors = _scale_errors(values)
+    if not_relevant and any(v is not None for v in values.values()):
+        errors.append(field_error("not_relevant", "error.field.unknown_value", "not relevant: no ratings",
+                                  value="not_relevant"))
+    raise_any(errors)
+    return {"item_id": item_id, "rater_id": rater_id, **values, "not_relevant": bool(not_relevant),
+            **kept_columns(kept, ("updated_at", "version"), "survey answer")}
+
+
+def new_rating_row(*, competency_id: int, rater: str, rater_user_id: int | None = None, rater_side: str | None = None,
+                   importance: int | None = None, frequency: int | None = None, difficulty: int | None = None,
+                   comment: str = "", **kept: Any) -> dict[str, Any]:
+    """The columns of a rating (the ``ratings`` import's row, one rater on one competency), the one rule for
+    restore and the import's checks: a rater name, each scale blank or within it, a known side
+    (``ValidationFailed``); ``created_at`` and ``version`` kept when given."""
+    raise_any([None if (rater or "").strip() else field_error("rater", "industry.error.required", "rater: required"),
+               *_scale_errors({"importance": importance, "frequency": frequency, "difficulty": difficulty}),
+               unknown_value("rater_side", rater_side, SIDES, nullable=True)])
+    return {"competency_id": competency_id, "rater": rater, "rater_user_id": rater_user_id, "rater_side": rater_side,
+            "importance": importance, "frequency": frequency, "difficulty": difficulty, "comment": comment or "",
+            **kept_columns(kept, ("created_at", "version"), "rating")}
+
+
 # --- opening and inviting -----------------------------------------------------------------------
 
 
@@ -150,11 +226,12 @@ def open_survey(engine: Engine, *, actor: Actor, job_role_id: int, title: str = 
         raise ValidationFailed([field_error("job_role", "survey.error.no_items", "the job role has no competencies")])
     with session_scope(engine) as session:
         role = session.get(JobRole, job_role_id)
-        survey = Survey(program_id=role.program_id, job_role_id=role.id, title=(title.strip() or role.name)[:200],
-                        apply_importance=apply_importance, opened_by_id=actor.id)
+        survey = Survey(**new_survey_row(program_id=role.program_id, job_role_id=role.id,
+                                         title=(title.strip() or role.name)[:200], apply_importance=apply_importance,
+                                         opened_by_id=actor.id))
         session.add(survey)
         session.flush()
-        session.add_all(SurveyItem(survey_id=survey.id, competency_id=item["id"], sort_order=n)
+        session.add_all(SurveyItem(**new_survey_item_row(survey_id=survey.id, competency_id=item["id"], sort_order=n))
                         for n, item in enumerate(items))
         audit.record(session, actor=actor, entity_type="survey", entity_id=survey.id, action="create",
                      after=audit.snapshot(survey), program_id=role.program_id,
@@ -177,8 +254,8 @@ def invite_users(engine: Engine, *, actor: Actor, survey_id: int, user_ids: list
                 raise ValidationFailed([field_error("user", "survey.error.no_user", f"user {user_id} not found")])
             if user_id in invited:
                 continue
-            rater = SurveyRater(survey_id=survey_id, user_id=user_id, name=user.display_name, side=user.side,
-                                invited_by_id=actor.id)
+            rater = SurveyRater(**new_rater_row(survey_id=survey_id, user_id=user_id, name=user.display_name,
+                                                side=user.side, invited_by_id=actor.id))
             session.add(rater)
             invited.add(user_id)
             added.append(rater)
@@ -211,8 +288,9 @@ def create_invitation_link(engine: Engine, *, actor: Actor, survey_id: int, name
     with session_scope(engine) as session:
         survey = _load_survey(session, survey_id)
         _require_open(survey)
-        rater = SurveyRater(survey_id=survey_id, name=name.strip()[:128], side=side, token_hash=hash_token(token),
-                            expires_at=_now(now) + timedelta(days=int(days)), invited_by_id=actor.id)
+        rater = SurveyRater(**new_rater_row(survey_id=survey_id, name=name.strip()[:128], side=side,
+                                            token_hash=hash_token(token), invited_by_id=actor.id,
+                                            expires_at=_now(now) + timedelta(days=int(days))))
         session.add(rater)
         session.flush()
         audit.record(session, actor=actor, entity_type="survey", entity_id=survey_id, action="invite_link",
@@ -331,6 +409,21 @@ def _check_answer(values: dict[str, Any], not_relevant: bool) -> dict[str, int |
     return out
 
 
+def _put_answer(session: Session, *, item_id: int, rater_id: int, now: datetime, **values: Any) -> SurveyAnswer:
+    """Add or replace (a new version) one rater's answer on one item, through ``new_answer_row``'s checks."""
+    answer = session.exec(select(SurveyAnswer).where(SurveyAnswer.item_id == item_id,
+                                                     SurveyAnswer.rater_id == rater_id)).first()
+    if answer is None:
+        answer = SurveyAnswer(**new_answer_row(item_id=item_id, rater_id=rater_id, updated_at=now, **values))
+    else:
+        new_answer_row(item_id=item_id, rater_id=rater_id, **values)
+        for key, value in {**values, "updated_at": now}.items():
+            setattr(answer, key, value)
+        answer.version += 1
+    session.add(answer)
+    return answer
+
+
 def save_answer(engine: Engine, *, item_id: int, importance: int | None = None, frequency: int | None = None,
                 difficulty: int | None = None, not_relevant: bool = False, actor: Actor | None = None,
                 token: str | None = None, survey_id: int | None = None,
@@ -348,17 +441,8 @@ def save_answer(engine: Engine, *, item_id: int, importance: int | None = None, 
         if item.survey_id != survey.id:
             raise PermissionDenied("item of another survey", key="survey.error.link_invalid")
         _require_open(survey)
-        answer = session.exec(select(SurveyAnswer).where(SurveyAnswer.item_id == item_id,
-                                                         SurveyAnswer.rater_id == rater.id)).first()
-        if answer is None:
-            answer = SurveyAnswer(item_id=item_id, rater_id=rater.id)
-        else:
-            answer.version += 1
-        answer.importance, answer.frequency, answer.difficulty = (values["importance"], values["frequency"],
-                                                                  values["difficulty"])
-        answer.not_relevant = bool(not_relevant)
-        answer.updated_at = _now(now)
-        session.add(answer)
+        answer = _put_answer(session, item_id=item_id, rater_id=rater.id, now=_now(now), **values,
+                             not_relevant=bool(not_relevant))
         session.flush()
         return {"item_id": item_id, "rater_id": rater.id, **values, "not_relevant": answer.not_relevant,
                 "version": answer.version}
@@ -481,22 +565,15 @@ def add_offline_ratings(engine: Engine, *, actor: Actor, survey_id: int, now: da
         for rating in sorted(ratings, key=lambda r: (r.rater, r.competency_id)):
             rater = offline.get(rating.rater)
             if rater is None:
-                rater = SurveyRater(survey_id=survey_id, name=rating.rater, side=rating.rater_side or "enterprise",
-                                    invited_by_id=actor.id)
+                rater = SurveyRater(**new_rater_row(survey_id=survey_id, name=rating.rater,
+                                                    side=rating.rater_side or "enterprise", invited_by_id=actor.id))
                 session.add(rater)
                 session.flush()
                 offline[rating.rater] = rater
             item = items[rating.competency_id]
-            answer = session.exec(select(SurveyAnswer).where(SurveyAnswer.item_id == item.id,
-                                                             SurveyAnswer.rater_id == rater.id)).first()
-            if answer is None:
-                answer = SurveyAnswer(item_id=item.id, rater_id=rater.id)
-            else:
-                answer.version += 1
             blank = rating.importance is None and rating.frequency is None and rating.difficulty is None
-            answer.importance, answer.frequency, answer.difficulty = rating.importance, rating.frequency, rating.difficulty
-            answer.not_relevant, answer.updated_at = blank, _now(now)
-            session.add(answer)
+            _put_answer(session, item_id=item.id, rater_id=rater.id, now=_now(now), importance=rating.importance,
+                        frequency=rating.frequency, difficulty=rating.difficulty, not_relevant=blank)
             answers += 1
         session.flush()
         audit.record(session, actor=actor, entity_type="survey", entity_id=survey_id, action="offline_ratings",

@@ -18,6 +18,7 @@ from services.actor import Actor
 from services.db import session_scope
 from services.errors import NotFound, ValidationFailed, field_error
 from services.permissions import require
+from services.rows import kept_columns
 from services.versioning import apply_changes
 
 _hasher = PasswordHasher()
@@ -73,6 +74,23 @@ def _validate(username: str, role: str, side: str, password: str | None) -> None
         raise ValidationFailed(errors)
 
 
+USER_KEPT_COLUMNS = ("created_at", "version")
+
+
+def new_user_row(*, username: str, display_name: str, role: str, side: str, password_hash: str = "",
+                 organisation: str = "", email: str = "", is_active: bool = True, is_demo: bool = False,
+                 preferred_lang: str | None = None, **kept: Any) -> dict[str, Any]:
+    """The columns of a new account, the one rule for the Users page, restore and the demo seed: a username of
+    1–64 characters without spaces, a known role and side (``ValidationFailed``), the display name defaulting
+    to the username; the password arrives hashed (``hash_password``), "" for an account that cannot log in.
+    ``created_at`` and ``version`` kept when given (restore). Pure: no session."""
+    _validate(username, role, side, None)
+    return {"username": username, "display_name": (display_name or "").strip() or username, "role": role,
+            "side": side, "organisation": organisation or "", "email": email or "", "password_hash": password_hash,
+            "is_active": bool(is_active), "is_demo": bool(is_demo), "preferred_lang": preferred_lang,
+            **kept_columns(kept, USER_KEPT_COLUMNS, "user")}
+
+
 def create_user(
     engine: Engine,
     *,
@@ -98,10 +116,9 @@ def create_user(
         if session.exec(select(User).where(User.username == username)).first():
             raise ValidationFailed([field_error("username", "error.field.username_taken", username=username,
                                             message=f"username: {username!r} is already taken")])
-        user = User(
-            username=username, display_name=display_name.strip() or username, role=role, side=side,
-            organisation=organisation, email=email, password_hash=hash_password(password), is_demo=is_demo,
-        )
+        user = User(**new_user_row(username=username, display_name=display_name, role=role, side=side,
+                                   organisation=organisation, email=email, password_hash=hash_password(password),
+                                   is_demo=is_demo))
         session.add(user)
         session.flush()
         audit.record(session, actor=actor, entity_type="user", entity_id=user.id, action="create",

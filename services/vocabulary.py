@@ -21,6 +21,13 @@ STANDARD_PROSE_FIELDS = ("prerequisites", "follow_on", "nature", "design_rationa
 # Every text field a user writes on the standard row itself (what services.standards calls its header).
 STANDARD_FIELDS = (*STANDARD_HEADER_FIELDS, *STANDARD_PROSE_FIELDS)
 
+# A closed survey's figures per item (``SurveyItem`` columns, written by services.surveys, carried by backups):
+# the statistics, then every aggregate column.
+SURVEY_FIGURES = ("importance_median", "importance_mean", "importance_iqr", "frequency_median", "frequency_mean",
+                  "difficulty_median", "difficulty_mean", "criticality")
+SURVEY_ITEM_AGGREGATES = ("raters", "not_relevant", *SURVEY_FIGURES, "low_agreement", "previous_importance",
+                          "applied_importance")
+
 PROPOSED, ACCEPTED, REJECTED = ALIGNMENT_STATUSES
 # The statuses of a decided alignment (a decision names who and when).
 ALIGNMENT_DECIDED = (ACCEPTED, REJECTED)

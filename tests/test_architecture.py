@@ -158,26 +158,108 @@ def test_every_alignment_row_is_built_by_the_alignment_rules():
     assert "template = new_row(" in commit
 
 
-ROW_BUILDERS = {"Course": "new_course_row", "CourseStandard": "new_standard_row", "Comment": "new_comment_row"}
+# The one table of which module owns which record: (owning module, its row builder). Every ``Model(...)`` in
+# services/ is ``Model(**builder(...))`` with that builder, imported from that module; a record without a builder
+# (bookkeeping the owner alone writes) is constructed in its owning module only. A new table must be listed.
+RECORD_OWNERS: dict[str, tuple[str, str | None]] = {
+    "Program": ("services.programs", "new_program_row"),
+    "User": ("services.users", "new_user_row"),
+    "JobRole": ("services.framework", "new_job_role_row"),
+    "Competency": ("services.framework", "new_node_row"),
+    "CompetencyLink": ("services.framework", "new_link_row"),
+    "Course": ("services.courses", "new_course_row"),
+    "CourseOwner": ("services.courses", "new_owner_row"),
+    "CourseStandard": ("services.standards.create", "new_standard_row"),
+    "StandardVersion": ("services.standards.save", "new_version_row"),
+    "Objective": ("services.standards.save", "new_objective_row"),
+    "LearningUnit": ("services.standards.save", "new_unit_row"),
+    "AssessmentItem": ("services.standards.save", "new_assessment_row"),
+    "Alignment": ("services.alignment_rules", "new_row"),
+    "Comment": ("services.comments", "new_comment_row"),
+    "SuggestionDecision": ("services.suggestions", "new_decision_row"),
+    "Rating": ("services.surveys", "new_rating_row"),
+    "Survey": ("services.surveys", "new_survey_row"),
+    "SurveyItem": ("services.surveys", "new_survey_item_row"),
+    "SurveyRater": ("services.surveys", "new_rater_row"),
+    "SurveyAnswer": ("services.surveys", "new_answer_row"),
+    "ChangeMark": ("services.impact", "new_mark_row"),
+    "CoverageSnapshot": ("services.coverage.snapshots", "new_snapshot_row"),
+    "SkillWeight": ("services.importing.weights", "new_skill_weight_row"),
+    "AuditEvent": ("services.audit", "new_event_row"),
+    "ImportRecord": ("services.importing.commit", None),
+    "Notification": ("services.notifications", None),
+    "LastVisit": ("services.notifications", None),
+    "UserSession": ("services.sessions", None),
+    "LoginAttempt": ("services.login", None),
+}
 
 
-@pytest.mark.parametrize("model", sorted(ROW_BUILDERS))
-def test_every_course_standard_and_comment_row_is_built_by_its_owning_module(model):
-    """Like alignments: every ``Course(...)``, ``CourseStandard(...)`` and ``Comment(...)`` in services/ is
-    ``Model(**builder(...))`` with the builder of the module owning the record (services.courses,
-    services.standards.create, services.comments), so editor, import, restore, new revisions and the demo seed
-    share one set of defaults and checks."""
-    builder, found, stray = ROW_BUILDERS[model], 0, []
+def _module_of(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+
+
+def _imported_names(tree: ast.AST) -> dict[str, str]:
+    """name → module it is imported from (``from M import name``), anywhere in the file."""
+    return {a.asname or a.name: node.module for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module for a in node.names}
+
+
+def _builder_call(call: ast.Call) -> str | None:
+    """The builder's name when ``call`` is ``Model(**builder(...))`` (or ``Model(**module.builder(...))``)."""
+    if call.args or len(call.keywords) != 1 or call.keywords[0].arg is not None:
+        return None
+    inner = call.keywords[0].value
+    if not isinstance(inner, ast.Call):
+        return None
+    return getattr(inner.func, "id", None) or getattr(inner.func, "attr", None)
+
+
+def test_every_table_has_an_owning_module_with_its_builder():
+    """Every table of models/ is listed in ``RECORD_OWNERS``, and each listed builder is a function of its module."""
+    import importlib
+
+    import models
+
+    tables = {name for name in dir(models) if hasattr(getattr(models, name), "__table__")}
+    assert tables == set(RECORD_OWNERS), f"tables without an owner: {sorted(tables - set(RECORD_OWNERS))}"
+    for model, (module, builder) in RECORD_OWNERS.items():
+        if builder is not None:
+            assert callable(getattr(importlib.import_module(module), builder, None)), f"{module}.{builder} ({model})"
+
+
+@pytest.mark.parametrize("model", sorted(RECORD_OWNERS))
+def test_every_row_is_built_by_its_owning_module(model):
+    """One write path: every ``Model(...)`` in services/ is ``Model(**builder(...))`` with the builder of the module
+    owning the record (imported from it), so editor, import, restore, new revisions and the demo seed share one
+    set of defaults, provenance and checks; a record without a builder is built in its owning module only."""
+    module, builder = RECORD_OWNERS[model]
+    stray = []
     for path in _python_files("services"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        for call in _calls_named(tree, model):
-            found += 1
-            built = (not call.args and len(call.keywords) == 1 and call.keywords[0].arg is None
-                     and isinstance(call.keywords[0].value, ast.Call)
-                     and getattr(call.keywords[0].value.func, "id", None) == builder)
-            if not built:
+        calls = list(_calls_named(tree, model))
+        if not calls:
+            continue
+        here, imported = _module_of(path), _imported_names(tree)
+        for call in calls:
+            if builder is None:
+                ok = here == module
+            else:
+                name = _builder_call(call)
+                ok = name == builder and (here == module or imported.get(builder) == module
+                                          or imported.get(module.rsplit(".", 1)[-1]) == module.rsplit(".", 1)[0])
+            if not ok:
                 stray.append(f"{_ui_id(path)}:{call.lineno}")
-    assert found >= 2 and not stray, f"{model} rows built without {builder}: {stray}"
+    assert not stray, f"{model} rows built outside {module}{f'.{builder}' if builder else ''}: {stray}"
+
+
+def test_the_builders_are_used_by_restore_and_the_demo_seed():
+    """Restore and the demo seed build their rows through the owners' builders (none constructs a row itself)."""
+    for name in ("services/importing/restore.py", "services/demo.py"):
+        tree = ast.parse((ROOT / name).read_text(encoding="utf-8"))
+        built = [model for model in RECORD_OWNERS for call in _calls_named(tree, model) if _builder_call(call)]
+        direct = [f"{model}:{call.lineno}" for model in RECORD_OWNERS for call in _calls_named(tree, model)
+                  if not _builder_call(call)]
+        assert built and not direct, f"{name}: {direct}"
 
 
 def test_which_alignments_count_is_spelled_once():

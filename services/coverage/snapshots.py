@@ -20,6 +20,7 @@ from services.db import session_scope
 from services.errors import NotFound, ValidationFailed, field_error
 from services.outline import code_sort_key
 from services.permissions import require
+from services.rows import kept_columns
 
 # --------------------------------------------------------------------------- snapshots
 
@@ -52,16 +53,14 @@ def take_snapshot(
     allowed ``coverage.snapshot``, e.g. ``services.actor.SYSTEM``).
     """
     require(actor, "coverage.snapshot")
-    if not reason or len(reason) > 32:
-        raise ValidationFailed([field_error("reason", "error.field.snapshot_reason")])
-    if len(label) > 200:
-        raise ValidationFailed([field_error("label", "error.field.snapshot_label")])
+    _check_snapshot(reason, label)
     result = compute_coverage(engine, program_id=program_id, confirmed_only=confirmed_only)
     rows = [_plain(dict(zip(SNAPSHOT_FIELDS, values, strict=True)))
             for values in zip(*(result.by_competency[c].tolist() for c in SNAPSHOT_FIELDS), strict=True)]
     with session_scope(engine) as session:
-        snap = CoverageSnapshot(program_id=program_id, created_by_id=actor.id, reason=reason, label=label.strip(),
-                                confirmed_only=confirmed_only, metrics=_plain(result.metrics), by_competency=rows)
+        snap = CoverageSnapshot(**new_snapshot_row(program_id=program_id, created_by_id=actor.id, reason=reason,
+                                                   label=label.strip(), confirmed_only=confirmed_only,
+                                                   metrics=_plain(result.metrics), by_competency=rows))
         session.add(snap)
         session.flush()
         audit.record(session, actor=actor, entity_type="coverage_snapshot", entity_id=snap.id, action="create",
@@ -69,6 +68,28 @@ def take_snapshot(
                             **{k: snap.metrics.get(k) for k in HEADLINE_METRICS}},
                      program_id=program_id, summary=f"coverage snapshot {snap.label or reason}")
         return _snapshot_summary(snap, actor.display_name)
+
+
+def _check_snapshot(reason: Any, label: Any) -> None:
+    if not isinstance(reason, str) or not reason or len(reason) > 32:
+        raise ValidationFailed([field_error("reason", "error.field.snapshot_reason")])
+    if not isinstance(label, str) or len(label) > 200:
+        raise ValidationFailed([field_error("label", "error.field.snapshot_label")])
+
+
+def new_snapshot_row(*, program_id: int, created_by_id: int | None, reason: str = "manual", label: str = "",
+                     confirmed_only: bool = False, metrics: dict[str, Any], by_competency: list[Any],
+                     **kept: Any) -> dict[str, Any]:
+    """The columns of a coverage snapshot, the one rule for taking one and for restore: a reason of 1–32
+    characters, a label of at most 200, the figures as a document and a list (``ValidationFailed``);
+    ``created_at`` kept when given (restore). Pure: no session."""
+    _check_snapshot(reason, label)
+    if not isinstance(metrics, dict) or not isinstance(by_competency, list):
+        raise ValidationFailed([field_error("metrics", "error.field.unknown_value", "metrics: a document",
+                                            value=type(metrics).__name__)])
+    return {"program_id": program_id, "created_by_id": created_by_id, "reason": reason, "label": label,
+            "confirmed_only": bool(confirmed_only), "metrics": metrics, "by_competency": by_competency,
+            **kept_columns(kept, ("created_at",), "snapshot")}
 
 
 def _snapshot_summary(snap: CoverageSnapshot, created_by: str | None) -> dict[str, Any]:

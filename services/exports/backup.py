@@ -10,8 +10,10 @@ What it holds per programme: the programme, job roles, the framework tree with p
 courses with owners, every standard revision with its StandardVersion history, objectives,
 units and assessment, alignments with provenance, suggestion decisions (accepted / rejected
 suggested alignments, so a rejected pair stays hidden after a restore), comments (threaded),
-ratings and coverage snapshots; and the users referenced (all users for a database backup), without password
-hashes unless an admin asks for them.
+ratings, coverage snapshots, verification surveys (items with their aggregates, raters, answers),
+change marks and competency links; and the users referenced (all users for a database backup), without
+password hashes — nor survey invitation links' token hashes — unless an admin asks for them
+(docs/surveys.md, "Backups"). The format itself is ``services.exports.backup_format``.
 
 Restoring it is an import: ``services.importing.restore`` (re-exported as
 ``services.exports.restore_backup``).
@@ -32,8 +34,10 @@ from sqlmodel import Session, select
 from models import (
     Alignment,
     AssessmentItem,
+    ChangeMark,
     Comment,
     Competency,
+    CompetencyLink,
     Course,
     CourseOwner,
     CourseStandard,
@@ -46,24 +50,27 @@ from models import (
     SkillWeight,
     StandardVersion,
     SuggestionDecision,
+    Survey,
+    SurveyAnswer,
+    SurveyItem,
+    SurveyRater,
     User,
 )
 from services.actor import Actor
 from services.db import session_scope
 from services.errors import NotFound, PermissionDenied
+from services.exports.backup_format import (
+    ARCHIVE_MEMBER,
+    COUNT_KEYS,
+    FORMAT,
+    FORMAT_VERSION,
+    STANDARD_TEXT_FIELDS,
+    SURVEY_ITEM_COLUMNS,
+    entity_kind,
+)
 from services.exports.common import MEDIA_TYPES, ExportFile, Progress, ProgressReporter, export_filename, iso
 from services.outline import code_sort_key
 from services.permissions import require
-from services.vocabulary import STANDARD_FIELDS
-
-FORMAT = "costandard-backup"
-FORMAT_VERSION = 1
-ARCHIVE_MEMBER = "backup.json"
-COUNT_KEYS = ("user", "program", "job_role", "area", "task", "competency", "course", "course_owner", "standard",
-              "standard_version", "objective", "unit", "assessment", "alignment", "suggestion_decision", "comment",
-              "rating", "coverage_snapshot")
-STANDARD_TEXT_FIELDS = (*STANDARD_FIELDS, "rejection_reason")
-
 
 # --------------------------------------------------------------------------- export
 
@@ -72,29 +79,18 @@ def _ts(value: datetime | None) -> str | None:
     return iso(value)
 
 
-def _parse_ts(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def _target_sort_key(target: str) -> tuple:
     kind, _, rest = target.partition(":")
     return ({"course": 0, "unit": 1, "objective": 2}.get(kind, 3), code_sort_key(rest))
 
 
-def _entity_kind(entity_type: str) -> str:
-    """The kind of row a comment's ``entity_type`` points at ("section:<name>" is a section of a standard)."""
-    return "standard" if entity_type.startswith("section:") else entity_type
-
-
 class _Exporter:
     """Reads one programme into its backup form, collecting the users it references."""
 
-    def __init__(self, session: Session, users: dict[int, User]) -> None:
+    def __init__(self, session: Session, users: dict[int, User], include_secrets: bool = False) -> None:
         self.session = session
         self.users = users
+        self.include_secrets = include_secrets  # password hashes' companions: invitation links' token hashes
         self.referenced: set[int] = set()
         self.keys: dict[tuple[str, int], str] = {}  # (entity type, id) -> natural key, of the last programme read
 
@@ -266,6 +262,19 @@ class _Exporter:
             snapshots.append({"created_at": _ts(snap.created_at), "created_by": self.user(snap.created_by_id),
                               "reason": snap.reason, "label": snap.label, "confirmed_only": snap.confirmed_only,
                               "metrics": snap.metrics, "by_competency": rows})
+        surveys = self.surveys(pid, role_names, codes)
+        marks = [{"competency": codes[m.competency_id], "reason": m.reason, "note": m.note,
+                  "marked_by": self.user(m.marked_by_id), "marked_side": m.marked_side, "marked_at": _ts(m.marked_at),
+                  "resolved_at": _ts(m.resolved_at), "resolved_by": self.user(m.resolved_by_id), "version": m.version}
+                 for m in sorted(s.exec(select(ChangeMark).where(ChangeMark.program_id == pid)).all(),
+                                 key=lambda m: (m.marked_at, m.id)) if m.competency_id in codes]
+        links = []  # each pair by its codes in code order (ids differ after a restore)
+        for k in s.exec(select(CompetencyLink).where(CompetencyLink.program_id == pid)).all():
+            if k.low_id in codes and k.high_id in codes:
+                low, high = sorted((codes[k.low_id], codes[k.high_id]), key=code_sort_key)
+                links.append({"low": low, "high": high, "created_by": self.user(k.created_by_id),
+                              "created_at": _ts(k.created_at)})
+        links.sort(key=lambda r: (code_sort_key(r["low"]), code_sort_key(r["high"])))
         return {
             "code": program.code, "name": program.name, "language": program.language,
             "description": program.description, "is_demo": program.is_demo, "created_at": _ts(program.created_at),
@@ -276,8 +285,43 @@ class _Exporter:
                            "skill_weights": weights.get(r.id, []), "version": r.version} for r in roles],
             "framework": framework, "courses": course_docs, "alignments": alignments,
             "suggestion_decisions": decisions, "comments": comments, "ratings": ratings,
-            "coverage_snapshots": snapshots,
+            "coverage_snapshots": snapshots, "surveys": surveys, "change_marks": marks, "competency_links": links,
         }
+
+    def surveys(self, pid: int, role_names: dict[int, str], codes: dict[int, str]) -> list[dict[str, Any]]:
+        """The programme's surveys in the order they were opened, each with its items (a closed survey's
+        aggregates included), raters (``ref`` numbers them for the answers) and answers. An invitation
+        link's token hash is written only with the password hashes (see docs/surveys.md)."""
+        s, out = self.session, []
+        for survey in sorted(s.exec(select(Survey).where(Survey.program_id == pid)).all(),
+                             key=lambda x: (x.opened_at, x.id)):
+            items = sorted(s.exec(select(SurveyItem).where(SurveyItem.survey_id == survey.id)).all(),
+                           key=lambda i: (i.sort_order, i.id))
+            raters = sorted(s.exec(select(SurveyRater).where(SurveyRater.survey_id == survey.id)).all(),
+                            key=lambda r: r.id)
+            refs = {r.id: n for n, r in enumerate(raters, start=1)}
+            item_codes = {i.id: codes.get(i.competency_id) for i in items}
+            answers = s.exec(select(SurveyAnswer).where(SurveyAnswer.rater_id.in_(list(refs)))).all() if refs else []
+            out.append({
+                "job_role": role_names.get(survey.job_role_id), "title": survey.title, "status": survey.status,
+                "apply_importance": survey.apply_importance, "opened_by": self.user(survey.opened_by_id),
+                "opened_at": _ts(survey.opened_at), "closed_by": self.user(survey.closed_by_id),
+                "closed_at": _ts(survey.closed_at), "version": survey.version,
+                "items": [{"competency": item_codes[i.id], **{k: getattr(i, k) for k in SURVEY_ITEM_COLUMNS}}
+                          for i in items if item_codes[i.id] is not None],
+                "raters": [{"ref": refs[r.id], "user": self.user(r.user_id), "name": r.name, "side": r.side,
+                            "link": r.token_hash is not None,
+                            **({"token_hash": r.token_hash} if self.include_secrets and r.token_hash else {}),
+                            "expires_at": _ts(r.expires_at), "revoked_at": _ts(r.revoked_at),
+                            "invited_by": self.user(r.invited_by_id), "created_at": _ts(r.created_at)} for r in raters],
+                "answers": sorted(({"competency": item_codes[a.item_id], "rater": refs[a.rater_id],
+                                    "importance": a.importance, "frequency": a.frequency, "difficulty": a.difficulty,
+                                    "not_relevant": a.not_relevant, "updated_at": _ts(a.updated_at),
+                                    "version": a.version}
+                                   for a in answers if item_codes.get(a.item_id) is not None),
+                                  key=lambda a: (a["rater"], code_sort_key(a["competency"]))),
+            })
+        return out
 
     def comments(self, rows: list[Comment], keys: dict[tuple[str, int], str]) -> list[dict[str, Any]]:
         """Comments in time order; ``ref`` numbers them so replies can name their parent."""
@@ -286,7 +330,7 @@ class _Exporter:
         out = []
         for c in ordered:
             keys[("comment", c.id)] = str(refs[c.id])
-            entity_key = keys.get((_entity_kind(c.entity_type), c.entity_id))
+            entity_key = keys.get((entity_kind(c.entity_type), c.entity_id))
             if entity_key is None and c.entity_type == "user":
                 entity_key = self.user(c.entity_id)
             out.append({"ref": refs[c.id], "parent": refs.get(c.parent_id), "entity_type": c.entity_type,
@@ -308,7 +352,7 @@ def _user_doc(user: User, include_password_hashes: bool) -> dict[str, Any]:
 def _document(session: Session, *, programs: list[Program], whole_database: bool, include_password_hashes: bool,
               report: Callable[[float, str], None] | None = None) -> dict[str, Any]:
     users = {u.id: u for u in session.exec(select(User)).all()}
-    exporter = _Exporter(session, users)
+    exporter = _Exporter(session, users, include_secrets=include_password_hashes)
     docs = []
     for i, program in enumerate(sorted(programs, key=lambda p: p.code)):
         docs.append(exporter.program(program))

@@ -50,13 +50,16 @@ from models import (
     SkillWeight,
 )
 from models.tables import alignment_target
-from services import notifications, textguard
+from services import audit, notifications, textguard
 from services.actor import Actor
 from services.alignment_rules import level_change, new_row, proposal
 from services.errors import Conflict
 from services.hierarchy import new_node_provenance
 from services.importing.plan import Op, Plan
+from services.importing.weights import new_skill_weight_row
+from services.programs import new_program_row
 from services.standards.create import new_standard_row
+from services.standards.save import new_child_row
 
 Progress = Callable[[float, str], None]
 BATCH = 5000
@@ -254,7 +257,8 @@ def apply_plan(session: Session, *, plan: Plan, actor: Actor, filename: str, kin
 
     tick(0.02, "program")
     if plan.program is None:
-        program = Program(code=plan.program_code, name=plan.program_code, language=program_language)
+        program = Program(**new_program_row(code=plan.program_code, name=plan.program_code,
+                                            language=program_language))
         session.add(program)
         session.flush()
         program_id = program.id
@@ -311,9 +315,9 @@ def record_import(session: Session, *, actor: Actor, program_id: int, filename: 
     if entities_checked:
         textguard.mark_checked(session, record, "entities")
     session.flush()
-    session.add(AuditEvent(at=at, user_id=actor.id, username=actor.username, program_id=program_id,
-                           entity_type="import", entity_id=record.id, action="import",
-                           summary=f"{kind}: {filename}"[:500], after=_jsonable(counts.get("created"))))
+    session.add(AuditEvent(**audit.new_event_row(
+        at=at, user_id=actor.id, username=actor.username, program_id=program_id, entity_type="import",
+        entity_id=record.id, action="import", summary=f"{kind}: {filename}", after=_jsonable(counts.get("created")))))
     notifications.import_changed(session, actor=actor, program_id=program_id, filename=filename,
                                  course_codes=set(course_codes))
     session.flush()
@@ -330,8 +334,8 @@ def _write_skill_weights(writer: _Writer, plan: Plan, role_ids: dict[str, int]) 
     for weight_id in old:
         writer.event("skill_weight", weight_id, "delete", spec["job_role"])
     since = writer.conn.execute(select(func.max(table.c.id))).scalar() or 0
-    writer.insert_rows(table, [dict(row) for row in spec["rows"]],
-                       shared={"program_id": writer.program_id, "job_role_id": role_id})
+    shared = {"program_id": writer.program_id, "job_role_id": role_id}
+    writer.insert_rows(table, [new_skill_weight_row(**shared, **row) for row in spec["rows"]], shared=shared)
     writer.created_ids("skill_weight", writer.conn.execute(select(table.c.id).where(
         table.c.job_role_id == role_id, table.c.id > since)).scalars().all())
 
@@ -513,6 +517,7 @@ def _write_ratings(writer: _Writer, plan: Plan, node_ids: dict[str, int]) -> Non
 
 
 CHILD_MODELS = {"objective": Objective, "unit": LearningUnit, "assessment": AssessmentItem}
+CHILD_TABLES = {"objective": "objectives", "unit": "units", "assessment": "assessment"}
 
 
 def _write_standards(writer: _Writer, plan: Plan, node_ids: dict[str, int], course_ids: dict[str, int]) -> None:
@@ -536,7 +541,7 @@ def _write_standards(writer: _Writer, plan: Plan, node_ids: dict[str, int], cour
         for op in plan.by(entity, "create"):
             standard_id = op.refs.get("standard_id") or standard_ids[op.refs["standard"]]
             extra = {"proposed_by_id": actor.id, "proposed_side": actor.side} if entity != "assessment" else {}
-            row = model(standard_id=standard_id, **op.values, **extra)
+            row = model(**new_child_row(CHILD_TABLES[entity], standard_id=standard_id, **op.values, **extra))
             session.add(row)
             session.flush()
             child_ids[(entity, op.key)] = row.id

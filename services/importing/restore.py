@@ -4,14 +4,17 @@ Restore never overwrites: an existing programme code is refused unless ``merge=T
 which creates only what is missing (matched by natural keys) and reports the rest as
 unchanged, like the import engine. Everything happens in one transaction; a dry run rolls it
 back; a corrupt, truncated or foreign file is reported as errors with the database untouched.
-Every row goes through its owner's rules: alignments through ``services.alignment_rules``
-(``new_row``, ``stored_review``), the tree through ``services.hierarchy.parent_allowed``.
+Every row is built by the module owning its record (``Model(**builder(...))``: programmes, users, the
+framework, courses and owners, standards and their parts, alignments, suggestion decisions, ratings,
+comments, snapshots, surveys, change marks), so what the editor refuses a restore refuses too; a
+builder's ``ValidationFailed`` makes the restore write nothing.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import secrets
 import zipfile
 import zlib
 from collections import defaultdict
@@ -28,8 +31,10 @@ from sqlmodel import Session, select
 from models import (
     Alignment,
     AssessmentItem,
+    ChangeMark,
     Comment,
     Competency,
+    CompetencyLink,
     Course,
     CourseOwner,
     CourseStandard,
@@ -42,143 +47,53 @@ from models import (
     SkillWeight,
     StandardVersion,
     SuggestionDecision,
+    Survey,
+    SurveyAnswer,
+    SurveyItem,
+    SurveyRater,
     User,
 )
-from models.enums import (
-    ALIGNMENT_STATUSES,
-    ASSESSMENT_CATEGORIES,
-    COMPETENCY_TYPES,
-    COURSE_TYPES,
-    NODE_KINDS,
-    NODE_STATUSES,
-    OBJECTIVE_DIMENSIONS,
-    ROLES,
-    SIDES,
-    SOURCE_KINDS,
-    STANDARD_STATUSES,
-    SUGGESTION_DECISIONS,
-)
-from models.tables import alignment_target
 from services import audit
 from services.actor import Actor
 from services.alignment_rules import new_row, stored_review
 from services.comments import new_comment_row, takes_comments
-from services.courses import new_course_row
+from services.courses import new_course_row, new_owner_row
+from services.coverage.snapshots import new_snapshot_row
 from services.errors import ValidationFailed, error_lines
-from services.exports.backup import (
+from services.exports.backup import _Exporter
+from services.exports.backup_format import (
     ARCHIVE_MEMBER,
+    BACKUP_SCHEMA,
     COUNT_KEYS,
     FORMAT,
     FORMAT_VERSION,
+    OPTIONAL_SECTIONS,
     STANDARD_TEXT_FIELDS,
-    _entity_kind,
-    _Exporter,
-    _parse_ts,
+    SURVEY_ITEM_COLUMNS,
+    entity_kind,
+    parse_ts,
 )
 from services.exports.common import Progress, ProgressReporter, t
+from services.framework import new_job_role_row, new_link_row, new_node_row
 from services.hierarchy import parent_allowed
+from services.impact import new_mark_row
 from services.importing.commit import id_ranges
 from services.permissions import require
+from services.programs import new_program_row
+from services.sessions import hash_token
 from services.standards.create import new_standard_row
-
-# --------------------------------------------------------------------------- format check
-
-
-def _obj(required: list[str], props: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "object", "required": required, "properties": props}
-
-
-_STR = {"type": "string"}
-_NSTR = {"type": ["string", "null"]}
-_INT = {"type": "integer"}
-_NINT = {"type": ["integer", "null"]}
-_NUM = {"type": "number"}
-_BOOL = {"type": "boolean"}
-_TS = {"type": "string", "format": "date-time"}
-_NTS = {"type": ["string", "null"]}
-_USER = _NSTR
-
-
-def _enum(values, nullable: bool = False) -> dict[str, Any]:
-    return {"enum": [*values, *([None] if nullable else [])]}
-
-
-BACKUP_SCHEMA: dict[str, Any] = _obj(["format", "format_version", "scope", "users", "programs"], {
-    "format": {"const": FORMAT}, "format_version": {"const": FORMAT_VERSION},
-    "scope": _enum(("program", "database")), "includes_password_hashes": _BOOL,
-    "users": {"type": "array", "items": _obj(["username", "display_name", "role", "side"], {
-        "username": {"type": "string", "minLength": 1, "maxLength": 64}, "display_name": _STR,
-        "role": _enum(ROLES), "side": _enum(SIDES), "organisation": _STR, "email": _STR, "is_active": _BOOL, "is_demo": _BOOL,
-        "preferred_lang": _NSTR, "created_at": _NTS, "version": _INT, "password_hash": _STR})},
-    "comments": {"type": "array"},
-    "programs": {"type": "array", "items": _obj(
-        ["code", "name", "job_roles", "framework", "courses", "alignments", "comments", "ratings", "coverage_snapshots"], {
-            "code": {"type": "string", "minLength": 1, "maxLength": 32}, "name": _STR, "language": _STR,
-            "description": _STR, "is_demo": _BOOL, "created_at": _NTS, "updated_at": _NTS, "version": _INT,
-            "job_roles": {"type": "array", "items": _obj(["name"], {
-                "name": _STR, "description": _STR, "external_code": _STR, "external_uri": _STR, "source": _STR,
-                "sort_order": _INT, "kind": _enum(SOURCE_KINDS), "dacum_panels": {"type": "object"},
-                "skill_weights": {"type": "array", "items": _obj(["part", "item", "level", "weight"], {
-                    "part": _enum(("theory", "skill")), "section": {"type": "string", "maxLength": 200},
-                    "item": {"type": "string", "minLength": 1, "maxLength": 500},
-                    "level": {"type": "string", "minLength": 1, "maxLength": 16},
-                    "weight": {"type": "number", "minimum": 0, "maximum": 100}})},
-                "version": _INT})},
-            "framework": {"type": "array", "items": _obj(["code", "kind", "statement"], {
-                "code": {"type": "string", "minLength": 1}, "parent": _NSTR, "kind": _enum(NODE_KINDS),
-                "statement": _STR, "comp_type": _enum(COMPETENCY_TYPES, nullable=True),
-                "importance": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
-                "required_level": {"type": ["integer", "null"], "minimum": 1, "maximum": 3},
-                "job_role": _NSTR, "external_uri": _STR, "notes": _STR, "sort_order": _INT, "cert_level": _STR,
-                "status": _enum(NODE_STATUSES), "proposed_by": _USER, "proposed_side": _enum(SIDES, nullable=True),
-                "confirmed_by": _USER, "created_at": _NTS, "updated_at": _NTS, "version": _INT})},
-            "courses": {"type": "array", "items": _obj(["code", "name", "standards"], {
-                "code": {"type": "string", "minLength": 1}, "name": _STR, "course_type": _enum(COURSE_TYPES),
-                "credits": _NUM, "hours_theory": _INT, "hours_practice": _INT, "semester": _NINT,
-                "description": _STR, "owners": {"type": "array", "items": _STR},
-                "standards": {"type": "array", "items": _obj(["revision", "status", "objectives", "units",
-                                                              "assessment", "versions"], {
-                    "revision": _INT, "status": _enum(STANDARD_STATUSES),
-                    **{name: _STR for name in STANDARD_TEXT_FIELDS},
-                    "versions": {"type": "array", "items": _obj(["number", "content"], {
-                        "number": _INT, "content": {"type": "object"}, "author": _USER, "note": _STR,
-                        "created_at": _NTS})},
-                    "objectives": {"type": "array", "items": _obj(["dimension", "text"], {
-                        "dimension": _enum(OBJECTIVE_DIMENSIONS), "code": _STR, "text": _STR, "sort_order": _INT})},
-                    "units": {"type": "array", "items": _obj(["title"], {
-                        "title": _STR, "content": _STR, "learning_tasks": _STR, "hours_theory": _INT,
-                        "hours_practice": _INT, "sort_order": _INT})},
-                    "assessment": {"type": "array", "items": _obj(["name", "weight"], {
-                        "name": _STR, "category": _enum(ASSESSMENT_CATEGORIES), "weight": _NUM, "method": _STR,
-                        "sort_order": _INT})},
-                })},
-            })},
-            "alignments": {"type": "array", "items": _obj(["competency", "course", "target", "level"], {
-                "competency": _STR, "course": _STR, "target": {"type": "string", "pattern":
-                                                               r"^(course|(unit|objective):[0-9]+:[0-9]+)$"},
-                "level": {"type": "integer", "minimum": 1, "maximum": 3}, "status": _enum(ALIGNMENT_STATUSES),
-                "source": _STR, "proposed_by": _USER, "proposed_side": _enum(SIDES, nullable=True),
-                "decided_by": _USER, "decided_at": _NTS, "reason": _STR, "version": _INT})},
-            # optional: backups written before suggestion decisions were kept have none
-            "suggestion_decisions": {"type": "array", "items": _obj(["competency", "course", "target", "decision"], {
-                "competency": _STR, "course": _STR, "target": {"type": "string", "pattern":
-                                                               r"^(unit|objective):[0-9]+:[0-9]+$"},
-                "decision": _enum(SUGGESTION_DECISIONS), "text": _STR, "score": _NUM, "alignment": _BOOL,
-                "decided_by": _USER, "decided_side": _enum(SIDES, nullable=True), "decided_at": _NTS,
-                "version": _INT})},
-            "comments": {"type": "array", "items": _obj(["ref", "entity_type", "body"], {
-                "ref": _INT, "parent": _NINT, "entity_type": _STR, "entity": _NSTR, "author": _USER, "body": _STR,
-                "resolved": _BOOL, "resolved_by": _USER, "resolved_at": _NTS, "created_at": _NTS})},
-            "ratings": {"type": "array", "items": _obj(["competency", "rater"], {
-                "competency": _STR, "rater": _STR, "rater_user": _USER,
-                "importance": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
-                "frequency": {"type": ["integer", "null"], "minimum": 1, "maximum": 7},
-                "difficulty": {"type": ["integer", "null"], "minimum": 1, "maximum": 5}, "comment": _STR})},
-            "coverage_snapshots": {"type": "array", "items": _obj(["created_at", "metrics", "by_competency"], {
-                "created_at": _TS, "reason": _STR, "label": _STR, "confirmed_only": _BOOL,
-                "metrics": {"type": "object"}, "by_competency": {"type": "array"}})},
-        })},
-})
+from services.standards.save import new_assessment_row, new_objective_row, new_unit_row, new_version_row
+from services.importing.weights import new_skill_weight_row
+from services.suggestions import new_decision_row
+from services.surveys import (
+    TOKEN_BYTES,
+    new_answer_row,
+    new_rater_row,
+    new_rating_row,
+    new_survey_item_row,
+    new_survey_row,
+)
+from services.users import new_user_row
 
 
 @dataclass
@@ -327,14 +242,35 @@ def read_backup(data: bytes, report: RestoreReport, lang: str = "en") -> dict[st
 # --------------------------------------------------------------------------- restore
 
 
+def _now_or(value: str | None) -> datetime:
+    return parse_ts(value) or datetime.now(UTC)
+
+
+def _stamps(row: dict[str, Any], *names: str) -> dict[str, Any]:
+    """The row's timestamps ``names`` (now when missing) and its version (1 when missing)."""
+    return {**{name: _now_or(row.get(name)) for name in names}, "version": row.get("version", 1)}
+
+
 class _Restorer:
-    """Writes a checked backup document inside one session, counting as it goes."""
+    """Writes a checked backup document inside one session, counting as it goes. Every row is built by its
+    owning module's builder (``Model(**builder(...))``), so a restore accepts what the editor accepts."""
 
     def __init__(self, session: Session, actor: Actor, report: RestoreReport, lang: str, merge: bool) -> None:
         self.s, self.actor, self.report, self.lang, self.merge = session, actor, report, lang, merge
-        # the rows this programme's restore created, by audit entity type (listed on its "restore" event)
+        # the rows this programme's restore created, by audit entity type (listed on its "restore" event);
+        # course owners, which have no id of their own, by the id of their course
         self.created: dict[str, list[int]] = defaultdict(list)
         self.users: dict[str, int] = {u.username: u.id for u in session.exec(select(User)).all()}
+
+    def add(self, kind: str, rows: list[Any], *, count: str | None = None) -> list[Any]:
+        """Add ``rows`` one flush each (ids in file order, the order the backup lists them in), count them as
+        created and list them for the audit event; returns them."""
+        for row in rows:
+            self.s.add(row)
+            self.s.flush()
+        self.report.count("created", count or kind, len(rows))
+        self.created[kind] += [row.id for row in rows]
+        return rows
 
     # users ----------------------------------------------------------------
     def restore_users(self, doc: dict[str, Any]) -> None:
@@ -345,31 +281,25 @@ class _Restorer:
                 self.report.count("unchanged", "user")
                 continue
             has_hash = with_hashes and bool(u.get("password_hash"))
-            user = User(username=u["username"], display_name=u["display_name"], role=u["role"], side=u["side"],
-                        organisation=u.get("organisation", ""), email=u.get("email", ""), password_hash=u.get("password_hash", "") if has_hash else "",
-                        is_active=bool(u.get("is_active", True)) if has_hash else False,
-                        is_demo=bool(u.get("is_demo", False)), preferred_lang=u.get("preferred_lang"),
-                        created_at=_parse_ts(u.get("created_at")) or datetime.now(UTC), version=u.get("version", 1))
-            new.append(user)
+            new.append(User(**new_user_row(
+                username=u["username"], display_name=u["display_name"], role=u["role"], side=u["side"],
+                organisation=u.get("organisation", ""), email=u.get("email", ""),
+                password_hash=u.get("password_hash", "") if has_hash else "",
+                is_active=bool(u.get("is_active", True)) if has_hash else False, is_demo=bool(u.get("is_demo", False)),
+                preferred_lang=u.get("preferred_lang"), **_stamps(u, "created_at"))))
             if not has_hash:
                 self.report.warn(t("export.restore.user_inactive", self.lang, username=u["username"]))
-        self.s.add_all(new)
-        self.s.flush()
-        for user in new:
+        for user in self.add("user", new):
             self.users[user.username] = user.id
-        self.report.count("created", "user", len(new))
 
     def user_id(self, username: str | None) -> int | None:
         """The id of ``username``; a user named but missing is created inactive, without a password."""
         if username is None:
             return None
         if username not in self.users:
-            user = User(username=username, display_name=username, role="faculty", side="school", password_hash="",
-                        is_active=False)
-            self.s.add(user)
-            self.s.flush()
+            user, = self.add("user", [User(**new_user_row(username=username, display_name=username, role="faculty",
+                                                          side="school", is_active=False))])
             self.users[username] = user.id
-            self.report.count("created", "user")
             self.report.warn(t("export.restore.user_placeholder", self.lang, username=username))
         return self.users[username]
 
@@ -379,23 +309,20 @@ class _Restorer:
         report, s = self.report, self.s
         where = p["code"]
         if existing is None:
-            program = Program(code=p["code"], name=p["name"], language=p.get("language", "zh"),
-                              description=p.get("description", ""), is_demo=p.get("is_demo", False),
-                              created_at=_parse_ts(p.get("created_at")) or datetime.now(UTC),
-                              updated_at=_parse_ts(p.get("updated_at")) or datetime.now(UTC), version=p.get("version", 1))
-            s.add(program)
-            s.flush()
-            report.count("created", "program")
+            program, = self.add("program", [Program(**new_program_row(
+                code=p["code"], name=p["name"], language=p.get("language", "zh"), description=p.get("description", ""),
+                is_demo=p.get("is_demo", False), **_stamps(p, "created_at", "updated_at")))])
         else:
             program = existing
             report.count("unchanged", "program")
         old = existing_doc or {"job_roles": [], "framework": [], "courses": [], "alignments": [], "comments": [],
-                               "ratings": [], "coverage_snapshots": [], "suggestion_decisions": []}
-        p = {**p, "suggestion_decisions": p.get("suggestion_decisions", [])}
+                               "ratings": [], "coverage_snapshots": []}
+        old = {**{name: [] for name in OPTIONAL_SECTIONS}, **old}
+        p = {**{name: [] for name in OPTIONAL_SECTIONS}, **p}
         differs: dict[str, int] = {}
 
-        def match(section: str, key_of: Callable[[dict], Any], entity: Callable[[dict], str]) -> tuple[list[dict], dict]:
-            """(file rows missing from the database, existing rows by key); counts unchanged and not_in_file."""
+        def match(section: str, key_of: Callable[[dict], Any], entity: Callable[[dict], str]) -> list[dict]:
+            """The file rows missing from the database; counts unchanged and not_in_file."""
             present = {key_of(r): r for r in old[section]}
             missing = []
             seen = set()
@@ -411,28 +338,28 @@ class _Restorer:
             for key, row in present.items():
                 if key not in seen:
                     report.count("not_in_file", entity(row))
-            return missing, present
+            return missing
 
         # job roles
-        missing, _ = match("job_roles", lambda r: r["name"], lambda r: "job_role")
+        missing = match("job_roles", lambda r: r["name"], lambda r: "job_role")
         roles = {r.name: r.id for r in s.exec(select(JobRole).where(JobRole.program_id == program.id)).all()}
-        new_roles = [JobRole(program_id=program.id, name=r["name"], description=r.get("description", ""),
-                             external_code=r.get("external_code", ""), external_uri=r.get("external_uri", ""),
-                             source=r.get("source", "manual"), sort_order=r.get("sort_order", 0),
-                             kind=r.get("kind", "job"), dacum_panels=dict(r.get("dacum_panels") or {}),
-                             version=r.get("version", 1)) for r in missing]
-        s.add_all(new_roles)
+        new_roles = self.add("job_role", [JobRole(**new_job_role_row(
+            program_id=program.id, name=r["name"], description=r.get("description", ""),
+            external_code=r.get("external_code", ""), external_uri=r.get("external_uri", ""),
+            source=r.get("source", "manual"), sort_order=r.get("sort_order", 0), kind=r.get("kind", "job"),
+            dacum_panels=r.get("dacum_panels"), version=r.get("version", 1))) for r in missing])
         s.flush()
-        s.add_all(SkillWeight(program_id=program.id, job_role_id=role.id, part=w["part"], section=w.get("section", ""),
-                              item=w["item"], level=w["level"], weight=float(w["weight"]), sort_order=n)
-                  for r, role in zip(missing, new_roles, strict=True) for n, w in enumerate(r.get("skill_weights", [])))
+        self.add("skill_weight", [SkillWeight(**new_skill_weight_row(
+            program_id=program.id, job_role_id=role.id, part=w["part"], section=w.get("section", ""), item=w["item"],
+            level=w["level"], weight=w["weight"], sort_order=n))
+            for r, role in zip(missing, new_roles, strict=True) for n, w in enumerate(r.get("skill_weights", []))])
         roles.update({r.name: r.id for r in new_roles})
-        report.count("created", "job_role", len(new_roles))
-        self.created["job_role"] += [r.id for r in new_roles]
 
         # framework: parents before children (the file is in tree order; checked anyway)
-        missing, _ = match("framework", lambda r: r["code"], lambda r: r["kind"])
-        nodes = {n.code: n.id for n in s.exec(select(Competency).where(Competency.program_id == program.id)).all()}
+        missing = match("framework", lambda r: r["code"], lambda r: r["kind"])
+        present_nodes = s.exec(select(Competency).where(Competency.program_id == program.id)).all()
+        nodes = {n.code: n.id for n in present_nodes}
+        kinds = {n.code: n.kind for n in present_nodes}
         pending = list(missing)
         while pending:
             ready = [r for r in pending if r.get("parent") is None or r["parent"] in nodes]
@@ -447,38 +374,32 @@ class _Restorer:
                     report.error(t("export.restore.unknown_job_role", self.lang, code=r["code"], name=r["job_role"]),
                                  f"{where}/framework/{r['code']}")
                     return
-                batch.append(Competency(
-                    program_id=program.id, parent_id=nodes.get(r.get("parent")) if r.get("parent") else None,
+                parent = r.get("parent")
+                batch.append(Competency(**new_node_row(
+                    program_id=program.id, parent_id=nodes.get(parent) if parent else None,
+                    parent_kind=kinds.get(parent) if parent else None,
                     kind=r["kind"], code=r["code"], statement=r["statement"], comp_type=r.get("comp_type"),
                     importance=r.get("importance"), required_level=r.get("required_level"),
                     job_role_id=roles.get(r.get("job_role")) if r.get("job_role") else None,
                     external_uri=r.get("external_uri", ""), notes=r.get("notes", ""), sort_order=r.get("sort_order", 0),
-                    cert_level=r.get("cert_level", ""),
-                    status=r.get("status", "accepted"), proposed_by_id=self.user_id(r.get("proposed_by")),
-                    proposed_side=r.get("proposed_side"), confirmed_by_id=self.user_id(r.get("confirmed_by")),
-                    created_at=_parse_ts(r.get("created_at")) or datetime.now(UTC),
-                    updated_at=_parse_ts(r.get("updated_at")) or datetime.now(UTC), version=r.get("version", 1)))
+                    cert_level=r.get("cert_level", ""), status=r.get("status", "accepted"),
+                    proposed_by_id=self.user_id(r.get("proposed_by")), proposed_side=r.get("proposed_side"),
+                    confirmed_by_id=self.user_id(r.get("confirmed_by")), **_stamps(r, "created_at", "updated_at"))))
             s.add_all(batch)
             s.flush()
-            for node in batch:
-                nodes[node.code] = node.id
+            for r, node in zip(ready, batch, strict=True):  # by the file's code, the key the other sections use
+                nodes[r["code"]], kinds[r["code"]] = node.id, node.kind
                 report.count("created", node.kind)
                 self.created["competency"].append(node.id)
             ready_codes = {r["code"] for r in ready}
             pending = [r for r in pending if r["code"] not in ready_codes]
 
         # courses, owners, standards and everything inside them
-        missing, _ = match("courses", lambda r: r["code"], lambda r: "course")
+        missing = match("courses", lambda r: r["code"], lambda r: "course")
         courses = {c.code: c.id for c in s.exec(select(Course).where(Course.program_id == program.id)).all()}
-        new_courses = [Course(**new_course_row(program_id=program.id, **{
-                              **c, "created_at": _parse_ts(c.get("created_at")) or datetime.now(UTC),
-                              "updated_at": _parse_ts(c.get("updated_at")) or datetime.now(UTC),
-                              "version": c.get("version", 1)})) for c in missing]
-        s.add_all(new_courses)
-        s.flush()
+        new_courses = self.add("course", [Course(**new_course_row(program_id=program.id, **{
+            **c, **_stamps(c, "created_at", "updated_at")})) for c in missing])
         courses.update({c.code: c.id for c in new_courses})
-        report.count("created", "course", len(new_courses))
-        self.created["course"] += [c.id for c in new_courses]
         old_courses = {c["code"]: c for c in old["courses"]}
         targets: dict[tuple[str, str], int] = {}  # (course code, "unit:rev:idx") -> unit / objective id
         self._existing_targets(program.id, targets)
@@ -497,8 +418,10 @@ class _Restorer:
                     continue
                 uid = self.user_id(username)
                 if s.get(CourseOwner, (course_id, uid)) is None:
-                    s.add(CourseOwner(course_id=course_id, user_id=uid))
+                    s.add(CourseOwner(**new_owner_row(course_id=course_id, user_id=uid)))
                     report.count("created", "course_owner")
+                    if course_id not in self.created["course_owner"]:
+                        self.created["course_owner"].append(course_id)
             old_standards = {st["revision"]: st for st in (old_courses.get(c["code"]) or {}).get("standards", [])}
             for st in c["standards"]:
                 if st["revision"] in old_standards:
@@ -512,7 +435,7 @@ class _Restorer:
         s.flush()
 
         # alignments
-        missing, _ = match("alignments", lambda r: (r["competency"], r["course"], r["target"]), lambda r: "alignment")
+        missing = match("alignments", lambda r: (r["competency"], r["course"], r["target"]), lambda r: "alignment")
         new_alignments, new_keys = [], []
         for a in missing:
             at = f"{where}/alignments/{a['competency']}→{a['course']}"
@@ -529,12 +452,10 @@ class _Restorer:
                 unit_id, objective_id = (target_id, None) if a["target"].startswith("unit:") else (None, target_id)
             review = stored_review({**a, "proposed_by_id": self.user_id(a.get("proposed_by")),
                                     "decided_by_id": self.user_id(a.get("decided_by")),
-                                    "decided_at": _parse_ts(a.get("decided_at"))})
+                                    "decided_at": parse_ts(a.get("decided_at"))})
             new_alignments.append(Alignment(**new_row(
                 competency_id=nodes[a["competency"]], course_id=course_id, unit_id=unit_id, objective_id=objective_id,
-                level=a["level"], source=a.get("source", "manual"), **review,
-                created_at=_parse_ts(a.get("created_at")) or datetime.now(UTC),
-                updated_at=_parse_ts(a.get("updated_at")) or datetime.now(UTC), version=a.get("version", 1))))
+                level=a["level"], source=a.get("source", "manual"), **review, **_stamps(a, "created_at", "updated_at"))))
             new_keys.append(f"{a['competency']}|{a['course']}|{a['target']}")
         s.add_all(new_alignments)
         s.flush()
@@ -544,8 +465,8 @@ class _Restorer:
             entity_ids[("alignment", key)] = a.id
 
         # suggestion decisions (after the alignments an accepted suggestion created)
-        missing, _ = match("suggestion_decisions", lambda r: (r["competency"], r["course"], r["target"]),
-                           lambda r: "suggestion_decision")
+        missing = match("suggestion_decisions", lambda r: (r["competency"], r["course"], r["target"]),
+                        lambda r: "suggestion_decision")
         new_decisions = []
         for d in missing:
             at = f"{where}/suggestion_decisions/{d['competency']}→{d['course']}"
@@ -556,43 +477,36 @@ class _Restorer:
                 continue
             unit_id, objective_id = (target_id, None) if d["target"].startswith("unit:") else (None, target_id)
             key = f"{d['competency']}|{d['course']}|{d['target']}"
-            new_decisions.append(SuggestionDecision(
-                program_id=program.id, competency_id=nodes[d["competency"]],
-                target=alignment_target(course_id=courses[d["course"]], unit_id=unit_id, objective_id=objective_id),
+            new_decisions.append(SuggestionDecision(**new_decision_row(
+                program_id=program.id, competency_id=nodes[d["competency"]], course_id=courses[d["course"]],
                 unit_id=unit_id, objective_id=objective_id, decision=d["decision"], text=d.get("text", ""),
                 score=d.get("score", 0.0), alignment_id=entity_ids.get(("alignment", key)) if d.get("alignment") else None,
                 decided_by_id=self.user_id(d.get("decided_by")), decided_side=d.get("decided_side"),
-                decided_at=_parse_ts(d.get("decided_at")) or datetime.now(UTC), version=d.get("version", 1)))
-        s.add_all(new_decisions)
-        s.flush()
-        report.count("created", "suggestion_decision", len(new_decisions))
+                **_stamps(d, "decided_at"))))
+        self.add("suggestion_decision", new_decisions)
 
         # ratings
-        missing, _ = match("ratings", lambda r: (r["competency"], r["rater"]), lambda r: "rating")
+        missing = match("ratings", lambda r: (r["competency"], r["rater"]), lambda r: "rating")
         new_ratings, new_keys = [], []
         for r in missing:
             if r["competency"] not in nodes:
                 report.error(t("export.restore.unknown_reference", self.lang, what=r["competency"]), f"{where}/ratings")
                 continue
-            new_ratings.append(Rating(
+            new_ratings.append(Rating(**new_rating_row(
                 competency_id=nodes[r["competency"]], rater=r["rater"], rater_user_id=self.user_id(r.get("rater_user")),
                 rater_side=r.get("rater_side"), importance=r.get("importance"), frequency=r.get("frequency"),
-                difficulty=r.get("difficulty"), comment=r.get("comment", ""),
-                created_at=_parse_ts(r.get("created_at")) or datetime.now(UTC), version=r.get("version", 1)))
+                difficulty=r.get("difficulty"), comment=r.get("comment", ""), **_stamps(r, "created_at"))))
             new_keys.append(f"{r['competency']}|{r['rater']}")
-        s.add_all(new_ratings)
-        s.flush()
-        report.count("created", "rating", len(new_ratings))
-        self.created["rating"] += [r.id for r in new_ratings]
-        for key, r in zip(new_keys, new_ratings, strict=True):
+        for key, r in zip(new_keys, self.add("rating", new_ratings), strict=True):
             entity_ids[("rating", key)] = r.id
 
         old_comment_ids = {int(key): row_id for (kind, row_id), key in existing_keys.items() if kind == "comment"}
         self.restore_comments(p["comments"], old["comments"], old_comment_ids, program.id, entity_ids, where)
 
         # coverage snapshots
-        missing, _ = match("coverage_snapshots", lambda r: (r["created_at"], r.get("reason"), r.get("label")),
-                           lambda r: "coverage_snapshot")
+        missing = match("coverage_snapshots", lambda r: (r["created_at"], r.get("reason"), r.get("label")),
+                        lambda r: "coverage_snapshot")
+        snapshots = []
         for snap in missing:
             rows = []
             for row in snap["by_competency"]:
@@ -600,11 +514,27 @@ class _Restorer:
                 if isinstance(row.get("id"), dict):
                     row["id"] = nodes.get(row["id"].get("competency"))
                 rows.append(row)
-            s.add(CoverageSnapshot(program_id=program.id, created_at=_parse_ts(snap["created_at"]),
-                                   created_by_id=self.user_id(snap.get("created_by")), reason=snap.get("reason", "manual"),
-                                   label=snap.get("label", ""), confirmed_only=snap.get("confirmed_only", False),
-                                   metrics=snap["metrics"], by_competency=rows))
-            report.count("created", "coverage_snapshot")
+            snapshots.append(CoverageSnapshot(**new_snapshot_row(
+                program_id=program.id, created_at=parse_ts(snap["created_at"]),
+                created_by_id=self.user_id(snap.get("created_by")), reason=snap.get("reason", "manual"),
+                label=snap.get("label", ""), confirmed_only=snap.get("confirmed_only", False), metrics=snap["metrics"],
+                by_competency=rows)))
+        self.add("coverage_snapshot", snapshots)
+
+        # surveys, change marks and competency links (after the framework and the job roles they name)
+        for survey in match("surveys", _survey_key, lambda r: "survey"):
+            self._create_survey(program.id, survey, roles, nodes, f"{where}/surveys/{survey['title']}")
+        self.add("change_mark", [ChangeMark(**new_mark_row(
+            program_id=program.id, competency_id=nodes[m["competency"]], node_kind=kinds[m["competency"]],
+            reason=m["reason"], note=m["note"], marked_by_id=self.user_id(m.get("marked_by")),
+            marked_side=m.get("marked_side"), resolved_at=parse_ts(m.get("resolved_at")),
+            resolved_by_id=self.user_id(m.get("resolved_by")), **_stamps(m, "marked_at")))
+            for m in match("change_marks", lambda r: (r["competency"], r.get("marked_at"), r["note"]),
+                           lambda r: "change_mark")])
+        self.add("competency_link", [CompetencyLink(**new_link_row(
+            program_id=program.id, a_id=nodes[k["low"]], b_id=nodes[k["high"]],
+            created_by_id=self.user_id(k.get("created_by")), created_at=_now_or(k.get("created_at"))))
+            for k in match("competency_links", lambda r: (r["low"], r["high"]), lambda r: "competency_link")])
         s.flush()
         for section, n in sorted(differs.items()):
             report.warn(t("export.restore.differs", self.lang, n=n, section=section), where)
@@ -614,6 +544,45 @@ class _Restorer:
                      action="merge" if existing else "restore", program_id=program.id,
                      after={"entities": {"created": created}},
                      summary=f"backup {'merged into' if existing else 'restored as'} {program.code}")
+
+    def _create_survey(self, program_id: int, sv: dict[str, Any], roles: dict[str, int], nodes: dict[str, int],
+                       where: str) -> None:
+        """One survey with its items, raters and answers (references checked by ``_check_references``)."""
+        survey, = self.add("survey", [Survey(**new_survey_row(
+            program_id=program_id, job_role_id=roles[sv["job_role"]], title=sv["title"], status=sv["status"],
+            apply_importance=sv.get("apply_importance", True), opened_by_id=self.user_id(sv.get("opened_by")),
+            closed_by_id=self.user_id(sv.get("closed_by")), closed_at=parse_ts(sv.get("closed_at")),
+            **_stamps(sv, "opened_at")))])
+        items = self.add("survey_item", [SurveyItem(**new_survey_item_row(
+            survey_id=survey.id, competency_id=nodes[i["competency"]],
+            **{k: i[k] for k in SURVEY_ITEM_COLUMNS if k in i})) for i in sv["items"]])
+        item_ids = {i["competency"]: row.id for i, row in zip(sv["items"], items, strict=True)}
+        raters = self.add("survey_rater", [SurveyRater(**new_rater_row(
+            survey_id=survey.id, user_id=self.user_id(r.get("user")), name=r["name"], side=r["side"],
+            invited_by_id=self.user_id(r.get("invited_by")), created_at=_now_or(r.get("created_at")),
+            **self._link_columns(r, sv["status"], sv["title"], where))) for r in sv["raters"]])
+        rater_ids = {r["ref"]: row.id for r, row in zip(sv["raters"], raters, strict=True)}
+        self.add("survey_answer", [SurveyAnswer(**new_answer_row(
+            item_id=item_ids[a["competency"]], rater_id=rater_ids[a["rater"]], importance=a.get("importance"),
+            frequency=a.get("frequency"), difficulty=a.get("difficulty"), not_relevant=a.get("not_relevant", False),
+            **_stamps(a, "updated_at"))) for a in sv["answers"]])
+
+    def _link_columns(self, r: dict[str, Any], status: str, title: str, where: str) -> dict[str, Any]:
+        """A rater's link columns. A link keeps working only when the backup carries its token hash (written with
+        the password hashes) and no rater in this database holds it already; any other link gets the hash of a
+        token nobody has, so it opens nothing, and a link that was still live on an open survey is marked
+        revoked, with a warning (docs/surveys.md, "Backups")."""
+        expires, revoked = parse_ts(r.get("expires_at")), parse_ts(r.get("revoked_at"))
+        if not r.get("link"):
+            return {"token_hash": None, "expires_at": expires, "revoked_at": revoked}
+        token_hash = r.get("token_hash")
+        if token_hash and self.s.exec(select(SurveyRater.id).where(SurveyRater.token_hash == token_hash)).first() is None:
+            return {"token_hash": token_hash, "expires_at": expires, "revoked_at": revoked}
+        if status == "open" and revoked is None and (expires is None or expires > datetime.now(UTC)):
+            self.report.warn(t("export.restore.link_revoked", self.lang, survey=title, name=r["name"]), where)
+            revoked = datetime.now(UTC)  # it was live: say on the survey page that it opens nothing now
+        return {"token_hash": hash_token(secrets.token_urlsafe(TOKEN_BYTES)), "expires_at": expires,
+                "revoked_at": revoked}
 
     def _existing_targets(self, program_id: int, targets: dict[tuple[str, str], int]) -> None:
         rows = self.s.exec(select(CourseStandard, Course.code).join(Course, Course.id == CourseStandard.course_id)
@@ -627,52 +596,40 @@ class _Restorer:
 
     def _create_standard(self, course_code: str, course_id: int, st: dict[str, Any],
                          targets: dict[tuple[str, str], int], entity_ids: dict[tuple[str, str], int]) -> None:
-        s, report = self.s, self.report
-        standard = CourseStandard(**new_standard_row(
+        standard, = self.add("standard", [CourseStandard(**new_standard_row(
             course_id=course_id, revision=st["revision"], status=st["status"],
             **{name: st.get(name, "") for name in STANDARD_TEXT_FIELDS},
             school_signed_by_id=self.user_id(st.get("school_signed_by")),
-            school_signed_at=_parse_ts(st.get("school_signed_at")),
+            school_signed_at=parse_ts(st.get("school_signed_at")),
             enterprise_signed_by_id=self.user_id(st.get("enterprise_signed_by")),
-            enterprise_signed_at=_parse_ts(st.get("enterprise_signed_at")),
-            submitted_at=_parse_ts(st.get("submitted_at")), approved_at=_parse_ts(st.get("approved_at")),
-            created_by_id=self.user_id(st.get("created_by")),
-            created_at=_parse_ts(st.get("created_at")) or datetime.now(UTC),
-            updated_at=_parse_ts(st.get("updated_at")) or datetime.now(UTC), version=st.get("version", 1)))
-        s.add(standard)
-        s.flush()
-        report.count("created", "standard")
-        self.created["standard"].append(standard.id)
+            enterprise_signed_at=parse_ts(st.get("enterprise_signed_at")),
+            submitted_at=parse_ts(st.get("submitted_at")), approved_at=parse_ts(st.get("approved_at")),
+            created_by_id=self.user_id(st.get("created_by")), **_stamps(st, "created_at", "updated_at")))])
         entity_ids[("standard", f"{course_code}|{st['revision']}")] = standard.id
-        versions = [StandardVersion(standard_id=standard.id, number=v["number"], content=v["content"],
-                                    author_id=self.user_id(v.get("author")), note=v.get("note", ""),
-                                    created_at=_parse_ts(v.get("created_at")) or datetime.now(UTC))
-                    for v in st["versions"]]
-        objectives = [Objective(standard_id=standard.id, dimension=o["dimension"], code=o.get("code", ""), text=o["text"],
-                                sort_order=o.get("sort_order", 0), proposed_by_id=self.user_id(o.get("proposed_by")),
-                                proposed_side=o.get("proposed_side"), version=o.get("version", 1))
-                      for o in st["objectives"]]
-        units = [LearningUnit(standard_id=standard.id, title=u["title"], content=u.get("content", ""),
-                              learning_tasks=u.get("learning_tasks", ""), hours_theory=u.get("hours_theory", 0),
-                              hours_practice=u.get("hours_practice", 0), sort_order=u.get("sort_order", 0),
-                              proposed_by_id=self.user_id(u.get("proposed_by")), proposed_side=u.get("proposed_side"),
-                              version=u.get("version", 1)) for u in st["units"]]
-        items = [AssessmentItem(standard_id=standard.id, name=a["name"], category=a.get("category", "process"),
-                                weight=a["weight"], method=a.get("method", ""), sort_order=a.get("sort_order", 0),
-                                version=a.get("version", 1)) for a in st["assessment"]]
-        # one flush per kind keeps the ids in file order, which is the order the backup lists them in
-        for kind, rows in (("standard_version", versions), ("objective", objectives), ("unit", units),
-                           ("assessment", items)):
-            for row in rows:
-                s.add(row)
-                s.flush()
-            report.count("created", kind, len(rows))
-            self.created[kind] += [row.id for row in rows]
-            if kind in ("objective", "unit", "assessment"):
-                for index, row in enumerate(rows, start=1):
-                    entity_ids[(kind, f"{course_code}|{st['revision']}|{index}")] = row.id
-                    if kind != "assessment":
-                        targets[(course_code, f"{kind}:{st['revision']}:{index}")] = row.id
+        self.add("standard_version", [StandardVersion(**new_version_row(
+            standard_id=standard.id, number=v["number"], content=v["content"], author_id=self.user_id(v.get("author")),
+            note=v.get("note", ""), created_at=_now_or(v.get("created_at")))) for v in st["versions"]])
+        children = {
+            "objective": [Objective(**new_objective_row(
+                standard_id=standard.id, dimension=o["dimension"], code=o.get("code", ""), text=o["text"],
+                sort_order=o.get("sort_order", 0), proposed_by_id=self.user_id(o.get("proposed_by")),
+                proposed_side=o.get("proposed_side"), version=o.get("version", 1))) for o in st["objectives"]],
+            "unit": [LearningUnit(**new_unit_row(
+                standard_id=standard.id, title=u["title"], content=u.get("content", ""),
+                learning_tasks=u.get("learning_tasks", ""), hours_theory=u.get("hours_theory", 0),
+                hours_practice=u.get("hours_practice", 0), sort_order=u.get("sort_order", 0),
+                proposed_by_id=self.user_id(u.get("proposed_by")), proposed_side=u.get("proposed_side"),
+                version=u.get("version", 1))) for u in st["units"]],
+            "assessment": [AssessmentItem(**new_assessment_row(
+                standard_id=standard.id, name=a["name"], category=a.get("category", "process"), weight=a["weight"],
+                method=a.get("method", ""), sort_order=a.get("sort_order", 0), version=a.get("version", 1)))
+                for a in st["assessment"]],
+        }
+        for kind, rows in children.items():
+            for index, row in enumerate(self.add(kind, rows), start=1):
+                entity_ids[(kind, f"{course_code}|{st['revision']}|{index}")] = row.id
+                if kind != "assessment":
+                    targets[(course_code, f"{kind}:{st['revision']}:{index}")] = row.id
 
     def restore_comments(self, rows: list[dict[str, Any]], old_rows: list[dict[str, Any]], old_ref_ids: dict[int, int],
                          program_id: int | None, entity_ids: dict[tuple[str, str], int], where: str) -> None:
@@ -697,7 +654,7 @@ class _Restorer:
             elif entity_type == "user":
                 entity_id = self.user_id(entity_key) if entity_key else None
             else:
-                entity_id = entity_ids.get((_entity_kind(entity_type), entity_key)) if entity_key is not None else None
+                entity_id = entity_ids.get((entity_kind(entity_type), entity_key)) if entity_key is not None else None
             if entity_id is None or not takes_comments(entity_type):
                 report.warn(t("export.restore.comment_skipped", self.lang, ref=c["ref"], entity=entity_type), where)
                 continue
@@ -710,8 +667,8 @@ class _Restorer:
                 parent_id=ref_ids.get(parent) if parent is not None else None,
                 author_id=self.user_id(c.get("author")), author_side=c.get("author_side"), body=c["body"],
                 resolved=c.get("resolved", False), resolved_by_id=self.user_id(c.get("resolved_by")),
-                resolved_at=_parse_ts(c.get("resolved_at")),
-                created_at=_parse_ts(c.get("created_at")) or datetime.now(UTC), version=c.get("version", 1)))
+                resolved_at=parse_ts(c.get("resolved_at")),
+                created_at=parse_ts(c.get("created_at")) or datetime.now(UTC), version=c.get("version", 1)))
             self.s.add(comment)
             self.s.flush()
             ref_ids[c["ref"]] = comment.id
@@ -730,8 +687,71 @@ def _comparable(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k not in _VOLATILE}
 
 
+def _survey_key(survey: dict[str, Any]) -> tuple:
+    """How a survey is recognised on a merge: its job role, title and when it was opened."""
+    return survey["job_role"], survey["title"], survey.get("opened_at")
+
+
+def _check_targeted(rows: list[dict[str, Any]], section: str, codes: dict[str, str],
+                    courses: dict[str, dict[str, Any]], report: RestoreReport, lang: str, where: str) -> None:
+    """Alignments and suggestion decisions: one row per (competency, course, target), a competency and a course
+    of the file, a ``unit:rev:idx`` / ``objective:rev:idx`` target that exists in that revision."""
+    seen = set()
+    for a in rows:
+        key = (a["competency"], a["course"], a["target"])
+        at = f"{where}/{section}/{a['competency']}→{a['course']}"
+        if key in seen:
+            report.error(t("export.restore.duplicate", lang, what=" / ".join(key)), at)
+        seen.add(key)
+        if codes.get(a["competency"]) != "competency" or a["course"] not in courses:
+            report.error(t("export.restore.unknown_reference", lang, what=f"{a['competency']} / {a['course']}"), at)
+            continue
+        if a["target"] == "course":
+            continue
+        kind, revision, index = a["target"].split(":")
+        standard = next((st for st in courses[a["course"]]["standards"] if st["revision"] == int(revision)), None)
+        if not 1 <= int(index) <= len((standard or {}).get("units" if kind == "unit" else "objectives", [])):
+            report.error(t("export.restore.unknown_reference", lang, what=a["target"]), at)
+
+
+def _check_surveys(p: dict[str, Any], codes: dict[str, str], roles: set[str], report: RestoreReport, lang: str,
+                   hashes: set[str]) -> None:
+    """Surveys name a job role and competencies of the file; raters are numbered once; each answer names an
+    item and a rater of its survey, once; change marks and links name nodes of the file; link hashes are unique."""
+    where = p["code"]
+    seen_surveys = set()
+    for sv in p.get("surveys", []):
+        at = f"{where}/surveys/{sv['title']}"
+        problems = [] if sv["job_role"] in roles else [sv["job_role"]]
+        if _survey_key(sv) in seen_surveys:
+            report.error(t("export.restore.duplicate", lang, what=sv["title"]), at)
+        seen_surveys.add(_survey_key(sv))
+        items = [i["competency"] for i in sv["items"]]
+        problems += [c for c in items if codes.get(c) not in ("task", "competency")]
+        refs = [r["ref"] for r in sv["raters"]]
+        answers = [(a["competency"], a["rater"]) for a in sv["answers"]]
+        problems += [f"{c} / {r}" for c, r in answers if c not in items or r not in refs]
+        for what, keys in (("survey item", items), ("survey rater", refs), ("survey answer", answers)):
+            if len(set(keys)) != len(keys):
+                report.error(t("export.restore.duplicate", lang, what=what), at)
+        for token_hash in filter(None, (r.get("token_hash") for r in sv["raters"])):
+            if token_hash in hashes:
+                report.error(t("export.restore.duplicate", lang, what="invitation link"), at)
+            hashes.add(token_hash)
+        for what in problems:
+            report.error(t("export.restore.unknown_reference", lang, what=str(what)), at)
+    for m in p.get("change_marks", []):
+        if codes.get(m["competency"]) not in ("task", "competency"):
+            report.error(t("export.restore.unknown_reference", lang, what=m["competency"]), f"{where}/change_marks")
+    for k in p.get("competency_links", []):
+        if codes.get(k["low"]) != "competency" or codes.get(k["high"]) != "competency" or k["low"] == k["high"]:
+            report.error(t("export.restore.unknown_reference", lang, what=f"{k['low']} = {k['high']}"),
+                         f"{where}/competency_links")
+
+
 def _check_references(doc: dict[str, Any], report: RestoreReport, lang: str) -> None:
     """Semantic checks the schema cannot make: duplicate keys, tree order, targets that exist."""
+    hashes: set[str] = set()
     for p in doc["programs"]:
         where = p["code"]
         codes: dict[str, str] = {}
@@ -762,36 +782,8 @@ def _check_references(doc: dict[str, Any], report: RestoreReport, lang: str) -> 
             revisions = [st["revision"] for st in c["standards"]]
             if len(set(revisions)) != len(revisions):
                 report.error(t("export.restore.duplicate", lang, what=f"{c['code']} revision"), f"{where}/courses")
-        seen = set()
-        for a in p["alignments"]:
-            key = (a["competency"], a["course"], a["target"])
-            at = f"{where}/alignments/{a['competency']}→{a['course']}"
-            if key in seen:
-                report.error(t("export.restore.duplicate", lang, what=" / ".join(key)), at)
-            seen.add(key)
-            if codes.get(a["competency"]) != "competency" or a["course"] not in courses:
-                report.error(t("export.restore.unknown_reference", lang, what=f"{a['competency']} / {a['course']}"), at)
-                continue
-            if a["target"] != "course":
-                kind, revision, index = a["target"].split(":")
-                standard = next((st for st in courses[a["course"]]["standards"] if st["revision"] == int(revision)), None)
-                items = (standard or {}).get("units" if kind == "unit" else "objectives", [])
-                if not 1 <= int(index) <= len(items):
-                    report.error(t("export.restore.unknown_reference", lang, what=a["target"]), at)
-        seen = set()
-        for d in p.get("suggestion_decisions", []):
-            key = (d["competency"], d["course"], d["target"])
-            at = f"{where}/suggestion_decisions/{d['competency']}→{d['course']}"
-            if key in seen:
-                report.error(t("export.restore.duplicate", lang, what=" / ".join(key)), at)
-            seen.add(key)
-            if codes.get(d["competency"]) != "competency" or d["course"] not in courses:
-                report.error(t("export.restore.unknown_reference", lang, what=f"{d['competency']} / {d['course']}"), at)
-                continue
-            kind, revision, index = d["target"].split(":")
-            standard = next((st for st in courses[d["course"]]["standards"] if st["revision"] == int(revision)), None)
-            if not 1 <= int(index) <= len((standard or {}).get("units" if kind == "unit" else "objectives", [])):
-                report.error(t("export.restore.unknown_reference", lang, what=d["target"]), at)
+        _check_targeted(p["alignments"], "alignments", codes, courses, report, lang, where)
+        _check_targeted(p.get("suggestion_decisions", []), "suggestion_decisions", codes, courses, report, lang, where)
         for r in p["ratings"]:
             if r["competency"] not in codes:
                 report.error(t("export.restore.unknown_reference", lang, what=r["competency"]), f"{where}/ratings")
@@ -800,6 +792,7 @@ def _check_references(doc: dict[str, Any], report: RestoreReport, lang: str) -> 
             if c.get("parent") is not None and c["parent"] not in refs:
                 report.error(t("export.restore.unknown_reference", lang, what=f"comment {c['parent']}"),
                              f"{where}/comments/{c['ref']}")
+        _check_surveys(p, codes, roles, report, lang, hashes)
     program_codes = [p["code"] for p in doc["programs"]]
     if len(set(program_codes)) != len(program_codes):
         report.error(t("export.restore.duplicate", lang, what="programme"))

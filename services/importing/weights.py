@@ -54,6 +54,28 @@ class WeightTables:
         return [lv for lv in LEVELS if any(r["part"] == part and r["level"] == lv for r in self.rows)]
 
 
+def new_skill_weight_row(*, program_id: int, job_role_id: int, part: str, item: str, level: str, weight: Any,
+                         section: str = "", sort_order: int = 0) -> dict[str, Any]:
+    """The columns of one weight-table cell, the one rule for the import writer and restore: a known part,
+    an item and a level, a weight from 0 to 100 (``ValidationFailed`` otherwise). Text as written. Pure."""
+    from services.errors import ValidationFailed, field_error
+
+    errors = []
+    if part not in PARTS or not str(item or "").strip() or not str(level or "").strip():
+        errors.append(field_error("skill_weight", "error.field.weight_cell",
+                                  f"weight table: part {part!r}, item {item!r} and level {level!r} are required"))
+    try:
+        value = float(weight)
+    except (TypeError, ValueError):
+        value = None
+    if value is None or not 0 <= value <= 100:
+        errors.append(field_error("weight", "error.field.weight", f"weight: {weight!r} is not between 0 and 100"))
+    if errors:
+        raise ValidationFailed(errors)
+    return {"program_id": program_id, "job_role_id": job_role_id, "part": part, "section": section or "",
+            "item": item, "level": level, "weight": value, "sort_order": sort_order}
+
+
 def _letter(col: int) -> str:
     letters = ""
     col += 1

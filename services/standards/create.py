@@ -32,7 +32,7 @@ from services.outline import code_sort_key
 from services.permissions import require
 from services.standards.common import invalid, load_standard
 from services.standards.read import _content, _rows
-from services.standards.save import write_version
+from services.standards.save import new_assessment_row, new_objective_row, new_unit_row, write_version
 from services.vocabulary import STANDARD_FIELDS as HEADER_FIELDS
 
 # --------------------------------------------------------------------------- creating
@@ -83,21 +83,21 @@ def copy_rows(session: Session, *, source: CourseStandard, target: CourseStandar
                                             source="copy", **new_ids, **review)))
 
     for o in _rows(session, Objective, source.id):
-        new = Objective(standard_id=target.id, dimension=o.dimension, code=o.code, text=o.text,
-                        sort_order=o.sort_order, **provenance(o))
+        new = Objective(**new_objective_row(standard_id=target.id, dimension=o.dimension, code=o.code, text=o.text,
+                                            sort_order=o.sort_order, **provenance(o)))
         session.add(new)
         session.flush()
         copy_alignments("objective_id", o.id, {"objective_id": new.id})
     for u in _rows(session, LearningUnit, source.id):
-        new = LearningUnit(standard_id=target.id, title=u.title, content=u.content, learning_tasks=u.learning_tasks,
-                           hours_theory=u.hours_theory, hours_practice=u.hours_practice, sort_order=u.sort_order,
-                           **provenance(u))
+        new = LearningUnit(**new_unit_row(standard_id=target.id, title=u.title, content=u.content,
+                                          learning_tasks=u.learning_tasks, hours_theory=u.hours_theory,
+                                          hours_practice=u.hours_practice, sort_order=u.sort_order, **provenance(u)))
         session.add(new)
         session.flush()
         copy_alignments("unit_id", u.id, {"unit_id": new.id})
     for i in _rows(session, AssessmentItem, source.id):
-        session.add(AssessmentItem(standard_id=target.id, name=i.name, category=i.category, weight=i.weight,
-                                   method=i.method, sort_order=i.sort_order))
+        session.add(AssessmentItem(**new_assessment_row(standard_id=target.id, name=i.name, category=i.category,
+                                                        weight=i.weight, method=i.method, sort_order=i.sort_order)))
     session.flush()
     return sorted(skipped, key=code_sort_key)
 

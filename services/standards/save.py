@@ -18,7 +18,7 @@ from models import (
     CourseStandard,
     StandardVersion,
 )
-from models.enums import ASSESSMENT_CATEGORIES
+from models.enums import ASSESSMENT_CATEGORIES, SIDES
 from models.tables import alignment_target, utcnow
 from services import audit
 from services.actor import Actor
@@ -28,6 +28,7 @@ from services.db import retry_transient, session_scope
 from services.errors import Conflict, FieldError, ValidationFailed
 from services.notifications import signoffs_cleared
 from services.permissions import require
+from services.rows import in_range, kept_columns, unknown_value
 from services.standards.common import (
     _ENTITY,
     _KIND_TABLE,
@@ -124,6 +125,81 @@ def _clean_values(table: str, index: int, raw: dict[str, Any], errors: list[Fiel
             _row_error(errors, table, index, field, "standards.error.too_long", f"{field}: at most {limit} characters",
                        limit=limit)
     return values
+
+
+CHILD_COLUMNS = {"objectives": ("dimension", "code", "text"),
+                 "units": ("title", "content", "learning_tasks", "hours_theory", "hours_practice"),
+                 "assessment": ("name", "category", "weight", "method")}
+
+
+def _child_errors(table: str, index: int, values: dict[str, Any]) -> list[FieldError]:
+    """The editor's row rules on values as they will be stored (no trimming): required text, known
+    dimension / category, hours 0–2000, weight 0–100."""
+    errors: list[FieldError] = []
+    required = {"objectives": ("text",), "units": ("title",), "assessment": ("name",)}[table]
+    for field in required:
+        if not str(values.get(field) or "").strip():
+            _row_error(errors, table, index, field, "standards.error.required", f"{field} is required")
+    if table == "objectives" and values.get("dimension") not in OBJECTIVE_DIMENSIONS:
+        _row_error(errors, table, index, "dimension", "standards.error.dimension",
+                   f"dimension must be one of {', '.join(OBJECTIVE_DIMENSIONS)}")
+    for field in ("hours_theory", "hours_practice") if table == "units" else ():
+        if not in_range(values.get(field, 0), 0, MAX_HOURS):
+            _row_error(errors, table, index, field, "standards.error.hours",
+                       f"{field} must be a whole number 0–{MAX_HOURS}")
+    if table == "assessment":
+        if values.get("category", "process") not in ASSESSMENT_CATEGORIES:
+            _row_error(errors, table, index, "category", "standards.error.category",
+                       f"category must be one of {', '.join(ASSESSMENT_CATEGORIES)}")
+        weight = values.get("weight")
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= 100:
+            _row_error(errors, table, index, "weight", "standards.error.weight", "weight must be 0–100")
+    return errors
+
+
+def new_child_row(table: str, *, standard_id: int, sort_order: int = 0, proposed_by_id: int | None = None,
+                  proposed_side: str | None = None, **fields: Any) -> dict[str, Any]:
+    """The columns of a new objective, learning unit or assessment item (``table`` "objectives", "units",
+    "assessment"), the one rule for the editor's save, a copy, the import, restore and the demo seed: the
+    editor's row rules (``ValidationFailed`` naming the table and row), text as given; objectives and units
+    carry their proposer (``proposed_by_id``, ``proposed_side``). ``version`` kept when given. Pure."""
+    columns = CHILD_COLUMNS[table]
+    values = {k: v for k, v in fields.items() if k in columns}
+    kept = kept_columns({k: v for k, v in fields.items() if k not in columns}, ("version",), _ENTITY[table])
+    errors = _child_errors(table, sort_order, values)
+    if table in _TARGET_KIND:
+        side_error = unknown_value("proposed_side", proposed_side, SIDES, nullable=True)
+        errors += [side_error] if side_error else []
+        values.update(proposed_by_id=proposed_by_id, proposed_side=proposed_side)
+    if errors:
+        raise ValidationFailed(errors)
+    return {"standard_id": standard_id, "sort_order": sort_order, **values, **kept}
+
+
+def new_objective_row(**fields: Any) -> dict[str, Any]:
+    """``new_child_row("objectives", …)``: the columns of a new ``Objective``."""
+    return new_child_row("objectives", **fields)
+
+
+def new_unit_row(**fields: Any) -> dict[str, Any]:
+    """``new_child_row("units", …)``: the columns of a new ``LearningUnit``."""
+    return new_child_row("units", **fields)
+
+
+def new_assessment_row(**fields: Any) -> dict[str, Any]:
+    """``new_child_row("assessment", …)``: the columns of a new ``AssessmentItem``."""
+    return new_child_row("assessment", **fields)
+
+
+def new_version_row(*, standard_id: int, number: int, content: dict[str, Any], author_id: int | None,
+                    note: str = "", **kept: Any) -> dict[str, Any]:
+    """The columns of a stored version of a standard, the one rule for a save, restore and the demo seed:
+    a number from 1 and the content as a document (``ValidationFailed``); ``created_at`` kept when given."""
+    if not in_range(number, 1, 10**9) or not isinstance(content, dict):
+        raise invalid("standards.error.revision", f"a version needs a number from 1 and content, not {number!r}",
+                      field="number", revision=str(number))
+    return {"standard_id": standard_id, "number": number, "content": content, "author_id": author_id,
+            "note": note or "", **kept_columns(kept, ("created_at",), "version")}
 
 
 def _clean_table(table: str, raw_rows: list[dict[str, Any]], existing: dict[int, Any],
@@ -266,8 +342,9 @@ def write_version(session: Session, *, actor: Actor, standard: CourseStandard, n
     session.flush()
     number = (session.exec(select(func.max(StandardVersion.number))
                            .where(StandardVersion.standard_id == standard.id)).one() or 0) + 1
-    session.add(StandardVersion(standard_id=standard.id, number=number, content=_content(session, standard),
-                                author_id=actor.id, note=note[:500]))
+    session.add(StandardVersion(**new_version_row(standard_id=standard.id, number=number,
+                                                  content=_content(session, standard), author_id=actor.id,
+                                                  note=note[:500])))
     session.flush()
     return number
 
@@ -440,7 +517,7 @@ def _apply_rows(session: Session, *, actor: Actor, standard: CourseStandard, cou
                 continue
             if row["id"] is None:
                 extra = {"proposed_by_id": actor.id, "proposed_side": actor.side} if table in _TARGET_KIND else {}
-                new = model(standard_id=standard.id, sort_order=order, **row["values"], **extra)
+                new = model(**new_child_row(table, standard_id=standard.id, sort_order=order, **row["values"], **extra))
                 session.add(new)
                 session.flush()
                 row["id"], row["created"] = new.id, True

@@ -288,3 +288,33 @@ def test_the_restore_event_lists_the_rows_it_created_and_their_history_shows_it(
         assert len(entry) == 1, (kind, trail)
         assert entry.iloc[0]["summary"].startswith("restore: backup restored as 460305")
         assert entry.iloc[0]["id"] == events.iloc[0]["id"]
+
+
+def test_the_restore_event_lists_every_kind_it_created(rich_engine, engine):
+    """Complete: every kind of row the restore's report counts as created is on the event, as many as counted —
+    course owners (by the id of their course: an owner row has no id of its own) and suggestion decisions too."""
+    from models import CourseOwner
+
+    pid = program_id(rich_engine, "460305")
+    report = restore_backup(engine, actor=SYSTEM, data=export_backup(rich_engine, actor=SYSTEM, program_id=pid).content)
+    assert report.ok, report.errors
+    with session_scope(engine) as session:
+        created = session.exec(select(AuditEventRow).where(AuditEventRow.action == "restore")).one().after["entities"][
+            "created"]
+        owned = set(session.exec(select(CourseOwner.course_id)).all())
+        decisions = set(session.exec(select(SuggestionDecision.id)).all())
+
+    def listed(kind: str) -> set[int]:
+        return {i for first, last in created.get(kind, []) for i in range(first, last + 1)}
+
+    counted: dict[str, int] = {}  # areas and tasks are competency rows
+    for k, n in report.counts["created"].items():
+        if n:
+            kind = "competency" if k in ("area", "task") else k
+            counted[kind] = counted.get(kind, 0) + n
+    assert set(created) == set(counted), (sorted(created), sorted(counted))
+    for kind, n in counted.items():
+        if kind != "course_owner":
+            assert len(listed(kind)) == n, kind
+    assert decisions and listed("suggestion_decision") == decisions
+    assert owned and listed("course_owner") == owned

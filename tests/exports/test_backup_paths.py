@@ -2,7 +2,8 @@
 
 The database is built through every write path: the demo seed, imports of a framework (with a
 competency directly under a work area), courses, a matrix and a standard, the framework editor,
-alignments proposed, accepted and re-levelled, suggestions accepted and rejected, and comments. Its whole-database backup is
+alignments proposed, accepted and re-levelled, suggestions accepted and rejected, comments, a survey
+rated through an invitation link, a change mark and a competency link. Its whole-database backup is
 restored into the emptied database and backed up again: the two documents are equal.
 """
 
@@ -13,7 +14,7 @@ import json
 from sqlalchemy import delete
 
 from models import metadata
-from services import alignments, comments, framework, suggestions, users
+from services import alignments, comments, framework, impact, suggestions, surveys, users
 from services.actor import SYSTEM
 from services.courses import list_courses
 from services.demo import seed_demo
@@ -45,8 +46,10 @@ def _build_through_every_path(engine) -> None:
     pid = get_program(engine, code="P1")["id"]
     assert _node(engine, pid, "F.2")["kind"] == "competency" and _node(engine, pid, "F.2")["task_code"] in ("", None)
     area = framework.create_node(engine, actor=lead, program_id=pid, kind="area", code="G", statement="安全管理")
-    framework.create_node(engine, actor=mentor, program_id=pid, kind="competency", code="G.1",
-                          statement="能识别作业现场的安全隐患", parent_id=area["id"], importance=4)
+    role = framework.create_job_role(engine, actor=lead, program_id=pid, name="安全员")
+    hazard = framework.create_node(engine, actor=mentor, program_id=pid, kind="competency", code="G.1",
+                                   statement="能识别作业现场的安全隐患", parent_id=area["id"], importance=4,
+                                   job_role_id=role["id"])
     task = framework.create_node(engine, actor=lead, program_id=pid, kind="task", code="G.2", statement="应急处置",
                                  parent_id=area["id"])
     framework.create_node(engine, actor=lead, program_id=pid, kind="competency", code="G.2.1",
@@ -69,6 +72,13 @@ def _build_through_every_path(engine) -> None:
     thread = comments.add_comment(engine, actor=mentor, entity_type="competency",
                                   entity_id=int(_node(engine, pid, "F.2")["id"]), body="故障判断应细分")
     comments.reply(engine, actor=lead, comment_id=thread["id"], body="下一版拆分为两条")
+    # an open survey rated through an invitation link, a change mark and a link between two sources
+    survey = surveys.open_survey(engine, actor=lead, job_role_id=role["id"])
+    token = surveys.create_invitation_link(engine, actor=lead, survey_id=survey["id"], name="赵师傅")["token"]
+    item = surveys.rating_form(engine, access=surveys.rater_access(engine, token=token))[0]
+    surveys.save_answer(engine, item_id=item["item_id"], token=token, importance=4, frequency=3, difficulty=2)
+    impact.mark_changing(engine, actor=mentor, node_id=hazard["id"], reason="process", note="新的安全规程")
+    framework.link_competencies(engine, actor=lead, a_id=int(_node(engine, pid, "F.2")["id"]), b_id=hazard["id"])
 
 
 def _empty(engine) -> None:
@@ -88,6 +98,8 @@ def test_a_database_built_through_every_write_path_round_trips_through_backup(en
     assert {p["code"] for p in first["programs"]} >= {"460305", "P1"}
     demo = next(p for p in first["programs"] if p["code"] == "460305")
     assert sorted(d["decision"] for d in demo["suggestion_decisions"]) == ["accept", "reject"]
+    p1 = next(p for p in first["programs"] if p["code"] == "P1")
+    assert p1["surveys"][0]["answers"] and p1["change_marks"] and p1["competency_links"] and demo["surveys"]
     _empty(engine)
     report = restore_backup(engine, actor=SYSTEM, data=json.dumps(first).encode())
     assert report.ok, report.errors
