@@ -78,12 +78,12 @@ from services.framework import new_job_role_row, new_link_row, new_node_row
 from services.hierarchy import parent_allowed
 from services.impact import new_mark_row
 from services.importing.commit import id_ranges
+from services.importing.weights import new_skill_weight_row
 from services.permissions import require
 from services.programs import new_program_row
 from services.sessions import hash_token
 from services.standards.create import new_standard_row
 from services.standards.save import new_assessment_row, new_objective_row, new_unit_row, new_version_row
-from services.importing.weights import new_skill_weight_row
 from services.suggestions import new_decision_row
 from services.surveys import (
     TOKEN_BYTES,
