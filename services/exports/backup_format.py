@@ -21,7 +21,7 @@ ARCHIVE_MEMBER = "backup.json"
 COUNT_KEYS = ("user", "program", "job_role", "area", "task", "competency", "course", "course_owner", "standard",
               "standard_version", "objective", "unit", "assessment", "alignment", "suggestion_decision", "comment",
               "rating", "coverage_snapshot", "survey", "survey_item", "survey_rater", "survey_answer", "change_mark",
-              "competency_link")
+              "competency_link", "skill_weight")
 STANDARD_TEXT_FIELDS = (*STANDARD_FIELDS, "rejection_reason")
 SURVEY_ITEM_COLUMNS = ("sort_order", *SURVEY_ITEM_AGGREGATES)  # a survey item's columns besides its competency
 # sections a programme may lack (backups written before they were kept): read as empty
