@@ -63,15 +63,16 @@ COURSES = ("ZJ2011", "ZH3021")
 # the accounts in turn: every four users hold an editor, a mentor, a lead and a second mentor
 ACCOUNTS = ("faculty", "mentor", "lead", "mentor2", "faculty", "mentor", "lead", "faculty2")
 ROLE = {"faculty": "editor", "lead": "editor", "mentor": "reviewer", "mentor2": "reviewer", "faculty2": "reader"}
-# what each kind of user does, by weight; a user starts with its writes once each, then draws
+# what each kind of user does, by weight
 MIX = {
     "editor": {"home": 1, "inbox": 1, "standards": 1, "coverage": 1, "review": 1, "save_objective": 3,
                "save_unit": 2, "decide": 2, "comment": 1},
     "reviewer": {"home": 1, "inbox": 1, "standards": 1, "coverage": 1, "review": 1, "decide": 4, "comment": 2},
     "reader": {"home": 1, "inbox": 1, "standards": 2, "coverage": 2, "review": 1, "comment": 2},
 }
-FIRST = {"editor": ("save_objective", "decide", "save_unit", "comment"), "reviewer": ("decide", "comment"),
-         "reader": ("comment",)}
+# each account's first actions, then weighted draws: any four users hold a save, a decision and a comment
+FIRST = {"faculty": ("save_objective", "comment", "decide", "save_unit"), "mentor": ("decide", "comment"),
+         "lead": ("comment", "save_unit", "decide"), "mentor2": ("decide", "comment"), "faculty2": ("comment",)}
 # the data editors' columns (ui/standard_editor.py _WIDTHS): x offset of a cell in the column, px
 CELL_X = {("objectives", "text"): 90 + 70 + 120, ("units", "title"): 80, ("units", "content"): 170 + 100}
 ROW_H = 35  # glide data grid: header and rows
@@ -485,7 +486,7 @@ class User:
                 self.record(kind="step_failed", action="log in", error=f"{type(exc).__name__}: {str(exc)[:300]}")
                 return
             deadline = time.monotonic() + seconds  # the fixed time counts from this user's login
-            queue = list(FIRST[self.role])
+            queue = list(FIRST[self.account])
             weights = MIX[self.role]
             while time.monotonic() < deadline:
                 action = queue.pop(0) if queue else self.rng.choices(list(weights), list(weights.values()))[0]
