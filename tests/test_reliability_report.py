@@ -24,6 +24,14 @@ def test_browser_load_section_names_users_servers_actions_and_lost_writes():
     assert "app servers 500.0 MB RSS" in section
 
 
+def test_a_failed_step_is_named_in_the_report():
+    """The first failed steps are listed with their action and error, so a failed run says why."""
+    run = {**RUN, "step_failures": 1, "examples": {"step_failures": [
+        {"kind": "step_failed", "action": "log in", "error": "TimeoutError: Timeout 180000ms exceeded."}]}}
+    report = render({}, [run], OPTIONS)
+    assert "- step failures: log in TimeoutError: Timeout 180000ms exceeded." in report
+
+
 def test_a_lost_browser_write_counts_in_the_headline():
     """A write lost under browser load makes the report's headline non-zero."""
     report = render({}, [{**RUN, "lost": 2}], OPTIONS)

@@ -154,8 +154,13 @@ def _browser_load(runs: list[dict]) -> list[str]:
                 f"({memory.get('servers_pss')} MB PSS), Chromium with its driver {memory.get('browser_rss')} MB RSS "
                 f"({memory.get('browser_pss')} MB PSS); all {memory.get('all_rss')} MB RSS, "
                 f"{memory.get('all_pss')} MB PSS.", ""]
-        out += _table(["action", "count", "p50 ms", "p95 ms"],
-                      [[name, a["count"], a["p50_ms"], a["p95_ms"]] for name, a in x["actions"].items()])
+        examples = x.get("examples", {})
+        for what in ("errors", "step_failures", "lost"):
+            for e in examples.get(what, [])[:3]:
+                detail = e.get("error") or e.get("text") or e
+                out.append(f"- {what.replace('_', ' ')}: {e.get('action', '')} {str(detail)[:300]}".replace("\n", " "))
+        out += ["", *_table(["action", "count", "p50 ms", "p95 ms"],
+                            [[name, a["count"], a["p50_ms"], a["p95_ms"]] for name, a in x["actions"].items()])]
         out.append("")
     return out
 
