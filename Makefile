@@ -32,7 +32,8 @@ test-fast: $(STAMP)
 e2e: $(STAMP)
 	$(PY) -m pytest -m browser
 
-## load: the concurrency check at full size (LOAD_WORKERS processes for LOAD_SECONDS against PostgreSQL)
+## load: the concurrency check at full size (LOAD_WORKERS processes for LOAD_SECONDS against PostgreSQL),
+## then LOAD_WORKERS browser users in one Chromium on two app servers for LOAD_SECONDS (tests/test_load_browser.py)
 LOAD_WORKERS ?= 20
 LOAD_SECONDS ?= 60
 ## load: also FAULT_REPEATS SIGKILLs per operation (import, restore, standard save) and database
@@ -40,7 +41,7 @@ FAULT_REPEATS ?= 10
 load: $(STAMP)
 	COSTANDARD_LOAD_WORKERS=$(LOAD_WORKERS) COSTANDARD_LOAD_SECONDS=$(LOAD_SECONDS) \
 		COSTANDARD_FAULT_REPEATS=$(FAULT_REPEATS) \
-		$(PY) -m pytest tests/test_concurrency_load.py tests/test_faults.py -m load -s
+		$(PY) -m pytest tests/test_concurrency_load.py tests/test_faults.py tests/test_load_browser.py -m load -s
 
 ## reliability: run the fault, hostile-input, permission and load checks; rewrite docs/RELIABILITY.md
 reliability: $(STAMP)

@@ -26,14 +26,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(database_url: str, *, timeout: float = 60.0):
-    """Run ``streamlit run app.py`` on a free loopback port; yield its base URL."""
+def live_server(database_url: str, *, timeout: float = 60.0, log: Path | None = None):
+    """Run ``streamlit run app.py`` on a free loopback port; yield its base URL.
+
+    With ``log``, the server's output goes to that file (read it for tracebacks); otherwise to a pipe.
+    """
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url}
+    output = open(log, "wb") if log is not None else subprocess.PIPE  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
          str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
@@ -45,8 +49,11 @@ def live_server(database_url: str, *, timeout: float = 60.0):
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-                raise RuntimeError(f"streamlit did not start: {output[-2000:]}")
+                if log is not None:
+                    text = Path(log).read_text(encoding="utf-8", errors="replace")
+                else:
+                    text = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                raise RuntimeError(f"streamlit did not start: {text[-2000:]}")
             time.sleep(0.3)
         yield base
     finally:
@@ -55,6 +62,8 @@ def live_server(database_url: str, *, timeout: float = 60.0):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        if log is not None:
+            output.close()
 
 
 def chromium_available() -> bool:
