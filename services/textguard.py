@@ -186,17 +186,24 @@ def clean_values(model: Any, values: dict[str, Any]) -> dict[str, Any]:
             if isinstance(value, (dict, list)):
                 out[key] = clean_tree(value)[0]
             continue
-        if not isinstance(value, str):
-            continue
-        if CONTROL.search(value) is not None:
-            value = out[key] = CONTROL.sub("", value)
-        error = too_long(table, column, value)
-        if error is not None:
-            error.params["record"] = table
-            errors.append(error)
+        if isinstance(value, str):
+            cleaned = _clean_text(table, column, value, errors)
+            if cleaned is not value:
+                out[key] = cleaned
     if errors:
         raise ValidationFailed(errors)
     return out
+
+
+def _clean_text(table: str, column, value: str, errors: list[FieldError]) -> str:
+    """``value`` without control characters (the same object when it had none); a length error is appended."""
+    if CONTROL.search(value) is not None:
+        value = CONTROL.sub("", value)
+    error = too_long(table, column, value)
+    if error is not None:
+        error.params["record"] = table
+        errors.append(error)
+    return value
 
 
 def _guard(session: Session, _context, _instances) -> None:
@@ -220,15 +227,10 @@ def _guard(session: Session, _context, _instances) -> None:
                     if changed:
                         setattr(obj, key, cleaned)
                 continue
-            if not isinstance(value, str):
-                continue
-            if CONTROL.search(value) is not None:
-                value = CONTROL.sub("", value)
-                setattr(obj, key, value)
-            error = too_long(table, column, value)
-            if error is not None:
-                error.params["record"] = table
-                errors.append(error)
+            if isinstance(value, str):
+                cleaned = _clean_text(table, column, value, errors)
+                if cleaned is not value:
+                    setattr(obj, key, cleaned)
     if errors:
         raise ValidationFailed(errors)
 
