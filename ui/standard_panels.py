@@ -245,9 +245,10 @@ def comments_panel(ctx, standard_id: int, actions: dict[str, bool]) -> None:
     counts = unresolved_counts(ctx.engine, standard_id=standard_id)
     st.caption(tm("standards.page.unresolved", n=counts["total"]))
     options = ["standard", *SECTIONS]
+    # labels built in this run (a lambda would translate whenever it is called, in whatever language is current)
+    labels = {s: t("standards.page.whole") if s == "standard" else t(f"standards.section.{s}") for s in options}
     where = st.selectbox(t("standards.page.comment_on"), options, key="std_comment_target",
-                         format_func=lambda s: t("standards.page.whole") if s == "standard"
-                         else t(f"standards.section.{s}"))
+                         format_func=labels.__getitem__)
     if where == "standard":
         _threads_for(ctx, standard_id, "standard", "standard", standard_id, actions)
     else:
