@@ -30,6 +30,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -281,9 +283,13 @@ def begin_visit(engine: Engine, *, actor: Actor, program_id: int) -> datetime | 
     with session_scope(engine) as session:
         row = session.get(LastVisit, (actor.id, program_id))
         previous = row.visited_at if row else None
-        row = row or LastVisit(user_id=actor.id, program_id=program_id)
-        row.visited_at = utcnow()
-        session.add(row)
+        # one statement that inserts or updates: the same account opening the programme in two tabs or
+        # on two servers at once must not meet the primary key (an insert after a read both saw empty)
+        dialect = session.get_bind().dialect.name
+        upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(LastVisit.__table__)
+        now = utcnow()
+        session.execute(upsert.values(user_id=actor.id, program_id=program_id, visited_at=now)
+                        .on_conflict_do_update(index_elements=["user_id", "program_id"], set_={"visited_at": now}))
         return previous
 
 

@@ -166,6 +166,37 @@ def test_the_queue_filters_by_kind_course_side_and_age(engine):
     assert queue_groups(engine, actor=world.mentor, program_id=world.program_id, course_id=-1)["groups"] == []
 
 
+def test_first_visits_at_once_do_not_collide(pg_engine):
+    """The same account opening a programme in two sessions at once (found by the load test: two
+    servers, one account): the second first visit used to read "none yet", insert, and fail on the
+    primary key once the other committed. Now it waits for the other row and updates it."""
+    import threading
+
+    from sqlalchemy import text
+
+    world = make_world(pg_engine)
+    other = pg_engine.connect()
+    tx = other.begin()
+    other.execute(text("INSERT INTO last_visit (user_id, program_id, visited_at) VALUES (:u, :p, now())"),
+                  {"u": world.owner.id, "p": world.program_id})  # another session's first visit, not committed
+    outcome: list = []
+
+    def visit() -> None:
+        try:
+            outcome.append(notifications.begin_visit(pg_engine, actor=world.owner, program_id=world.program_id))
+        except Exception as exc:  # noqa: BLE001 - the failure this test is about
+            outcome.append(exc)
+    worker = threading.Thread(target=visit)
+    worker.start()
+    worker.join(1.0)  # it waits on the uncommitted row
+    tx.commit()
+    other.close()
+    worker.join(30)
+    assert outcome == [None], outcome  # its own read saw no earlier visit; no error
+    later = notifications.begin_visit(pg_engine, actor=world.owner, program_id=world.program_id)
+    assert later is not None
+
+
 def test_last_visit_and_what_happened_since(engine):
     """The first visit has no previous one; after it, another user's change and notification are counted."""
     world = make_world(engine)

@@ -49,12 +49,17 @@ from sqlalchemy import create_engine, text
 from services.i18n import translate
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, IDLE, chromium_available, live_server
 from tests.conftest import IN_CI, PG_ADMIN_URL
+from tests.st_protocol import Client
 
 pytestmark = [pytest.mark.browser, pytest.mark.load]
 
 USERS = int(os.environ.get("COSTANDARD_LOAD_WORKERS", "4"))
 SECONDS = float(os.environ.get("COSTANDARD_LOAD_SECONDS", "20"))
 THINK = float(os.environ.get("COSTANDARD_LOAD_THINK", "3"))
+# how many of the users drive a real Chromium; the others speak Streamlit's websocket protocol
+# (tests/st_protocol.py): the same server work, a fraction of the machine (20 Chromium contexts on two
+# cores spend the cores on rendering: logins took 117 s at p50 on an idle machine)
+BROWSERS = int(os.environ.get("COSTANDARD_LOAD_BROWSERS", str(max(1, min(4, USERS // 2)))))
 SERVERS = 2
 # ms; a step slower than this is a failure, not a wait (generous: two cores shared with other work)
 STEP_TIMEOUT = int(float(os.environ.get("COSTANDARD_LOAD_STEP_TIMEOUT", "180")) * 1000)
@@ -253,8 +258,11 @@ class User:
         self.page = None
         self.done = 0
 
+    client_kind = "chromium"
+
     def record(self, **entry: Any) -> None:
-        self.log.append({"user": self.number, "account": self.account, "server": self.base, **entry})
+        self.log.append({"user": self.number, "account": self.account, "server": self.base,
+                         "client": self.client_kind, **entry})
 
     async def idle(self) -> None:
         await self.page.wait_for_selector(IDLE, timeout=STEP_TIMEOUT)
@@ -300,8 +308,16 @@ class User:
         await self.timed("open standards", lambda: self.open("standards"))
         if f"course={course}" not in page.url:  # the page keeps the chosen course in the URL (ui/links.py)
             async def pick() -> None:
-                await page.locator(".st-key-std_course").click()
-                await page.get_by_role("option", name=course).first.click()
+                option = page.get_by_role("option", name=course).first
+                for attempt in range(3):  # a rerun arriving while the list opens closes it again: reopen
+                    await page.locator(".st-key-std_course").click()
+                    try:
+                        await option.wait_for(timeout=STEP_TIMEOUT // 6 if attempt < 2 else STEP_TIMEOUT)
+                        break
+                    except Exception:  # the last attempt's timeout propagates
+                        if attempt == 2:
+                            raise
+                await option.click()
                 await page.wait_for_url(re.compile(f"course={course}"), timeout=STEP_TIMEOUT)
                 await self.idle()
             await self.timed("pick course", pick)
@@ -411,6 +427,9 @@ class User:
         errors_before, warnings_before = await errors.count(), await warnings.count()
         started = time.perf_counter()
         await pick.locator("label").first.click()
+        # the tick is a rerun of its own: press the button once the box shows ticked (else "tick one first")
+        await pick.locator("input[type=checkbox]:checked").wait_for(timeout=STEP_TIMEOUT)
+        await self.idle()
         if decision == "reject":
             await page.locator(f".st-key-review_reason_{gid} input").fill(f"负载理由 u{self.number}")
         await page.locator(f".st-key-review_{decision}_{gid} button").click()
@@ -507,6 +526,170 @@ class User:
             await context.close()
 
 
+class ProtocolUser(User):
+    """A user whose "browser" is a websocket client speaking Streamlit's protocol (tests/st_protocol.py):
+    the same accounts, actions, mix and acknowledgements as ``User``, read from the elements of each
+    run instead of a rendered page; the server does the same work, the test machine far less."""
+
+    client_kind = "protocol"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.st = None
+
+    async def check_page(self, action: str) -> None:
+        run = self.st.last
+        for message in run.exceptions():
+            self.record(kind="server_error", action=action, what="exception", text=message[:500])
+        if "db_outage_retry" in run.widgets:
+            self.record(kind="server_error", action=action, what="outage", text=" ".join(run.alerts("error"))[:500])
+
+    async def log_in(self) -> None:
+        run = await self.st.open("")
+        if "login_submit" not in run.widgets:
+            raise AssertionError("no login form")
+        run = await self.st.click("login_submit", login_username=self.account, login_password="demo")
+        if "logout" not in run.widgets:
+            raise AssertionError(f"not logged in: {run.alerts('error')[:1]}")
+
+    async def open(self, slug: str) -> None:
+        run = await self.st.open("" if slug == "home" else slug)
+        title = self.world["program_name"] if slug == "home" else translate(f"{slug}.title", "zh")
+        if title not in run.texts("heading"):
+            raise AssertionError(f"{slug}: heading {title!r} not shown")
+
+    async def open_course(self, course: str) -> None:
+        async def go() -> None:
+            run = await self.st.open("standards", query=f"course={course}")
+            if "std_new_standard" not in run.widgets:  # every role may comment; only editors get the grids
+                raise AssertionError(f"standards?course={course}: the standard did not open")
+        await self.timed("open standards", go)
+
+    async def save(self, action: str, course: str, table: str, field: str, row: int, value: str) -> str:
+        started = time.perf_counter()
+        run = await self.st.click("std_save")
+        self.record(kind="timing", action=action, ms=round((time.perf_counter() - started) * 1000, 1))
+        await self.check_page(action)
+        saved = [m for m in map(SAVED.search, run.toasts) if m]
+        if "std_conflict_theirs" in run.widgets:
+            outcome = "conflict"
+        elif saved:
+            outcome = "saved"
+            self.record(kind="save", standard_id=self.world["standards"][course], table=table,
+                        row_id=self.world["rows"][course][table][row], field=field, value=value,
+                        number=int(saved[0].group(1)))
+        elif any(translate("standards.page.nothing_to_save", "zh") in t for t in run.toasts):
+            outcome = "unchanged"
+        else:
+            self.record(kind="step_failed", action=action, error="no toast, conflict view or message after Save: "
+                        + " | ".join(run.alerts("error") + run.alerts("warning"))[:300])
+            return "no answer"
+        if outcome != "saved":
+            self.record(kind=outcome, action=action)
+        return outcome
+
+    async def save_field(self, table: str) -> None:
+        course = self.rng.choice(COURSES)
+        await self.open_course(course)
+        rows = self.world["rows"][course][table]
+        row = self.rng.randrange(len(rows))
+        field = "text" if table == "objectives" else self.rng.choice(["title", "content"])
+        action = "save objective" if table == "objectives" else "save unit"
+        for attempt in range(2):  # after a conflict: take theirs, type the change again, save once more
+            self.done += 1
+            value = f"负载{'目标' if table == 'objectives' else '单元'} u{self.number}-{self.done}"
+
+            async def edit() -> None:
+                widget, data = self.st.last.frame(f"std_tbl_{table}_")
+                position = data.column("id").to_pylist().index(rows[row])  # the row the world names
+                await self.st.set(**{widget.key: {str(position): {field: value}}})  # noqa: B023
+            await self.timed("edit cell", edit)
+            if await self.save(action, course, table, field, row, value) != "conflict" or attempt:
+                return
+
+            async def take_theirs() -> None:
+                run = await self.st.click("std_conflict_theirs")
+                if "std_conflict_theirs" in run.widgets:
+                    raise AssertionError("the conflict view stayed after taking theirs")
+            await self.timed("take theirs", take_theirs)
+
+    async def decide(self) -> None:
+        await self.timed("open review", lambda: self.open("review"))
+        run = self.st.last
+        picks = run.keys("review_pick_")
+        if not picks:
+            self.record(kind="nothing_to_decide")
+            return
+        pick = run.widgets[picks[self.rng.randrange(min(len(picks), 8))]]
+        alignment_id = int(pick.key.rsplit("_", 1)[1])
+
+        def shared(path: tuple) -> int:
+            return next((i for i, (a, b) in enumerate(zip(path, pick.path, strict=False)) if a != b),
+                        min(len(path), len(pick.path)))
+        # the group's buttons sit in the same container as the pick: the longest common delta path
+        gid = max((int(k.rsplit("_", 1)[1]) for k in run.keys("review_accept_")),
+                  key=lambda g: shared(run.widgets[f"review_accept_{g}"].path))
+        decision = "accept" if self.rng.random() < 0.7 else "reject"
+        errors_before, warnings_before = len(run.alerts("error")), len(run.alerts("warning"))
+        started = time.perf_counter()
+        run = await self.st.set(**{pick.key: True})  # a tick is a rerun, as in the browser
+        if pick.key not in run.widgets:  # decided by someone else since the queue was shown: gone from it
+            self.record(kind="timing", action=decision, ms=round((time.perf_counter() - started) * 1000, 1))
+            self.record(kind="refused", action=decision, alignment_id=alignment_id, why="gone from the queue")
+            return
+        values = {f"review_reason_{gid}": f"负载理由 u{self.number}"} if decision == "reject" else {}
+        run = await self.st.click(f"review_{decision}_{gid}", **values)
+        self.record(kind="timing", action=decision, ms=round((time.perf_counter() - started) * 1000, 1))
+        await self.check_page(decision)
+        if any(DECIDED.search(t) for t in run.toasts):
+            self.record(kind="decision", alignment_id=alignment_id, decision=decision)
+        elif len(run.alerts("error")) > errors_before:
+            self.record(kind="refused", action=decision, alignment_id=alignment_id)
+        else:
+            outcome = "not ticked" if len(run.alerts("warning")) > warnings_before else "no answer"
+            self.record(kind="step_failed", action=decision, error=f"{outcome} after the decision")
+
+    async def comment(self) -> None:
+        course = self.rng.choice(COURSES)
+        await self.open_course(course)
+        self.done += 1
+        body = f"负载评论 u{self.number}-{self.done}"
+
+        async def post() -> None:
+            await self.st.set(std_new_standard=body)  # typed, then Enter: a rerun
+            run = await self.st.click("std_post_standard")
+            if not any(body in text for text in run.texts()):
+                raise AssertionError("the posted comment is not shown")
+        await self.timed("comment", post)
+        self.record(kind="comment", standard_id=self.world["standards"][course], body=body)
+
+    async def run(self, browser, seconds: float, start_delay: float) -> None:
+        await asyncio.sleep(start_delay)
+        async with Client(self.base, timeout=STEP_TIMEOUT / 1000) as self.st:
+            try:
+                await self.timed("log in", self.log_in)
+            except Exception as exc:  # noqa: BLE001 - reported; this user does nothing more
+                self.record(kind="step_failed", action="log in", error=f"{type(exc).__name__}: {str(exc)[:300]}")
+                return
+            deadline = time.monotonic() + seconds
+            queue = list(FIRST[self.account])
+            weights = MIX[self.role]
+            while time.monotonic() < deadline:
+                action = queue.pop(0) if queue else self.rng.choices(list(weights), list(weights.values()))[0]
+                try:
+                    await self.act(action)
+                except Exception as exc:  # noqa: BLE001 - a step that failed or timed out is reported
+                    self.record(kind="step_failed", action=action, error=f"{type(exc).__name__}: {str(exc)[:300]}")
+                    await self.check_page(action)
+                    try:
+                        await self.st.open("")  # start again from the home page, as a user would
+                    except Exception as again:  # noqa: BLE001 - the connection is gone: this user stops here
+                        self.record(kind="step_failed", action="reload", error=f"{type(again).__name__}: "
+                                    f"{str(again)[:300]}")
+                        return
+                await asyncio.sleep(self.rng.uniform(0.5, 1.5) * THINK)
+
+
 async def _warm_up(browser, bases: list[str]) -> None:
     """Load the login page once per server: the first script run imports the app (not part of the load)."""
     context = await browser.new_context()
@@ -522,7 +705,8 @@ async def _warm_up(browser, bases: list[str]) -> None:
         await context.close()
 
 
-async def _drive(bases: list[str], world: dict[str, Any], users: int, seconds: float, log: list[dict]) -> None:
+async def _drive(bases: list[str], world: dict[str, Any], users: int, seconds: float, log: list[dict], *,
+                 browsers: int) -> None:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
@@ -531,7 +715,8 @@ async def _drive(bases: list[str], world: dict[str, Any], users: int, seconds: f
         try:
             await _warm_up(browser, bases)
             spread = min(10.0, 0.5 * users)
-            crowd = [User(i, ACCOUNTS[i % len(ACCOUNTS)], bases[i % len(bases)], world, log) for i in range(users)]
+            crowd = [(User if i < browsers else ProtocolUser)(i, ACCOUNTS[i % len(ACCOUNTS)], bases[i % len(bases)],
+                                                             world, log) for i in range(users)]
             limit = spread + seconds + 10 * STEP_TIMEOUT / 1000  # bounded in time whatever happens
             try:
                 await asyncio.wait_for(asyncio.gather(*(u.run(browser, seconds, spread * i / users)
@@ -615,11 +800,19 @@ def summary(log: list[dict], lost: list[Any], server_logs: list[str], memory: di
             timings.setdefault(e["action"], []).append(e["ms"])
     actions = {name: {"count": len(ms), "p50_ms": _percentile(ms, 0.5), "p95_ms": _percentile(ms, 0.95)}
                for name, ms in sorted(timings.items())}
+    by_client: dict[str, dict[str, list[float]]] = {}
+    for e in log:
+        if e["kind"] == "timing":
+            by_client.setdefault(e.get("client", "chromium"), {}).setdefault(e["action"], []).append(e["ms"])
+    actions_by_client = {client: {name: {"count": len(ms), "p50_ms": _percentile(ms, 0.5),
+                                         "p95_ms": _percentile(ms, 0.95)} for name, ms in sorted(named.items())}
+                         for client, named in sorted(by_client.items())}
     counts = Counter(e["kind"] for e in log if e["kind"] != "timing")
     errors = [e for e in log if e["kind"] == "server_error"] + [{"kind": "server_log", "text": t} for t in server_logs]
     return {"check": "browser_load", "db": "postgresql", "users": users, "servers": SERVERS, "seconds": seconds,
             "think_s": THINK, "accounts": dict(Counter(ACCOUNTS[i % len(ACCOUNTS)] for i in range(users))),
-            "actions": actions, "counts": dict(sorted(counts.items())), "server_errors": len(errors),
+            "browsers": min(BROWSERS, users), "protocol_users": users - min(BROWSERS, users),
+            "actions": actions, "actions_by_client": actions_by_client, "counts": dict(sorted(counts.items())), "server_errors": len(errors),
             "step_failures": counts.get("step_failed", 0), "lost": len(lost), "memory_mb": memory,
             "examples": {"errors": errors[:5], "step_failures": [e for e in log if e["kind"] == "step_failed"][:5],
                          "lost": lost[:5]}}
@@ -638,14 +831,15 @@ def test_users_in_browsers_on_two_servers_lose_nothing(load_database, tmp_path):
     logs = [tmp_path / f"server{i}.log" for i in range(SERVERS)]
     with MemorySampler() as memory, ExitStack() as stack:
         bases = [stack.enter_context(live_server(url, log=path)) for path in logs]
-        asyncio.run(_drive(bases, world, USERS, SECONDS, log))
+        asyncio.run(_drive(bases, world, USERS, SECONDS, log, browsers=min(BROWSERS, USERS)))
         memory.sample()
     result = summary(log, lost_writes(engine, world, log), [t for p in logs for t in _tracebacks(p)],
                      memory.peak, users=USERS, seconds=SECONDS)
-    print(f"\nbrowser load: {USERS} users × {SECONDS:g} s on {SERVERS} servers: counts {result['counts']}, "
+    print(f"\nbrowser load: {USERS} users ({result['browsers']} in Chromium) × {SECONDS:g} s on {SERVERS} servers: counts {result['counts']}, "
           f"peak memory {result['memory_mb']}")
-    for name, a in result["actions"].items():
-        print(f"  {name:<16} {a['count']:>5}  p50 {a['p50_ms']:>8} ms  p95 {a['p95_ms']:>8} ms")
+    for client, actions in result["actions_by_client"].items():
+        for name, a in actions.items():
+            print(f"  {client:<9} {name:<16} {a['count']:>5}  p50 {a['p50_ms']:>8} ms  p95 {a['p95_ms']:>8} ms")
     out = os.environ.get("COSTANDARD_RELIABILITY_OUT")
     if out:
         with open(out, "a", encoding="utf-8") as handle:
