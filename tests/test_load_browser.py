@@ -544,6 +544,15 @@ class ProtocolUser(User):
         if "db_outage_retry" in run.widgets:
             self.record(kind="server_error", action=action, what="outage", text=" ".join(run.alerts("error"))[:500])
 
+    @staticmethod
+    def seen(run) -> str:
+        """What a run showed, for a failure's message: headings, alerts, first texts."""
+        picked = run.widgets.get("std_course")
+        course = f"course {picked.proto.raw_value!r} default {picked.proto.default} set {picked.proto.set_value}" \
+            if picked is not None else ""
+        return " | ".join([*run.texts("heading")[:3], *run.alerts("error"), *run.alerts("warning"),
+                           *run.texts()[:4], course, f"status {run.status}", f"{len(run.elements)} elements"])[:600]
+
     async def log_in(self) -> None:
         run = await self.st.open("")
         if "login_submit" not in run.widgets:
@@ -562,7 +571,7 @@ class ProtocolUser(User):
         async def go() -> None:
             run = await self.st.open("standards", query=f"course={course}")
             if "std_new_standard" not in run.widgets:  # every role may comment; only editors get the grids
-                raise AssertionError(f"standards?course={course}: the standard did not open")
+                raise AssertionError(f"standards?course={course}: the standard did not open: {self.seen(run)}")
         await self.timed("open standards", go)
 
     async def save(self, action: str, course: str, table: str, field: str, row: int, value: str) -> str:
@@ -638,7 +647,8 @@ class ProtocolUser(User):
             self.record(kind="refused", action=decision, alignment_id=alignment_id, why="gone from the queue")
             return
         values = {f"review_reason_{gid}": f"负载理由 u{self.number}"} if decision == "reject" else {}
-        run = await self.st.click(f"review_{decision}_{gid}", **values)
+        ticked_id = run.widgets[pick.key].id
+        run = await self.st.click(f"review_{decision}_{gid}", **{pick.key: True}, **values)  # the box shows ticked
         self.record(kind="timing", action=decision, ms=round((time.perf_counter() - started) * 1000, 1))
         await self.check_page(decision)
         if any(DECIDED.search(t) for t in run.toasts):
@@ -647,7 +657,9 @@ class ProtocolUser(User):
             self.record(kind="refused", action=decision, alignment_id=alignment_id)
         else:
             outcome = "not ticked" if len(run.alerts("warning")) > warnings_before else "no answer"
-            self.record(kind="step_failed", action=decision, error=f"{outcome} after the decision")
+            now = run.widgets.get(pick.key)
+            self.record(kind="step_failed", action=decision, error=f"{outcome} after the decision: {self.seen(run)}"
+                        f" | pick id {'same' if now and now.id == ticked_id else 'changed or gone'}")
 
     async def comment(self) -> None:
         course = self.rng.choice(COURSES)
