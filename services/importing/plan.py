@@ -290,13 +290,16 @@ def build_plan(state: DbState, dataset: Dataset, *, program_code: str, replace_a
 
 # A field an owner's rule names → the field whose column the file gave it in (the rest are named alike).
 RULE_FIELDS = {"parent_id": "parent", "job_role_id": "job_role"}
+ROLE_FIELDS = {"name": "job_role"}  # a job role is named in its nodes' job-role column
 
 
-def refused(plan: Plan, errors: list[FieldError], *, key: str, origin: Origin | None, filename: str | None) -> bool:
+def refused(plan: Plan, errors: list[FieldError], *, key: str, origin: Origin | None, filename: str | None,
+            fields: dict[str, str] | None = None) -> bool:
     """Report the owning module's ``errors`` for one row (``framework.node_errors``, ``courses.course_errors`` …)
-    as import errors at its cell, in the editor's words; True when there were any (the row is not written)."""
+    as import errors at its cell, in the editor's words; True when there were any (the row is not written).
+    ``fields``: the rule's field → the file's field, where the row was read from another record's cells."""
     for error in errors:
-        field = RULE_FIELDS.get(error.field, error.field)
+        field = (fields or RULE_FIELDS).get(error.field, error.field)
         column = (origin.columns or {}).get(field) if origin is not None else None
         row = (origin.rows or {}).get(field) if origin is not None else None
         plan.errors.append(Issue("import.error.refused", {"key": key, "reason": Reason(error)}, file=filename,
@@ -319,14 +322,14 @@ def _plan_job_roles(plan: Plan, state: DbState, dataset: Dataset, filename: str 
             values = {"name": name, "description": "", "external_code": "", "external_uri": "", "source": "import",
                       **values}
             if refused(plan, job_role_errors(values), key=name, origin=_role_origin(dataset, name),
-                       filename=filename):
+                       filename=filename, fields=ROLE_FIELDS):
                 continue
             plan.ops.append(Op("job_role", "create", name, values))
             created += 1
         else:
             changes = {k: v for k, v in values.items() if k != "source" and v and existing.get(k) != v}
             if changes and refused(plan, job_role_errors({**existing, **changes}), key=name,
-                                   origin=_role_origin(dataset, name), filename=filename):
+                                   origin=_role_origin(dataset, name), filename=filename, fields=ROLE_FIELDS):
                 continue
             if changes:
                 plan.ops.append(Op("job_role", "update", name, changes, db_id=existing["id"],
@@ -550,7 +553,8 @@ def _plan_courses(plan: Plan, state: DbState, dataset: Dataset, filename: str | 
                 code = course.code or normalize_text(course.name)[:64]
                 if code not in planned:
                     op = _new_course(plan, course, code, filename)
-                    if op is None:
+                    if op is None:  # refused (reported): its links are left out as ``dropped_courses``
+                        keys[key] = code
                         continue
                     planned[code] = op
                     plan.ops.append(op)
