@@ -12,9 +12,10 @@ from models import COURSE_TYPES, Alignment, Competency, Course, CourseOwner, Cou
 from services import audit
 from services.actor import Actor
 from services.db import session_scope
-from services.errors import NotFound, ValidationFailed, field_error
+from services.errors import FieldError, NotFound, ValidationFailed, field_error
 from services.outline import code_sort_key, normalize_text
 from services.permissions import require
+from services.rows import raise_any
 from services.versioning import apply_changes
 from services.vocabulary import counted_alignments
 
@@ -32,6 +33,13 @@ def owns_course(session: Session, actor: Actor | None, course_id: int) -> bool:
 
 
 def _validate(values: dict[str, Any]) -> None:
+    raise_any(course_errors(values))
+
+
+def course_errors(values: dict[str, Any]) -> list[FieldError]:
+    """The checks of a course's values (a new one's, or a stored one's merged with changes): code, name, a
+    known type, hours 0–2000, credits 0–60, semester 1–12. The one rule of the editor, ``new_course_row``
+    and the import's planner. Pure."""
     errors = []
     if not normalize_text(values.get("code")):
         errors.append(field_error("code", "course.error.required", "code: required"))
@@ -49,8 +57,7 @@ def _validate(values: dict[str, Any]) -> None:
     semester = values.get("semester")
     if semester is not None and (not isinstance(semester, int) or not 1 <= semester <= 12):
         errors.append(field_error("semester", "course.error.semester", "semester: 1–12"))
-    if errors:
-        raise ValidationFailed(errors)
+    return errors
 
 
 COURSE_DEFAULTS: dict[str, Any] = {"course_type": "professional_core", "credits": 0.0, "hours_theory": 0,
@@ -60,14 +67,22 @@ KEPT_COLUMNS = ("created_at", "updated_at", "version")
 
 
 def new_course_row(*, program_id: int, **fields: Any) -> dict[str, Any]:
-    """The columns of a new course, the one rule for the editor, restore and the demo seed: defaults, the
-    given course fields (others ignored), code and name normalised, then validated (``ValidationFailed``).
-    ``created_at``/``updated_at``/``version`` are kept when given (restore). Pure: no session."""
-    values = {**COURSE_DEFAULTS, **{k: v for k, v in fields.items() if k in COURSE_FIELDS}}
-    values["code"], values["name"] = normalize_text(values.get("code")), normalize_text(values.get("name"))
+    """The columns of a new course, the one rule for the editor, the import, restore and the demo seed:
+    ``course_values`` (defaults, the code normalised, the name trimmed), then ``course_errors``
+    (``ValidationFailed``). ``created_at``/``updated_at``/``version`` are kept when given (restore). Pure: no session."""
+    values = course_values(**fields)
     _validate(values)
     kept = {k: fields[k] for k in KEPT_COLUMNS if fields.get(k) is not None}
     return {"program_id": program_id, **values, **kept}
+
+
+def course_values(**fields: Any) -> dict[str, Any]:
+    """A new course's values before its checks (``course_errors``): the defaults, the given course fields
+    (others ignored), the code normalised, the name trimmed and otherwise kept as written (full-width
+    punctuation is not folded: ``update_course``, restore and the import store names as written too). Pure."""
+    values = {**COURSE_DEFAULTS, **{k: v for k, v in fields.items() if k in COURSE_FIELDS}}
+    values["code"], values["name"] = normalize_text(values.get("code")), str(values.get("name") or "").strip()
+    return values
 
 
 def new_owner_row(*, course_id: int, user_id: int) -> dict[str, Any]:

@@ -115,6 +115,15 @@ def _escaped(params: dict[str, Any], escape: Callable[[str], str] | None) -> dic
     return {k: escape(v) if escape and isinstance(v, str) else v for k, v in params.items()}
 
 
+def field_error_text(error: FieldError, lang: str) -> str:
+    """One field error's message in ``lang``: its translation key, a table or field it names shown by its label."""
+    from services.i18n import translate
+
+    params = dict(error.params or {})
+    key = params.pop("key", None)
+    return translate(key, lang, **_labelled(params, lang)) if key else str(error.message)
+
+
 def error_lines(exc: Exception, lang: str, *, escape: Callable[[str], str] | None = None) -> list[str]:
     """A domain error's messages in ``lang``, the one formatter the UI and the command line use.
 

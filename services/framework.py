@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -14,12 +13,15 @@ from models.enums import NODE_STATUSES, SIDES, SOURCE_KINDS
 from services import audit, notifications
 from services.actor import Actor
 from services.db import session_scope
-from services.errors import Conflict, NotFound, ValidationFailed, field_error
+from services.errors import Conflict, FieldError, NotFound, ValidationFailed, field_error
 from services.hierarchy import allowed_parent_kinds, new_node_provenance, parent_allowed
 from services.outline import code_sort_key, normalize_text, required_level_from_importance
 from services.permissions import require
 from services.rows import kept_columns, raise_any, unknown_value
 from services.versioning import apply_changes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FRAME_COLUMNS = [
     "id", "parent_id", "kind", "code", "statement", "comp_type", "importance", "required_level",
@@ -67,6 +69,8 @@ def build_frame(nodes: list[dict[str, Any]], roles: dict[int, str]) -> pd.DataFr
             walk(node["id"], depth + 1, a, t)
 
     walk(None, 0, None, None)
+    import pandas as pd  # only here: the import's planner loads this module for its rules and must not pay for pandas
+
     frame = pd.DataFrame(out, columns=FRAME_COLUMNS)
     for column in ("importance", "required_level", "required_level_override", "job_role_id", "parent_id"):
         frame[column] = frame[column].astype("Int64")
@@ -75,6 +79,8 @@ def build_frame(nodes: list[dict[str, Any]], roles: dict[int, str]) -> pd.DataFr
 
 def search_frame(frame: pd.DataFrame, query: str) -> pd.DataFrame:
     """Rows whose code or statement contains every word of ``query``, with their ancestors."""
+    import pandas as pd
+
     words = [w.lower() for w in normalize_text(query).split() if w]
     if not words or frame.empty:
         return frame
@@ -142,14 +148,22 @@ def new_job_role_row(*, program_id: int, name: str, description: str = "", exter
     restore and the demo seed: a name (trimmed) and a known source kind (``ValidationFailed``); ``version``
     kept when given (restore). Pure: no session."""
     name = (name or "").strip()
-    if not name:
-        raise ValidationFailed([field_error("name", "industry.error.required", "name: required")])
-    if kind not in SOURCE_KINDS:
-        raise ValidationFailed([field_error("kind", "industry.error.source_kind", f"kind: one of {SOURCE_KINDS}")])
+    raise_any(job_role_errors({"name": name, "kind": kind}))
     return {"program_id": program_id, "name": name, "description": description or "",
             "external_code": external_code or "", "external_uri": external_uri or "", "source": source or "manual",
             "kind": kind, "sort_order": sort_order, "dacum_panels": dict(dacum_panels or {}),
             **kept_columns(kept, JOB_ROLE_KEPT_COLUMNS, "job role")}
+
+
+def job_role_errors(values: dict[str, Any]) -> list[FieldError]:
+    """The checks of a job role's values (a new one's, or a stored one's merged with changes): a name, a known
+    source kind (``kind`` absent: a job). The one rule of ``new_job_role_row``, ``update_job_role`` and the
+    import's planner. Pure."""
+    return [e for e in (
+        None if str(values.get("name") or "").strip() else field_error("name", "industry.error.required",
+                                                                       "name: required"),
+        None if values.get("kind", "job") in SOURCE_KINDS else field_error(
+            "kind", "industry.error.source_kind", f"kind: one of {', '.join(SOURCE_KINDS)}")) if e is not None]
 
 
 def create_job_role(engine: Engine, *, actor: Actor, program_id: int, name: str, description: str = "",
@@ -177,18 +191,32 @@ def create_job_role(engine: Engine, *, actor: Actor, program_id: int, name: str,
         return audit.snapshot(role) or {}
 
 
+_COMP_TYPES_OR_NONE = frozenset({None, *COMPETENCY_TYPES})
+
+
+def _has_text(value: Any) -> bool:
+    """Whether ``normalize_text(value)`` is not empty, without folding text that plainly is not (NFKC never
+    turns a character that is not whitespace into whitespace or nothing; only "_x000D_" is dropped): the
+    import checks 50,000 rows with this rule."""
+    if value is None:
+        return False
+    text = value if value.__class__ is str else str(value)
+    if "_x000D_" in text:
+        return bool(normalize_text(text))
+    return bool(text) and not text.isspace()
+
+
 def _node_errors(values: dict[str, Any]) -> list:
     """The checks of a node's own values (no session): kind, code, statement, type, importance, level, status."""
     errors = []
     kind = values.get("kind")
     if kind not in NODE_KINDS:
         errors.append(field_error("kind", "error.field.node_kind", message=f"kind: one of {', '.join(NODE_KINDS)}"))
-    code = normalize_text(values.get("code"))
-    if not code:
+    if not _has_text(values.get("code")):
         errors.append(field_error("code", "error.field.code_required"))
-    if not normalize_text(values.get("statement")):
+    if not _has_text(values.get("statement")):
         errors.append(field_error("statement", "error.field.statement_required"))
-    if values.get("comp_type") not in (None, *COMPETENCY_TYPES):
+    if values.get("comp_type") not in _COMP_TYPES_OR_NONE:
         errors.append(field_error("comp_type", "error.field.comp_type",
                               message=f"type: one of {', '.join(COMPETENCY_TYPES)}"))
     importance = values.get("importance")
@@ -200,6 +228,17 @@ def _node_errors(values: dict[str, Any]) -> list:
     if values.get("status", "accepted") not in NODE_STATUSES:
         errors.append(field_error("status", "error.field.node_status",
                               message=f"status: one of {', '.join(NODE_STATUSES)}"))
+    return errors
+
+
+def node_errors(values: dict[str, Any], *, parent_kind: str | None = None) -> list[FieldError]:
+    """The one rule of a node's values and place (no session): the checks of its own values and the
+    hierarchy's rule for its ``kind`` under ``parent_kind`` (None: at the root). ``new_node_row`` raises
+    these; the import's planner reports them per row before it writes its nodes column by column."""
+    errors = _node_errors(values)
+    parent = _parent_error(values.get("kind"), parent_kind)
+    if parent is not None:
+        errors.append(parent)
     return errors
 
 
@@ -228,7 +267,7 @@ def new_node_row(*, program_id: int, kind: str, code: str, statement: str, statu
     given = {k: v for k, v in fields.items() if k in NODE_FIELDS}
     kept = kept_columns({k: v for k, v in fields.items() if k not in NODE_FIELDS}, NODE_KEPT_COLUMNS, "node")
     values = {"kind": kind, "code": normalize_text(code), "statement": statement, "status": status, **given}
-    raise_any([*_node_errors(values), _parent_error(kind, parent_kind),
+    raise_any([*node_errors(values, parent_kind=parent_kind),
                unknown_value("proposed_side", proposed_side, SIDES, nullable=True)])
     return {"program_id": program_id, **values, "proposed_by_id": proposed_by_id, "proposed_side": proposed_side,
             "confirmed_by_id": confirmed_by_id, **kept}
@@ -388,12 +427,8 @@ def update_job_role(engine: Engine, *, actor: Actor, job_role_id: int, expected_
         role = session.get(JobRole, job_role_id)
         if role is None:
             raise NotFound(f"job role {job_role_id} not found")
-        if "name" in changes and not str(changes["name"]).strip():
-            raise ValidationFailed([field_error("name", "industry.error.required", "name: required")])
-        if changes.get("kind", role.kind) not in SOURCE_KINDS:
-            raise ValidationFailed([field_error("kind", "industry.error.source_kind", "kind: job / certificate / "
-                                                "competition")])
         before = audit.snapshot(role) or {}
+        raise_any(job_role_errors({**before, **changes}))
         apply_changes(session, role, expected_version=expected_version, changes=changes)
         audit.record(session, actor=actor, entity_type="job_role", entity_id=role.id, action="update",
                      before=before, after=audit.snapshot(role), program_id=role.program_id, summary=role.name)

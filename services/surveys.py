@@ -163,15 +163,25 @@ def new_answer_row(*, item_id: int, rater_id: int, importance: int | None = None
             **kept_columns(kept, ("updated_at", "version"), "survey answer")}
 
 
+def rating_errors(values: dict[str, Any]) -> list:
+    """The checks of a rating's values (a new one's, or a stored one's merged with changes): a rater name, each
+    scale blank or within it (``SCALES``), a known side or none. The one rule of ``new_rating_row`` and the
+    import's planner. Pure."""
+    return [e for e in (
+        None if str(values.get("rater") or "").strip() else field_error("rater", "industry.error.required",
+                                                                        "rater: required"),
+        *_scale_errors(values), unknown_value("rater_side", values.get("rater_side"), SIDES, nullable=True))
+        if e is not None]
+
+
 def new_rating_row(*, competency_id: int, rater: str, rater_user_id: int | None = None, rater_side: str | None = None,
                    importance: int | None = None, frequency: int | None = None, difficulty: int | None = None,
                    comment: str = "", **kept: Any) -> dict[str, Any]:
     """The columns of a rating (the ``ratings`` import's row, one rater on one competency), the one rule for
     restore and the import's checks: a rater name, each scale blank or within it, a known side
     (``ValidationFailed``); ``created_at`` and ``version`` kept when given."""
-    raise_any([None if (rater or "").strip() else field_error("rater", "industry.error.required", "rater: required"),
-               *_scale_errors({"importance": importance, "frequency": frequency, "difficulty": difficulty}),
-               unknown_value("rater_side", rater_side, SIDES, nullable=True)])
+    raise_any(rating_errors({"rater": rater, "rater_side": rater_side, "importance": importance,
+                             "frequency": frequency, "difficulty": difficulty}))
     return {"competency_id": competency_id, "rater": rater, "rater_user_id": rater_user_id, "rater_side": rater_side,
             "importance": importance, "frequency": frequency, "difficulty": difficulty, "comment": comment or "",
             **kept_columns(kept, ("created_at", "version"), "rating")}

@@ -275,3 +275,74 @@ def test_which_alignments_count_is_spelled_once():
                 if any(isinstance(s, ast.Constant) and s.value == "rejected" for s in sides):
                     offenders.append(f"{_ui_id(path)}:{node.lineno}")
     assert not offenders, f"status compared with 'rejected' outside services/vocabulary.py: {offenders}"
+
+
+# The import's bulk writer and its planner, per table: the function writing its rows, the owner's builder they come
+# from, the function planning them and the owner's rule it reports refusals with (services/importing/plan.py).
+IMPORT_PATHS = {
+    "JobRole": ("_write_job_roles", "_plan_job_roles", "job_role_errors"),
+    "Competency": ("_write_nodes", "_plan_nodes", "node_errors"),
+    "Course": ("_write_courses", "_new_course", "course_errors"),
+    "Rating": ("_write_ratings", "_plan_ratings", "rating_errors"),
+}
+
+
+def _function(tree: ast.AST, name: str) -> ast.FunctionDef:
+    return next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == name)
+
+
+def _built_by(node: ast.AST, builder: str, assigned: dict[str, ast.AST]) -> bool:
+    """``node`` (or the expression the name ``node`` was assigned) is ``[builder(...) for …]``."""
+    if isinstance(node, ast.Name) and node.id in assigned:
+        node = assigned[node.id]
+    return (isinstance(node, ast.ListComp) and isinstance(node.elt, ast.Call)
+            and getattr(node.elt.func, "id", None) == builder)
+
+
+@pytest.mark.parametrize("model", sorted(IMPORT_PATHS))
+def test_the_import_writes_its_rows_through_the_owners_builder_and_rule(model):
+    """The bulk import builds no job-role, node, course or rating row by hand: each ``insert_rows`` of its writer
+    is fed ``[builder(...) for …]`` (the nodes' column-wise insert takes its shared columns from a template row of
+    the builder, the per-row ones the planner checked), and the planner reports refusals with the owner's rule,
+    so the preview names the cell and the writer never meets a ``ValidationFailed``."""
+    module, builder = RECORD_OWNERS[model]
+    writer_name, planner_name, rule = IMPORT_PATHS[model]
+    commit = ast.parse((ROOT / "services/importing/commit.py").read_text(encoding="utf-8"))
+    assert _imported_names(commit).get(builder) == module, f"commit.py does not import {builder} from {module}"
+    writer = _function(commit, writer_name)
+    assigned = {t.id: n.value for n in ast.walk(writer) if isinstance(n, ast.Assign) for t in n.targets
+                if isinstance(t, ast.Name)}
+    inserts = [c for c in ast.walk(writer) if isinstance(c, ast.Call) and getattr(c.func, "attr", None)
+               in ("insert_rows", "insert_columns")]
+    assert inserts, f"{writer_name} inserts nothing"
+    for call in inserts:
+        if call.func.attr == "insert_rows":
+            assert _built_by(call.args[1], builder, assigned), f"{writer_name}:{call.lineno} rows not from {builder}"
+        else:  # column-wise: the shared columns come from the builder's template row
+            template = assigned.get("template")
+            assert isinstance(template, ast.Call) and getattr(template.func, "id", None) == builder, writer_name
+            shared = next(k.value for k in call.keywords if k.arg == "shared")
+            assert isinstance(shared, ast.Name) and "template.items()" in ast.unparse(assigned[shared.id])
+    plan = ast.parse((ROOT / "services/importing/plan.py").read_text(encoding="utf-8"))
+    owner_rule_module = _imported_names(plan).get(rule)
+    assert owner_rule_module == module, f"plan.py does not take {rule} from {module}"
+    assert any(getattr(c.func, "id", None) == rule for c in _calls(_function(plan, planner_name))), planner_name
+    owner = ast.parse((ROOT / (module.replace(".", "/") + ".py")).read_text(encoding="utf-8"))
+    assert _rule_reached(owner, builder, rule), f"{module}.{builder} does not apply {rule}: two rules, not one"
+
+
+def _calls(tree: ast.AST):
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+
+
+def _rule_reached(tree: ast.AST, start: str, rule: str, depth: int = 3) -> bool:
+    """``start`` calls ``rule``, directly or through functions of the same module (``_validate`` → ``course_errors``)."""
+    names = {f.name for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)}
+    frontier, seen = {start}, set()
+    for _ in range(depth):
+        called = {getattr(c.func, "id", None) for name in frontier for c in _calls(_function(tree, name))}
+        if rule in called:
+            return True
+        seen |= frontier
+        frontier = (called & names) - seen
+    return False

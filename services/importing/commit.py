@@ -53,13 +53,16 @@ from models.tables import alignment_target
 from services import audit, notifications, textguard
 from services.actor import Actor
 from services.alignment_rules import level_change, new_row, proposal
+from services.courses import new_course_row
 from services.errors import Conflict
+from services.framework import new_job_role_row, new_node_row
 from services.hierarchy import new_node_provenance
 from services.importing.plan import Op, Plan
 from services.importing.weights import new_skill_weight_row
 from services.programs import new_program_row
 from services.standards.create import new_standard_row
 from services.standards.save import new_child_row
+from services.surveys import new_rating_row
 
 Progress = Callable[[float, str], None]
 BATCH = 5000
@@ -351,7 +354,8 @@ def _write_job_roles(writer: _Writer, plan: Plan, role_ids: dict[str, int]) -> N
     creates = plan.by("job_role", "create")
     if creates:
         table = JobRole.__table__
-        writer.insert_rows(table, [{"sort_order": 0, **op.values} for op in creates],
+        # the owner's row; the planner refused what its rule refuses (framework.job_role_errors)
+        writer.insert_rows(table, [new_job_role_row(program_id=writer.program_id, **op.values) for op in creates],
                            shared={"program_id": writer.program_id, "version": 1})
         role_ids.update(writer.ids_by(table, "name", table.c.program_id == writer.program_id))
         for op in creates:
@@ -403,9 +407,13 @@ def _write_nodes(writer: _Writer, plan: Plan, node_ids: dict[str, int], role_ids
     actor = writer.actor
     total = max(len(creates), 1)
     done = 0
-    # the framework editor's rule for a new node (an importer is a lead or an admin: accepted, confirmed)
-    shared = {"program_id": writer.program_id, **new_node_provenance(actor), "created_at": writer.now,
-              "updated_at": writer.now, "version": 1}
+    # The owner's row, column by column: each node's values were checked by the planner with the builder's rule
+    # (framework.node_errors); what every node shares (programme, review columns of a node the importer adds,
+    # timestamps) comes from the builder itself, once.
+    template = new_node_row(program_id=writer.program_id, kind="area", code="template", statement="template",
+                            **new_node_provenance(actor), created_at=writer.now, updated_at=writer.now, version=1)
+    own = {"kind", "code", "statement"}
+    shared = {k: v for k, v in template.items() if k not in own}
     table = Competency.__table__
     for depth in sorted(levels):
         ops = levels[depth]
@@ -446,7 +454,9 @@ def _write_courses(writer: _Writer, plan: Plan, course_ids: dict[str, int]) -> N
     if creates:
         table = Course.__table__
         since = writer.max_id(table)
-        writer.insert_rows(table, [op.values for op in creates], shared={
+        # the owner's row; the planner refused what its rule refuses (courses.course_errors)
+        writer.insert_rows(table, [new_course_row(program_id=writer.program_id, **op.values) for op in creates],
+                           shared={
             "program_id": writer.program_id, "created_at": writer.now, "updated_at": writer.now, "version": 1})
         new = writer.ids_by(table, "code", (table.c.program_id == writer.program_id) & (table.c.id > since))
         course_ids.update(new)
@@ -502,7 +512,8 @@ def _write_alignments(writer: _Writer, plan: Plan, node_ids: dict[str, int], cou
 def _write_ratings(writer: _Writer, plan: Plan, node_ids: dict[str, int]) -> None:
     creates = plan.by("rating", "create")
     if creates:
-        rows = [{**op.values, "competency_id": node_ids[op.refs["competency"]]} for op in creates]
+        # the owner's row; the planner refused what its rule refuses (surveys.rating_errors)
+        rows = [new_rating_row(competency_id=node_ids[op.refs["competency"]], **op.values) for op in creates]
         table = Rating.__table__
         since = writer.max_id(table)
         writer.insert_rows(table, rows, shared={"rater_user_id": None, "rater_side": None, "created_at": writer.now,

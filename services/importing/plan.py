@@ -28,10 +28,14 @@ from models import (
     Rating,
 )
 from services.alignment_rules import LEVEL_CHANGE_COLUMNS, level_change
+from services.courses import course_errors, course_values
+from services.errors import FieldError
+from services.framework import job_role_errors, node_errors
 from services.hierarchy import kind_under, parent_allowed
-from services.importing.records import ENTITY_KEYS, Dataset, Issue, NodeIn, Origin
+from services.importing.records import ENTITY_KEYS, Dataset, Issue, NodeIn, Origin, Reason
 from services.importing.tree import code_key, outline_parent, parent_kind_issue
 from services.outline import normalize_text
+from services.surveys import rating_errors
 from services.vocabulary import STANDARD_FIELDS
 
 CHANGE_LIST_LIMIT = 2000
@@ -260,7 +264,7 @@ def build_plan(state: DbState, dataset: Dataset, *, program_code: str, replace_a
     plan = Plan(program_code=program_code, program=state.program)
     counts = empty_counts()
     plan.counts = counts
-    _plan_job_roles(plan, state, dataset)
+    _plan_job_roles(plan, state, dataset, filename)
     node_codes = _plan_nodes(plan, state, dataset, filename)
     course_keys = _plan_courses(plan, state, dataset, filename)
     _plan_alignments(plan, state, dataset, node_codes, course_keys, replace_alignments, filename)
@@ -284,7 +288,27 @@ def build_plan(state: DbState, dataset: Dataset, *, program_code: str, replace_a
     return plan
 
 
-def _plan_job_roles(plan: Plan, state: DbState, dataset: Dataset) -> None:
+# A field an owner's rule names → the field whose column the file gave it in (the rest are named alike).
+RULE_FIELDS = {"parent_id": "parent", "job_role_id": "job_role"}
+ROLE_FIELDS = {"name": "job_role"}  # a job role is named in its nodes' job-role column
+
+
+def refused(plan: Plan, errors: list[FieldError], *, key: str, origin: Origin | None, filename: str | None,
+            fields: dict[str, str] | None = None) -> bool:
+    """Report the owning module's ``errors`` for one row (``framework.node_errors``, ``courses.course_errors`` …)
+    as import errors at its cell, in the editor's words; True when there were any (the row is not written).
+    ``fields``: the rule's field → the file's field, where the row was read from another record's cells."""
+    for error in errors:
+        field = (fields or RULE_FIELDS).get(error.field, error.field)
+        column = (origin.columns or {}).get(field) if origin is not None else None
+        row = (origin.rows or {}).get(field) if origin is not None else None
+        plan.errors.append(Issue("import.error.refused", {"key": key, "reason": Reason(error)}, file=filename,
+                                 sheet=origin.sheet if origin else None, row=row or (origin.row if origin else None),
+                                 column=column or (origin.column if origin else None)))
+    return bool(errors)
+
+
+def _plan_job_roles(plan: Plan, state: DbState, dataset: Dataset, filename: str | None) -> None:
     wanted = {r.name: r for r in dataset.job_roles}
     for node in dataset.nodes:
         if node.job_role and node.job_role not in wanted:
@@ -295,15 +319,27 @@ def _plan_job_roles(plan: Plan, state: DbState, dataset: Dataset) -> None:
         values = {"description": role.description, "external_code": role.external_code,
                   "external_uri": role.external_uri, "source": role.source} if role else {}
         if existing is None:
-            plan.ops.append(Op("job_role", "create", name, {"name": name, "description": "", "external_code": "",
-                                                             "external_uri": "", "source": "import", **values}))
+            values = {"name": name, "description": "", "external_code": "", "external_uri": "", "source": "import",
+                      **values}
+            if refused(plan, job_role_errors(values), key=name, origin=_role_origin(dataset, name),
+                       filename=filename, fields=ROLE_FIELDS):
+                continue
+            plan.ops.append(Op("job_role", "create", name, values))
             created += 1
         else:
             changes = {k: v for k, v in values.items() if k != "source" and v and existing.get(k) != v}
+            if changes and refused(plan, job_role_errors({**existing, **changes}), key=name,
+                                   origin=_role_origin(dataset, name), filename=filename, fields=ROLE_FIELDS):
+                continue
             if changes:
                 plan.ops.append(Op("job_role", "update", name, changes, db_id=existing["id"],
                                    version=existing["version"], before={k: existing.get(k) for k in changes}))
     plan.extra["job_roles_created"] = created
+
+
+def _role_origin(dataset: Dataset, name: str) -> Origin | None:
+    """Where the file names job role ``name``: the first node that does (a job role row has no cell of its own)."""
+    return next((node.origin for node in dataset.nodes if node.job_role == name), None)
 
 
 def _resolve_derived_codes(state: DbState, dataset: Dataset) -> None:
@@ -359,7 +395,7 @@ def _plan_nodes(plan: Plan, state: DbState, dataset: Dataset, filename: str | No
                                          file=filename, sheet=node.origin.sheet, row=node.origin.row))
                 del valid[code]
                 changed = True
-    refused = set()
+    refused_codes = set()
     # under a parent only the database holds: the same hierarchy rule (nothing to check in an empty programme)
     for code, node in list(valid.items()) if db_nodes else ():
         if node.parent is not None and node.parent not in in_file and node.parent in db_nodes:
@@ -367,11 +403,32 @@ def _plan_nodes(plan: Plan, state: DbState, dataset: Dataset, filename: str | No
             if not parent_allowed(node.kind, parent_kind):
                 plan.errors.append(parent_kind_issue(kind=node.kind, parent=node.parent, parent_kind=parent_kind,
                                                      code=code, origin=node.origin, filename=filename))
-                refused.add(code)
-    while refused:  # the refused node's descendants go with it (reported once, on the node)
-        for code in refused:
+                refused_codes.add(code)
+    while refused_codes:  # the refused node's descendants go with it (reported once, on the node)
+        for code in refused_codes:
             valid.pop(code, None)
-        refused = {code for code, node in valid.items() if node.parent in in_file and node.parent not in valid}
+        refused_codes = {code for code, node in valid.items() if node.parent in in_file and node.parent not in valid}
+    # a new node's values and place: the framework editor's rule (framework.node_errors), before anything is written
+    new_values: dict[str, dict[str, Any]] = {}
+    for code, node in valid.items():
+        if code in db_nodes or not node.statement:  # a missing statement is reported below
+            continue
+        parent = node.parent
+        if parent in refused_codes:  # under a refused node (parents usually come first): reported on the parent
+            refused_codes.add(code)
+            continue
+        values = new_values[code] = _node_values(node)
+        parent_kind = None if parent is None else in_file[parent].kind if parent in in_file else \
+            db_nodes[parent]["kind"]
+        errors = node_errors(values, parent_kind=parent_kind)
+        if errors and refused(plan, errors, key=code, origin=node.origin, filename=filename):
+            refused_codes.add(code)
+    dropped = plan.extra.setdefault("dropped_nodes", set()) if refused_codes else set()
+    while refused_codes:  # their descendants go with them (reported once, on the node); links to them are skipped
+        for code in refused_codes:
+            valid.pop(code, None)
+            dropped.add(code)
+        refused_codes = {code for code, node in valid.items() if node.parent in in_file and node.parent not in valid}
     add_op, existing_of, unchanged = plan.ops.append, db_nodes.get, plan.counts["unchanged"]
     update = dataset.update_existing_nodes
     for node in nodes:
@@ -387,7 +444,7 @@ def _plan_nodes(plan: Plan, state: DbState, dataset: Dataset, filename: str | No
                 del valid[code]
                 plan.extra.setdefault("dropped_nodes", set()).add(code)
                 continue
-            add_op(Op(node.kind, "create", code, _node_values(node), origin=node.origin,
+            add_op(Op(node.kind, "create", code, new_values[code], origin=node.origin,
                       refs={"parent": node.parent, "job_role": node.job_role}))
             continue
         if not update:
@@ -395,6 +452,13 @@ def _plan_nodes(plan: Plan, state: DbState, dataset: Dataset, filename: str | No
             continue
         changes = _node_changes(node, existing)
         if changes:
+            merged = {**existing, **changes}
+            parent = merged.get("parent")
+            parent_kind = None if parent is None else in_file[parent].kind if parent in in_file else \
+                db_nodes[parent]["kind"] if parent in db_nodes else None
+            if refused(plan, node_errors(merged, parent_kind=parent_kind), key=code, origin=node.origin,
+                       filename=filename):
+                continue
             refs = {}
             if "parent" in changes:
                 refs["parent"] = changes["parent"]
@@ -488,8 +552,12 @@ def _plan_courses(plan: Plan, state: DbState, dataset: Dataset, filename: str | 
             if code is None:
                 code = course.code or normalize_text(course.name)[:64]
                 if code not in planned:
-                    planned[code] = Op("course", "create", code, _course_values(course, code), origin=course.origin)
-                    plan.ops.append(planned[code])
+                    op = _new_course(plan, course, code, filename)
+                    if op is None:  # refused (reported): its links are left out as ``dropped_courses``
+                        keys[key] = code
+                        continue
+                    planned[code] = op
+                    plan.ops.append(op)
                     plan.warnings.append(Issue("import.warning.course_created", {"course": key, "code": code},
                                                file=filename, sheet=course.origin.sheet, row=course.origin.row))
             elif code not in seen_codes:
@@ -504,7 +572,9 @@ def _plan_courses(plan: Plan, state: DbState, dataset: Dataset, filename: str | 
         keys[key] = code
         existing = state.courses.get(code)
         if existing is None:
-            plan.ops.append(Op("course", "create", code, _course_values(course, code), origin=course.origin))
+            op = _new_course(plan, course, code, filename)
+            if op is not None:
+                plan.ops.append(op)
             continue
         changes = {}
         for name in COURSE_OPTIONAL:
@@ -515,6 +585,9 @@ def _plan_courses(plan: Plan, state: DbState, dataset: Dataset, filename: str | 
                 continue
             if existing.get(name) != value:
                 changes[name] = value
+        if changes and refused(plan, course_errors({**existing, **changes}), key=code, origin=course.origin,
+                               filename=filename):
+            continue
         if changes:
             plan.ops.append(Op("course", "update", code, changes, db_id=existing["id"], version=existing["version"],
                                before={k: existing.get(k) for k in changes}, origin=course.origin))
@@ -524,6 +597,16 @@ def _plan_courses(plan: Plan, state: DbState, dataset: Dataset, filename: str | 
         file_codes = {c.code for c in dataset.courses}
         plan.not_in_file["course"] = [code for code in state.courses if code not in file_codes]
     return keys
+
+
+def _new_course(plan: Plan, course: Any, code: str, filename: str | None) -> Op | None:
+    """A course to create, its values as ``courses.new_course_row`` makes them; None (and the errors reported,
+    the course's links and standard left out) when the editor's rule refuses them."""
+    values = course_values(**_course_values(course, code))
+    if refused(plan, course_errors(values), key=code, origin=course.origin, filename=filename):
+        plan.extra.setdefault("dropped_courses", set()).add(code)
+        return None
+    return Op("course", "create", code, values, origin=course.origin)
 
 
 def _course_values(course: Any, code: str) -> dict[str, Any]:
@@ -540,10 +623,11 @@ def _plan_alignments(plan: Plan, state: DbState, dataset: Dataset, node_codes: s
     seen: set[tuple[str, str]] = set()
     courses_in_file: set[str] = set(course_keys.values())
     dropped = set(plan.extra.get("dropped_nodes", ()))
+    dropped_courses = plan.extra.get("dropped_courses", set())
     existing_of, add_op = state.alignments.get, plan.ops.append
     for link in dataset.alignments:
         course_code = course_keys.get(link.course)
-        if link.competency in dropped:
+        if link.competency in dropped or course_code in dropped_courses:  # refused themselves (reported there)
             continue
         if link.competency not in node_codes or course_code is None:
             plan.errors.append(Issue("import.error.alignment_target", {"competency": link.competency,
@@ -588,8 +672,11 @@ def level_update(label: str, existing: dict[str, Any], level: int, origin: Origi
 
 def _plan_ratings(plan: Plan, state: DbState, dataset: Dataset, node_codes: set[str], filename: str | None) -> None:
     seen: set[tuple[str, str]] = set()
+    dropped = plan.extra.get("dropped_nodes", set())
     for rating in dataset.ratings:
         code = rating.competency
+        if code in dropped:  # the node was refused (reported there)
+            continue
         if code not in node_codes:
             ref = dataset.node_refs.get(code, {})
             statement = _statement_key(ref.get("statement") or "")
@@ -609,15 +696,18 @@ def _plan_ratings(plan: Plan, state: DbState, dataset: Dataset, node_codes: set[
         seen.add(key)
         existing = state.ratings.get(key)
         values = {name: getattr(rating, name) for name in RATING_OPTIONAL if name in rating.fields}
+        label = f"{code} / {rating.rater}"
         if existing is None:
-            plan.ops.append(Op("rating", "create", f"{code} / {rating.rater}",
-                               {"rater": rating.rater, "importance": None, "frequency": None, "difficulty": None,
-                                "comment": "", **{k: (v if v is not None or k != "comment" else "")
-                                                  for k, v in values.items()}},
-                               refs={"competency": code}, origin=rating.origin))
+            values = {"rater": rating.rater, "importance": None, "frequency": None, "difficulty": None, "comment": "",
+                      **{k: (v if v is not None or k != "comment" else "") for k, v in values.items()}}
+            if not refused(plan, rating_errors(values), key=label, origin=rating.origin, filename=filename):
+                plan.ops.append(Op("rating", "create", label, values, refs={"competency": code}, origin=rating.origin))
             continue
         changes = {k: (v if v is not None or k != "comment" else "") for k, v in values.items()
                    if existing.get(k) != (v if v is not None or k != "comment" else "")}
+        if changes and refused(plan, rating_errors({**existing, "rater": rating.rater, **changes}), key=label,
+                               origin=rating.origin, filename=filename):
+            continue
         if changes:
             plan.ops.append(Op("rating", "update", f"{code} / {rating.rater}", changes, db_id=existing["id"],
                                version=existing["version"], before={k: existing.get(k) for k in changes},
@@ -628,8 +718,11 @@ def _plan_ratings(plan: Plan, state: DbState, dataset: Dataset, node_codes: set[
 
 def _plan_standards(plan: Plan, state: DbState, dataset: Dataset, node_codes: set[str], course_keys: dict[str, str],
                     filename: str | None) -> None:
+    dropped_courses = plan.extra.get("dropped_courses", set())
     for std in dataset.standards:
         course_code = course_keys.get(std.course, std.course)
+        if course_code in dropped_courses:  # its course was refused (reported there)
+            continue
         existing = state.standards.get(course_code)
         frozen = existing is not None and existing["status"] == "approved"
         base = None if existing is None or frozen else existing

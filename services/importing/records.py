@@ -19,6 +19,24 @@ class Term(str):
     """An issue parameter that is itself a translation key (a reason, a field): translated with the message."""
 
 
+class Reason:
+    """An issue parameter that is an owning module's field error (``services.errors.FieldError``): shown in the
+    message's language as the editor shows it."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Any) -> None:
+        self.error = error
+
+    def text(self, lang: str) -> str:
+        from services.errors import field_error_text
+
+        return field_error_text(self.error, lang)
+
+    def __str__(self) -> str:
+        return str(self.error.message)
+
+
 @dataclass
 class Issue:
     """One error or warning, located in the file; ``key`` is a translation key of locales/*.import.json."""
@@ -32,8 +50,9 @@ class Issue:
 
     def message(self, lang: str) -> str:
         params = self.params
-        if any(v.__class__ is Term for v in params.values()):
-            params = {k: translate(v, lang) if v.__class__ is Term else v for k, v in params.items()}
+        if any(v.__class__ is Term or v.__class__ is Reason for v in params.values()):
+            params = {k: translate(v, lang) if v.__class__ is Term else v.text(lang) if v.__class__ is Reason else v
+                      for k, v in params.items()}
         return translate(self.key, lang, **params)
 
     def as_dict(self, lang: str) -> dict[str, Any]:
@@ -57,6 +76,10 @@ class Origin:
     sheet: str | None = None
     row: int | None = None
     column: str | None = None  # the column that places the row in the tree (its kind, parent or statement)
+    # field → the label of the column it was read from (one dict per table, shared by its rows); None: unknown
+    columns: dict[str, str] | None = None
+    # field → the row holding it, where a sheet lists one record's fields a row each (a key/value sheet)
+    rows: dict[str, int] | None = None
 
 
 @dataclass

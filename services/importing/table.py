@@ -102,6 +102,14 @@ class Table:
                      row=None if row is None else row + 1,
                      column=None if col is None else self.header.label(col))
 
+    def field_columns(self) -> dict[str, str]:
+        """Field → the label of the (first) column it is read from: an ``Origin``'s ``columns``, so an error the
+        planner finds in a field (the owning module's rule) names its cell."""
+        out: dict[str, str] = {}
+        for col, name in self.header.mapping.items():
+            out.setdefault(name, self.header.label(col))
+        return out
+
     def columns_for(self, name: str) -> list[int]:
         return [i for i, f in self.header.mapping.items() if f == name]
 

@@ -200,8 +200,9 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
         table.legends = {"course_type": choose_type_column(table, keep=bool(options.mapping))}
         table.fill_down(set(table.columns_for("course_type")))  # 课程类别 merged down its courses
         table.carry_down(set(table.columns_for("course_type")))  # …or written once above them (CSV)
+        columns = table.field_columns()  # one per table, shared by its rows' origins
         for index, cells in table.data_rows():
-            course = _parse_row(table, index, cells, dataset)
+            course = _parse_row(table, index, cells, dataset, columns)
             if course is None:
                 continue
             if course.code in seen:
@@ -216,7 +217,8 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
     return dataset
 
 
-def _parse_row(table: Table, index: int, cells: list[Any], dataset: Dataset) -> CourseIn | None:
+def _parse_row(table: Table, index: int, cells: list[Any], dataset: Dataset,
+               columns: dict[str, str] | None = None) -> CourseIn | None:
     problems: list[Issue] = []
     for col in table.header.mapping:
         if col < len(cells):
@@ -320,7 +322,7 @@ def _parse_row(table: Table, index: int, cells: list[Any], dataset: Dataset) -> 
     if problems:
         dataset.errors.extend(problems)
         return None
-    return CourseIn(code=code[:64], name=name[:200], origin=Origin(table.sheet_name, index + 1),
+    return CourseIn(code=code[:64], name=name[:200], origin=Origin(table.sheet_name, index + 1, columns=columns),
                     fields=frozenset(supplied), **values)
 
 

@@ -216,6 +216,7 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
     # the column that places a row in the tree, named by a hierarchy error (services.hierarchy's rule)
     placed_by = label(kind_col) if has_kind else label(parent_col) if has_parent else \
         label(stmt_col) if stmt_col is not None else None
+    columns = table.field_columns()  # a competency row's fields → their columns (one dict, shared by the rows)
     area_label = label(area_col) if area_col is not None else placed_by
     task_label = label(task_col) if task_col is not None else placed_by
     for ((index, cells), area_text, area_code, task_text, task_code, statement, code, kind_word, parent_text,
@@ -227,7 +228,7 @@ def parse_rows(table: Table, dataset: Dataset, *, parent_key: str | None = None,
                     issue = formula_issue(table, index, col, cells[col])
                     if issue:
                         problems.append(issue)
-        origin = Origin(sheet_name, index + 1, placed_by)
+        origin = Origin(sheet_name, index + 1, placed_by, columns)
         if hierarchical:
             if area_text and (area_text != last_area or area_code != last_area_code):
                 last_area, last_area_code = area_text, area_code

@@ -54,6 +54,7 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
         supplied = frozenset(n for n in ("importance", "frequency", "difficulty", "comment")
                              if table.column_for(n) is not None)
         code_col, stmt_col = table.column_for("code"), table.column_for("statement")
+        columns = table.field_columns()  # one per table, shared by its rows' origins
         for index, cells in table.data_rows():
             problems: list[Issue] = []
             for col in table.header.mapping:
@@ -78,7 +79,8 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
             if not code:
                 dataset.node_refs[key] = {"statement": statement, "label": statement}
             dataset.ratings.append(RatingIn(competency=key, rater=rater[:128], comment=comment,
-                                            origin=Origin(table.sheet_name, index + 1), fields=supplied, **values))
+                                            origin=Origin(table.sheet_name, index + 1, columns=columns), fields=supplied,
+                                            **values))
         note_warnings(dataset, table)
         sheets_info[table.sheet_name] = table.info()
     dataset.info["sheets"] = sheets_info

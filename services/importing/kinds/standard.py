@@ -70,8 +70,10 @@ def parse_links(text: str, default: int = DEFAULT_LEVEL) -> list[tuple[str, int]
     return [(m.group(1), int(m.group(2)) if m.group(2) else default) for m in _LINK.finditer(normalize_text(text))]
 
 
-def _key_values(book: RawBook, sheet: RawSheet, dataset: Dataset) -> dict[str, tuple[str, int]]:
-    """Field → (value, 1-based row) from the two-column course sheet (labels in either language)."""
+def _key_values(book: RawBook, sheet: RawSheet, dataset: Dataset,
+                labels: dict[str, str] | None = None) -> dict[str, tuple[str, int]]:
+    """Field → (value, 1-based row) from the two-column course sheet (labels in either language); ``labels``
+    gets each field's label as written."""
     lookup = {norm_label(s): name for name, syns in COURSE_FIELDS.items() for s in syns}
     values: dict[str, tuple[str, int]] = {}
     for index, row in enumerate(sheet.rows):
@@ -87,6 +89,8 @@ def _key_values(book: RawBook, sheet: RawSheet, dataset: Dataset) -> dict[str, t
                                         file=book.filename, sheet=sheet.name, row=index + 1, column=label))
             continue
         values[name] = (cell_text(row[1]).strip(), index + 1)
+        if labels is not None:
+            labels[name] = label
     return values
 
 
@@ -109,13 +113,14 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
     if course_sheet is None:
         raise ImportRejected(Issue("import.error.standard_layout", file=book.filename))
     dataset = Dataset(kind=KIND)
-    info = _key_values(book, course_sheet, dataset)
+    labels: dict[str, str] = {}
+    info = _key_values(book, course_sheet, dataset, labels)
     code, code_row = info.get("code", ("", None))
     code = code.replace(" ", "")
     if not code:
         raise ImportRejected(Issue("import.error.course_code_required", file=book.filename, sheet=course_sheet.name,
                                    row=code_row))
-    course = _course(info, code, course_sheet, dataset, book)
+    course = _course(info, code, course_sheet, dataset, book, labels)
     dataset.courses.append(course)
     fields = {name: exact_text(info[name][0]) for name in STANDARD_TEXT_FIELDS if name in info}
     standard = StandardIn(course=code, fields=fields, objectives=[], units=[], assessment=[],
@@ -128,8 +133,8 @@ def parse(book: RawBook, options: Options, limits: Limits) -> Dataset:
     return dataset
 
 
-def _course(info: dict[str, tuple[str, int]], code: str, sheet: RawSheet, dataset: Dataset, book: RawBook
-            ) -> CourseIn:
+def _course(info: dict[str, tuple[str, int]], code: str, sheet: RawSheet, dataset: Dataset, book: RawBook,
+            labels: dict[str, str] | None = None) -> CourseIn:
     values: dict[str, Any] = {}
     for name in ("credits", "hours_theory", "hours_practice"):
         text, row = info.get(name, ("", None))
@@ -153,7 +158,8 @@ def _course(info: dict[str, tuple[str, int]], code: str, sheet: RawSheet, datase
         dataset.warnings.append(Issue("import.warning.semester", {"value": text}, file=book.filename,
                                       sheet=sheet.name, row=row))
     name = exact_text(info.get("name", ("", None))[0]) or code
-    return CourseIn(code=code, name=name, reference_only=True, ref=code, origin=Origin(sheet.name, None), **values)
+    origin = Origin(sheet.name, None, columns=labels, rows={field: row for field, (_, row) in info.items()})
+    return CourseIn(code=code, name=name, reference_only=True, ref=code, origin=origin, **values)
 
 
 def _objectives(book: RawBook, standard: StandardIn, dataset: Dataset) -> None:
