@@ -43,7 +43,7 @@ def _pick(ids: list[int], value: bool) -> None:
         st.session_state[f"review_pick_{aid}"] = value
 
 
-def _batch_form(group: dict) -> None:
+def _batch_form(group: dict, shown: set[int]) -> None:
     """One form per course: tick alignments (Tab / Space, or all at once), then accept or reject them together."""
     gid = group["course_id"]
     by_id = {a["id"]: a for a in group["alignments"]}
@@ -61,7 +61,12 @@ def _batch_form(group: dict) -> None:
     picked = [{"id": aid, "version": a["version"]} for aid, a in by_id.items()
               if st.session_state.get(f"review_pick_{aid}")]
     if not picked:
-        st.warning(t("review.batch.none"))
+        # ticked, then decided by someone else before this submit: the box is no longer in the queue
+        gone = [k for k in list(st.session_state) if k.startswith("review_pick_") and st.session_state.get(k)
+                and int(k.removeprefix("review_pick_")) not in shown]
+        st.warning(t("review.batch.gone") if gone else t("review.batch.none"))
+        for key in gone:
+            st.session_state.pop(key, None)
         return
     try:
         result = decide_alignments(ctx.engine, actor=ctx.actor, items=picked, decision="accept" if accept else "reject",
@@ -112,13 +117,14 @@ def queue() -> None:
     m3.metric(t("review.count.signatures"), data["counts"]["signature"])
     if not data["groups"]:
         st.info(t("review.no_items"))
+    shown = {a["id"] for group in data["groups"] for a in group["alignments"]}
     for group in data["groups"]:
         with st.container(border=True, key=f"review_group_{group['course_id']}"):
             status = enum_label("standard_status", group["status"]) if group["status"] else tm("review.no_standard")
             st.subheader(tm("review.group", code=group["course_code"], name=group["course_name"],
                            owners=join_list(group["owners"]) or "—", status=status), anchor=False)
             if group["alignments"]:
-                _batch_form(group)
+                _batch_form(group, shown)
             for sig in group["signatures"]:
                 left, right = st.columns([5, 1], vertical_alignment="center")
                 left.info(tm("review.signature.line", revision=sig["revision"]))

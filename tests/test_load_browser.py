@@ -443,7 +443,8 @@ class User:
                 outcome = "refused"  # decided by someone else meanwhile: a version check, not an error
                 break
             if await warnings.count() > warnings_before:
-                outcome = "not ticked"
+                gone = translate("review.batch.gone", "zh") in " ".join(await warnings.all_inner_texts())
+                outcome = "refused" if gone else "not ticked"  # gone: decided by someone else meanwhile
                 break
             if await page.locator("[data-testid=stException]").count():
                 break
@@ -653,7 +654,8 @@ class ProtocolUser(User):
         await self.check_page(decision)
         if any(DECIDED.search(t) for t in run.toasts):
             self.record(kind="decision", alignment_id=alignment_id, decision=decision)
-        elif len(run.alerts("error")) > errors_before:
+        elif len(run.alerts("error")) > errors_before or translate("review.batch.gone", "zh") in run.alerts("warning") \
+                or f"review_accept_{gid}" not in run.widgets:  # decided meanwhile (its group may be gone)
             self.record(kind="refused", action=decision, alignment_id=alignment_id)
         else:
             outcome = "not ticked" if len(run.alerts("warning")) > warnings_before else "no answer"

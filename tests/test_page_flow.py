@@ -64,6 +64,25 @@ def test_a_mentors_decision_appears_in_the_faculty_inbox_with_a_working_link(app
     assert not any(n["id"] == note["id"] for n in list_notifications(app_db, actor=faculty, unread_only=True))
 
 
+def test_a_ticked_alignment_decided_meanwhile_by_someone_else_is_said_so(app_db):
+    """The mentor ticks two proposals; a colleague decides one of them before the mentor presses Accept.
+    The ticked one left the queue: the page used to say "select some alignments first" (or accept the
+    rest silently); it now says the ticked one was decided by someone else."""
+    from services.alignments import decide_alignment
+
+    first, second = _proposals(app_db, "faculty", "ZH3021", 2)
+    at = login("mentor")
+    at.switch_page("pages/review.py").run()
+    at.checkbox(key=f"review_pick_{first['id']}").check()
+    decide_alignment(app_db, actor=_actor(app_db, "mentor2"), alignment_id=first["id"],
+                     expected_version=first["version"], decision="accept")
+    at.button(key=f"review_accept_{first['course_id']}").click().run()
+    assert not at.exception and not at.error
+    assert [w.value for w in at.warning] == [translate("review.batch.gone", "zh")]
+    status = {a["id"]: a["status"] for a in alignments_for_standard(app_db, standard_id=_standard(app_db, "ZH3021")["id"])}
+    assert status[second["id"]] == "proposed"  # not ticked, not decided
+
+
 def test_a_batch_accept_of_five_alignments(app_db):
     """Five proposals of faculty, ticked on the mentor's review page, are accepted with one click."""
     made = _proposals(app_db, "faculty", "ZH3021", 5)
