@@ -33,20 +33,23 @@ e2e: $(STAMP)
 	$(PY) -m pytest -m browser
 
 ## load: the concurrency check at full size (LOAD_WORKERS processes for LOAD_SECONDS against PostgreSQL),
-## then LOAD_WORKERS browser users in one Chromium on two app servers for LOAD_SECONDS (tests/test_load_browser.py)
+## then LOAD_WORKERS users (4 in Chromium, the rest over Streamlit's websocket protocol) on two app servers for
+## LOAD_SECONDS (tests/test_load_browser.py)
 LOAD_WORKERS ?= 20
 LOAD_SECONDS ?= 60
+# mean think time between one user's actions (s): people read a page before the next click
+LOAD_THINK ?= 10
 ## load: also FAULT_REPEATS SIGKILLs per operation (import, restore, standard save) and database
 FAULT_REPEATS ?= 10
 load: $(STAMP)
-	COSTANDARD_LOAD_WORKERS=$(LOAD_WORKERS) COSTANDARD_LOAD_SECONDS=$(LOAD_SECONDS) \
+	COSTANDARD_LOAD_WORKERS=$(LOAD_WORKERS) COSTANDARD_LOAD_SECONDS=$(LOAD_SECONDS) COSTANDARD_LOAD_THINK=$(LOAD_THINK) \
 		COSTANDARD_FAULT_REPEATS=$(FAULT_REPEATS) \
 		$(PY) -m pytest tests/test_concurrency_load.py tests/test_faults.py tests/test_load_browser.py -m load -s
 
 ## reliability: run the fault, hostile-input, permission and load checks; rewrite docs/RELIABILITY.md
 reliability: $(STAMP)
 	$(PY) tools/reliability.py --fault-repeats $(FAULT_REPEATS) --load-workers $(LOAD_WORKERS) \
-		--load-seconds $(LOAD_SECONDS)
+		--load-seconds $(LOAD_SECONDS) --load-think $(LOAD_THINK)
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -1,7 +1,11 @@
-"""Browser load: two app servers on one PostgreSQL, simulated users in one Chromium, for a fixed time.
+"""Browser load: two app servers on one PostgreSQL, simulated users, for a fixed time.
 
-Each user is a Playwright browser context (one Chromium, asyncio) on one of two ``streamlit run app.py``
-servers (127.0.0.1 only, users split between them) and logs in as a demo account (faculty, mentor,
+Each user is on one of two ``streamlit run app.py`` servers (127.0.0.1 only, users split between
+them). The first ``COSTANDARD_LOAD_BROWSERS`` users (default: half the users, at most 4) are Playwright
+browser contexts in one Chromium (asyncio); the others speak Streamlit's websocket protocol
+(``tests/st_protocol.py``): for the server the same sessions, script runs and messages as a browser
+tab, for the test machine no renderer (20 Chromium contexts on two cores spent them on rendering:
+logins took 117 s at p50 on an idle machine, which measured Chromium, not the app). Each user logs in as a demo account (faculty, mentor,
 lead, …; password "demo"). Then, until the time is up, it does what its role does, with a think time
 between actions: opens the home page, the inbox, the standards editor, coverage and the review
 queue; saves an objective or a unit field in the standards editor (typed into the data editor, then
@@ -20,8 +24,8 @@ last confirmed save; a confirmed decision is not the alignment's status; a confi
 there exactly once.
 
 Short in ``make test`` (``COSTANDARD_LOAD_WORKERS`` = 4 users, ``COSTANDARD_LOAD_SECONDS`` = 20);
-``make load`` runs 20 users for 60 s. ``COSTANDARD_LOAD_THINK`` is the mean think time in seconds
-(default 3: 20 users on two shared cores are paced, never fewer). The report (p50 / p95 per action,
+``make load`` runs 20 users for 60 s with a mean think time of 10 s (``COSTANDARD_LOAD_THINK``, default
+3 here: the short form keeps its few users busy). The report (p50 / p95 per action,
 counts, peak memory) is printed and, for ``make reliability``, appended to
 ``COSTANDARD_RELIABILITY_OUT``.
 """
@@ -378,7 +382,9 @@ class User:
             self.record(kind="save", standard_id=self.world["standards"][course], table=table,
                         row_id=self.world["rows"][course][table][row], field=field, value=value, number=number)
         elif outcome == "no answer":
-            self.record(kind="step_failed", action=action, error="no toast, conflict view or message after Save")
+            alerts = await page.locator("[data-testid=stAlert]").all_inner_texts()
+            self.record(kind="step_failed", action=action, error="no toast, conflict view or message after Save; "
+                        f"alerts: {' | '.join(alerts)[:300]}; toasts seen: {' | '.join(fresh)[:200]}")
         else:
             self.record(kind=outcome, action=action)
         return outcome

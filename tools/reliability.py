@@ -28,7 +28,7 @@ GROUPS = {
     "faults": ["tests/test_faults.py", "tests/test_browser_outage.py"],
     "hostile": ["tests/hostile", "tests/test_page_import_hostile.py", "tests/test_textguard.py",
                 "tests/test_fuzz_parsers.py", "tests/test_streamlit_config.py"],
-    "permissions": ["tests/test_permissions.py"],
+    "permissions": ["tests/test_permissions.py", "tests/test_pages.py"],
     "load": ["tests/test_concurrency_load.py"],
     "browser_load": ["tests/test_load_browser.py"],
 }
@@ -127,9 +127,10 @@ def render(results: dict[str, dict], lines: list[dict], options: argparse.Namesp
             "backup JSON and random backup bytes, the control-character filter — tests/test_fuzz_parsers.py, "
             "counted in the *hostile* group above.", "",
             "## Actions × roles", "",
-            f"tests/test_permissions.py: {results.get('permissions', {}).get('tests', 0)} tests, "
-            f"{results.get('permissions', {}).get('failures', 0)} failed (every service action × role against "
-            "docs/permissions.md).", "", "## Load", ""]
+            f"tests/test_permissions.py and tests/test_pages.py: {results.get('permissions', {}).get('tests', 0)} "
+            f"tests, {results.get('permissions', {}).get('failures', 0)} failed (every service action × role, no "
+            "user and a deactivated user against docs/permissions.md; every page × role and an anonymous visitor "
+            "in AppTest, in both languages).", "", "## Load", ""]
     for x in loads:
         out += [f"{x['workers']} worker processes × {x['seconds']:g} s on {x['db']}: counts {x['counts']}; "
                 f"problems found: {sum(x['problems'].values())}.", ""]
@@ -137,16 +138,17 @@ def render(results: dict[str, dict], lines: list[dict], options: argparse.Namesp
                       [[name, a["count"], a["p50_ms"], a["p95_ms"]] for name, a in x["actions"].items()])
         out.append("")
     out += _browser_load(browser_loads)
-    out += ["Not covered here (see issue #12): every page × role in AppTest.", ""]
     return "\n".join(out)
 
 
 def _browser_load(runs: list[dict]) -> list[str]:
     """The browser load section: users, servers, actions with p50 / p95, errors, lost writes, memory."""
     out = ["## Browser load", "",
-           "tests/test_load_browser.py: two `streamlit run app.py` servers on one PostgreSQL, each simulated user a "
-           "browser context in one Chromium (127.0.0.1 only), logged in as a demo account and split over both "
-           "servers. Each opens pages, saves an objective or unit field in the standards editor, accepts or rejects "
+           "tests/test_load_browser.py: two `streamlit run app.py` servers on one PostgreSQL (127.0.0.1 only), the "
+           "simulated users logged in as demo accounts and split over both servers. A few users are browser "
+           "contexts in one Chromium; the others speak Streamlit's own websocket protocol (tests/st_protocol.py: "
+           "the same script runs and messages for the server, without a renderer on the test machine — 20 "
+           "Chromium contexts on two cores spent them on rendering, logins took 117 s at p50). Each opens pages, saves an objective or unit field in the standards editor, accepts or rejects "
            "alignments in the review queue and posts comments, with a think time between actions, for a fixed time "
            "after its login. Errors: a Streamlit exception element or the outage message in a page, a traceback in "
            "a server log, an HTTP 5xx answer; a step that does not finish within its timeout also fails the run. "
@@ -157,7 +159,8 @@ def _browser_load(runs: list[dict]) -> list[str]:
         counts = x["counts"]
         accounts = ", ".join(f"{name} ×{n}" for name, n in x["accounts"].items())
         memory = x.get("memory_mb", {})
-        out += [f"{x['users']} users ({accounts}) × {x['seconds']:g} s on {x['servers']} app servers and "
+        clients = f"{x.get('browsers', x['users'])} in Chromium, {x.get('protocol_users', 0)} over the protocol"
+        out += [f"{x['users']} users ({clients}; {accounts}) × {x['seconds']:g} s on {x['servers']} app servers and "
                 f"{x['db']}, mean think time {x['think_s']:g} s. Confirmed: {counts.get('save', 0)} saves, "
                 f"{counts.get('decision', 0)} decisions, {counts.get('comment', 0)} comments; "
                 f"{counts.get('conflict', 0)} saves met a conflict (took theirs and edited again), "
@@ -173,8 +176,10 @@ def _browser_load(runs: list[dict]) -> list[str]:
             for e in examples.get(what, [])[:3]:
                 detail = e.get("error") or e.get("text") or e
                 out.append(f"- {what.replace('_', ' ')}: {e.get('action', '')} {str(detail)[:300]}".replace("\n", " "))
-        out += ["", *_table(["action", "count", "p50 ms", "p95 ms"],
-                            [[name, a["count"], a["p50_ms"], a["p95_ms"]] for name, a in x["actions"].items()])]
+        by_client = x.get("actions_by_client") or {"chromium": x["actions"]}
+        out += ["", *_table(["client", "action", "count", "p50 ms", "p95 ms"],
+                            [[client, name, a["count"], a["p50_ms"], a["p95_ms"]]
+                             for client, actions in by_client.items() for name, a in actions.items()])]
         out.append("")
     return out
 
@@ -184,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fault-repeats", type=int, default=10)
     parser.add_argument("--load-workers", type=int, default=20)
     parser.add_argument("--load-seconds", type=float, default=60)
+    parser.add_argument("--load-think", type=float, default=10, help="mean think time between a user's actions, s")
     parser.add_argument("--only", choices=sorted(GROUPS), action="append", help="run only these groups")
     parser.add_argument("--out", default=str(ROOT / "docs" / "RELIABILITY.md"))
     options = parser.parse_args(argv)
@@ -193,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         env = {**os.environ, "COSTANDARD_RELIABILITY_OUT": str(record),
                "COSTANDARD_FAULT_REPEATS": str(options.fault_repeats),
                "COSTANDARD_LOAD_WORKERS": str(options.load_workers),
-               "COSTANDARD_LOAD_SECONDS": str(options.load_seconds)}
+               "COSTANDARD_LOAD_SECONDS": str(options.load_seconds),
+               "COSTANDARD_LOAD_THINK": str(options.load_think)}
         results = {}
         for name, paths in GROUPS.items():
             if options.only and name not in options.only:
