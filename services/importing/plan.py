@@ -30,7 +30,7 @@ from models import (
 from services.alignment_rules import LEVEL_CHANGE_COLUMNS, level_change
 from services.courses import course_errors, course_values
 from services.errors import FieldError
-from services.framework import job_role_errors, node_errors
+from services.framework import job_role_errors, node_checker, node_errors
 from services.hierarchy import kind_under, parent_allowed
 from services.importing.records import ENTITY_KEYS, Dataset, Issue, NodeIn, Origin, Reason
 from services.importing.tree import code_key, outline_parent, parent_kind_issue
@@ -410,6 +410,7 @@ def _plan_nodes(plan: Plan, state: DbState, dataset: Dataset, filename: str | No
         refused_codes = {code for code, node in valid.items() if node.parent in in_file and node.parent not in valid}
     # a new node's values and place: the framework editor's rule (framework.node_errors), before anything is written
     new_values: dict[str, dict[str, Any]] = {}
+    check = node_checker()  # node_errors, each distinct combination of values checked once
     for code, node in valid.items():
         if code in db_nodes or not node.statement:  # a missing statement is reported below
             continue
@@ -420,7 +421,7 @@ def _plan_nodes(plan: Plan, state: DbState, dataset: Dataset, filename: str | No
         values = new_values[code] = _node_values(node)
         parent_kind = None if parent is None else in_file[parent].kind if parent in in_file else \
             db_nodes[parent]["kind"]
-        errors = node_errors(values, parent_kind=parent_kind)
+        errors = check(values, parent_kind=parent_kind)
         if errors and refused(plan, errors, key=code, origin=node.origin, filename=filename):
             refused_codes.add(code)
     dropped = plan.extra.setdefault("dropped_nodes", set()) if refused_codes else set()

@@ -152,3 +152,23 @@ def test_the_same_values_store_the_same_row_through_the_editor_and_the_import(en
     assert _rows(engine, "P1", Course, COURSE_COLUMNS) == _rows(engine, "P2", Course, COURSE_COLUMNS)
     imported, edited = _rows(engine, "P1", Competency, COLUMNS), _rows(engine, "P2", Competency, COLUMNS)
     assert set(imported) == {"1", "1.1", "1.1.1"} and imported == edited
+
+
+def test_the_import_s_node_checker_answers_as_the_rule_does():
+    """``framework.node_checker`` (the import's many-row form) reuses ``node_errors``' answer per distinct
+    combination: for every combination of kinds, texts, types, importance and level values (ints, a float,
+    a bool, a string), statuses and parent kinds it answers exactly as ``node_errors``."""
+    from itertools import product
+
+    from services.framework import node_checker, node_errors
+
+    check, compared = node_checker(), 0
+    for kind, code, statement, comp_type, importance, required, status, parent_kind in product(
+            ("area", "task", "competency", "x"), ("A1", "", " ", None, "_x000D_"), ("能", ""), (None, "skill", "bad"),
+            (None, 1, 5, 7, 1.0, True, "3"), (None, 2, 4), ("accepted", "nope"), (None, "area", "task", "competency")):
+        values = dict(kind=kind, code=code, statement=statement, comp_type=comp_type, importance=importance,
+                      required_level=required, status=status)
+        got = [(e.field, e.params) for e in check(values, parent_kind=parent_kind)]
+        assert got == [(e.field, e.params) for e in node_errors(values, parent_kind=parent_kind)], values
+        compared += 1
+    assert compared == 4 * 5 * 2 * 3 * 7 * 3 * 2 * 4
