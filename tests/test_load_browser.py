@@ -1,7 +1,7 @@
 """Browser load: two app servers on one PostgreSQL, simulated users, for a fixed time.
 
 Each user is on one of two ``streamlit run app.py`` servers (127.0.0.1 only, users split between
-them). The first ``COSTANDARD_LOAD_BROWSERS`` users (default: half the users, at most 4) are Playwright
+them). The first ``COSTANDARD_LOAD_BROWSERS`` users (default: up to 4) are Playwright
 browser contexts in one Chromium (asyncio); the others speak Streamlit's websocket protocol
 (``tests/st_protocol.py``): for the server the same sessions, script runs and messages as a browser
 tab, for the test machine no renderer (20 Chromium contexts on two cores spent them on rendering:
@@ -60,10 +60,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.load]
 USERS = int(os.environ.get("COSTANDARD_LOAD_WORKERS", "4"))
 SECONDS = float(os.environ.get("COSTANDARD_LOAD_SECONDS", "20"))
 THINK = float(os.environ.get("COSTANDARD_LOAD_THINK", "3"))
-# how many of the users drive a real Chromium; the others speak Streamlit's websocket protocol
+# how many of the users drive a real Chromium (default: up to 4); the others speak Streamlit's websocket protocol
 # (tests/st_protocol.py): the same server work, a fraction of the machine (20 Chromium contexts on two
 # cores spend the cores on rendering: logins took 117 s at p50 on an idle machine)
-BROWSERS = int(os.environ.get("COSTANDARD_LOAD_BROWSERS", str(max(1, min(4, USERS // 2)))))
+BROWSERS = int(os.environ.get("COSTANDARD_LOAD_BROWSERS", str(min(4, USERS))))
+# the protocol clients alone, a short run of its own (in make test the main run is all Chromium)
+PROTOCOL_USERS, PROTOCOL_SECONDS = 4, 15.0
 SERVERS = 2
 # ms; a step slower than this is a failure, not a wait (generous: two cores shared with other work)
 STEP_TIMEOUT = int(float(os.environ.get("COSTANDARD_LOAD_STEP_TIMEOUT", "180")) * 1000)
@@ -812,7 +814,7 @@ def _percentile(values: list[float], share: float) -> float | None:
 
 
 def summary(log: list[dict], lost: list[Any], server_logs: list[str], memory: dict[str, float], *, users: int,
-            seconds: float) -> dict[str, Any]:
+            seconds: float, browsers: int) -> dict[str, Any]:
     """What ``make reliability`` reports: actions with p50 / p95, counts, errors, lost writes, memory."""
     timings: dict[str, list[float]] = {}
     for e in log:
@@ -831,7 +833,7 @@ def summary(log: list[dict], lost: list[Any], server_logs: list[str], memory: di
     errors = [e for e in log if e["kind"] == "server_error"] + [{"kind": "server_log", "text": t} for t in server_logs]
     return {"check": "browser_load", "db": "postgresql", "users": users, "servers": SERVERS, "seconds": seconds,
             "think_s": THINK, "accounts": dict(Counter(ACCOUNTS[i % len(ACCOUNTS)] for i in range(users))),
-            "browsers": min(BROWSERS, users), "protocol_users": users - min(BROWSERS, users),
+            "browsers": browsers, "protocol_users": users - browsers,
             "actions": actions, "actions_by_client": actions_by_client, "counts": dict(sorted(counts.items())), "server_errors": len(errors),
             "step_failures": counts.get("step_failed", 0), "lost": len(lost), "memory_mb": memory,
             "examples": {"errors": errors[:5], "step_failures": [e for e in log if e["kind"] == "step_failed"][:5],
@@ -846,16 +848,27 @@ def _tracebacks(path: Path) -> list[str]:
 
 def test_users_in_browsers_on_two_servers_lose_nothing(load_database, tmp_path):
     """Simulated users on two app servers: no server error, no failed step, no acknowledged write lost."""
+    _load_run(load_database, tmp_path, users=USERS, seconds=SECONDS, browsers=min(BROWSERS, USERS))
+
+
+def test_protocol_users_on_two_servers_lose_nothing(load_database, tmp_path):
+    """The same check with websocket-protocol users only (tests/st_protocol.py), so the client the full
+    ``make load`` run relies on is itself checked in ``make test``."""
+    _load_run(load_database, tmp_path, users=PROTOCOL_USERS, seconds=PROTOCOL_SECONDS, browsers=0)
+
+
+def _load_run(load_database, tmp_path, *, users: int, seconds: float, browsers: int) -> None:
     url, engine, world = load_database
     log: list[dict] = []
     logs = [tmp_path / f"server{i}.log" for i in range(SERVERS)]
     with MemorySampler() as memory, ExitStack() as stack:
         bases = [stack.enter_context(live_server(url, log=path)) for path in logs]
-        asyncio.run(_drive(bases, world, USERS, SECONDS, log, browsers=min(BROWSERS, USERS)))
+        asyncio.run(_drive(bases, world, users, seconds, log, browsers=browsers))
         memory.sample()
     result = summary(log, lost_writes(engine, world, log), [t for p in logs for t in _tracebacks(p)],
-                     memory.peak, users=USERS, seconds=SECONDS)
-    print(f"\nbrowser load: {USERS} users ({result['browsers']} in Chromium) × {SECONDS:g} s on {SERVERS} servers: counts {result['counts']}, "
+                     memory.peak, users=users, seconds=seconds, browsers=browsers)
+    print(f"\nbrowser load: {users} users ({browsers} in Chromium) × {seconds:g} s on {SERVERS} servers: "
+          f"counts {result['counts']}, "
           f"peak memory {result['memory_mb']}")
     for client, actions in result["actions_by_client"].items():
         for name, a in actions.items():
