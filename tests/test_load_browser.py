@@ -393,10 +393,18 @@ class User:
 
     # ----------------------------------------------------------------- actions
 
+    async def open_part(self, table: str) -> None:
+        await self.timed("open tab", lambda: self.tab(table))
+
+    async def take_theirs(self) -> None:
+        await self.page.locator(".st-key-std_conflict_theirs button").click()
+        await self.page.locator(".st-key-std_conflict_theirs").wait_for(state="detached", timeout=STEP_TIMEOUT)
+        await self.idle()
+
     async def save_field(self, table: str) -> None:
         course = self.rng.choice(COURSES)
         await self.open_course(course)
-        await self.timed("open tab", lambda: self.tab(table))
+        await self.open_part(table)
         rows = self.world["rows"][course][table]
         row = self.rng.randrange(len(rows))
         field = "text" if table == "objectives" else self.rng.choice(["title", "content"])
@@ -407,13 +415,8 @@ class User:
             await self.timed("edit cell", lambda: self.edit_cell(table, field, row, value))  # noqa: B023
             if await self.save(action, course, table, field, row, value) != "conflict" or attempt:
                 return
-            async def take_theirs() -> None:
-                await self.page.locator(".st-key-std_conflict_theirs button").click()
-                await self.page.locator(".st-key-std_conflict_theirs").wait_for(state="detached",
-                                                                                 timeout=STEP_TIMEOUT)
-                await self.idle()
-            await self.timed("take theirs", take_theirs)
-            await self.timed("open tab", lambda: self.tab(table))
+            await self.timed("take theirs", self.take_theirs)
+            await self.open_part(table)
 
     async def decide(self) -> None:
         page = self.page
@@ -508,31 +511,39 @@ class User:
         context.on("weberror", lambda e: self.record(kind="page_error", text=str(e.error)[:300]))
         self.page = await context.new_page()
         try:
-            try:
-                await self.timed("log in", self.log_in)
-            except Exception as exc:  # noqa: BLE001 - reported; this user does nothing more
-                self.record(kind="step_failed", action="log in", error=f"{type(exc).__name__}: {str(exc)[:300]}")
-                return
-            deadline = time.monotonic() + seconds  # the fixed time counts from this user's login
-            queue = list(FIRST[self.account])
-            weights = MIX[self.role]
-            while time.monotonic() < deadline:
-                action = queue.pop(0) if queue else self.rng.choices(list(weights), list(weights.values()))[0]
-                try:
-                    await self.act(action)
-                except Exception as exc:  # noqa: BLE001 - a step that failed or timed out is reported
-                    self.record(kind="step_failed", action=action, error=f"{type(exc).__name__}: {str(exc)[:300]}")
-                    try:
-                        await self.check_page(action)
-                        await self.page.goto(self.base)  # start again from the home page, as a user would
-                        await self.idle()
-                    except Exception as again:  # noqa: BLE001 - the page is gone: this user stops here
-                        self.record(kind="step_failed", action="reload", error=f"{type(again).__name__}: "
-                                    f"{str(again)[:300]}")
-                        return
-                await asyncio.sleep(self.rng.uniform(0.5, 1.5) * THINK)
+            await self.session(seconds)
         finally:
             await context.close()
+
+    async def restart(self, action: str) -> None:
+        """After a failed step: look for an error on the page, then start again from the home page."""
+        await self.check_page(action)
+        await self.page.goto(self.base)
+        await self.idle()
+
+    async def session(self, seconds: float) -> None:
+        """Log in, then act by the role's mix with think times until ``seconds`` after the login."""
+        try:
+            await self.timed("log in", self.log_in)
+        except Exception as exc:  # noqa: BLE001 - reported; this user does nothing more
+            self.record(kind="step_failed", action="log in", error=f"{type(exc).__name__}: {str(exc)[:300]}")
+            return
+        deadline = time.monotonic() + seconds  # the fixed time counts from this user's login
+        queue = list(FIRST[self.account])
+        weights = MIX[self.role]
+        while time.monotonic() < deadline:
+            action = queue.pop(0) if queue else self.rng.choices(list(weights), list(weights.values()))[0]
+            try:
+                await self.act(action)
+            except Exception as exc:  # noqa: BLE001 - a step that failed or timed out is reported
+                self.record(kind="step_failed", action=action, error=f"{type(exc).__name__}: {str(exc)[:300]}")
+                try:
+                    await self.restart(action)  # as a user would
+                except Exception as again:  # noqa: BLE001 - the page is gone: this user stops here
+                    self.record(kind="step_failed", action="reload", error=f"{type(again).__name__}: "
+                                f"{str(again)[:300]}")
+                    return
+            await asyncio.sleep(self.rng.uniform(0.5, 1.5) * THINK)
 
 
 class ProtocolUser(User):
@@ -544,7 +555,7 @@ class ProtocolUser(User):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.st = None
+        self.st, self.course = None, None
 
     async def check_page(self, action: str) -> None:
         run = self.st.last
@@ -577,6 +588,8 @@ class ProtocolUser(User):
             raise AssertionError(f"{slug}: heading {title!r} not shown")
 
     async def open_course(self, course: str) -> None:
+        self.course = course
+
         async def go() -> None:
             run = await self.st.open("standards", query=f"course={course}")
             if "std_new_standard" not in run.widgets:  # every role may comment; only editors get the grids
@@ -606,30 +619,18 @@ class ProtocolUser(User):
             self.record(kind=outcome, action=action)
         return outcome
 
-    async def save_field(self, table: str) -> None:
-        course = self.rng.choice(COURSES)
-        await self.open_course(course)
-        rows = self.world["rows"][course][table]
-        row = self.rng.randrange(len(rows))
-        field = "text" if table == "objectives" else self.rng.choice(["title", "content"])
-        action = "save objective" if table == "objectives" else "save unit"
-        for attempt in range(2):  # after a conflict: take theirs, type the change again, save once more
-            self.done += 1
-            value = f"负载{'目标' if table == 'objectives' else '单元'} u{self.number}-{self.done}"
+    async def open_part(self, table: str) -> None:
+        """Every part of the editor is in each run's elements: nothing to open."""
 
-            async def edit() -> None:
-                widget, data = self.st.last.frame(f"std_tbl_{table}_")
-                position = data.column("id").to_pylist().index(rows[row])  # the row the world names
-                await self.st.set(**{widget.key: {str(position): {field: value}}})  # noqa: B023
-            await self.timed("edit cell", edit)
-            if await self.save(action, course, table, field, row, value) != "conflict" or attempt:
-                return
+    async def edit_cell(self, table: str, field: str, row: int, value: str) -> None:
+        widget, data = self.st.last.frame(f"std_tbl_{table}_")
+        position = data.column("id").to_pylist().index(self.world["rows"][self.course][table][row])  # the world's row
+        await self.st.set(**{widget.key: {str(position): {field: value}}})
 
-            async def take_theirs() -> None:
-                run = await self.st.click("std_conflict_theirs")
-                if "std_conflict_theirs" in run.widgets:
-                    raise AssertionError("the conflict view stayed after taking theirs")
-            await self.timed("take theirs", take_theirs)
+    async def take_theirs(self) -> None:
+        run = await self.st.click("std_conflict_theirs")
+        if "std_conflict_theirs" in run.widgets:
+            raise AssertionError("the conflict view stayed after taking theirs")
 
     async def decide(self) -> None:
         await self.timed("open review", lambda: self.open("review"))
@@ -685,31 +686,14 @@ class ProtocolUser(User):
         await self.timed("comment", post)
         self.record(kind="comment", standard_id=self.world["standards"][course], body=body)
 
+    async def restart(self, action: str) -> None:
+        await self.check_page(action)
+        await self.st.open("")
+
     async def run(self, browser, seconds: float, start_delay: float) -> None:
         await asyncio.sleep(start_delay)
         async with Client(self.base, timeout=STEP_TIMEOUT / 1000) as self.st:
-            try:
-                await self.timed("log in", self.log_in)
-            except Exception as exc:  # noqa: BLE001 - reported; this user does nothing more
-                self.record(kind="step_failed", action="log in", error=f"{type(exc).__name__}: {str(exc)[:300]}")
-                return
-            deadline = time.monotonic() + seconds
-            queue = list(FIRST[self.account])
-            weights = MIX[self.role]
-            while time.monotonic() < deadline:
-                action = queue.pop(0) if queue else self.rng.choices(list(weights), list(weights.values()))[0]
-                try:
-                    await self.act(action)
-                except Exception as exc:  # noqa: BLE001 - a step that failed or timed out is reported
-                    self.record(kind="step_failed", action=action, error=f"{type(exc).__name__}: {str(exc)[:300]}")
-                    await self.check_page(action)
-                    try:
-                        await self.st.open("")  # start again from the home page, as a user would
-                    except Exception as again:  # noqa: BLE001 - the connection is gone: this user stops here
-                        self.record(kind="step_failed", action="reload", error=f"{type(again).__name__}: "
-                                    f"{str(again)[:300]}")
-                        return
-                await asyncio.sleep(self.rng.uniform(0.5, 1.5) * THINK)
+            await self.session(seconds)
 
 
 async def _warm_up(browser, bases: list[str]) -> None:
