@@ -302,11 +302,17 @@ def _target_key(thread: dict[str, Any]) -> str:
 
 def unresolved_counts(engine: Engine, *, standard_id: int) -> dict[str, Any]:
     """Unresolved threads of a standard: ``{total, by_target: {"unit:12": 2, "section:nature": 1, …}}``."""
-    threads = standard_threads(engine, standard_id=standard_id, include_resolved=False)
+    return count_unresolved(standard_threads(engine, standard_id=standard_id, include_resolved=False))
+
+
+def count_unresolved(threads: list[dict[str, Any]]) -> dict[str, Any]:
+    """``unresolved_counts`` of threads already read with ``standard_threads`` (a page that shows them
+    too reads them once)."""
+    open_threads = [th for th in threads if not th["resolved"]]
     by_target: dict[str, int] = {}
-    for thread in threads:
+    for thread in open_threads:
         by_target[thread["target"]] = by_target.get(thread["target"], 0) + 1
-    return {"total": len(threads), "by_target": by_target}
+    return {"total": len(open_threads), "by_target": by_target}
 
 
 def _standard_of_roots(session: Session, roots: list[Comment]) -> dict[int, int | None]:

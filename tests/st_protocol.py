@@ -47,6 +47,8 @@ class Run:
     widgets: dict[str, Widget] = field(default_factory=dict)
     toasts: list[str] = field(default_factory=list)
     status: int | None = None
+    sent: str = ""  # the request: page hash and query string, for a failure's message
+    urls: list[str] = field(default_factory=list)  # query strings the server wrote into the URL
 
     def texts(self, *kinds: str) -> list[str]:
         """The bodies (or labels) of the elements of ``kinds`` (all kinds when none), in screen order."""
@@ -96,7 +98,8 @@ class Client:
 
     async def __aenter__(self) -> Client:
         self._ws = await websockets.connect(self.base.replace("http", "ws", 1) + "/_stcore/stream",
-                                            subprotocols=["streamlit"], max_size=None, open_timeout=self.timeout)
+                                            subprotocols=["streamlit"], max_size=None, open_timeout=self.timeout,
+                                            ping_interval=None)  # a browser sends no websocket pings
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -148,6 +151,7 @@ class Client:
             entry.trigger_value = True
         await self._ws.send(msg.SerializeToString())
         run = await asyncio.wait_for(self._receive(), self.timeout)
+        run.sent = f"page {state.page_script_hash or state.page_name!r} query {state.query_string!r}"
         shown = {w.id for w in run.widgets.values()}
         self.values = {wid: v for wid, v in self.values.items() if wid in shown}  # what the front end still holds
         self.last = run
@@ -175,6 +179,9 @@ class Client:
                 for page in message.navigation.app_pages:
                     self.pages[page.url_pathname] = page.page_script_hash
                 self.page_hash = message.navigation.page_script_hash
+            elif kind == "page_info_changed":  # st.query_params written: the browser's URL follows
+                self.query = message.page_info_changed.query_string
+                run.urls.append(self.query)
             elif kind == "page_not_found":
                 raise ProtocolError(f"page not found: {message.page_not_found.page_name}")
             elif kind == "script_finished":

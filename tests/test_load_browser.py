@@ -68,6 +68,17 @@ BROWSERS = int(os.environ.get("COSTANDARD_LOAD_BROWSERS", str(min(4, USERS))))
 PROTOCOL_USERS, PROTOCOL_SECONDS = 4, 15.0
 SERVERS = 2
 # ms; a step slower than this is a failure, not a wait (generous: two cores shared with other work)
+# every toast the page shows, kept (a toast disappears after 4 s; a busy browser may not look in time)
+TOAST_LOG = """
+window.__toasts = [];
+const seen = new WeakSet();
+new MutationObserver(() => {
+  for (const t of document.querySelectorAll('[data-testid=stToast]')) {
+    const text = t.innerText;
+    if (text && !seen.has(t)) { seen.add(t); window.__toasts.push(text); }
+  }
+}).observe(document, {childList: true, subtree: true, characterData: true});
+"""
 STEP_TIMEOUT = int(float(os.environ.get("COSTANDARD_LOAD_STEP_TIMEOUT", "180")) * 1000)
 PROGRAM = "460305"
 COURSES = ("ZJ2011", "ZH3021")
@@ -332,8 +343,10 @@ class User:
         await self.page.get_by_role("tab", name=translate(f"standards.part.{part}", "zh")).click()
         await self.idle()
 
-    async def toasts(self) -> set[str]:
-        return set(await self.page.locator("[data-testid=stToast]").all_inner_texts())
+    async def toasts(self) -> list[str]:
+        """Every toast the page has shown, in order: a toast lasts 4 s, and on a loaded machine one poll may take
+        longer (``fresh = (await self.toasts())[len(before):]``)."""
+        return await self.page.evaluate("() => window.__toasts || []")
 
     async def edit_cell(self, table: str, field: str, row: int, value: str) -> None:
         page = self.page
@@ -362,7 +375,7 @@ class User:
         await page.locator(".st-key-std_save button").click()
         deadline = time.monotonic() + STEP_TIMEOUT / 1000
         while True:
-            fresh = (await self.toasts()) - before
+            fresh = (await self.toasts())[len(before):]
             if await conflict.count():
                 outcome = "conflict"
                 break
@@ -446,7 +459,7 @@ class User:
         await page.locator(f".st-key-review_{decision}_{gid} button").click()
         deadline, outcome = time.monotonic() + STEP_TIMEOUT / 1000, "no answer"
         while time.monotonic() < deadline:
-            fresh = (await self.toasts()) - before
+            fresh = (await self.toasts())[len(before):]
             if any(DECIDED.search(t) for t in fresh):
                 outcome = "decided"
                 break
@@ -509,6 +522,7 @@ class User:
         context.on("response", lambda r: r.status >= 500 and self.record(
             kind="server_error", what=f"HTTP {r.status}", text=r.url))
         context.on("weberror", lambda e: self.record(kind="page_error", text=str(e.error)[:300]))
+        await context.add_init_script(TOAST_LOG)
         self.page = await context.new_page()
         try:
             await self.session(seconds)
@@ -571,7 +585,8 @@ class ProtocolUser(User):
         course = f"course {picked.proto.raw_value!r} default {picked.proto.default} set {picked.proto.set_value}" \
             if picked is not None else ""
         return " | ".join([*run.texts("heading")[:3], *run.alerts("error"), *run.alerts("warning"),
-                           *run.texts()[:4], course, f"status {run.status}", f"{len(run.elements)} elements"])[:600]
+                           *run.texts()[:4], course, f"status {run.status}", f"{len(run.elements)} elements",
+                           f"sent {run.sent}", f"url {run.urls}"])[:800]
 
     async def log_in(self) -> None:
         run = await self.st.open("")

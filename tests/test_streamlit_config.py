@@ -18,3 +18,10 @@ def test_production_settings():
     assert isinstance(upload_mb, int) and 0 < upload_mb <= Limits().max_file_bytes // MB
     assert config["server"].get("headless") is True and config["server"].get("runOnSave") is False
     assert config["browser"]["gatherUsageStats"] is False
+
+
+def test_no_full_garbage_collection_after_every_run():
+    """Streamlit's default gc.collect(2) after each script run was half of every run's CPU (py-spy on the demo:
+    home 330 → 108 ms, standards 914 → 453 ms per rerun, same RSS after 240 reruns); the setting must stay off."""
+    config = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
+    assert config["runner"]["postScriptGC"] is False

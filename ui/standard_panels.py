@@ -17,7 +17,14 @@ from services.alignments import (
     search_competencies,
 )
 from services.checks import checklist, finding_text, task_table
-from services.comments import add_comment, reopen_thread, reply, resolve_thread, standard_threads, unresolved_counts
+from services.comments import (
+    add_comment,
+    count_unresolved,
+    reopen_thread,
+    reply,
+    resolve_thread,
+    standard_threads,
+)
 from services.errors import DomainError
 from services.exports import export_standard_docx, export_standard_xlsx
 from services.history import diff_versions, list_versions, note_text, restore_version
@@ -44,7 +51,8 @@ def alignment_panel(ctx, standard_id: int, content: dict[str, Any], actions: dic
     for line in st.session_state.pop("std_flash_error", []):
         st.error(line)
     links = alignments_for_standard(ctx.engine, standard_id=standard_id, actor=ctx.actor)
-    counts = unresolved_counts(ctx.engine, standard_id=standard_id)["by_target"]
+    threads = standard_threads(ctx.engine, standard_id=standard_id)  # once for every row's threads
+    counts = count_unresolved(threads)["by_target"]
     for table in ("objectives", "units"):
         st.markdown("**" + t(f"standards.section.{table}") + "**")
         for row in content[table]:
@@ -59,7 +67,7 @@ def alignment_panel(ctx, standard_id: int, content: dict[str, Any], actions: dic
                 if actions["propose_alignment"]:
                     _add_link(ctx, standard_id, table, row["id"])
                 suggestion_panel(ctx, standard_id, table, row, actions)
-                _threads_for(ctx, standard_id, target, table[:-1], row["id"], actions)
+                _threads_for(ctx, threads, target, table[:-1], row["id"], actions)
 
 
 def _links(ctx, standard_id: int, links: list[dict[str, Any]], actions: dict[str, bool]) -> None:
@@ -222,10 +230,10 @@ def _thread(ctx, th: dict[str, Any], actions: dict[str, bool], prefix: str) -> N
             show_error(exc)
 
 
-def _threads_for(ctx, standard_id: int, target: str, entity_type: str, entity_id: int,
+def _threads_for(ctx, threads: list[dict[str, Any]], target: str, entity_type: str, entity_id: int,
                  actions: dict[str, bool], section: str | None = None) -> None:
-    threads = [th for th in standard_threads(ctx.engine, standard_id=standard_id) if th["target"] == target]
-    for th in threads:
+    """The threads on ``target`` (out of the standard's ``threads``) and a box to start one."""
+    for th in (th for th in threads if th["target"] == target):
         _thread(ctx, th, actions, target.replace(":", "_"))
     if actions["comment"]:
         key = target.replace(":", "_")
@@ -242,17 +250,17 @@ def _threads_for(ctx, standard_id: int, target: str, entity_type: str, entity_id
 
 def comments_panel(ctx, standard_id: int, actions: dict[str, bool]) -> None:
     """Threads on the whole standard or one section; unit and objective threads sit beside their row."""
-    counts = unresolved_counts(ctx.engine, standard_id=standard_id)
-    st.caption(tm("standards.page.unresolved", n=counts["total"]))
+    threads = standard_threads(ctx.engine, standard_id=standard_id)
+    st.caption(tm("standards.page.unresolved", n=count_unresolved(threads)["total"]))
     options = ["standard", *SECTIONS]
     # labels built in this run (a lambda would translate whenever it is called, in whatever language is current)
     labels = {s: t("standards.page.whole") if s == "standard" else t(f"standards.section.{s}") for s in options}
     where = st.selectbox(t("standards.page.comment_on"), options, key="std_comment_target",
                          format_func=labels.__getitem__)
     if where == "standard":
-        _threads_for(ctx, standard_id, "standard", "standard", standard_id, actions)
+        _threads_for(ctx, threads, "standard", "standard", standard_id, actions)
     else:
-        _threads_for(ctx, standard_id, f"section:{where}", "section", standard_id, actions, section=where)
+        _threads_for(ctx, threads, f"section:{where}", "section", standard_id, actions, section=where)
 
 
 # --------------------------------------------------------------------------- workflow, history, downloads
