@@ -42,7 +42,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -262,6 +262,62 @@ class MemorySampler:
             self.sample()
 
 
+# --------------------------------------------------------------------------- what a browser said and heard
+
+
+class FrameLog:
+    """The last websocket frames of one Chromium page (Streamlit's ``BackMsg`` sent, ``ForwardMsg`` received), kept
+    raw and decoded only to explain a failed step: did the click's trigger leave the browser, and what came back."""
+
+    def __init__(self, size: int = 600) -> None:
+        self.frames: deque[tuple[float, str, bytes]] = deque(maxlen=size)
+
+    def watch(self, socket) -> None:
+        if "_stcore/stream" not in socket.url:
+            return
+        for event, side in (("framesent", "sent"), ("framereceived", "recv")):
+            socket.on(event, lambda payload, side=side: self.frames.append(
+                (time.monotonic(), side, payload if isinstance(payload, bytes) else payload.encode())))
+
+    def since(self, started: float) -> list[str]:
+        """The frames from ``started`` (``time.monotonic()``) on, one line each: a rerun request with the widgets it
+        triggers; a received run start, toast, alert, exception or script end."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        lines = []
+        for at, side, payload in list(self.frames):
+            if at < started:
+                continue
+            stamp = f"+{at - started:.1f}s"
+            if side == "sent":
+                msg = BackMsg()
+                msg.ParseFromString(payload)
+                kind = msg.WhichOneof("type")
+                if kind == "rerun_script":
+                    triggers = [w.id.rsplit("-", 1)[-1] for w in msg.rerun_script.widget_states.widgets
+                                if w.WhichOneof("value") == "trigger_value" and w.trigger_value]
+                    lines.append(f"{stamp} sent rerun triggers={triggers}")
+                else:
+                    lines.append(f"{stamp} sent {kind}")
+                continue
+            msg = ForwardMsg()
+            msg.ParseFromString(payload)
+            kind = msg.WhichOneof("type")
+            if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                name = msg.delta.new_element.WhichOneof("type")
+                if name in ("toast", "alert", "exception"):
+                    body = getattr(msg.delta.new_element, name)
+                    lines.append(f"{stamp} recv {name} {getattr(body, 'body', '') or getattr(body, 'message', '')}"[:160])
+            elif kind == "new_session":
+                lines.append(f"{stamp} recv run start")
+            elif kind == "script_finished":
+                lines.append(f"{stamp} recv script_finished={ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)}")
+            elif kind == "session_status_changed":
+                lines.append(f"{stamp} recv running={msg.session_status_changed.script_is_running}")
+        return lines
+
+
 # --------------------------------------------------------------------------- one simulated user
 
 
@@ -274,6 +330,7 @@ class User:
         self.rng = random.Random(number)
         self.page = None
         self.done = 0
+        self.frames = FrameLog()
 
     client_kind = "chromium"
 
@@ -371,7 +428,7 @@ class User:
         page = self.page
         before = await self.toasts()
         conflict = page.locator(".st-key-std_conflict_theirs button")
-        started = time.perf_counter()
+        started, clicked = time.perf_counter(), time.monotonic()
         await page.locator(".st-key-std_save button").click()
         deadline = time.monotonic() + STEP_TIMEOUT / 1000
         while True:
@@ -399,7 +456,8 @@ class User:
         elif outcome == "no answer":
             alerts = await page.locator("[data-testid=stAlert]").all_inner_texts()
             self.record(kind="step_failed", action=action, error="no toast, conflict view or message after Save; "
-                        f"alerts: {' | '.join(alerts)[:300]}; toasts seen: {' | '.join(fresh)[:200]}")
+                        f"alerts: {' | '.join(alerts)[:300]}; toasts seen: {' | '.join(fresh)[:200]}; "
+                        f"frames since the click: {' ; '.join(self.frames.since(clicked))[:1500]}")
         else:
             self.record(kind=outcome, action=action)
         return outcome
@@ -524,6 +582,7 @@ class User:
         context.on("weberror", lambda e: self.record(kind="page_error", text=str(e.error)[:300]))
         await context.add_init_script(TOAST_LOG)
         self.page = await context.new_page()
+        self.page.on("websocket", self.frames.watch)
         try:
             await self.session(seconds)
         finally:
@@ -609,6 +668,10 @@ class ProtocolUser(User):
             run = await self.st.open("standards", query=f"course={course}")
             if "std_new_standard" not in run.widgets:  # every role may comment; only editors get the grids
                 raise AssertionError(f"standards?course={course}: the standard did not open: {self.seen(run)}")
+            picker = run.widgets["std_course"].proto  # the course the page shows, as its picker says
+            shown = picker.raw_value if picker.HasField("raw_value") else picker.options[picker.default]
+            if not shown.startswith(f"{course} "):
+                raise AssertionError(f"standards?course={course} opened {shown!r}: {self.seen(run)}")
         await self.timed("open standards", go)
 
     async def save(self, action: str, course: str, table: str, field: str, row: int, value: str) -> str:

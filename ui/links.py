@@ -27,7 +27,9 @@ def follow_link(param: str, key: str, by_code: Mapping[str, Any]) -> None:
     if code is None:
         st.session_state.pop(_seen_key(key), None)
         return
-    if st.session_state.get(_seen_key(key)) == code:  # the URL shows what the page last wrote
+    # the URL shows what the page last wrote, and the picker still holds it (Streamlit forgets a widget's value
+    # once a run on another page has not drawn it: coming back by the same link must select the record again)
+    if st.session_state.get(_seen_key(key)) == code and key in st.session_state:
         return
     st.session_state[_seen_key(key)] = code
     if code in by_code:
