@@ -11,6 +11,7 @@ from ui.context import page_setup
 from ui.i18n import enum_format, enum_label, error_text, t, tm
 from ui.links import follow_link, keep_link
 from ui.safe import md_escape
+from ui.widgets import flash_toast
 
 ctx = page_setup()
 st.title(t("competencies.title"))
@@ -105,7 +106,7 @@ if options:
                 try:
                     update_node(ctx.engine, actor=ctx.actor, node_id=node["id"], expected_version=node["version"],
                                 changes={k: v for k, v in changes.items() if v != node.get(k)})
-                    st.toast(t("saved"))
+                    flash_toast("saved")
                     st.rerun()
                 except DomainError as exc:
                     st.error(error_text(exc))
@@ -131,7 +132,7 @@ if can(ctx.actor, "framework.edit"):
                                 statement=statement, parent_id=parent_id if kind != "area" else None,
                                 comp_type=comp_type if kind == "competency" else None,
                                 importance=importance if kind == "competency" else None)
-                    st.toast(t("saved"))
+                    flash_toast("saved")
                     st.rerun()
                 except DomainError as exc:
                     st.error(error_text(exc))

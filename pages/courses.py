@@ -18,6 +18,7 @@ from services.vocabulary import alignment_counts
 from ui.context import page_setup
 from ui.i18n import enum_format, enum_label, error_text, t, tm
 from ui.links import follow_link, keep_link
+from ui.widgets import flash_toast
 
 ctx = page_setup()
 st.title(t("courses.title"))
@@ -105,7 +106,7 @@ else:
                     update_course(ctx.engine, actor=ctx.actor, course_id=course["id"],
                                   expected_version=course["version"],
                                   changes={k: v for k, v in changes.items() if v != course.get(k)})
-                    st.toast(t("saved"))
+                    flash_toast("saved")
                     st.rerun()
                 except DomainError as exc:
                     st.error(error_text(exc))
@@ -118,7 +119,7 @@ else:
             if st.form_submit_button(t("courses.save_owners"), key="course_owners_save"):
                 try:
                     set_course_owners(ctx.engine, actor=ctx.actor, course_id=course["id"], user_ids=chosen)
-                    st.toast(t("saved"))
+                    flash_toast("saved")
                     st.rerun()
                 except DomainError as exc:
                     st.error(error_text(exc))
@@ -140,7 +141,7 @@ if can(ctx.actor, "course.create"):
                 create_course(ctx.engine, actor=ctx.actor, program_id=ctx.program_id, code=code, name=name,
                               course_type=course_type, credits=float(credits), hours_theory=int(theory),
                               hours_practice=int(practice), semester=int(semester))
-                st.toast(t("saved"))
+                flash_toast("saved")
                 st.rerun()
             except DomainError as exc:
                 st.error(error_text(exc))

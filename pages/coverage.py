@@ -14,9 +14,6 @@ from ui.i18n import enum_format, error_text, t, tm
 
 ctx = page_setup()
 st.title(t("coverage.title"))
-if st.session_state.pop("coverage_snap_done", False):  # set before the rerun that refreshes the deltas
-    st.toast(t("coverage.snap.taken"))
-
 o1, o2 = st.columns(2)
 confirmed_only = o1.toggle(t("coverage.confirmed_only"), key="coverage_confirmed_only",
                            help=t("coverage.confirmed_only_help"))

@@ -11,7 +11,7 @@ from services.permissions import can
 from ui.context import page_setup
 from ui.dacum_view import chart_html
 from ui.i18n import error_text, show_error, t
-from ui.widgets import clear_next_run, fresh_text
+from ui.widgets import clear_next_run, flash_toast, fresh_text
 
 ctx = page_setup()
 st.title(t("dacum.title"))
@@ -87,7 +87,7 @@ with move_tab:
                 try:
                     move_task(ctx.engine, actor=ctx.actor, task_id=task_id, expected_version=tasks[task_id]["version"],
                               duty_id=target, position=int(position) - 1)
-                    st.toast(t("dacum.moved"))
+                    flash_toast("dacum.moved")
                     st.rerun()
                 except DomainError as exc:
                     st.error(error_text(exc))
@@ -104,7 +104,7 @@ with merge_tab:
                 try:
                     merged = merge_nodes(ctx.engine, actor=ctx.actor, keep_id=keep_id, drop_id=drop_id,
                                          keep_version=versions[keep_id], drop_version=versions[drop_id])
-                    st.toast(t("dacum.merged", n=merged["children"]))
+                    flash_toast("dacum.merged", n=merged["children"])
                     st.rerun()
                 except DomainError as exc:
                     show_error(exc)
@@ -117,7 +117,7 @@ with panel_tab:
             try:
                 save_panels(ctx.engine, actor=ctx.actor, job_role_id=role_id,
                             expected_version=chart["role"]["version"], panels=texts)
-                st.toast(t("dacum.panels_saved"))
+                flash_toast("dacum.panels_saved")
                 st.rerun()
             except DomainError as exc:
                 show_error(exc)

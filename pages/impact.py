@@ -10,7 +10,7 @@ from services.impact import impact_report, list_marks, mark_changing, resolve_ma
 from services.permissions import can
 from ui.context import page_setup
 from ui.i18n import enum_format, enum_label, show_error, t
-from ui.widgets import clear_next_run, fresh_text
+from ui.widgets import clear_next_run, flash_toast, fresh_text
 
 ctx = page_setup()
 st.title(t("impact.title"))
@@ -31,7 +31,7 @@ if can(ctx.actor, "change.mark") and labels:
                 mark = mark_changing(ctx.engine, actor=ctx.actor, node_id=node_id, reason=reason, note=note)
                 clear_next_run("impact_note")
                 st.session_state["impact_selected"] = mark["id"]
-                st.toast(t("impact.marked", n=len(mark["notified"])))
+                flash_toast("impact.marked", n=len(mark["notified"]))
                 st.rerun()
             except DomainError as exc:
                 show_error(exc)
@@ -78,7 +78,7 @@ for c in report["courses"]:
 if can(ctx.actor, "change.mark") and st.button(t("impact.resolve"), key="impact_resolve"):
     try:
         resolve_mark(ctx.engine, actor=ctx.actor, mark_id=mark_id, expected_version=mark["version"])
-        st.toast(t("impact.resolved"))
+        flash_toast("impact.resolved")
         st.rerun()
     except DomainError as exc:
         show_error(exc)

@@ -8,6 +8,7 @@ from services.i18n import LANGS
 from services.programs import create_program, get_program, list_programs, update_program
 from ui.context import PROGRAM_KEY, page_setup
 from ui.i18n import enum_format, error_lines, show_error, t, tm
+from ui.widgets import flash_toast
 
 ctx = page_setup()
 st.title(t("programs.title"))
@@ -41,7 +42,7 @@ if ctx.program_id is not None:
             try:
                 update_program(ctx.engine, actor=ctx.actor, program_id=program["id"],
                                expected_version=program["version"], changes=changes)
-                st.toast(t("saved"))
+                flash_toast("saved")
                 st.rerun()
             except DomainError as exc:
                 show_error(exc)
@@ -59,7 +60,7 @@ def _create() -> None:
         st.session_state["program_add_errors"] = error_lines(exc)
     else:
         st.session_state[PROGRAM_KEY] = created["id"]
-        st.toast(tm("program.created", code=created["code"]))
+        flash_toast("program.created", code=created["code"])
 
 
 with st.expander(t("programs.add"), expanded=not programs):

@@ -20,6 +20,7 @@ from services.permissions import can
 from services.sources import skill_weight_tables, sources_overview
 from ui.context import page_setup
 from ui.i18n import enum_format, enum_label, show_error, t, tm
+from ui.widgets import flash_toast
 
 ctx = page_setup()
 st.title(t("sources.title"))
@@ -78,7 +79,7 @@ if can(ctx.actor, "framework.edit"):
             if st.form_submit_button(t("sources.add"), key="sources_add_submit"):
                 try:
                     create_job_role(ctx.engine, actor=ctx.actor, program_id=ctx.program_id, name=name, kind=new_kind)
-                    st.toast(t("sources.added"))
+                    flash_toast("sources.added")
                     st.rerun()
                 except DomainError as exc:
                     show_error(exc)
@@ -92,7 +93,7 @@ if can(ctx.actor, "framework.edit"):
                 try:
                     update_job_role(ctx.engine, actor=ctx.actor, job_role_id=role_id,
                                     expected_version=roles[role_id]["version"], changes={"kind": set_kind})
-                    st.toast(t("sources.kind_set"))
+                    flash_toast("sources.kind_set")
                     st.rerun()
                 except DomainError as exc:
                     show_error(exc)
@@ -108,7 +109,7 @@ if can(ctx.actor, "framework.edit"):
             if st.form_submit_button(t("sources.link"), key="sources_link_submit"):
                 try:
                     link_competencies(ctx.engine, actor=ctx.actor, a_id=a_id, b_id=b_id)
-                    st.toast(t("sources.linked"))
+                    flash_toast("sources.linked")
                     st.rerun()
                 except DomainError as exc:
                     show_error(exc)
@@ -139,7 +140,7 @@ if can(ctx.actor, "import.run"):
                     result = seed_job_role(ctx.engine, actor=ctx.actor, program_code=overview["program_code"],
                                            source=source, occupation_id=occupation_id, lang=ctx.lang)
                     if result["ok"]:
-                        st.toast(t("sources.seeded", n=result["created"].get("competency", 0)))
+                        flash_toast("sources.seeded", n=result["created"].get("competency", 0))
                         st.rerun()
                     for error in result["errors"]:
                         st.error(error["message"])

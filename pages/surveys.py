@@ -20,6 +20,7 @@ from services.surveys import (
 from ui.context import page_setup
 from ui.i18n import enum_label, show_error, t
 from ui.survey import invitation_url
+from ui.widgets import flash_toast, show_flashed_toasts
 
 ctx = page_setup()
 st.title(t("surveys.title"))
@@ -42,7 +43,8 @@ with st.expander(t("surveys.open_new"), expanded=False):
                     made = open_survey(ctx.engine, actor=ctx.actor, job_role_id=role_id, title=title,
                                        apply_importance=apply, include_tasks=tasks)
                     st.session_state["survey_selected"] = made["id"]
-                    st.toast(t("surveys.opened", n=made["items"]))
+                    flash_toast("surveys.opened", n=made["items"])
+                    show_flashed_toasts()  # this run goes on: say it now
                 except DomainError as exc:
                     show_error(exc)
 
@@ -89,7 +91,7 @@ with c1.form("survey_invite_form"):
     if st.form_submit_button(t("surveys.invite"), key="survey_invite_submit"):
         try:
             added = invite_users(ctx.engine, actor=ctx.actor, survey_id=survey_id, user_ids=chosen)
-            st.toast(t("surveys.invited", n=len(added)))
+            flash_toast("surveys.invited", n=len(added))
             st.rerun()
         except DomainError as exc:
             show_error(exc)
@@ -115,7 +117,7 @@ if links:
     if st.button(t("surveys.revoke"), key="survey_revoke"):
         try:
             revoke_invitation(ctx.engine, actor=ctx.actor, rater_id=revoke_id)
-            st.toast(t("surveys.revoked"))
+            flash_toast("surveys.revoked")
             st.rerun()
         except DomainError as exc:
             show_error(exc)
@@ -127,7 +129,7 @@ with st.expander(t("surveys.offline"), expanded=False):
     if st.button(t("surveys.add_offline"), key="survey_add_offline"):
         try:
             added = add_offline_ratings(ctx.engine, actor=ctx.actor, survey_id=survey_id)
-            st.toast(t("surveys.offline_added", **added))
+            flash_toast("surveys.offline_added", **added)
             st.rerun()
         except DomainError as exc:
             show_error(exc)
@@ -138,7 +140,7 @@ if st.button(t("surveys.close"), type="primary", key="survey_close"):
     try:
         result = close_survey(ctx.engine, actor=ctx.actor, survey_id=survey_id, expected_version=survey["version"])
         st.session_state.pop("survey_new_link", None)
-        st.toast(t("surveys.closed", changed=result["importance_changed"], flagged=result["low_agreement"]))
+        flash_toast("surveys.closed", changed=result["importance_changed"], flagged=result["low_agreement"])
         st.rerun()
     except DomainError as exc:
         show_error(exc)

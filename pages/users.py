@@ -9,6 +9,7 @@ from services.users import create_user, list_users, set_password, update_user
 from ui.context import page_setup
 from ui.i18n import enum_format, enum_label, error_text, t
 from ui.links import follow_link, keep_link
+from ui.widgets import flash_toast
 
 ctx = page_setup()
 st.title(t("users.title"))
@@ -49,7 +50,7 @@ with st.form("user_edit"):
                             changes=changes)
             if new_password:
                 set_password(ctx.engine, actor=ctx.actor, user_id=user_id, password=new_password)
-            st.toast(t("saved"))
+            flash_toast("saved")
             st.rerun()
         except DomainError as exc:
             st.error(error_text(exc))
@@ -68,7 +69,7 @@ with st.expander(t("users.add")), st.form("user_add"):
         try:
             create_user(ctx.engine, actor=ctx.actor, username=username, display_name=display_name, role=role,
                         side=side, password=password, organisation=organisation, email=email)
-            st.toast(t("saved"))
+            flash_toast("saved")
             st.rerun()
         except DomainError as exc:
             st.error(error_text(exc))

@@ -28,6 +28,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 VALUE_FIELD = {"text_input": "string_value", "text_area": "string_value", "chat_input": "string_value",
                "dataframe": "string_value", "checkbox": "bool_value", "number_input": "double_value"}
+SETTLE = 2.0  # s: no message for this long after a run ended means no other run follows
 DONE = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR)
 
 
@@ -95,6 +96,7 @@ class Client:
         self.values: dict[str, tuple[str, Any]] = {}  # widget id → (value field, value)
         self.last = Run()
         self._ws = None
+        self._early: list[bytes] = []  # messages read while waiting to see whether another run follows
 
     async def __aenter__(self) -> Client:
         self._ws = await websockets.connect(self.base.replace("http", "ws", 1) + "/_stcore/stream",
@@ -124,8 +126,43 @@ class Client:
             raise LookupError(f"no widget keyed {key} on the page")
         return widget
 
+    async def click_then_set(self, key: str, **values: Any) -> Run:
+        """Press a button, then, before its run has ended, send other widgets' new values without the trigger — what
+        a browser does when a data editor's last cell edit leaves after the click (a busy browser sends it late)."""
+        await self._send(trigger=key)
+        sent = await self._send(values=values)
+        run = await self._finish(sent)
+        while True:  # the click's run may have ended before the second request came: then a second run follows
+            try:
+                raw = await asyncio.wait_for(self._ws.recv(), SETTLE)
+            except TimeoutError:
+                return run
+            message = ForwardMsg()
+            message.ParseFromString(raw)
+            if message.WhichOneof("type") == "session_status_changed" and \
+                    not message.session_status_changed.script_is_running:  # the end of the run just read
+                continue
+            self._early.append(raw)
+            run = await self._finish(sent)
+
+    async def press(self, key: str) -> None:
+        """Press a button and return as soon as its run draws its first element (its callback has run), without
+        waiting for the run to end: the next request cuts it off, as a click on another page's link does."""
+        await self._send(trigger=key)
+        while True:
+            raw = await asyncio.wait_for(self._ws.recv(), self.timeout)
+            message = ForwardMsg()
+            message.ParseFromString(raw)
+            if message.WhichOneof("type") == "delta":
+                return
+
     async def _rerun(self, *, values: dict[str, Any] | None = None, trigger: str | None = None,
                      page: str | None = None) -> Run:
+        return await self._finish(await self._send(values=values, trigger=trigger, page=page))
+
+    async def _send(self, *, values: dict[str, Any] | None = None, trigger: str | None = None,
+                    page: str | None = None) -> str:
+        """Send one rerun request with every widget value the front end holds; return what it asked for."""
         msg = BackMsg()
         state = msg.rerun_script
         state.query_string = self.query
@@ -150,8 +187,12 @@ class Client:
             entry.id = self._widget(trigger).id
             entry.trigger_value = True
         await self._ws.send(msg.SerializeToString())
+        return f"page {state.page_script_hash or state.page_name!r} query {state.query_string!r}"
+
+    async def _finish(self, sent: str) -> Run:
+        """Receive until the (last) run ends; the front end then holds the values of the widgets it shows."""
         run = await asyncio.wait_for(self._receive(), self.timeout)
-        run.sent = f"page {state.page_script_hash or state.page_name!r} query {state.query_string!r}"
+        run.sent = sent
         shown = {w.id for w in run.widgets.values()}
         self.values = {wid: v for wid, v in self.values.items() if wid in shown}  # what the front end still holds
         self.last = run
@@ -161,7 +202,7 @@ class Client:
         run = Run()
         while True:
             message = ForwardMsg()
-            message.ParseFromString(await self._ws.recv())
+            message.ParseFromString(self._early.pop(0) if self._early else await self._ws.recv())
             kind = message.WhichOneof("type")
             if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
                 element = message.delta.new_element

@@ -55,6 +55,16 @@ def test_every_stateful_widget_has_an_explicit_key(path):
     assert not missing, f"widgets without key: {missing}"
 
 
+@pytest.mark.parametrize("path", [p for p in UI_FILES if p.name != "widgets.py"], ids=_ui_id)
+def test_a_write_is_confirmed_through_flash_toast(path):
+    """A toast sent in the run that wrote is lost when a request sent meanwhile cuts that run off (the write done,
+    never said): pages confirm through ``ui.widgets.flash_toast``, which keeps it until a run has sent it."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    direct = [f"{path.name}:{node.lineno}" for node in ast.walk(tree) if isinstance(node, ast.Call)
+              and isinstance(node.func, ast.Attribute) and node.func.attr == "toast"]
+    assert not direct, f"st.toast called directly: {direct}"
+
+
 @pytest.mark.parametrize("path", _python_files("pages"), ids=lambda p: p.name)
 def test_pages_start_with_page_setup_and_hold_no_sql(path):
     """A page is a storyboard: page_setup() first, no SQL or ORM sessions of its own."""

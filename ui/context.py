@@ -17,7 +17,7 @@ from ui.i18n import current_lang, t, tm
 from ui.links import follow_link, keep_link
 from ui.nav import spec_for
 from ui.outage import install_outage_handler
-from ui.widgets import wrap_metric_tiles
+from ui.widgets import age_kept_clicks, show_flashed_toasts, wrap_metric_tiles
 
 _STARTED_KEY = "session_started"
 
@@ -74,6 +74,7 @@ def page_setup() -> PageContext:
     on the very URL they asked for, so a deep link survives the login.
     """
     spec = spec_for(inspect.currentframe().f_back.f_globals.get("__file__", ""))
+    age_kept_clicks()
     lang = current_lang()
     engine = get_engine()
     via_entry = st.session_state.pop(ENTRY_KEY, False)
@@ -107,4 +108,5 @@ def page_setup() -> PageContext:
         program_id = programs[0]["id"]
         st.session_state[PROGRAM_KEY] = program_id
     wrap_metric_tiles()
+    show_flashed_toasts()
     return PageContext(engine=engine, actor=actor, lang=lang, program_id=program_id)

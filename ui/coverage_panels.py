@@ -13,6 +13,7 @@ from services.errors import DomainError
 from services.permissions import can
 from services.sources import coverage_by_source
 from ui.i18n import enum_format, enum_label, error_text, t, tm
+from ui.widgets import flash_toast
 
 
 def source_filter() -> tuple[str | None, str | None]:
@@ -57,8 +58,8 @@ def snapshots_panel(ctx, *, confirmed_only: bool) -> None:
             try:
                 coverage.take_snapshot(ctx.engine, actor=ctx.actor, program_id=ctx.program_id, label=snap_label,
                                        confirmed_only=confirmed_only)
-                st.session_state["coverage_snap_done"] = True
-                st.rerun()
+                flash_toast("coverage.snap.taken")
+                st.rerun()  # the deltas refresh
             except DomainError as exc:
                 st.error(error_text(exc))
     else:

@@ -13,8 +13,9 @@ import streamlit as st
 from services.errors import DomainError
 from services.permissions import can
 from services.suggestions import accept_suggestion, suggest_targets_for_competency
-from ui.i18n import show_error, t, tm
+from ui.i18n import show_error, t
 from ui.suggestion_panel import highlighted, safe_text
+from ui.widgets import flash_toast
 
 TOP = 8
 GAP_KINDS = ("uncovered", "below_required")  # the gaps an extra alignment can close
@@ -76,5 +77,5 @@ def _candidate(ctx, found: dict[str, Any], row: dict[str, Any], may_propose: boo
         except DomainError as exc:
             show_error(exc)
             return
-        st.toast(tm("coverage.suggest.proposed", code=found["code"], target=head))
+        flash_toast("coverage.suggest.proposed", code=found["code"], target=head)
         st.rerun()

@@ -31,9 +31,11 @@ from services.tablediff import from_editor_state
 from services.vocabulary import STANDARD_PROSE_FIELDS as PROSE_FIELDS
 from ui.i18n import enum_format, enum_label, join_list, show_error, t, tm
 from ui.safe import md_escape, md_prose
+from ui.widgets import flash, flash_toast, kept_button, show_flash
 
 BASE_KEY = "std_base"
 CONFLICT_KEY = "std_conflict"
+INFO_FLASH = "std_flash_info"  # whose signatures a save cleared, said in the editor's next run
 GEN_KEY = "std_gen"
 WIDGET_PREFIXES = ("std_h_", "std_tbl_", "std_cf_")
 SHORT_FIELDS = tuple(f for f in HEADER_FIELDS if f not in PROSE_FIELDS)
@@ -208,15 +210,14 @@ def _signatures_a_save_clears(engine, standard_id: int) -> list[str]:
 def save_bar(ctx, base: dict[str, Any], mine: dict[str, Any]) -> None:
     """The explicit Save, naming the version this editor started from; a save that would clear
     signatures says whose and waits for a confirmation."""
-    for line in st.session_state.pop("std_flash_info", []):
-        st.info(line)
+    show_flash(INFO_FLASH, lambda key, params: st.info(tm(key, names=join_list(params["names"]))))
     st.caption(tm("standards.page.started_from", version=base["version"]))
     signers = _signatures_a_save_clears(ctx.engine, base["standard_id"])
     confirmed = True
     if signers:
         st.warning(tm("standards.page.will_clear", names=join_list(signers)))
         confirmed = st.checkbox(t("standards.page.confirm_clear"), key="std_confirm_clear")
-    if st.button(t("standards.page.save"), type="primary", key="std_save"):
+    if kept_button(t("standards.page.save"), type="primary", key="std_save"):  # a cell edit sent late keeps it
         if not confirmed:
             st.error(t("standards.page.confirm_clear_first"))
             return
@@ -240,13 +241,16 @@ def _save(ctx, base: dict[str, Any], content: dict[str, Any], *, expected_versio
     except DomainError as exc:
         show_error(exc)
     else:
+        # first what must outlive a cut-off run (a request another widget or page sent meanwhile stops this one at
+        # its next st call): the outcome, said by the next run of any page, and the new starting point
+        if result["saved"]:
+            flash_toast("standards.page.saved", number=result["version_number"])
+        else:
+            flash_toast("standards.page.nothing_to_save")
+        if result.get("signoffs_cleared"):
+            flash(INFO_FLASH, ("standards.page.cleared", {"names": signers or []}))
         rebase(ctx.engine, base["standard_id"], result)
         st.session_state.pop("std_confirm_clear", None)
-        if result.get("signoffs_cleared"):
-            names = signers if signers is not None else []
-            st.session_state["std_flash_info"] = [tm("standards.page.cleared", names=join_list(names))]
-        st.toast(tm("standards.page.saved", number=result["version_number"]) if result["saved"]
-                 else t("standards.page.nothing_to_save"))
         st.rerun()
 
 

@@ -34,7 +34,7 @@ from ui.i18n import current_lang, enum_label, error_lines, show_error, t, tm
 from ui.safe import md_escape
 from ui.standard_editor import follow_own_change, rebase
 from ui.suggestion_panel import suggestion_panel
-from ui.widgets import clear_next_run, fresh_text
+from ui.widgets import clear_next_run, flash_toast, fresh_text
 
 
 def _target_label(table: str, row: dict[str, Any]) -> str:
@@ -113,16 +113,16 @@ def _change_level(ctx, standard_id: int, alignment_id: int, version: int) -> Non
         result = change_level(ctx.engine, actor=ctx.actor, alignment_id=alignment_id, expected_version=version,
                               level=int(level))
         follow_own_change(ctx.engine, standard_id, result.get("standard"))
-        st.toast(t("standards.page.done.link_level"))
+        flash_toast("standards.page.done.link_level")
     except DomainError as exc:
         st.session_state["std_flash_error"] = error_lines(exc)
 
 
 def _after(ctx, standard_id: int, result: dict[str, Any], done: str) -> None:
     follow_own_change(ctx.engine, standard_id, result.get("standard"))
-    st.toast(t(f"standards.page.done.{done}"))
+    flash_toast(f"standards.page.done.{done}")
     if (result.get("standard") or {}).get("signoffs_cleared"):  # never clear a signature without a word
-        st.toast(t("standards.page.signoffs_cleared_by_change"), icon=":material/warning:")
+        flash_toast("standards.page.signoffs_cleared_by_change", icon=":material/warning:")
     st.rerun()
 
 
@@ -313,9 +313,9 @@ def workflow_bar(ctx, state: dict[str, Any], actions: dict[str, bool]) -> None:
 
 def _moved(ctx, standard_id: int, result: dict[str, Any], action: str) -> None:
     rebase(ctx.engine, standard_id)
-    st.toast(t(f"standards.page.done.{action}"), icon=":material/check_circle:")
+    flash_toast(f"standards.page.done.{action}", icon=":material/check_circle:")
     if result.get("status") == "approved":
-        st.toast(t("standards.page.done.approved"), icon=":material/verified:")
+        flash_toast("standards.page.done.approved", icon=":material/verified:")
     st.rerun()
 
 
@@ -370,7 +370,7 @@ def history_panel(ctx, state: dict[str, Any], actions: dict[str, bool]) -> None:
                 result = restore_version(ctx.engine, actor=ctx.actor, standard_id=sid, version_number=pick,
                                          expected_version=state["version"])
                 rebase(ctx.engine, sid, result)
-                st.toast(tm("standards.page.restored", number=pick))
+                flash_toast("standards.page.restored", number=pick)
                 st.rerun()
             except DomainError as exc:
                 show_error(exc)

@@ -19,9 +19,10 @@ from services.errors import DomainError
 from services.suggestion_index import highlight_spans
 from services.suggestions import accept_suggestion, reject_suggestion, suggest_for_target
 from services.workflow import workflow_state
-from ui.i18n import enum_label, show_error, t, tm
+from ui.i18n import enum_label, show_error, t
 from ui.safe import html_text, md_escape
 from ui.standard_editor import follow_own_change, rebase
+from ui.widgets import flash_toast
 
 TOP = 5
 safe_text = html_text  # the name the panels use
@@ -33,10 +34,10 @@ def highlighted(statement: str, terms: list[str]) -> str:
                    for piece, hit in highlight_spans(statement, terms))
 
 
-def _flash(ctx, standard_id: int, result: dict[str, Any] | None, message: str) -> None:
+def _flash(ctx, standard_id: int, result: dict[str, Any] | None, message: str, code: str) -> None:
+    flash_toast(message, code=code)
     if result is not None:
         follow_own_change(ctx.engine, standard_id, (result.get("standard") or {}).get("version"))
-    st.toast(message)
     st.rerun()
 
 
@@ -74,10 +75,10 @@ def suggestion_panel(ctx, standard_id: int, table: str, row: dict[str, Any], act
             if c3.button(t("suggest.accept"), key=f"{key}_acc_{cid}"):
                 result = accept_suggestion(ctx.engine, actor=ctx.actor, competency_id=cid, level=int(level),
                                            score=s["score"], **target)
-                _flash(ctx, standard_id, result["alignment"], tm("suggest.accepted", code=s["code"]))
+                _flash(ctx, standard_id, result["alignment"], "suggest.accepted", s["code"])
             if c4.button(t("suggest.reject"), key=f"{key}_rej_{cid}"):
                 reject_suggestion(ctx.engine, actor=ctx.actor, competency_id=cid, score=s["score"], **target)
-                _flash(ctx, standard_id, None, tm("suggest.rejected", code=s["code"]))
+                _flash(ctx, standard_id, None, "suggest.rejected", s["code"])
         except DomainError as exc:
             _errors(exc)
     if kind == "unit" and row.get("alignments"):
@@ -114,7 +115,7 @@ def _draft(ctx, standard_id: int, unit_id: int, key: str, actions: dict[str, boo
             apply_objective_drafts(ctx.engine, actor=ctx.actor, standard_id=standard_id, expected_version=version,
                                    drafts=chosen)
             rebase(ctx.engine, standard_id)
-            st.toast(t("saved"))
+            flash_toast("saved")
             st.rerun()
         except DomainError as exc:
             _errors(exc)

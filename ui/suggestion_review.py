@@ -16,8 +16,9 @@ import streamlit as st
 
 from services.errors import DomainError
 from services.suggestions import review_choices, review_standard_suggestions, suggest_for_standard
-from ui.i18n import show_error, t, tm
+from ui.i18n import show_error, t
 from ui.standard_editor import follow_own_change
+from ui.widgets import flash_toast, kept_button
 
 COLUMNS = ("label", "code", "statement", "matched", "score", "level", "accept", "reject")
 
@@ -36,7 +37,6 @@ def review_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
         "score": [round(float(r["score"]), 2) for r in rows],
         "level": [int(r["suggested_level"]) for r in rows],
         "accept": [False] * len(rows), "reject": [False] * len(rows)})
-
 
 def standard_review(ctx, standard_id: int, actions: dict[str, bool]) -> None:
     """The review table behind a toggle (ranking every row of a long standard takes a moment)."""
@@ -66,7 +66,7 @@ def standard_review(ctx, standard_id: int, actions: dict[str, bool]) -> None:
     edited = st.data_editor(review_frame(rows), key=table_key(standard_id), hide_index=True, num_rows="fixed",
                             column_config=config, column_order=COLUMNS, width="stretch",
                             disabled=["target", "competency_id", "label", "code", "statement", "matched", "score"])
-    if not st.button(t("suggest.review.save"), key=f"sug_std_save_{standard_id}", type="primary"):
+    if not kept_button(t("suggest.review.save"), key=f"sug_std_save_{standard_id}", type="primary"):
         return
     try:
         choices = review_choices(rows, edited.to_dict("records"))
@@ -81,5 +81,5 @@ def standard_review(ctx, standard_id: int, actions: dict[str, bool]) -> None:
         follow_own_change(ctx.engine, standard_id, result["standard"]["version"])
     nonce = f"sug_std_nonce_{standard_id}"
     st.session_state[nonce] = st.session_state.get(nonce, 0) + 1
-    st.toast(tm("suggest.review.saved", accepted=result["accepted"], rejected=result["rejected"]))
+    flash_toast("suggest.review.saved", accepted=result["accepted"], rejected=result["rejected"])
     st.rerun()

@@ -1,0 +1,94 @@
+"""A Save click is not lost when a late widget update interrupts its run (live server, Streamlit's protocol).
+
+A browser sends a click as a trigger in the rerun request that starts its run. A data editor sends its last cell
+edit a moment after Enter; on a busy browser that request leaves after the Save click's. It interrupts the click's
+run, and it carries no trigger: the click was gone, the page said nothing (seen in the 20-user load run as "no toast,
+conflict view or message after Save", and reproduced in Chromium by clicking Save right after Enter). The Save
+button now keeps its click (``ui.widgets.kept_button``): the next run saves, with the late edit in it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from services.db import make_engine
+from services.i18n import translate
+from services.standards import standard_content
+from tests.browser_support import live_server
+from tests.st_protocol import Client
+from tests.standard_factories import demo_standard_id
+
+COURSE = "ZJ2011"
+SAVED = re.compile(re.escape(translate("standards.page.saved", "zh", number="§")).replace("§", r"(\d+)"))
+
+
+@pytest.fixture(scope="module")
+def server(seeded_sqlite_template, tmp_path_factory):
+    import shutil
+
+    path = tmp_path_factory.mktemp("kept_clicks") / "app.db"
+    shutil.copy(seeded_sqlite_template, path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    with live_server(url) as base:
+        yield base, engine
+    engine.dispose()
+
+
+async def _editor(client: Client) -> tuple[str, int]:
+    """Log in as faculty and open the course's standard; the objectives editor's key and row 0's id."""
+    await client.open("")
+    await client.click("login_submit", login_username="faculty", login_password="demo")
+    run = await client.open("standards", query=f"course={COURSE}")
+    widget, data = run.frame("std_tbl_objectives_")
+    return widget.key, data.column("id").to_pylist()[0]
+
+
+def _text(engine, row_id: int) -> str:
+    content = standard_content(engine, demo_standard_id(engine, COURSE))
+    return next(o["text"] for o in content["objectives"] if o["id"] == row_id)
+
+
+def test_a_cell_edit_sent_after_the_save_click_is_saved_and_said(server):
+    base, engine = server
+
+    async def go():
+        async with Client(base) as client:
+            key, row_id = await _editor(client)
+            run = await client.click_then_set("std_save", **{key: {"0": {"text": "迟到的编辑：能识读电气原理图。"}}})
+            return run, row_id
+
+    run, row_id = asyncio.run(go())
+    assert not run.exceptions()
+    saved = [m for m in map(SAVED.search, run.toasts) if m]
+    assert saved, f"no save toast; toasts {run.toasts}, errors {run.alerts('error')}"
+    assert _text(engine, row_id) == "迟到的编辑：能识读电气原理图。"  # stored exactly as typed, full-width colon too
+
+
+def test_save_then_another_page_at_once_says_what_it_did_and_does_nothing_later(server):
+    """Save pressed and another page opened at once, so the click's run is cut off by the page change, wherever
+    that lands: before the save (nothing saved, and coming back the page does not save by itself) or after it (the
+    next page says "saved as version N"). Either way a change is stored if and only if it was said."""
+    base, engine = server
+    sid = demo_standard_id(engine, COURSE)
+    nothing = translate("standards.page.nothing_to_save", "zh")
+
+    async def go():
+        async with Client(base) as client:
+            key, _ = await _editor(client)
+            await client.set(**{key: {"0": {"text": "保存后立刻离开"}}})
+            before = standard_content(engine, sid)
+            await client.press("std_save")  # returns once the click's run has started drawing
+            inbox = await client.open("inbox")
+            back = await client.open("standards", query=f"course={COURSE}")
+            return before, inbox, back
+
+    before, inbox, back = asyncio.run(go())
+    assert not inbox.exceptions() and not back.exceptions()
+    toasts = inbox.toasts + back.toasts
+    changed = standard_content(engine, sid) != before
+    assert changed == any(SAVED.search(t) for t in inbox.toasts), (changed, toasts)
+    assert not any(SAVED.search(t) for t in back.toasts) and nothing not in toasts, toasts  # no save by itself
