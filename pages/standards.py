@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from services.comments import standard_threads
 from services.courses import list_courses
 from services.errors import DomainError
 from services.standards import create_standard, current_standard, list_standards
@@ -70,18 +71,20 @@ if not read_only and not in_conflict:
     save_bar(ctx, base, mine)
 downloads(ctx, sid)
 
+threads = standard_threads(ctx.engine, standard_id=sid)  # the comment threads, once for both panels below
+
 with tabs["task_table"]:
     task_table_panel(ctx, sid)
 
 with tabs["alignments"]:
     standard_review(ctx, sid, actions)
-    alignment_panel(ctx, sid, base["content"], actions)
+    alignment_panel(ctx, sid, base["content"], actions, threads)
 
 with tabs["checks"]:
     checklist_panel(ctx, sid, mine if not read_only else None)
 
 with tabs["comments"]:
-    comments_panel(ctx, sid, actions)
+    comments_panel(ctx, sid, actions, threads)
 
 with tabs["history"]:
     history_panel(ctx, state, actions)

@@ -23,7 +23,6 @@ from services.comments import (
     reopen_thread,
     reply,
     resolve_thread,
-    standard_threads,
 )
 from services.errors import DomainError
 from services.exports import export_standard_docx, export_standard_xlsx
@@ -46,12 +45,13 @@ def _target_label(table: str, row: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- alignments
 
 
-def alignment_panel(ctx, standard_id: int, content: dict[str, Any], actions: dict[str, bool]) -> None:
-    """One expander per objective and unit: its alignments with provenance, add / change level / remove / decide."""
+def alignment_panel(ctx, standard_id: int, content: dict[str, Any], actions: dict[str, bool],
+                    threads: list[dict[str, Any]]) -> None:
+    """One expander per objective and unit: its alignments with provenance, add / change level / remove / decide;
+    ``threads`` are the standard's comment threads (``standard_threads``, read once per run for both panels)."""
     for line in st.session_state.pop("std_flash_error", []):
         st.error(line)
     links = alignments_for_standard(ctx.engine, standard_id=standard_id, actor=ctx.actor)
-    threads = standard_threads(ctx.engine, standard_id=standard_id)  # once for every row's threads
     counts = count_unresolved(threads)["by_target"]
     for table in ("objectives", "units"):
         st.markdown("**" + t(f"standards.section.{table}") + "**")
@@ -248,9 +248,8 @@ def _threads_for(ctx, threads: list[dict[str, Any]], target: str, entity_type: s
                 show_error(exc)
 
 
-def comments_panel(ctx, standard_id: int, actions: dict[str, bool]) -> None:
+def comments_panel(ctx, standard_id: int, actions: dict[str, bool], threads: list[dict[str, Any]]) -> None:
     """Threads on the whole standard or one section; unit and objective threads sit beside their row."""
-    threads = standard_threads(ctx.engine, standard_id=standard_id)
     st.caption(tm("standards.page.unresolved", n=count_unresolved(threads)["total"]))
     options = ["standard", *SECTIONS]
     # labels built in this run (a lambda would translate whenever it is called, in whatever language is current)
