@@ -29,9 +29,9 @@ if can(ctx.actor, "change.mark") and labels:
         if st.form_submit_button(t("impact.mark"), type="primary", key="impact_mark_submit"):
             try:
                 mark = mark_changing(ctx.engine, actor=ctx.actor, node_id=node_id, reason=reason, note=note)
+                flash_toast("impact.marked", n=len(mark["notified"]))  # first: it needs no st call
                 clear_next_run("impact_note")
                 st.session_state["impact_selected"] = mark["id"]
-                flash_toast("impact.marked", n=len(mark["notified"]))
                 st.rerun()
             except DomainError as exc:
                 show_error(exc)

@@ -42,8 +42,8 @@ with st.expander(t("surveys.open_new"), expanded=False):
                 try:
                     made = open_survey(ctx.engine, actor=ctx.actor, job_role_id=role_id, title=title,
                                        apply_importance=apply, include_tasks=tasks)
+                    flash_toast("surveys.opened", n=made["items"])  # first: it needs no st call
                     st.session_state["survey_selected"] = made["id"]
-                    flash_toast("surveys.opened", n=made["items"])
                     show_flashed_toasts()  # this run goes on: say it now
                 except DomainError as exc:
                     show_error(exc)
@@ -139,8 +139,8 @@ st.write(t("surveys.close_hint"))
 if st.button(t("surveys.close"), type="primary", key="survey_close"):
     try:
         result = close_survey(ctx.engine, actor=ctx.actor, survey_id=survey_id, expected_version=survey["version"])
-        st.session_state.pop("survey_new_link", None)
         flash_toast("surveys.closed", changed=result["importance_changed"], flagged=result["low_agreement"])
+        st.session_state.pop("survey_new_link", None)
         st.rerun()
     except DomainError as exc:
         show_error(exc)

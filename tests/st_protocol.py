@@ -129,7 +129,7 @@ class Client:
     async def click_then_set(self, key: str, **values: Any) -> Run:
         """Press a button, then, before its run has ended, send other widgets' new values without the trigger — what
         a browser does when a data editor's last cell edit leaves after the click (a busy browser sends it late)."""
-        await self._send(trigger=key)
+        await self.press(key)  # its run has started: the values arrive while it runs
         sent = await self._send(values=values)
         run = await self._finish(sent)
         while True:  # the click's run may have ended before the second request came: then a second run follows

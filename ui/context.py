@@ -17,7 +17,7 @@ from ui.i18n import current_lang, t, tm
 from ui.links import follow_link, keep_link
 from ui.nav import spec_for
 from ui.outage import install_outage_handler
-from ui.widgets import age_kept_clicks, show_flashed_toasts, wrap_metric_tiles
+from ui.widgets import age_kept_clicks, bind_flash, show_flashed_toasts, wrap_metric_tiles
 
 _STARTED_KEY = "session_started"
 
@@ -75,6 +75,7 @@ def page_setup() -> PageContext:
     """
     spec = spec_for(inspect.currentframe().f_back.f_globals.get("__file__", ""))
     age_kept_clicks()
+    bind_flash()
     lang = current_lang()
     engine = get_engine()
     via_entry = st.session_state.pop(ENTRY_KEY, False)

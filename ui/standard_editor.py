@@ -11,6 +11,7 @@ showing — and send back — the values of the old ones.
 from __future__ import annotations
 
 import html
+import time
 from typing import Any
 
 import streamlit as st
@@ -31,13 +32,15 @@ from services.tablediff import from_editor_state
 from services.vocabulary import STANDARD_PROSE_FIELDS as PROSE_FIELDS
 from ui.i18n import enum_format, enum_label, join_list, show_error, t, tm
 from ui.safe import md_escape, md_prose
-from ui.widgets import flash, flash_toast, kept_button, show_flash
+from ui.widgets import flash_info, flash_toast, kept_button, show_flashed_infos, show_flashed_toasts
 
 BASE_KEY = "std_base"
 CONFLICT_KEY = "std_conflict"
-INFO_FLASH = "std_flash_info"  # whose signatures a save cleared, said in the editor's next run
 GEN_KEY = "std_gen"
 WIDGET_PREFIXES = ("std_h_", "std_tbl_", "std_cf_")
+# A data editor sends a cell's edit about 180 ms after the cell is left (Enter, or the click on Save itself): a Save
+# that found nothing to save takes an edit that arrives within this many seconds as its own
+SAVE_AGAIN_SECONDS = 3.0
 SHORT_FIELDS = tuple(f for f in HEADER_FIELDS if f not in PROSE_FIELDS)
 
 
@@ -55,13 +58,23 @@ def rebase(engine, standard_id: int, snapshot: dict[str, Any] | None = None) -> 
     """Start editing again from ``snapshot`` (``version`` and ``content`` of one read, e.g. a save's
     or restore's result) or from the standard as saved now: fresh widgets, no conflict."""
     snapshot = snapshot or editing_snapshot(engine, standard_id=standard_id)
-    gen = int(st.session_state.get(GEN_KEY, 0)) + 1
+    held = st.session_state.get(BASE_KEY) or {}
+    gen = max(int(st.session_state.get(GEN_KEY, 0)), int(held.get("gen", 0))) + 1  # _advance counts in the base
     st.session_state[GEN_KEY] = gen
     base = {"standard_id": standard_id, "version": snapshot["version"], "content": snapshot["content"], "gen": gen}
     st.session_state[BASE_KEY] = base
     st.session_state.pop(CONFLICT_KEY, None)
     _reset_widgets()
     return base
+
+
+def _advance(base: dict[str, Any], snapshot: dict[str, Any], conflict: dict[str, Any] | None) -> None:
+    """``rebase`` without an st call, for the moment after a save (touching st.session_state there can stop the
+    run, and the editor would go on from the version before its own save): the session's base and conflict
+    objects are changed in place; a new generation gives fresh widgets (the old ones are not drawn again)."""
+    base.update(version=snapshot["version"], content=snapshot["content"], gen=int(base["gen"]) + 1)
+    if conflict:
+        conflict.clear()  # an empty conflict is no conflict (conflict_view)
 
 
 def base_for(engine, standard_id: int) -> dict[str, Any]:
@@ -210,23 +223,31 @@ def _signatures_a_save_clears(engine, standard_id: int) -> list[str]:
 def save_bar(ctx, base: dict[str, Any], mine: dict[str, Any]) -> None:
     """The explicit Save, naming the version this editor started from; a save that would clear
     signatures says whose and waits for a confirmation."""
-    show_flash(INFO_FLASH, lambda key, params: st.info(tm(key, names=join_list(params["names"]))))
+    show_flashed_infos()
     st.caption(tm("standards.page.started_from", version=base["version"]))
     signers = _signatures_a_save_clears(ctx.engine, base["standard_id"])
     confirmed = True
     if signers:
         st.warning(tm("standards.page.will_clear", names=join_list(signers)))
         confirmed = st.checkbox(t("standards.page.confirm_clear"), key="std_confirm_clear")
+    again = base.pop("save_again_until", None)  # kept in the base itself: no st call (see _save)
     if kept_button(t("standards.page.save"), type="primary", key="std_save"):  # a cell edit sent late keeps it
         if not confirmed:
             st.error(t("standards.page.confirm_clear_first"))
             return
         _save(ctx, base, mine, expected_version=base["version"], started_from=base["content"], signers=signers)
+    elif again and time.monotonic() < again and confirmed:
+        # the edit that left the browser just after the click: saved by that click ("nothing to save" is not said
+        # twice when the run brought none)
+        _save(ctx, base, mine, expected_version=base["version"], started_from=base["content"], signers=signers,
+              quiet_if_unchanged=True)
 
 
 def _save(ctx, base: dict[str, Any], content: dict[str, Any], *, expected_version: int,
-          started_from: dict[str, Any], signers: list[str] | None = None) -> None:
+          started_from: dict[str, Any], signers: list[str] | None = None, quiet_if_unchanged: bool = False) -> None:
     """Save ``content``; a stale save opens (or renews) the conflict view, a domain error is shown."""
+    conflict = st.session_state.get(CONFLICT_KEY)  # read before the write: after it, no st call until all is kept
+    cleared = join_list(signers or [])
     try:
         result = save_standard(ctx.engine, actor=ctx.actor, standard_id=base["standard_id"],
                                expected_version=expected_version, **_save_args(content))
@@ -245,11 +266,20 @@ def _save(ctx, base: dict[str, Any], content: dict[str, Any], *, expected_versio
         # its next st call): the outcome, said by the next run of any page, and the new starting point
         if result["saved"]:
             flash_toast("standards.page.saved", number=result["version_number"])
+        elif quiet_if_unchanged:
+            return  # nothing came after the click after all: nothing more to say, no rerun
         else:
             flash_toast("standards.page.nothing_to_save")
         if result.get("signoffs_cleared"):
-            flash(INFO_FLASH, ("standards.page.cleared", {"names": signers or []}))
-        rebase(ctx.engine, base["standard_id"], result)
+            flash_info("standards.page.cleared", names=cleared)
+        if not result["saved"] and not conflict:
+            # nothing to save (and nothing written): no rerun, the widgets stay, so an edit the browser sends just
+            # after the click lands in this editor and the next run saves it as this click's
+            base["save_again_until"] = time.monotonic() + SAVE_AGAIN_SECONDS  # plain Python: touching st.session_state
+            # here can stop the run (the edit's request is what stops it) before the mark is kept
+            show_flashed_toasts()
+            return
+        _advance(base, result, conflict)
         st.session_state.pop("std_confirm_clear", None)
         st.rerun()
 
@@ -316,6 +346,7 @@ def conflict_view(ctx, base: dict[str, Any]) -> bool:
     field; a clash has no default. True while a conflict is open (it stays until resolved)."""
     conflict = st.session_state.get(CONFLICT_KEY)
     if not conflict:
+        st.session_state.pop(CONFLICT_KEY, None)  # resolved: _advance emptied it
         return False
     st.error(tm("standards.page.conflict", version=conflict["version"], mine=base["version"]))
     items = differences(conflict["base"], conflict["mine"], conflict["theirs"])

@@ -112,17 +112,17 @@ def _change_level(ctx, standard_id: int, alignment_id: int, version: int) -> Non
     try:
         result = change_level(ctx.engine, actor=ctx.actor, alignment_id=alignment_id, expected_version=version,
                               level=int(level))
+        flash_toast("standards.page.done.link_level")  # first: it needs no st call
         follow_own_change(ctx.engine, standard_id, result.get("standard"))
-        flash_toast("standards.page.done.link_level")
     except DomainError as exc:
         st.session_state["std_flash_error"] = error_lines(exc)
 
 
 def _after(ctx, standard_id: int, result: dict[str, Any], done: str) -> None:
-    follow_own_change(ctx.engine, standard_id, result.get("standard"))
-    flash_toast(f"standards.page.done.{done}")
+    flash_toast(f"standards.page.done.{done}")  # first: a flash needs no st call, the rest may stop the run
     if (result.get("standard") or {}).get("signoffs_cleared"):  # never clear a signature without a word
         flash_toast("standards.page.signoffs_cleared_by_change", icon=":material/warning:")
+    follow_own_change(ctx.engine, standard_id, result.get("standard"))
     st.rerun()
 
 
@@ -311,10 +311,10 @@ def workflow_bar(ctx, state: dict[str, Any], actions: dict[str, bool]) -> None:
 
 
 def _moved(ctx, standard_id: int, result: dict[str, Any], action: str) -> None:
-    rebase(ctx.engine, standard_id)
-    flash_toast(f"standards.page.done.{action}", icon=":material/check_circle:")
+    flash_toast(f"standards.page.done.{action}", icon=":material/check_circle:")  # first: it needs no st call
     if result.get("status") == "approved":
         flash_toast("standards.page.done.approved", icon=":material/verified:")
+    rebase(ctx.engine, standard_id)
     st.rerun()
 
 
@@ -368,8 +368,8 @@ def history_panel(ctx, state: dict[str, Any], actions: dict[str, bool]) -> None:
             try:
                 result = restore_version(ctx.engine, actor=ctx.actor, standard_id=sid, version_number=pick,
                                          expected_version=state["version"])
+                flash_toast("standards.page.restored", number=pick)  # first: it needs no st call
                 rebase(ctx.engine, sid, result)
-                flash_toast("standards.page.restored", number=pick)
                 st.rerun()
             except DomainError as exc:
                 show_error(exc)

@@ -114,8 +114,8 @@ def _draft(ctx, standard_id: int, unit_id: int, key: str, actions: dict[str, boo
             version = workflow_state(ctx.engine, standard_id=standard_id)["version"]
             apply_objective_drafts(ctx.engine, actor=ctx.actor, standard_id=standard_id, expected_version=version,
                                    drafts=chosen)
+            flash_toast("saved")  # first: it needs no st call
             rebase(ctx.engine, standard_id)
-            flash_toast("saved")
             st.rerun()
         except DomainError as exc:
             _errors(exc)

@@ -77,9 +77,9 @@ def standard_review(ctx, standard_id: int, actions: dict[str, bool]) -> None:
     except DomainError as exc:
         show_error(exc)
         return
+    flash_toast("suggest.review.saved", accepted=result["accepted"], rejected=result["rejected"])  # needs no st call
     if result["standard"]:
         follow_own_change(ctx.engine, standard_id, result["standard"]["version"])
     nonce = f"sug_std_nonce_{standard_id}"
     st.session_state[nonce] = st.session_state.get(nonce, 0) + 1
-    flash_toast("suggest.review.saved", accepted=result["accepted"], rejected=result["rejected"])
     st.rerun()

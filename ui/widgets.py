@@ -3,6 +3,7 @@ click survives an interrupted run; messages that outlive the run that made them.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -78,35 +79,61 @@ def age_kept_clicks() -> None:
 
 
 # --------------------------------------------------------------------------- flash messages
-# A message about a write is kept in the session before anything else is drawn and said by the next run: a toast
-# sent in the run that wrote is lost when a request another widget or page sent meanwhile cuts that run off (the
-# write is done, the user would never hear of it). Messages are kept as catalog keys and said in the language of
-# the run that shows them.
+# A message about a write is kept in the session and said by the next run: a toast sent in the run that wrote is
+# lost when a request another widget or page sent meanwhile cuts that run off (the write done, the user never told).
+# Worse, in Streamlit 1.67 touching st.session_state is itself a point where a run is stopped (StopException): so
+# after a write nothing may touch it before the message is kept. ``page_setup`` therefore binds this run to the
+# session's message list (``bind_flash``), and ``flash_toast`` appends to that list as a plain Python object. The
+# messages are catalog keys, said in the language of the run that shows them.
 
 _TOASTS = "_flash_toasts"
+_RUN = threading.local()  # this script thread's session id and its message list (bound by page_setup)
 
 
-def flash(key: str, *messages: tuple[str, dict[str, Any]]) -> None:
-    """Keep ``(catalog key, params)`` messages under ``key`` for ``show_flash``."""
-    st.session_state.setdefault(key, []).extend(messages)
+def _session_id() -> str | None:
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else None
+
+
+def bind_flash() -> None:
+    """Once per run, before any write (``page_setup``): hold the session's message list for ``flash_toast``."""
+    _RUN.session, _RUN.toasts = _session_id(), st.session_state.setdefault(_TOASTS, [])
+
+
+def _toasts() -> list:
+    if getattr(_RUN, "session", None) == _session_id() and getattr(_RUN, "toasts", None) is not None:
+        return _RUN.toasts  # no st call: a run stopped right after a write still keeps its message
+    return st.session_state.setdefault(_TOASTS, [])  # a callback before page_setup of this thread's first run
 
 
 def flash_toast(message: str, /, *, icon: str | None = None, **params: Any) -> None:
     """The toast confirming a write (catalog key ``message`` with ``params``), said by the next page run
     (``show_flashed_toasts`` in ``page_setup``): the one way a page confirms a write."""
-    flash(_TOASTS, (message, {"params": params, "icon": icon}))
+    _toasts().append((message, {"params": params, "icon": icon, "kind": "toast"}))
 
 
-def show_flash(key: str, show: Callable[[str, dict[str, Any]], Any]) -> None:
-    """Say the messages kept under ``key`` with ``show(catalog key, params)``; each is forgotten only once sent
-    (an st call is where a run is cut off: a message not yet sent is said by the next run)."""
-    messages = st.session_state.get(key)
-    while messages:
-        show(*messages[0])
-        messages.pop(0)
+def flash_info(message: str, /, **params: Any) -> None:
+    """Like ``flash_toast``, for what must stay on the page (an info box, ``show_flashed_infos`` where the page
+    that made it shows it): whose signatures a save cleared."""
+    _toasts().append((message, {"params": params, "icon": None, "kind": "info"}))
+
+
+def _say(kind: str, show: Callable[[str, dict[str, Any]], Any]) -> None:
+    """Say the kept messages of ``kind`` with ``show(catalog key, how)``; each is forgotten only once sent (an st
+    call is where a run is cut off: a message not yet sent is said by the next run)."""
+    messages = st.session_state.get(_TOASTS)
+    for entry in [m for m in messages or [] if m[1].get("kind", "toast") == kind]:
+        show(*entry)
+        messages.remove(entry)
 
 
 def show_flashed_toasts() -> None:
     from ui.i18n import tm
 
-    show_flash(_TOASTS, lambda message, how: st.toast(tm(message, **how["params"]), icon=how["icon"]))
+    _say("toast", lambda message, how: st.toast(tm(message, **how["params"]), icon=how["icon"]))
+
+
+def show_flashed_infos() -> None:
+    from ui.i18n import tm
+
+    _say("info", lambda message, how: st.info(tm(message, **how["params"])))
