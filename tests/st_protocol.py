@@ -123,7 +123,9 @@ class Client:
     def _widget(self, key: str) -> Widget:
         widget = self.last.widgets.get(key)
         if widget is None:
-            raise LookupError(f"no widget keyed {key} on the page")
+            shown = " | ".join(self.last.alerts("error") + self.last.alerts("warning") + self.last.toasts)[:400]
+            raise LookupError(f"no widget keyed {key} on the page (it showed: {shown or 'no alert'}; "
+                              f"{len(self.last.elements)} elements)")
         return widget
 
     async def click_then_set(self, key: str, **values: Any) -> Run:

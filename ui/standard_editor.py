@@ -240,18 +240,22 @@ def save_bar(ctx, base: dict[str, Any], mine: dict[str, Any]) -> None:
         # the edit that left the browser just after the click: saved by that click ("nothing to save" is not said
         # twice when the run brought none)
         _save(ctx, base, mine, expected_version=base["version"], started_from=base["content"], signers=signers,
-              quiet_if_unchanged=True)
+              late=True)
 
 
 def _save(ctx, base: dict[str, Any], content: dict[str, Any], *, expected_version: int,
-          started_from: dict[str, Any], signers: list[str] | None = None, quiet_if_unchanged: bool = False) -> None:
-    """Save ``content``; a stale save opens (or renews) the conflict view, a domain error is shown."""
+          started_from: dict[str, Any], signers: list[str] | None = None, late: bool = False) -> None:
+    """Save ``content``; a stale save opens (or renews) the conflict view, a domain error is shown. ``late``: the
+    save of an edit that arrived after a click that found nothing to save — only a success is said; a conflict or
+    a refusal waits for the user's own Save (the edit stays in the editor), nothing opens by itself."""
     conflict = st.session_state.get(CONFLICT_KEY)  # read before the write: after it, no st call until all is kept
     cleared = join_list(signers or [])
     try:
         result = save_standard(ctx.engine, actor=ctx.actor, standard_id=base["standard_id"],
                                expected_version=expected_version, **_save_args(content))
     except Conflict as exc:
+        if late:
+            return
         if not exc.current.get("content"):  # the standard itself is gone or unreadable
             show_error(exc)
             return
@@ -260,13 +264,14 @@ def _save(ctx, base: dict[str, Any], content: dict[str, Any], *, expected_versio
                                           "token": f"{exc.current['version']}_{base['gen']}"}
         st.rerun()
     except DomainError as exc:
-        show_error(exc)
+        if not late:
+            show_error(exc)
     else:
         # first what must outlive a cut-off run (a request another widget or page sent meanwhile stops this one at
         # its next st call): the outcome, said by the next run of any page, and the new starting point
         if result["saved"]:
             flash_toast("standards.page.saved", number=result["version_number"])
-        elif quiet_if_unchanged:
+        elif late:
             return  # nothing came after the click after all: nothing more to say, no rerun
         else:
             flash_toast("standards.page.nothing_to_save")
