@@ -8,7 +8,7 @@ from ui.context import page_setup
 from ui.i18n import show_error, t
 from ui.nav import spec_by_slug
 from ui.safe import md_escape
-from ui.widgets import flash_toast, show_flashed_toasts
+from ui.widgets import flash_toast
 
 ctx = page_setup()
 st.title(t("inbox.title"))
@@ -18,8 +18,7 @@ left, middle, right = st.columns([1, 1, 1], vertical_alignment="center")
 unread_only = left.toggle(t("inbox.unread_only"), key="inbox_unread_only")
 this_program = middle.toggle(t("inbox.this_program"), key="inbox_this_program")
 if right.button(t("inbox.mark_all"), key="inbox_mark_all", icon=":material/done_all:"):
-    flash_toast("inbox.marked_all", n=mark_all_read(ctx.engine, actor=ctx.actor))
-    show_flashed_toasts()  # this run goes on: say it now
+    flash_toast("inbox.marked_all", now=True, n=mark_all_read(ctx.engine, actor=ctx.actor))
 
 notes = list_notifications(ctx.engine, actor=ctx.actor, unread_only=unread_only,
                            program_id=ctx.program_id if this_program else None)

@@ -9,7 +9,7 @@ from ui.context import page_setup
 from ui.i18n import enum_label, join_list, show_error, t, tm
 from ui.outage import outage_guard
 from ui.safe import md_escape
-from ui.widgets import clear_next_run, flash_toast, fresh_text, show_flashed_toasts
+from ui.widgets import clear_next_run, flash_toast, fresh_text
 
 ctx = page_setup()
 st.title(t("review.title"))
@@ -79,8 +79,7 @@ def _batch_form(group: dict, shown: set[int]) -> None:
         st.error(tm("review.batch.failed", target=a["target_label"] or a["target_type"], code=a["code"],
                    message=row["message"]))
     if result["decided"]:
-        flash_toast("review.batch.done", n=len(result["decided"]))
-        show_flashed_toasts()  # a run that goes on (failures shown) says it now
+        flash_toast("review.batch.done", now=True, n=len(result["decided"]))  # failures shown: no rerun
         for aid in result["decided"]:
             st.session_state.pop(f"review_pick_{aid}", None)
         if not result["failed"]:

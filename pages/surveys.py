@@ -20,7 +20,7 @@ from services.surveys import (
 from ui.context import page_setup
 from ui.i18n import enum_label, show_error, t
 from ui.survey import invitation_url
-from ui.widgets import flash_toast, show_flashed_toasts
+from ui.widgets import flash_toast
 
 ctx = page_setup()
 st.title(t("surveys.title"))
@@ -42,9 +42,8 @@ with st.expander(t("surveys.open_new"), expanded=False):
                 try:
                     made = open_survey(ctx.engine, actor=ctx.actor, job_role_id=role_id, title=title,
                                        apply_importance=apply, include_tasks=tasks)
-                    flash_toast("surveys.opened", n=made["items"])  # first: it needs no st call
+                    flash_toast("surveys.opened", now=True, n=made["items"])  # first: it needs no st call
                     st.session_state["survey_selected"] = made["id"]
-                    show_flashed_toasts()  # this run goes on: say it now
                 except DomainError as exc:
                     show_error(exc)
 

@@ -106,10 +106,13 @@ def _toasts() -> list:
     return st.session_state.setdefault(_TOASTS, [])  # a callback before page_setup of this thread's first run
 
 
-def flash_toast(message: str, /, *, icon: str | None = None, **params: Any) -> None:
+def flash_toast(message: str, /, *, icon: str | None = None, now: bool = False, **params: Any) -> None:
     """The toast confirming a write (catalog key ``message`` with ``params``), said by the next page run
-    (``show_flashed_toasts`` in ``page_setup``): the one way a page confirms a write."""
+    (``show_flashed_toasts`` in ``page_setup``): the one way a page confirms a write. ``now``: the run goes on
+    without a rerun, so say it in this run (it is kept first, so a run stopped here still says it next time)."""
     _toasts().append((message, {"params": params, "icon": icon, "kind": "toast"}))
+    if now:
+        show_flashed_toasts()
 
 
 def flash_info(message: str, /, **params: Any) -> None:
@@ -122,7 +125,7 @@ def _say(kind: str, show: Callable[[str, dict[str, Any]], Any]) -> None:
     """Say the kept messages of ``kind`` with ``show(catalog key, how)``; each is forgotten only once sent (an st
     call is where a run is cut off: a message not yet sent is said by the next run)."""
     messages = st.session_state.get(_TOASTS)
-    for entry in [m for m in messages or [] if m[1].get("kind", "toast") == kind]:
+    for entry in [m for m in messages or [] if m[1]["kind"] == kind]:
         show(*entry)
         messages.remove(entry)
 
